@@ -1,0 +1,86 @@
+//! Criterion group `tlv`: a full walk of the shared field 55 samples, cardwire against
+//! iso7816-tlv 0.4.4 (`Tlv::parse_all`) on the same bytes in the same run.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic
+)]
+
+use std::hint::black_box;
+
+use cardwire::emv::tlv::Reader;
+use criterion::{Criterion, criterion_group, criterion_main};
+
+fn sample(id: &str) -> Vec<u8> {
+    let doc: serde_json::Value =
+        serde_json::from_str(include_str!("../spec-vectors/tlv.json")).unwrap();
+    let v = doc["vectors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|v| v["id"] == id)
+        .unwrap();
+    cardwire::emv::hex::decode_to_vec(v["hex"].as_str().unwrap()).unwrap()
+}
+
+/// Visits every data object, touching tag and value so nothing is optimised away.
+fn walk(data: &[u8], lenient: bool) -> usize {
+    let reader = if lenient {
+        Reader::lenient(data)
+    } else {
+        Reader::new(data)
+    };
+    let mut acc = 0usize;
+    for tlv in reader.walk() {
+        let tlv = tlv.unwrap();
+        acc = acc.wrapping_add(tlv.tag().to_u32() as usize ^ tlv.value().len());
+    }
+    acc
+}
+
+fn peer_walk(data: &[u8]) -> usize {
+    fn visit(t: &iso7816_tlv::ber::Tlv, acc: &mut usize) {
+        match t.value() {
+            iso7816_tlv::ber::Value::Primitive(v) => *acc = acc.wrapping_add(v.len()),
+            iso7816_tlv::ber::Value::Constructed(children) => {
+                children.iter().for_each(|c| visit(c, acc));
+            }
+        }
+        *acc = acc.wrapping_add(t.tag().to_bytes().len());
+    }
+    let mut acc = 0;
+    for t in iso7816_tlv::ber::Tlv::parse_all(data) {
+        visit(&t, &mut acc);
+    }
+    acc
+}
+
+fn bench(c: &mut Criterion) {
+    let arqc = sample("field55-arqc-17");
+    let upi = sample("field55-unionpay-ic");
+    // iso7816-tlv stops at the trailing 00; both libraries get the bytes they can read.
+    let upi_peer = &upi[..upi.len() - 1];
+    assert_eq!(Reader::new(&arqc).walk().count(), 17);
+    assert_eq!(Reader::lenient(&upi).walk().count(), 43);
+    assert_eq!(iso7816_tlv::ber::Tlv::parse_all(&arqc).len(), 17);
+    assert_eq!(iso7816_tlv::ber::Tlv::parse_all(upi_peer).len(), 43);
+
+    let mut g = c.benchmark_group("tlv");
+    g.bench_function("cardwire/field55-arqc-17", |b| {
+        b.iter(|| walk(black_box(&arqc), false))
+    });
+    g.bench_function("iso7816-tlv/field55-arqc-17", |b| {
+        b.iter(|| peer_walk(black_box(&arqc)))
+    });
+    g.bench_function("cardwire/field55-unionpay-ic", |b| {
+        b.iter(|| walk(black_box(&upi), true))
+    });
+    g.bench_function("iso7816-tlv/field55-unionpay-ic", |b| {
+        b.iter(|| peer_walk(black_box(upi_peer)))
+    });
+    g.finish();
+}
+
+criterion_group!(benches, bench);
+criterion_main!(benches);

@@ -1,0 +1,162 @@
+//! Masking of sensitive card data for display.
+//!
+//! By default every human- or log-facing output of cardwire masks:
+//! - the PAN (tag `5A`, ISO 8583 field 2): first 6 and last 4 digits shown;
+//! - track 2 (tag `57`, field 35): the PAN as above, everything after the separator hidden;
+//! - the cardholder name (`5F20`) and PIN data (`99`): hidden entirely.
+//!
+//! Hidden characters become `*`; lengths are preserved so layouts stay recognisable.
+//! Clear output is always an explicit choice of the caller.
+
+use core::fmt::{self, Write};
+
+use crate::hex::{Hex, nibble_char};
+use crate::tlv::{Tag, Tlv};
+
+/// How a value is masked.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Masking {
+    /// Shown as is.
+    Clear,
+    /// A primary account number: first 6 and last 4 digits shown.
+    Pan,
+    /// Track 2 data: the PAN masked as [`Masking::Pan`], the separator shown, the rest hidden.
+    Track2,
+    /// Hidden entirely.
+    Hidden,
+}
+
+/// How the value of `tag` is masked in default (non-clear) output.
+pub fn masking_for(tag: Tag) -> Masking {
+    match tag {
+        Tag::PAN => Masking::Pan,
+        Tag::TRACK2 => Masking::Track2,
+        Tag::CARDHOLDER_NAME | Tag::PIN_DATA => Masking::Hidden,
+        _ => Masking::Clear,
+    }
+}
+
+/// How many leading and trailing digits of an `n`-digit PAN may be shown.
+const fn visible(n: usize) -> (usize, usize) {
+    if n >= 12 {
+        (6, 4)
+    } else if n >= 8 {
+        (0, 4)
+    } else {
+        (0, 0)
+    }
+}
+
+/// Writes text characters `chars` (digits, hex nibbles or track characters) masked by `how`.
+///
+/// For [`Masking::Pan`] the PAN is the leading run of decimal digits; trailing padding
+/// (such as `F`) is shown. For [`Masking::Track2`] the PAN ends at the first non-digit
+/// (`D` or `=`), which is shown; everything after it is hidden.
+pub fn write_masked<W, I>(out: &mut W, chars: I, how: Masking) -> fmt::Result
+where
+    W: Write + ?Sized,
+    I: Iterator<Item = char> + Clone,
+{
+    let pan_digits = chars.clone().take_while(char::is_ascii_digit).count();
+    let (head, tail) = visible(pan_digits);
+    for (i, c) in chars.enumerate() {
+        let shown = match how {
+            Masking::Clear => true,
+            Masking::Hidden => false,
+            Masking::Pan | Masking::Track2 if i < pan_digits => i < head || i >= pan_digits - tail,
+            Masking::Pan => true,
+            Masking::Track2 => i == pan_digits,
+        };
+        out.write_char(if shown { c } else { '*' })?;
+    }
+    Ok(())
+}
+
+/// The upper-case hex characters of `bytes`, nibble by nibble.
+pub fn nibbles(bytes: &[u8]) -> impl Iterator<Item = char> + Clone + '_ {
+    bytes
+        .iter()
+        .flat_map(|&b| [nibble_char(b >> 4), nibble_char(b)])
+        .map(char::from)
+}
+
+/// A data object's value as upper-case hex, masked by its tag unless `clear`.
+///
+/// For a constructed object, the values of sensitive descendants inside it are masked too.
+#[derive(Clone, Copy, Debug)]
+pub struct MaskedValue<'a, 't> {
+    tlv: &'t Tlv<'a>,
+    clear: bool,
+}
+
+impl<'a, 't> MaskedValue<'a, 't> {
+    /// Wraps `tlv`; `clear` shows everything.
+    pub fn new(tlv: &'t Tlv<'a>, clear: bool) -> Self {
+        Self { tlv, clear }
+    }
+}
+
+impl fmt::Display for MaskedValue<'_, '_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let value = self.tlv.value();
+        if self.clear {
+            return fmt::Display::fmt(&Hex(value), f);
+        }
+        let Some(children) = self.tlv.children() else {
+            return write_masked(f, nibbles(value), masking_for(self.tlv.tag()));
+        };
+        // Hex of the value, with each sensitive primitive descendant's value masked in place.
+        let base = self.tlv.value_offset();
+        let mut cursor = 0;
+        for child in children.walk() {
+            let Ok(child) = child else { break };
+            let how = masking_for(child.tag());
+            if how == Masking::Clear || child.is_constructed() {
+                continue;
+            }
+            let start = child.value_offset() - base;
+            let end = start + child.len();
+            fmt::Display::fmt(&Hex(value.get(cursor..start).unwrap_or_default()), f)?;
+            write_masked(f, nibbles(child.value()), how)?;
+            cursor = end;
+        }
+        fmt::Display::fmt(&Hex(value.get(cursor..).unwrap_or_default()), f)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    extern crate alloc;
+    use super::*;
+    use alloc::string::String;
+
+    fn masked(s: &str, how: Masking) -> String {
+        let mut out = String::new();
+        write_masked(&mut out, s.chars(), how).unwrap();
+        out
+    }
+
+    #[test]
+    fn pan_rules() {
+        assert_eq!(masked("4761739001010119", Masking::Pan), "476173******0119");
+        assert_eq!(
+            masked("6231234567890123456F", Masking::Pan),
+            "623123*********3456F"
+        );
+        assert_eq!(masked("1234567890", Masking::Pan), "******7890");
+        assert_eq!(masked("1234567", Masking::Pan), "*******");
+    }
+
+    #[test]
+    fn track2_rules() {
+        assert_eq!(
+            masked("4761739001010119D22122011143804400000F", Masking::Track2),
+            "476173******0119D*********************"
+        );
+        assert_eq!(
+            masked("4392260009942820=13121011", Masking::Track2),
+            "439226******2820=********"
+        );
+        assert_eq!(masked("PAULA", Masking::Hidden), "*****");
+    }
+}

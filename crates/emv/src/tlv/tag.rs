@@ -1,0 +1,271 @@
+//! BER-TLV tags as EMV uses them: one to four bytes, kept as the bytes seen on the wire.
+
+use core::{fmt, str::FromStr};
+
+use crate::{Error, ErrorKind};
+
+/// The class of a tag (bits 8–7 of its first byte).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Class {
+    /// `00`: universal (ISO/IEC 8825).
+    Universal,
+    /// `01`: application (EMV tags such as `5A`, `5F20`).
+    Application,
+    /// `10`: context-specific (EMV tags such as `82`, `9F02`).
+    ContextSpecific,
+    /// `11`: private (issuer or scheme proprietary, such as `DF31`).
+    Private,
+}
+
+/// A BER-TLV tag of 1 to 4 bytes.
+///
+/// The bytes are stored exactly as encoded, so a tag read from the wire is written back
+/// identically. Ordering is by encoded bytes.
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Tag {
+    /// The encoded bytes as a big-endian number (`9F02` is `0x9F02`): kept in a register,
+    /// not an array, so reading a tag never goes through memory.
+    value: u32,
+    len: u8,
+}
+
+/// The encoded bytes of a tag, usable as a slice.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub struct TagBytes {
+    bytes: [u8; 4],
+    len: u8,
+}
+
+impl core::ops::Deref for TagBytes {
+    type Target = [u8];
+    fn deref(&self) -> &[u8] {
+        self.bytes
+            .get(..usize::from(self.len))
+            .unwrap_or(&self.bytes)
+    }
+}
+
+impl Tag {
+    /// The longest tag this crate accepts, in bytes (EMV uses at most 3).
+    pub const MAX_LEN: usize = 4;
+
+    /// `5A` Application Primary Account Number.
+    pub const PAN: Tag = Tag::trusted(0x5A, 1);
+    /// `57` Track 2 Equivalent Data.
+    pub const TRACK2: Tag = Tag::trusted(0x57, 1);
+    /// `5F20` Cardholder Name.
+    pub const CARDHOLDER_NAME: Tag = Tag::trusted(0x5F20, 2);
+    /// `99` Transaction Personal Identification Number (PIN) Data.
+    pub const PIN_DATA: Tag = Tag::trusted(0x99, 1);
+
+    /// A tag from a value already known to be a valid encoding of `len` bytes.
+    const fn trusted(value: u32, len: u8) -> Self {
+        Self { value, len }
+    }
+
+    /// Reads the tag at the start of `input`, returning it and its encoded length.
+    ///
+    /// # Errors
+    /// [`ErrorKind::Truncated`] if the input ends inside the tag, [`ErrorKind::TagTooLong`]
+    /// if the continuation bits ask for a fifth byte. Offsets are relative to `input`.
+    #[inline]
+    pub fn parse(input: &[u8]) -> Result<(Tag, usize), Error> {
+        match Tag::parse_fast(input) {
+            Some(found) => Ok(found),
+            None if input.len() >= Self::MAX_LEN => Err(Error::new(ErrorKind::TagTooLong, 0, None)),
+            None => Err(Error::new(ErrorKind::Truncated, input.len(), None)),
+        }
+    }
+
+    /// The hot path of [`Tag::parse`]: `None` for any malformation.
+    #[inline(always)]
+    pub(crate) fn parse_fast(input: &[u8]) -> Option<(Tag, usize)> {
+        // Bits 5–1 of the first byte all set: more bytes follow; in each subsequent byte,
+        // bit 8 set: another byte follows.
+        let be = |bytes: &[u8]| bytes.iter().fold(0u32, |v, &b| (v << 8) | u32::from(b));
+        match *input {
+            [b0, ..] if b0 & 0x1F != 0x1F => Some((Tag::trusted(u32::from(b0), 1), 1)),
+            [b0, b1, ..] if b1 & 0x80 == 0 => Some((Tag::trusted(be(&[b0, b1]), 2), 2)),
+            [b0, b1, b2, ..] if b2 & 0x80 == 0 => Some((Tag::trusted(be(&[b0, b1, b2]), 3), 3)),
+            [b0, b1, b2, b3, ..] if b3 & 0x80 == 0 => {
+                Some((Tag::trusted(be(&[b0, b1, b2, b3]), 4), 4))
+            }
+            _ => None,
+        }
+    }
+
+    /// Reads a tag that must fill `bytes` exactly.
+    ///
+    /// # Errors
+    /// As [`Tag::parse`], plus [`ErrorKind::InvalidTag`] if bytes are left over.
+    pub fn from_bytes(bytes: &[u8]) -> Result<Tag, Error> {
+        let (tag, n) = Tag::parse(bytes)?;
+        if n == bytes.len() {
+            Ok(tag)
+        } else {
+            Err(Error::new(ErrorKind::InvalidTag, n, Some(tag)))
+        }
+    }
+
+    /// The tag whose big-endian encoding is `value` (e.g. `0x9F02`), if that is a valid
+    /// 1–4 byte tag encoding.
+    pub const fn from_u32(value: u32) -> Option<Tag> {
+        let len = if value > 0xFF_FFFF {
+            4
+        } else if value > 0xFFFF {
+            3
+        } else if value > 0xFF {
+            2
+        } else {
+            1
+        };
+        let tag = Tag::trusted(value, len);
+        if tag.is_well_formed() {
+            Some(tag)
+        } else {
+            None
+        }
+    }
+
+    /// Checks the continuation bits: single-byte tags must not announce more bytes, multi-byte
+    /// tags must announce exactly as many as they have.
+    const fn is_well_formed(&self) -> bool {
+        const MORE: u8 = 0x80;
+        let [b0, b1, b2, b3] = self.to_bytes().bytes;
+        let multi = b0 & 0x1F == 0x1F;
+        match self.len {
+            1 => b0 != 0 && !multi,
+            2 => multi && b1 & MORE == 0,
+            3 => multi && b1 & MORE != 0 && b2 & MORE == 0,
+            4 => multi && b1 & MORE != 0 && b2 & MORE != 0 && b3 & MORE == 0,
+            _ => false,
+        }
+    }
+
+    /// The tag's big-endian value, e.g. `0x9F02`.
+    #[inline]
+    pub const fn to_u32(self) -> u32 {
+        self.value
+    }
+
+    /// The encoded bytes.
+    #[inline]
+    pub const fn to_bytes(self) -> TagBytes {
+        // Left-aligned, so that `bytes[0]` is always the first tag byte.
+        let shift = 8 * (4 - self.len as u32);
+        TagBytes {
+            bytes: (self.value << (shift & 31)).to_be_bytes(),
+            len: self.len,
+        }
+    }
+
+    /// Encoded length in bytes (1–4).
+    #[allow(clippy::len_without_is_empty)] // a tag is never empty
+    pub const fn len(&self) -> usize {
+        self.len as usize
+    }
+
+    /// Whether the value of this tag holds further data objects (bit 6 of the first byte).
+    pub const fn is_constructed(&self) -> bool {
+        self.first_byte() & 0x20 != 0
+    }
+
+    /// The first encoded byte, which carries the class and the constructed bit.
+    #[inline]
+    const fn first_byte(&self) -> u8 {
+        let [b0, ..] = self.to_bytes().bytes;
+        b0
+    }
+
+    /// The tag's class.
+    pub const fn class(&self) -> Class {
+        match self.first_byte() >> 6 {
+            0 => Class::Universal,
+            1 => Class::Application,
+            2 => Class::ContextSpecific,
+            _ => Class::Private,
+        }
+    }
+}
+
+impl fmt::Display for Tag {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(&crate::hex::Hex(&self.to_bytes()), f)
+    }
+}
+
+impl fmt::Debug for Tag {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Tag({self})")
+    }
+}
+
+impl FromStr for Tag {
+    type Err = Error;
+
+    /// Parses a tag written as hex, e.g. `"9F02"` or `"5a"`.
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let mut buf = [0u8; 4];
+        let n = crate::hex::decode(s, &mut buf).map_err(|e| match e.kind() {
+            ErrorKind::BufferTooSmall => Error::new(ErrorKind::InvalidTag, 0, None),
+            _ => e,
+        })?;
+        let bytes = buf.get(..n).unwrap_or_default();
+        Tag::from_bytes(bytes).map_err(|e| Error::new(ErrorKind::InvalidTag, e.offset(), None))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_one_to_four_bytes() {
+        assert_eq!(Tag::parse(&[0x5A, 0x08]).unwrap(), (Tag::PAN, 1));
+        let (t, n) = Tag::parse(&[0x9F, 0x02, 0x06]).unwrap();
+        assert_eq!((t.to_u32(), n), (0x9F02, 2));
+        let (t, n) = Tag::parse(&[0xDF, 0x81, 0x16, 0x01]).unwrap();
+        assert_eq!((t.to_u32(), n), (0xDF8116, 3));
+        let (t, n) = Tag::parse(&[0xDF, 0x81, 0x81, 0x01]).unwrap();
+        assert_eq!((t.to_u32(), n), (0xDF818101, 4));
+    }
+
+    #[test]
+    fn rejects_bad_continuations() {
+        assert_eq!(
+            Tag::parse(&[0x9F]).unwrap_err().kind(),
+            ErrorKind::Truncated
+        );
+        assert_eq!(
+            Tag::parse(&[0xDF, 0x81]).unwrap_err().kind(),
+            ErrorKind::Truncated
+        );
+        let e = Tag::parse(&[0xFF, 0xFF, 0xFF, 0xFF, 0x01]).unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::TagTooLong);
+        assert_eq!(Tag::parse(&[]).unwrap_err().kind(), ErrorKind::Truncated);
+    }
+
+    #[test]
+    fn from_u32_validates() {
+        assert_eq!(Tag::from_u32(0x5A), Some(Tag::PAN));
+        assert_eq!(Tag::from_u32(0x5F20), Some(Tag::CARDHOLDER_NAME));
+        assert!(Tag::from_u32(0x9F).is_none()); // announces a second byte
+        assert!(Tag::from_u32(0x5A20).is_none()); // single-byte form with a second byte
+        assert!(Tag::from_u32(0x9F8102).is_some());
+        assert!(Tag::from_u32(0x9F0281).is_none()); // last byte says "more"
+        assert!(Tag::from_u32(0).is_none());
+    }
+
+    #[test]
+    fn text_round_trip() {
+        let t: Tag = "9f10".parse().unwrap();
+        assert_eq!(t.to_u32(), 0x9F10);
+        assert_eq!(&*t.to_bytes(), &[0x9F, 0x10]);
+        assert!("9F".parse::<Tag>().is_err());
+        assert!("9F0210".parse::<Tag>().is_err());
+        assert!("XYZ".parse::<Tag>().is_err());
+        assert!(!t.is_constructed() && t.class() == Class::ContextSpecific);
+        assert!(Tag::from_u32(0x70).unwrap().is_constructed());
+        assert_eq!(Tag::from_u32(0xBF0C).unwrap().to_u32(), 0xBF0C);
+    }
+}

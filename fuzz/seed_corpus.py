@@ -1,0 +1,36 @@
+#!/usr/bin/env python3
+"""Writes the committed seed corpora in fuzz/corpus/<target>/ from spec-vectors/.
+
+Run from the repository root after adding vectors: python3 fuzz/seed_corpus.py
+Each seed file is named after the vector id it comes from.
+"""
+import json
+import pathlib
+
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+CORPUS = ROOT / "fuzz" / "corpus"
+
+
+def write(target, name, data):
+    d = CORPUS / target
+    d.mkdir(parents=True, exist_ok=True)
+    (d / name).write_bytes(data)
+
+
+def vectors(file):
+    return json.loads((ROOT / "spec-vectors" / file).read_text())["vectors"]
+
+
+def tlv():
+    for v in vectors("tlv.json"):
+        data = bytes.fromhex(v["hex"])
+        for t in ("tlv_parse", "tlv_roundtrip"):
+            write(t, v["id"], data)
+
+
+# Later vector sets add a function here and to SEEDERS.
+SEEDERS = [tlv]
+
+if __name__ == "__main__":
+    for seed in SEEDERS:
+        seed()
