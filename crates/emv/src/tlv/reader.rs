@@ -28,7 +28,9 @@ pub enum Mode {
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub struct Tlv<'a> {
     raw: &'a [u8],
-    offset: usize,
+    /// Address of byte 0 of the outermost input: offsets are computed from addresses when
+    /// asked for, instead of being carried through every reader step.
+    origin: usize,
     tag: Tag,
     header_len: u8,
     depth: u8,
@@ -66,13 +68,13 @@ impl<'a> Tlv<'a> {
     /// Offset of the first tag byte within the outermost input given to the reader.
     #[inline]
     pub fn offset(&self) -> usize {
-        self.offset
+        offset_of(self.raw, self.origin)
     }
 
     /// Offset of the first value byte within the outermost input.
     #[inline]
     pub fn value_offset(&self) -> usize {
-        self.offset + usize::from(self.header_len)
+        self.offset() + usize::from(self.header_len)
     }
 
     /// Nesting depth: 0 for top-level objects.
@@ -90,12 +92,10 @@ impl<'a> Tlv<'a> {
     /// The children of a constructed object, read in the same mode; `None` for a primitive.
     pub fn children(&self) -> Option<Reader<'a>> {
         self.is_constructed().then(|| Reader {
-            input: self.value(),
-            pos: 0,
-            base: self.value_offset(),
+            rest: self.value(),
+            origin: self.origin,
             depth: self.depth.saturating_add(1),
             mode: self.mode,
-            failed: false,
         })
     }
 }
@@ -104,7 +104,7 @@ impl fmt::Debug for Tlv<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Tlv")
             .field("tag", &self.tag)
-            .field("offset", &self.offset)
+            .field("offset", &self.offset())
             .field("len", &self.len())
             .field(
                 "value",
@@ -122,10 +122,28 @@ impl fmt::Display for Tlv<'_> {
     }
 }
 
-/// Reads the header at the start of `buf`: tag, header length, value length.
-/// `None` for anything malformed in `mode`, including a value that runs past `buf`.
+/// Reads the header at the start of `buf`: tag, header length, value length. `None` for a
+/// malformed header in `mode`; whether the value fits is the caller's check.
 #[inline(always)]
-fn header(buf: &[u8], mode: Mode) -> Option<(Tag, usize, usize)> {
+fn header(buf: &[u8], mode: Mode) -> Option<(Tag, u8, usize)> {
+    // Most EMV objects have a one- or two-byte tag and a one-byte length: decode those from
+    // bytes loaded together, so the next object's position waits on a single load.
+    if let Some(&[b0, b1, b2]) = buf.first_chunk::<3>() {
+        if b0 & 0x1F != 0x1F {
+            if b0 != 0 && b1 < 0x80 {
+                return Some((Tag::trusted(u32::from(b0), 1), 2, usize::from(b1)));
+            }
+        } else if b1 & 0x80 == 0 && b2 < 0x80 {
+            let tag = Tag::trusted(u32::from(b0) << 8 | u32::from(b1), 2);
+            return Some((tag, 3, usize::from(b2)));
+        }
+    }
+    header_general(buf, mode)
+}
+
+/// Every other header form: longer tags, long-form lengths, short inputs.
+#[inline(never)]
+fn header_general(buf: &[u8], mode: Mode) -> Option<(Tag, u8, usize)> {
     let (tag, tag_len) = Tag::parse_fast(buf)?;
     if buf.first() == Some(&0x00) {
         return None; // 00 is padding, never a tag
@@ -134,8 +152,9 @@ fn header(buf: &[u8], mode: Mode) -> Option<(Tag, usize, usize)> {
         [b, ..] if b < 0x80 => (usize::from(b), 1),
         ref long => long_length(long, mode)?,
     };
-    let header_len = tag_len + len_len;
-    (value_len <= buf.len() - header_len).then_some((tag, header_len, value_len))
+    // At most 4 tag bytes and 5 length bytes.
+    let header_len = u8::try_from(tag_len + len_len).ok()?;
+    Some((tag, header_len, value_len))
 }
 
 /// Long-form lengths `81`–`84`: value length and length-field size.
@@ -194,28 +213,36 @@ fn is_padding(b: u8) -> bool {
     b == 0x00 || b == 0xFF
 }
 
-/// Reads the object at `pos` of `window` (which ends where the enclosing template ends).
+/// Offset of `bytes` (a sub-slice of the outermost input) from the input's first byte.
 #[inline(always)]
-fn read_at<'a>(
-    window: &'a [u8],
-    pos: usize,
-    base: usize,
+fn offset_of(bytes: &[u8], origin: usize) -> usize {
+    bytes.as_ptr().addr().wrapping_sub(origin)
+}
+
+/// Splits the object at the start of `buf` off the rest.
+#[inline(always)]
+fn split_object<'a>(
+    buf: &'a [u8],
+    origin: usize,
     depth: u8,
     mode: Mode,
-) -> Result<Tlv<'a>, Error> {
-    let buf = window.get(pos..).unwrap_or_default();
-    match header(buf, mode) {
-        Some((tag, header_len, value_len)) => Ok(Tlv {
-            raw: buf.get(..header_len + value_len).unwrap_or_default(),
-            offset: base + pos,
-            tag,
-            // A header is at most 4 tag bytes and 5 length bytes.
-            header_len: u8::try_from(header_len).unwrap_or(u8::MAX),
-            depth,
-            mode,
-        }),
-        None => Err(relocate(diagnose(buf, mode), base + pos)),
-    }
+) -> Result<(Tlv<'a>, &'a [u8]), Error> {
+    let split = header(buf, mode).and_then(|(tag, header_len, value_len)| {
+        let total = usize::from(header_len).checked_add(value_len)?;
+        let (raw, rest) = buf.split_at_checked(total)?;
+        Some((
+            Tlv {
+                raw,
+                origin,
+                tag,
+                header_len,
+                depth,
+                mode,
+            },
+            rest,
+        ))
+    });
+    split.ok_or_else(|| relocate(diagnose(buf, mode), offset_of(buf, origin)))
 }
 
 #[cold]
@@ -228,16 +255,27 @@ fn too_deep(at: usize) -> Error {
     Error::new(ErrorKind::TooDeep, at, None)
 }
 
+/// Skips lenient-mode padding at the start of `rest`.
+#[inline(always)]
+fn skip_padding(rest: &mut &[u8]) {
+    while let [b, tail @ ..] = *rest {
+        if !is_padding(*b) {
+            break;
+        }
+        *rest = tail;
+    }
+}
+
 /// Iterates over sibling data objects (one level; use [`Tlv::children`] to descend or
 /// [`Reader::walk`] for the whole tree). After an error it yields nothing more.
 #[derive(Clone, Debug)]
 pub struct Reader<'a> {
-    input: &'a [u8],
-    pos: usize,
-    base: usize,
+    /// Bytes not read yet; emptied after an error.
+    rest: &'a [u8],
+    /// Address of byte 0 of the outermost input (see [`Tlv`]).
+    origin: usize,
     depth: u8,
     mode: Mode,
-    failed: bool,
 }
 
 impl<'a> Reader<'a> {
@@ -254,12 +292,10 @@ impl<'a> Reader<'a> {
     /// A reader over `input` in the given mode.
     pub fn with_mode(input: &'a [u8], mode: Mode) -> Self {
         Self {
-            input,
-            pos: 0,
-            base: 0,
+            rest: input,
+            origin: input.as_ptr().addr(),
             depth: 0,
             mode,
-            failed: false,
         }
     }
 
@@ -270,17 +306,23 @@ impl<'a> Reader<'a> {
 
     /// A pre-order walk over every object at and below this level.
     pub fn walk(&self) -> Walk<'a> {
-        Walk {
-            input: self.input,
-            pos: self.pos,
-            end: self.input.len(),
-            base: self.base,
-            depth: self.depth,
-            ends: [0; MAX_DEPTH],
+        let mut walk = Walk {
+            rest: self.rest,
+            origin: self.origin,
+            base_depth: self.depth,
             open: 0,
+            outer: [&[]; MAX_DEPTH],
             mode: self.mode,
-            failed: false,
+            pending: None,
+        };
+        // Objects at this level would already be too deep (a reader from `children()` of the
+        // deepest template): the walk reports that instead of reading.
+        if usize::from(self.depth) >= MAX_DEPTH {
+            walk.rest = &[];
+            let at = offset_of(self.rest, self.origin);
+            walk.pending = first_object(self.rest, at, self.mode).map(too_deep);
         }
+        walk
     }
 
     /// Checks the whole tree below this reader, children included.
@@ -345,25 +387,23 @@ impl<'a> Iterator for Reader<'a> {
     #[inline(always)]
     fn next(&mut self) -> Option<Self::Item> {
         if self.mode == Mode::Lenient {
-            while self.input.get(self.pos).is_some_and(|&b| is_padding(b)) {
-                self.pos += 1;
-            }
+            skip_padding(&mut self.rest);
         }
-        if self.pos >= self.input.len() || self.failed {
+        if self.rest.is_empty() {
             return None;
         }
         let result = if usize::from(self.depth) < MAX_DEPTH {
-            read_at(self.input, self.pos, self.base, self.depth, self.mode)
+            split_object(self.rest, self.origin, self.depth, self.mode)
         } else {
-            Err(too_deep(self.base + self.pos))
+            Err(too_deep(offset_of(self.rest, self.origin)))
         };
         match result {
-            Ok(tlv) => {
-                self.pos += tlv.raw.len();
+            Ok((tlv, rest)) => {
+                self.rest = rest;
                 Some(Ok(tlv))
             }
             Err(e) => {
-                self.failed = true;
+                self.rest = &[];
                 Some(Err(e))
             }
         }
@@ -376,43 +416,19 @@ impl core::iter::FusedIterator for Reader<'_> {}
 /// object is yielded, then its children. Depth is bounded by [`MAX_DEPTH`].
 #[derive(Clone, Debug)]
 pub struct Walk<'a> {
-    input: &'a [u8],
-    pos: usize,
-    /// End of the innermost open template (or of the input).
-    end: usize,
-    base: usize,
-    /// Depth of the objects being read now.
-    depth: u8,
-    /// Ends of the enclosing templates, outermost first; `open` of them are in use.
-    ends: [usize; MAX_DEPTH],
+    /// Unread bytes of the innermost open template (or of the input); emptied after an error.
+    rest: &'a [u8],
+    /// Address of byte 0 of the outermost input (see [`Tlv`]).
+    origin: usize,
+    /// Depth of the objects at the walk's first level.
+    base_depth: u8,
+    /// Templates entered and not yet finished.
     open: usize,
+    /// What is left of each enclosing level after its open template, outermost first.
+    outer: [&'a [u8]; MAX_DEPTH],
     mode: Mode,
-    failed: bool,
-}
-
-impl Walk<'_> {
-    /// Leaves finished templates; `false` when the whole input is consumed.
-    #[inline(always)]
-    fn advance_to_object(&mut self) -> bool {
-        loop {
-            if self.mode == Mode::Lenient {
-                while self.pos < self.end
-                    && self.input.get(self.pos).is_some_and(|&b| is_padding(b))
-                {
-                    self.pos += 1;
-                }
-            }
-            if self.pos < self.end {
-                return true;
-            }
-            let Some(outer) = self.open.checked_sub(1) else {
-                return false;
-            };
-            self.open = outer;
-            self.end = self.ends.get(outer).copied().unwrap_or(self.input.len());
-            self.depth = self.depth.saturating_sub(1);
-        }
-    }
+    /// An error to report once nothing is left to read.
+    pending: Option<Error>,
 }
 
 impl<'a> Iterator for Walk<'a> {
@@ -420,40 +436,64 @@ impl<'a> Iterator for Walk<'a> {
 
     #[inline(always)]
     fn next(&mut self) -> Option<Self::Item> {
-        if self.failed || !self.advance_to_object() {
-            return None;
+        loop {
+            if self.mode == Mode::Lenient {
+                skip_padding(&mut self.rest);
+            }
+            if !self.rest.is_empty() {
+                break;
+            }
+            // This template is finished: continue after it, one level up.
+            let Some(outer) = self.open.checked_sub(1) else {
+                return self.pending.take().map(Err);
+            };
+            self.open = outer;
+            self.rest = self.outer.get(outer).copied().unwrap_or_default();
         }
-        let window = self.input.get(..self.end).unwrap_or_default();
-        let result = if usize::from(self.depth) < MAX_DEPTH {
-            read_at(window, self.pos, self.base, self.depth, self.mode)
-        } else {
-            Err(too_deep(self.base + self.pos))
-        };
-        let tlv = match result {
-            Ok(tlv) => tlv,
+        // `open` < MAX_DEPTH - base_depth, so this never saturates.
+        let depth = self
+            .base_depth
+            .saturating_add(u8::try_from(self.open).unwrap_or(u8::MAX));
+        let (tlv, rest) = match split_object(self.rest, self.origin, depth, self.mode) {
+            Ok(split) => split,
             Err(e) => {
-                self.failed = true;
+                self.open = 0;
+                self.rest = &[];
                 return Some(Err(e));
             }
         };
-        let next = self.pos + tlv.raw.len();
-        if tlv.is_constructed() && tlv.len() > 0 {
-            // Enter the template: its children come next. `open` stays below MAX_DEPTH
-            // because objects are only read at depths below it.
-            let Some(slot) = self.ends.get_mut(self.open) else {
-                self.failed = true;
-                return Some(Err(too_deep(tlv.value_offset())));
-            };
-            *slot = self.end;
-            self.open += 1;
-            self.end = next;
-            self.depth = self.depth.saturating_add(1);
-            self.pos += usize::from(tlv.header_len);
-            return Some(Ok(tlv));
+        self.rest = rest;
+        if tlv.is_constructed() && tlv.raw.len() > usize::from(tlv.header_len) {
+            // Enter the template: its children come next, unless they would sit at depth
+            // MAX_DEPTH — then the first of them is refused (lenient padding alone is fine).
+            let room = usize::from(depth) + 1 < MAX_DEPTH;
+            match self.outer.get_mut(self.open).filter(|_| room) {
+                Some(slot) => {
+                    *slot = rest;
+                    self.open += 1;
+                    self.rest = tlv.value();
+                }
+                None => {
+                    if let Some(at) = first_object(tlv.value(), tlv.value_offset(), self.mode) {
+                        self.open = 0;
+                        self.rest = &[];
+                        return Some(Err(too_deep(at)));
+                    }
+                }
+            }
         }
-        self.pos = next;
         Some(Ok(tlv))
     }
+}
+
+/// Offset of the first byte of `value` that is not lenient padding, if any.
+#[cold]
+fn first_object(value: &[u8], offset: usize, mode: Mode) -> Option<usize> {
+    let skip = match mode {
+        Mode::Strict => 0,
+        Mode::Lenient => value.iter().take_while(|&&b| is_padding(b)).count(),
+    };
+    (skip < value.len()).then_some(offset + skip)
 }
 
 impl core::iter::FusedIterator for Walk<'_> {}

@@ -26,7 +26,9 @@ pub struct Tag {
     /// The encoded bytes as a big-endian number (`9F02` is `0x9F02`): kept in a register,
     /// not an array, so reading a tag never goes through memory.
     value: u32,
-    len: u8,
+    /// Bits 0–2: encoded length (1–4); bit 7: the constructed bit of the first byte, cached
+    /// because every reader step asks for it.
+    meta: u8,
 }
 
 /// The encoded bytes of a tag, usable as a slice.
@@ -59,8 +61,20 @@ impl Tag {
     pub const PIN_DATA: Tag = Tag::trusted(0x99, 1);
 
     /// A tag from a value already known to be a valid encoding of `len` bytes.
-    const fn trusted(value: u32, len: u8) -> Self {
-        Self { value, len }
+    #[inline(always)]
+    pub(crate) const fn trusted(value: u32, len: u8) -> Self {
+        let first = value >> ((8 * (len as u32).wrapping_sub(1)) & 31);
+        let constructed = if first & 0x20 != 0 { 0x80 } else { 0 };
+        Self {
+            value,
+            meta: len | constructed,
+        }
+    }
+
+    /// Encoded length in bytes, as stored.
+    #[inline(always)]
+    const fn len_u8(&self) -> u8 {
+        self.meta & 0x07
     }
 
     /// Reads the tag at the start of `input`, returning it and its encoded length.
@@ -133,7 +147,7 @@ impl Tag {
         const MORE: u8 = 0x80;
         let [b0, b1, b2, b3] = self.to_bytes().bytes;
         let multi = b0 & 0x1F == 0x1F;
-        match self.len {
+        match self.len_u8() {
             1 => b0 != 0 && !multi,
             2 => multi && b1 & MORE == 0,
             3 => multi && b1 & MORE != 0 && b2 & MORE == 0,
@@ -152,29 +166,30 @@ impl Tag {
     #[inline]
     pub const fn to_bytes(self) -> TagBytes {
         // Left-aligned, so that `bytes[0]` is always the first tag byte.
-        let shift = 8 * (4 - self.len as u32);
+        let shift = 8 * (4 - self.len_u8() as u32);
         TagBytes {
             bytes: (self.value << (shift & 31)).to_be_bytes(),
-            len: self.len,
+            len: self.len_u8(),
         }
     }
 
     /// Encoded length in bytes (1–4).
     #[allow(clippy::len_without_is_empty)] // a tag is never empty
     pub const fn len(&self) -> usize {
-        self.len as usize
+        self.len_u8() as usize
     }
 
     /// Whether the value of this tag holds further data objects (bit 6 of the first byte).
     pub const fn is_constructed(&self) -> bool {
-        self.first_byte() & 0x20 != 0
+        self.meta & 0x80 != 0
     }
 
     /// The first encoded byte, which carries the class and the constructed bit.
     #[inline]
     const fn first_byte(&self) -> u8 {
-        let [b0, ..] = self.to_bytes().bytes;
-        b0
+        // `len` is 1..=4: shift the first byte down to the bottom.
+        let shift = 8 * (self.len_u8() as u32).wrapping_sub(1);
+        (self.value >> (shift & 31)).to_be_bytes()[3]
     }
 
     /// The tag's class.
