@@ -39,6 +39,19 @@ fn walk(data: &[u8], lenient: bool) -> usize {
     acc
 }
 
+/// The same walk through the sibling reader, descending by recursion.
+fn reader_walk(reader: Reader<'_>) -> usize {
+    let mut acc = 0usize;
+    for tlv in reader {
+        let tlv = tlv.unwrap();
+        acc = acc.wrapping_add(tlv.tag().to_u32() as usize ^ tlv.value().len());
+        if let Some(children) = tlv.children() {
+            acc = acc.wrapping_add(reader_walk(children));
+        }
+    }
+    acc
+}
+
 fn peer_walk(data: &[u8]) -> usize {
     fn visit(t: &iso7816_tlv::ber::Tlv, acc: &mut usize) {
         match t.value() {
@@ -69,6 +82,9 @@ fn bench(c: &mut Criterion) {
     let mut g = c.benchmark_group("tlv");
     g.bench_function("cardwire/field55-arqc-17", |b| {
         b.iter(|| walk(black_box(&arqc), false))
+    });
+    g.bench_function("cardwire-reader/field55-arqc-17", |b| {
+        b.iter(|| reader_walk(Reader::new(black_box(&arqc))))
     });
     g.bench_function("iso7816-tlv/field55-arqc-17", |b| {
         b.iter(|| peer_walk(black_box(&arqc)))
