@@ -491,21 +491,28 @@ fn acquirers(data: &Path, out: &mut String) -> Res<()> {
             "unionpay" => "UnionPay",
             other => return Err(format!("{file}: unknown kind {other:?}").into()),
         };
+        let institution = match col(&row, 3, file)? {
+            "" => "None".to_owned(),
+            digits => format!("Some({})", code4(digits, file)?),
+        };
         if all
-            .insert(code, (kind, col(&row, 2, file)?.to_owned()))
+            .insert(code, (kind, institution, col(&row, 2, file)?.to_owned()))
             .is_some()
         {
             return Err(format!("{file}: {code} listed twice").into());
         }
     }
-    writeln!(out, "/// Acquirer codes with their kind, ascending.")?;
     writeln!(
         out,
-        "pub(crate) static ACQUIRERS: [(u16, AcquirerKind); {}] = [",
+        "/// Acquirer codes with their kind and UnionPay institution code, ascending."
+    )?;
+    writeln!(
+        out,
+        "pub(crate) static ACQUIRERS: [(u16, AcquirerKind, Option<u16>); {}] = [",
         all.len()
     )?;
-    for (code, (kind, _)) in &all {
-        writeln!(out, "    ({code}, AcquirerKind::{kind}),")?;
+    for (code, (kind, institution, _)) in &all {
+        writeln!(out, "    ({code}, AcquirerKind::{kind}, {institution}),")?;
     }
     writeln!(out, "];\n")?;
     writeln!(out, "/// Acquirer names parallel to `ACQUIRERS`.")?;
@@ -515,7 +522,7 @@ fn acquirers(data: &Path, out: &mut String) -> Res<()> {
         "pub(crate) static ACQUIRER_NAMES: [&str; {}] = [",
         all.len()
     )?;
-    for (_, name) in all.values() {
+    for (_, _, name) in all.values() {
         writeln!(out, "    {},", lit(name))?;
     }
     writeln!(out, "];\n")?;

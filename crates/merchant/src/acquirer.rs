@@ -1,6 +1,6 @@
 //! The acquirer code (digits 1–3 of a merchant number): banks use their CNAPS bank-category
-//! code (105 China Construction Bank), licensed payment institutions an 8xx code whose 4-digit
-//! UnionPay institution code is 48xx (822 ↔ 4822).
+//! code (105 China Construction Bank), licensed payment institutions an 8xx code; for 801–837
+//! the 4-digit UnionPay institution code is 48xx (822 ↔ 4822).
 
 use core::fmt;
 
@@ -33,6 +33,7 @@ impl AcquirerKind {
 pub struct Acquirer {
     code: u16,
     kind: AcquirerKind,
+    institution: Option<u16>,
     index: usize,
 }
 
@@ -40,10 +41,15 @@ impl Acquirer {
     /// Looks up a 3-digit acquirer code (0–999).
     pub fn lookup(code: u16) -> Option<Self> {
         let index = tables::ACQUIRERS
-            .binary_search_by_key(&code, |&(c, _)| c)
+            .binary_search_by_key(&code, |&(c, _, _)| c)
             .ok()?;
-        let &(code, kind) = tables::ACQUIRERS.get(index)?;
-        Some(Self { code, kind, index })
+        let &(code, kind, institution) = tables::ACQUIRERS.get(index)?;
+        Some(Self {
+            code,
+            kind,
+            institution,
+            index,
+        })
     }
 
     /// The 3-digit code.
@@ -65,23 +71,10 @@ impl Acquirer {
             .unwrap_or("")
     }
 
-    /// The 4-digit UnionPay institution code of a payment institution (822 → 4822).
-    pub fn unionpay_institution_code(&self) -> Option<u16> {
-        match self.kind {
-            AcquirerKind::PaymentInstitution => payment_institution_code(self.code),
-            _ => None,
-        }
-    }
-}
-
-/// The 48xx UnionPay institution code an 8xx acquirer code corresponds to, for any code in
-/// 800–899 whether or not the embedded table names it (an inference two sources agree on, see
-/// the research note).
-pub const fn payment_institution_code(acquirer: u16) -> Option<u16> {
-    if acquirer >= 800 && acquirer <= 899 {
-        Some(4000 + acquirer)
-    } else {
-        None
+    /// The 4-digit UnionPay institution code of a payment institution (822 → 4822), where
+    /// the sources support the 8xx ↔ 48xx correspondence (801–837).
+    pub const fn unionpay_institution_code(&self) -> Option<u16> {
+        self.institution
     }
 }
 

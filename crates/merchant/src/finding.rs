@@ -490,7 +490,7 @@ impl fmt::Display for Evidence {
                 threshold,
             } => write!(
                 f,
-                "terminal {terminal} has shown {count} merchant numbers (threshold {threshold})"
+                "terminal {terminal} has shown {count} merchant numbers, more than {threshold}"
             ),
             Self::MccDrift {
                 terminal,

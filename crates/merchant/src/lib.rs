@@ -27,7 +27,7 @@ mod policy;
 mod region;
 mod tables;
 
-pub use acquirer::{Acquirer, AcquirerKind, payment_institution_code};
+pub use acquirer::{Acquirer, AcquirerKind};
 #[cfg(feature = "std")]
 pub use audit::{
     AuditConfig, AuditReport, Auditor, StatementRow, TerminalReport, audit, audit_with,

@@ -62,8 +62,8 @@ impl Region {
 
     fn gb2260(self) -> Option<RegionCandidate> {
         let province = u8::try_from(self.0 / 100).ok()?;
-        // "xx00" is a province-level code, not a place a merchant registers in.
-        if self.0.is_multiple_of(100) || tables::GB_PROVINCES.binary_search(&province).is_err() {
+        // "xx00" reads as the province itself (the form slip guides print, e.g. 1100 Beijing).
+        if tables::GB_PROVINCES.binary_search(&province).is_err() {
             return None;
         }
         let city = tables::GB_PREFECTURES
