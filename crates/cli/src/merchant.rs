@@ -2,8 +2,8 @@
 //! and the statement audit. Exit 0 whenever the input parsed, findings or not.
 
 use cardwire_merchant::{
-    AuditConfig, AuditReport, Expectation, Finding, Mcc, MccGroup, MerchantNo, Observation,
-    Policy, Region, RegionCandidate, TerminalId, audit, check,
+    AuditConfig, AuditReport, Expectation, Finding, Mcc, MccGroup, MerchantNo, Observation, Policy,
+    Region, RegionCandidate, TerminalId, audit, check,
 };
 use clap::{Args, Subcommand};
 use serde_json::{Value, json};
@@ -92,7 +92,9 @@ pub fn run(cmd: MerchantCommand) -> Result<String, String> {
             let m = MerchantNo::parse(merchant_no.as_bytes())
                 .map_err(|e| format!("merchant number: {e}"))?;
             let exp = Expectation {
-                mcc: expect_mcc.map(|s| parse_mcc(&s, "--expect-mcc")).transpose()?,
+                mcc: expect_mcc
+                    .map(|s| parse_mcc(&s, "--expect-mcc"))
+                    .transpose()?,
                 group: expect_group.map(|s| parse_group(&s)).transpose()?,
                 region: expect_region
                     .map(|s| {

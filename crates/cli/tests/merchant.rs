@@ -43,7 +43,16 @@ fn mcc_prints_the_classification() {
     let v = json_ok(&["mcc", "5411"]);
     assert_eq!(
         keys(&v),
-        ["mcc", "description", "iso_range", "reserved", "private", "known", "group", "cn_fee_tier"]
+        [
+            "mcc",
+            "description",
+            "iso_range",
+            "reserved",
+            "private",
+            "known",
+            "group",
+            "cn_fee_tier"
+        ]
     );
     assert_eq!(v["mcc"], "5411");
     assert_eq!(v["description"], "Groceries and supermarkets");
@@ -55,7 +64,10 @@ fn mcc_prints_the_classification() {
     assert_eq!(v["mcc"], "0742");
     let v = json_ok(&["mcc", "3000"]);
     assert_eq!(v["private"], true);
-    assert_eq!(v["iso_range"], "3000-3999 Reserved for private use / 3000-3350 Airlines");
+    assert_eq!(
+        v["iso_range"],
+        "3000-3999 Reserved for private use / 3000-3350 Airlines"
+    );
     let v = json_ok(&["mcc", "0500"]);
     assert_eq!(v["reserved"], true);
     assert_eq!(v["description"], Value::Null);
@@ -67,7 +79,10 @@ fn mcc_rejects_bad_codes_with_exit_2() {
         let out = cardwire(&["mcc", bad]);
         assert_eq!(out.status.code(), Some(2), "{bad}");
         let err = String::from_utf8(out.stderr).unwrap();
-        assert!(err.starts_with("error: ") && err.trim_end().lines().count() == 1, "{err}");
+        assert!(
+            err.starts_with("error: ") && err.trim_end().lines().count() == 1,
+            "{err}"
+        );
     }
 }
 
@@ -177,13 +192,23 @@ fn merchant_check_reports_a_malformed_network_number_but_rejects_a_malformed_arg
     assert_eq!(v["findings"][0]["rule"], "malformed-merchant-no");
     for args in [
         &["merchant", "check", "10529005813039"][..],
-        &["merchant", "check", "105290058130392", "--expect-group", "casino"],
+        &[
+            "merchant",
+            "check",
+            "105290058130392",
+            "--expect-group",
+            "casino",
+        ],
         &["merchant", "check", "105290058130392", "--field18", "58"],
         &["merchant", "check", "105290058130392", "--terminal", "123"],
     ] {
         let out = cardwire(args);
         assert_eq!(out.status.code(), Some(2), "{args:?}");
-        assert!(String::from_utf8(out.stderr).unwrap().starts_with("error: "));
+        assert!(
+            String::from_utf8(out.stderr)
+                .unwrap()
+                .starts_with("error: ")
+        );
     }
 }
 
@@ -191,7 +216,10 @@ fn merchant_check_reports_a_malformed_network_number_but_rejects_a_malformed_arg
 fn merchant_audit_prints_the_published_report() {
     let v = json_ok(&["merchant", "audit", &spec("merchant_statement.csv")]);
     assert_eq!(keys(&v), ["rows", "terminals", "findings", "errors"]);
-    assert_eq!(keys(&v["terminals"][0]), ["terminal_id", "merchant_nos", "findings"]);
+    assert_eq!(
+        keys(&v["terminals"][0]),
+        ["terminal_id", "merchant_nos", "findings"]
+    );
     assert_eq!(keys(&v["errors"][0]), ["line", "error"]);
     let doc: Value =
         serde_json::from_str(&std::fs::read_to_string(spec("merchant_audit.json")).unwrap())

@@ -25,17 +25,17 @@ use crate::region::Region;
 
 /// What the audit compares the statement against.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct AuditConfig<'a> {
+pub struct AuditConfig {
     /// What the merchant's business is (applied to every merchant number).
     pub expectation: Expectation,
     /// Which MCCs earn no points and which are preferential.
-    pub policy: Policy<'a>,
+    pub policy: Policy,
     /// `many-merchants-per-terminal` fires when a terminal shows more merchant numbers than
     /// this.
     pub many_merchants_threshold: usize,
 }
 
-impl Default for AuditConfig<'static> {
+impl Default for AuditConfig {
     /// No expectation, the default policy, threshold 3.
     fn default() -> Self {
         Self {
@@ -143,8 +143,8 @@ struct MerchantState {
 
 /// The streaming state of an audit: feed rows with [`Auditor::row`], then [`Auditor::finish`].
 #[derive(Debug)]
-pub struct Auditor<'a> {
-    config: AuditConfig<'a>,
+pub struct Auditor {
+    config: AuditConfig,
     rows: u64,
     terminals: Vec<TerminalState>,
     terminal_index: HashMap<TerminalId, u32>,
@@ -154,9 +154,9 @@ pub struct Auditor<'a> {
     pairs: HashSet<(u32, u32)>,
 }
 
-impl<'a> Auditor<'a> {
+impl Auditor {
     /// An empty audit.
-    pub fn new(config: AuditConfig<'a>) -> Self {
+    pub fn new(config: AuditConfig) -> Self {
         Self {
             config,
             rows: 0,
@@ -204,14 +204,12 @@ impl<'a> Auditor<'a> {
         if let Some(merchant) = self.merchants.get_mut(m as usize) {
             merchant.rows = merchant.rows.saturating_add(1);
             if let (Some(column), Ok(id)) = (mcc, merchant.parsed)
-                && column != id.view().mcc() {
-                    note(&mut merchant.mcc_column, column, line);
-                }
+                && column != id.view().mcc()
+            {
+                note(&mut merchant.mcc_column, column, line);
+            }
         }
-        let parsed = self
-            .merchants
-            .get(m as usize)
-            .and_then(|s| s.parsed.ok());
+        let parsed = self.merchants.get(m as usize).and_then(|s| s.parsed.ok());
         let new_pair = self.pairs.insert((u32::try_from(t).unwrap_or(u32::MAX), m));
         let threshold = self.config.many_merchants_threshold;
         if let Some(state) = self.terminals.get_mut(t) {
@@ -387,7 +385,7 @@ fn terminal_findings(t: &TerminalState, threshold: usize) -> Vec<Finding> {
 }
 
 /// The per-transaction rules that depend on the merchant number alone, once per number.
-fn merchant_findings(m: &MerchantState, config: &AuditConfig<'_>, sink: &mut impl FnMut(Finding)) {
+fn merchant_findings(m: &MerchantState, config: &AuditConfig, sink: &mut impl FnMut(Finding)) {
     let (line, rows) = (m.first_line, m.rows);
     let id = match m.parsed {
         Ok(id) => id,
@@ -425,9 +423,10 @@ fn merchant_findings(m: &MerchantState, config: &AuditConfig<'_>, sink: &mut imp
     let mut put = |f: Finding| sink(f.for_merchant(id).at(line, rows));
     expectation_rules(mcc, &config.expectation, &config.policy, &mut put);
     if let Some(expected) = config.expectation.region
-        && let Some(f) = region_rule(id.view().region(), expected) {
-            put(f);
-        }
+        && let Some(f) = region_rule(id.view().region(), expected)
+    {
+        put(f);
+    }
     mcc_rules(mcc, &config.policy, &mut put);
 }
 
@@ -454,7 +453,9 @@ fn parse_amount(text: &[u8]) -> Result<i64, Error> {
         return Err(bad(whole.len()));
     }
     let mut fen: i64 = 0;
-    let all = whole.iter().chain(frac.iter().chain([b'0', b'0'].iter()).take(2));
+    let all = whole
+        .iter()
+        .chain(frac.iter().chain([b'0', b'0'].iter()).take(2));
     for (i, &b) in all.enumerate() {
         if !b.is_ascii_digit() {
             let at = if i < whole.len() { i } else { i + 1 };
@@ -487,9 +488,8 @@ impl Columns {
                 h.trim_ascii().eq_ignore_ascii_case(name.as_bytes())
             })
         };
-        let need = |c: Column| {
-            find(c.name()).ok_or(Error::new(ErrorKind::MissingColumn, 0).in_column(c))
-        };
+        let need =
+            |c: Column| find(c.name()).ok_or(Error::new(ErrorKind::MissingColumn, 0).in_column(c));
         Ok(Self {
             time: need(Column::Time)?,
             terminal_id: need(Column::TerminalId)?,
@@ -532,7 +532,7 @@ impl Columns {
 /// assert!(report.findings.iter().any(|f| f.rule() == Rule::MalformedMerchantNo));
 /// # Ok::<(), cardwire_merchant::Error>(())
 /// ```
-pub fn audit<R: std::io::Read>(input: R, config: &AuditConfig<'_>) -> Result<AuditReport, Error> {
+pub fn audit<R: std::io::Read>(input: R, config: &AuditConfig) -> Result<AuditReport, Error> {
     let mut errors = Vec::new();
     let mut report = audit_with(input, config, |e| errors.push(e))?;
     report.errors = errors;
@@ -543,7 +543,7 @@ pub fn audit<R: std::io::Read>(input: R, config: &AuditConfig<'_>) -> Result<Aud
 /// that memory stays flat even for a statement full of bad rows).
 pub fn audit_with<R: std::io::Read>(
     input: R,
-    config: &AuditConfig<'_>,
+    config: &AuditConfig,
     mut on_error: impl FnMut(Error),
 ) -> Result<AuditReport, Error> {
     let unreadable = |line: u64| Error::new(ErrorKind::Unreadable, 0).at_line(line);
@@ -554,7 +554,10 @@ pub fn audit_with<R: std::io::Read>(
         .from_reader(input);
     let mut record = csv::ByteRecord::new();
     let line_of = |r: &csv::ByteRecord| r.position().map_or(0, csv::Position::line);
-    if !reader.read_byte_record(&mut record).map_err(|_| unreadable(1))? {
+    if !reader
+        .read_byte_record(&mut record)
+        .map_err(|_| unreadable(1))?
+    {
         // An empty input has no header at all: the first required column is missing.
         return Err(Error::new(ErrorKind::MissingColumn, 0).in_column(Column::Time));
     }

@@ -87,17 +87,19 @@ pub struct Expectation {
 /// assert!(findings.contains(Rule::MccNotExpected));
 /// assert!(findings.contains(Rule::CheaperTier));
 /// ```
-pub fn check(obs: &Observation<'_>, exp: &Expectation, policy: &Policy<'_>) -> Findings {
+#[inline]
+pub fn check(obs: &Observation<'_>, exp: &Expectation, policy: &Policy) -> Findings {
     let mut out = Findings::new();
     check_with(obs, exp, policy, &mut |f| out.push(f));
     out
 }
 
 /// [`check`] with findings passed to `sink` as they are found.
+#[inline]
 pub fn check_with(
     obs: &Observation<'_>,
     exp: &Expectation,
-    policy: &Policy<'_>,
+    policy: &Policy,
     sink: &mut impl FnMut(Finding),
 ) {
     let slip = parsed(obs.slip_merchant_no, Source::Slip, sink);
@@ -106,17 +108,18 @@ pub fn check_with(
     let f9f16 = parsed(obs.tag_9f16, Source::Tag9F16, sink);
 
     if let (Some(s), Some(n)) = (slip, network)
-        && s != n {
-            sink(Finding::new(
-                Rule::SlipNetworkMismatch,
-                Evidence::MerchantNos {
-                    a: Source::Slip,
-                    a_value: s.to_id(),
-                    b: Source::Network,
-                    b_value: n.to_id(),
-                },
-            ));
-        }
+        && s != n
+    {
+        sink(Finding::new(
+            Rule::SlipNetworkMismatch,
+            Evidence::MerchantNos {
+                a: Source::Slip,
+                a_value: s.to_id(),
+                b: Source::Network,
+                b_value: n.to_id(),
+            },
+        ));
+    }
     inconsistent_fields(obs, f42, f9f16, sink);
     let settled = network.or(f42).or(f9f16).or(slip);
     let mcc = settled.map(|m| m.mcc()).or(obs.field18).or(obs.tag_9f15);
@@ -125,9 +128,10 @@ pub fn check_with(
         mcc_rules(mcc, policy, sink);
     }
     if let (Some(m), Some(expected)) = (settled, exp.region)
-        && let Some(f) = region_rule(m.region(), expected) {
-            sink(f);
-        }
+        && let Some(f) = region_rule(m.region(), expected)
+    {
+        sink(f);
+    }
 }
 
 /// The merchant number from `raw`, or a `malformed-merchant-no` finding.
@@ -161,29 +165,31 @@ fn inconsistent_fields(
     sink: &mut impl FnMut(Finding),
 ) {
     if let (Some(a), Some(b)) = (f42, f9f16)
-        && a != b {
-            sink(Finding::new(
-                Rule::InconsistentFields,
-                Evidence::MerchantNos {
-                    a: Source::Field42,
-                    a_value: a.to_id(),
-                    b: Source::Tag9F16,
-                    b_value: b.to_id(),
-                },
-            ));
-        }
+        && a != b
+    {
+        sink(Finding::new(
+            Rule::InconsistentFields,
+            Evidence::MerchantNos {
+                a: Source::Field42,
+                a_value: a.to_id(),
+                b: Source::Tag9F16,
+                b_value: b.to_id(),
+            },
+        ));
+    }
     if let (Some(a), Some(b)) = (obs.field41, obs.tag_9f1c)
-        && a != b {
-            sink(Finding::new(
-                Rule::InconsistentFields,
-                Evidence::TerminalIds {
-                    a: Source::Field41,
-                    a_value: a,
-                    b: Source::Tag9F1C,
-                    b_value: b,
-                },
-            ));
-        }
+        && a != b
+    {
+        sink(Finding::new(
+            Rule::InconsistentFields,
+            Evidence::TerminalIds {
+                a: Source::Field41,
+                a_value: a,
+                b: Source::Tag9F1C,
+                b_value: b,
+            },
+        ));
+    }
     let mccs = [
         (Source::Field18, obs.field18),
         (Source::Field42, f42.map(|m| m.mcc())),
@@ -192,17 +198,18 @@ fn inconsistent_fields(
     for (i, &(a, a_value)) in mccs.iter().enumerate() {
         for &(b, b_value) in mccs.iter().skip(i + 1) {
             if let (Some(a_value), Some(b_value)) = (a_value, b_value)
-                && a_value != b_value {
-                    sink(Finding::new(
-                        Rule::InconsistentFields,
-                        Evidence::Mccs {
-                            a,
-                            a_value,
-                            b,
-                            b_value,
-                        },
-                    ));
-                }
+                && a_value != b_value
+            {
+                sink(Finding::new(
+                    Rule::InconsistentFields,
+                    Evidence::Mccs {
+                        a,
+                        a_value,
+                        b,
+                        b_value,
+                    },
+                ));
+            }
         }
     }
 }
@@ -211,7 +218,7 @@ fn inconsistent_fields(
 pub(crate) fn expectation_rules(
     mcc: Mcc,
     exp: &Expectation,
-    policy: &Policy<'_>,
+    policy: &Policy,
     sink: &mut impl FnMut(Finding),
 ) {
     let got_group = mcc.group();
@@ -237,16 +244,17 @@ pub(crate) fn expectation_rules(
     };
     let got = policy.fee_tier(mcc);
     if let Some(expected) = expected_tier
-        && got.rank() < expected.rank() {
-            sink(Finding::new(
-                Rule::CheaperTier,
-                Evidence::Tier { mcc, got, expected },
-            ));
-        }
+        && got.rank() < expected.rank()
+    {
+        sink(Finding::new(
+            Rule::CheaperTier,
+            Evidence::Tier { mcc, got, expected },
+        ));
+    }
 }
 
 /// `no-points-category`, `reserved-mcc`, `unknown-mcc`: properties of the MCC itself.
-pub(crate) fn mcc_rules(mcc: Mcc, policy: &Policy<'_>, sink: &mut impl FnMut(Finding)) {
+pub(crate) fn mcc_rules(mcc: Mcc, policy: &Policy, sink: &mut impl FnMut(Finding)) {
     if policy.earns_no_points(mcc) {
         sink(Finding::new(Rule::NoPointsCategory, Evidence::Mcc(mcc)));
     }

@@ -101,7 +101,9 @@ pub struct Error {
     kind: ErrorKind,
     offset: usize,
     column: Option<Column>,
-    line: Option<u64>,
+    /// 1-based statement line, 0 when not from a statement (kept small: errors travel
+    /// inside findings).
+    line: u64,
 }
 
 impl Error {
@@ -111,14 +113,14 @@ impl Error {
             kind,
             offset,
             column: None,
-            line: None,
+            line: 0,
         }
     }
 
     /// The same error, placed on a statement line (1-based).
     #[must_use]
     pub const fn at_line(mut self, line: u64) -> Self {
-        self.line = Some(line);
+        self.line = line;
         self
     }
 
@@ -146,7 +148,7 @@ impl Error {
 
     /// The statement line (1-based), for errors found in a statement row.
     pub const fn line(&self) -> Option<u64> {
-        self.line
+        if self.line == 0 { None } else { Some(self.line) }
     }
 }
 

@@ -304,7 +304,7 @@ pub struct Shown {
 
 impl Shown {
     /// Bytes kept.
-    pub const CAPACITY: usize = 24;
+    pub const CAPACITY: usize = 20;
 
     /// Keeps the first [`Shown::CAPACITY`] bytes of `value`.
     pub fn new(value: &[u8]) -> Self {
@@ -330,7 +330,11 @@ impl Shown {
 impl fmt::Display for Shown {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         for &b in self.as_bytes() {
-            let c = if (b' '..=b'~').contains(&b) { char::from(b) } else { '?' };
+            let c = if (b' '..=b'~').contains(&b) {
+                char::from(b)
+            } else {
+                '?'
+            };
             write!(f, "{c}")?;
         }
         if self.cut {
@@ -449,7 +453,10 @@ impl fmt::Display for Evidence {
             } => match expected {
                 Expected::Mcc(e) => write!(f, "MCC {got} ({got_group}) where {e} was expected"),
                 Expected::Group(g) => {
-                    write!(f, "MCC {got} ({got_group}) where a {g} business was expected")
+                    write!(
+                        f,
+                        "MCC {got} ({got_group}) where a {g} business was expected"
+                    )
                 }
             },
             Self::Region {
@@ -496,12 +503,18 @@ impl fmt::Display for Evidence {
                 terminal,
                 before,
                 after,
-            } => write!(f, "terminal {terminal} settled under MCC {before}, then {after}"),
+            } => write!(
+                f,
+                "terminal {terminal} settled under MCC {before}, then {after}"
+            ),
             Self::RegionDrift {
                 terminal,
                 before,
                 after,
-            } => write!(f, "terminal {terminal} settled in region {before}, then {after}"),
+            } => write!(
+                f,
+                "terminal {terminal} settled in region {before}, then {after}"
+            ),
         }
     }
 }
@@ -516,7 +529,11 @@ impl fmt::Display for Finding {
                 write!(f, "MCC {m} is on the policy's no-points list")?;
             }
             (Rule::ReservedMcc, Evidence::Mcc(m)) => {
-                write!(f, "MCC {m} lies in the reserved ISO 18245 block {}", m.iso_range())?;
+                write!(
+                    f,
+                    "MCC {m} lies in the reserved ISO 18245 block {}",
+                    m.iso_range()
+                )?;
             }
             (Rule::UnknownMcc, Evidence::Mcc(m)) => {
                 write!(f, "MCC {m} is on none of the embedded MCC lists")?;
@@ -553,6 +570,7 @@ impl Findings {
     pub const CAPACITY: usize = 16;
 
     /// An empty list.
+    #[inline]
     pub const fn new() -> Self {
         Self {
             items: [None; Self::CAPACITY],
@@ -562,6 +580,7 @@ impl Findings {
     }
 
     /// Appends a finding; past the capacity it is counted in [`Findings::overflow`] instead.
+    #[inline]
     pub fn push(&mut self, finding: Finding) {
         match self.items.get_mut(self.len) {
             Some(slot) => {

@@ -38,5 +38,5 @@ pub use finding::{Evidence, Expected, Finding, Findings, Rule, Severity, Shown, 
 pub use history::TerminalHistory;
 pub use mcc::{FeeTier, IsoRange, List, Lists, Mcc, MccGroup, RangeKind};
 pub use merchant_no::{MerchantId, MerchantNo, TerminalId};
-pub use policy::Policy;
+pub use policy::{McSet, Policy};
 pub use region::{Province, Region, RegionCandidate, RegionCandidates, Scheme};

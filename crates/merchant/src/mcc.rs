@@ -96,10 +96,12 @@ impl Mcc {
         let i = tables::ISO_RANGES.partition_point(|r| r.end < self.0);
         // The blocks tile 0000–9999 (checked by build.rs), so `i` is always in range; the
         // fallback keeps this panic-free regardless.
-        tables::ISO_RANGES
-            .get(i)
-            .copied()
-            .unwrap_or(IsoRange::new(0, 9999, "", RangeKind::Reserved))
+        tables::ISO_RANGES.get(i).copied().unwrap_or(IsoRange::new(
+            0,
+            9999,
+            "",
+            RangeKind::Reserved,
+        ))
     }
 
     /// The industry sub-range of the private-use block (3000–3350 airlines, 3351–3500 car
@@ -113,8 +115,18 @@ impl Mcc {
 
     /// In a block ISO 18245 reserves (0000–0699, 1000–1499, 9000–9199): no merchant can
     /// legitimately carry it.
+    #[inline]
     pub fn is_reserved(self) -> bool {
-        self.iso_range().kind() == RangeKind::Reserved
+        self.info() & INFO_RESERVED != 0
+    }
+
+    /// The byte of `tables::MCC_INFO` for this code.
+    #[inline]
+    fn info(self) -> u8 {
+        tables::MCC_INFO
+            .get(usize::from(self.0))
+            .copied()
+            .unwrap_or(INFO_OTHER)
     }
 
     /// In the private-use block 3000–3999, whose meaning depends on the network (airlines,
@@ -135,8 +147,9 @@ impl Mcc {
     }
 
     /// On at least one list.
+    #[inline]
     pub fn is_known(self) -> bool {
-        !self.lists().is_empty()
+        self.info() & INFO_KNOWN != 0
     }
 
     /// The description: the UnionPay meaning where China uses the code differently or alone,
@@ -162,16 +175,22 @@ impl Mcc {
     }
 
     /// The coarse business group (from `data/cn_mcc_groups.tsv`).
+    #[inline]
     pub fn group(self) -> MccGroup {
-        if let Ok(i) = tables::GROUP_SINGLES.binary_search_by_key(&self.0, |&(c, _)| c) {
-            return tables::GROUP_SINGLES
-                .get(i)
-                .map_or(MccGroup::Other, |&(_, g)| g);
-        }
-        let i = tables::GROUP_RANGES.partition_point(|&(_, end, _)| end < self.0);
-        match tables::GROUP_RANGES.get(i) {
-            Some(&(start, _, g)) if start <= self.0 => g,
-            _ => MccGroup::Other,
+        MccGroup::ALL
+            .get(usize::from(self.info() & INFO_GROUP))
+            .copied()
+            .unwrap_or(MccGroup::Other)
+    }
+
+    /// The fee tier the data files state: exempt, government or (for every other code)
+    /// standard; preferential membership is policy (see [`Policy::fee_tier`](crate::Policy::fee_tier)).
+    #[inline]
+    pub fn data_fee_tier(self) -> FeeTier {
+        match self.info() & INFO_TIER {
+            INFO_EXEMPT => FeeTier::Exempt,
+            INFO_GOVERNMENT => FeeTier::Government,
+            _ => FeeTier::Standard,
         }
     }
 
@@ -190,6 +209,16 @@ impl Mcc {
             .is_ok()
     }
 }
+
+// The bits of a `tables::MCC_INFO` byte (see build.rs `dense_info`).
+const INFO_GROUP: u8 = 0x0F;
+const INFO_TIER: u8 = 0x30;
+const INFO_EXEMPT: u8 = 0x10;
+const INFO_GOVERNMENT: u8 = 0x20;
+const INFO_KNOWN: u8 = 0x40;
+const INFO_RESERVED: u8 = 0x80;
+/// "other", not known, standard, not reserved: the fallback that cannot happen for 0–9999.
+const INFO_OTHER: u8 = 9;
 
 /// The number four ASCII digits spell; each byte is taken modulo 10, so the result is at
 /// most 9999 whatever the bytes.

@@ -2,6 +2,7 @@
 //! `data/ORIGINS.md`). Each table is sorted ascending and searched by binary search.
 
 use crate::acquirer::AcquirerKind;
-use crate::mcc::{IsoRange, MccGroup, RangeKind};
+use crate::mcc::{IsoRange, RangeKind};
+use crate::policy::McSet;
 
 include!(concat!(env!("OUT_DIR"), "/tables.rs"));

@@ -138,7 +138,10 @@ fn a_few_numbers_on_one_terminal_stay_below_the_threshold() {
         csv += &format!("t,20000002,{no},a,,1.00,0,,purchase,{i}\n");
     }
     let r = run(&csv);
-    assert_eq!(terminal_rules(&r, "20000002"), [Rule::TerminalMerchantChanged]);
+    assert_eq!(
+        terminal_rules(&r, "20000002"),
+        [Rule::TerminalMerchantChanged]
+    );
 }
 
 #[test]
@@ -207,7 +210,11 @@ impl Read for Generated {
             let i = self.next;
             self.next += 1;
             let t = i % 1000;
-            let mcc = if t % 10 == 0 { [7011, 5411, 8062, 5300][i / 1000 % 4] } else { 5812 };
+            let mcc = if t % 10 == 0 {
+                [7011, 5411, 8062, 5300][i / 1000 % 4]
+            } else {
+                5812
+            };
             self.line = format!(
                 "2026-11-02 09:00:00,{:08},1055840{mcc:04}{t:04},shop,{mcc},12.34,0.07,622848******1234,purchase,{i:012}\n",
                 10_000_000 + t
@@ -233,8 +240,17 @@ fn memory_does_not_grow_with_rows() {
         assert_eq!(report.rows, rows as u64);
         assert!(report.errors.is_empty(), "{:?}", report.errors.first());
         assert_eq!(report.terminals.len(), 1000);
-        assert!(report.findings.iter().all(|f| f.rule() == Rule::NoPointsCategory));
-        let pools = report.terminals.iter().filter(|t| !t.findings.is_empty()).count();
+        assert!(
+            report
+                .findings
+                .iter()
+                .all(|f| f.rule() == Rule::NoPointsCategory)
+        );
+        let pools = report
+            .terminals
+            .iter()
+            .filter(|t| !t.findings.is_empty())
+            .count();
         assert_eq!(pools, 100);
         info.bytes_max
     };
@@ -242,5 +258,8 @@ fn memory_does_not_grow_with_rows() {
     let large = peak(200_000);
     // Ten times the rows, the same terminals and merchant numbers: the same peak, give or take
     // the growth of a few small vectors.
-    assert!(large < small + small / 4, "20k rows: {small} B, 200k rows: {large} B");
+    assert!(
+        large < small + small / 4,
+        "20k rows: {small} B, 200k rows: {large} B"
+    );
 }

@@ -83,7 +83,10 @@ fn iso_ranges_cover_every_code() {
         for c in start.get()..=end.get() {
             let m = Mcc::new(c).unwrap();
             assert_eq!(m.iso_range().name(), r[2], "{m}");
-            assert_eq!(m.is_reserved(), r[2].starts_with("Reserved") && !r[2].contains("private"));
+            assert_eq!(
+                m.is_reserved(),
+                r[2].starts_with("Reserved") && !r[2].contains("private")
+            );
             assert_eq!(m.is_private(), r[2].contains("private use"));
         }
     }
@@ -107,6 +110,14 @@ fn fee_tiers() {
             assert!(m.in_cn_2013_dining_entertainment(), "{m}");
         }
     }
+    let listed: std::collections::BTreeSet<u16> = rows("cn_mcc_fee_tiers.tsv")
+        .iter()
+        .filter(|r| !r[1].starts_with("2013"))
+        .map(|r| code(&r[0]).get())
+        .collect();
+    for c in (0..=9999u16).filter(|c| !listed.contains(c)) {
+        assert_eq!(Mcc::new(c).unwrap().data_fee_tier().id(), "standard", "{c}");
+    }
     for r in rows("cn_preferential_unverified.tsv") {
         assert_eq!(code(&r[0]).cn_fee_tier().id(), "preferential");
     }
@@ -117,6 +128,7 @@ fn fee_tiers() {
 fn example_no_points_policy() {
     let rows = rows("cn_no_points_mcc_example_bank.tsv");
     assert_eq!(Policy::DEFAULT.no_points().len(), rows.len());
+    assert_eq!(Policy::DEFAULT.no_points().iter().count(), rows.len());
     for r in rows {
         assert!(Policy::DEFAULT.earns_no_points(code(&r[0])));
     }
@@ -149,7 +161,9 @@ fn acquirers() {
         assert_eq!(a.kind().id(), r[1]);
         assert_eq!(a.name(), r[2]);
         assert_eq!(
-            a.unionpay_institution_code().map(|c| c.to_string()).unwrap_or_default(),
+            a.unionpay_institution_code()
+                .map(|c| c.to_string())
+                .unwrap_or_default(),
             r[3]
         );
     }
@@ -172,7 +186,9 @@ fn regions() {
         }
     }
     for r in &gb {
-        let c = Region::new(r[0].parse::<u16>().unwrap() * 100 + 1).unwrap().candidates();
+        let c = Region::new(r[0].parse::<u16>().unwrap() * 100 + 1)
+            .unwrap()
+            .candidates();
         assert_eq!(c.gb2260.unwrap().province().name_en(), r[2]);
     }
     for r in rows("cn_unionpay_region_selected_cities.tsv") {

@@ -124,7 +124,9 @@ fn mcc(o: &Value, key: &str) -> Option<Mcc> {
 }
 
 fn tid(o: &Value, key: &str) -> Option<TerminalId> {
-    o[key].as_str().map(|s| TerminalId::parse(s.as_bytes()).unwrap())
+    o[key]
+        .as_str()
+        .map(|s| TerminalId::parse(s.as_bytes()).unwrap())
 }
 
 #[test]
@@ -207,7 +209,13 @@ fn sample_statement_audits_as_expected() {
         let got: Vec<(String, String, String)> = t
             .findings
             .iter()
-            .map(|f| (f.rule().id().into(), f.severity().id().into(), f.to_string()))
+            .map(|f| {
+                (
+                    f.rule().id().into(),
+                    f.severity().id().into(),
+                    f.to_string(),
+                )
+            })
             .collect();
         let want: Vec<(String, String, String)> = w["findings"]
             .as_array()
@@ -223,12 +231,22 @@ fn sample_statement_audits_as_expected() {
             .collect();
         assert_eq!(got, want, "terminal {}", t.terminal_id);
     }
-    let got: Vec<String> = report.findings.iter().map(|f| format!("{} {}", f.rule(), f)).collect();
+    let got: Vec<String> = report
+        .findings
+        .iter()
+        .map(|f| format!("{} {}", f.rule(), f))
+        .collect();
     let want_f: Vec<String> = want["findings"]
         .as_array()
         .unwrap()
         .iter()
-        .map(|f| format!("{} {}", f["rule"].as_str().unwrap(), f["detail"].as_str().unwrap()))
+        .map(|f| {
+            format!(
+                "{} {}",
+                f["rule"].as_str().unwrap(),
+                f["detail"].as_str().unwrap()
+            )
+        })
         .collect();
     assert_eq!(got, want_f);
     let got: Vec<(u64, String)> = report
@@ -240,7 +258,12 @@ fn sample_statement_audits_as_expected() {
         .as_array()
         .unwrap()
         .iter()
-        .map(|e| (e["line"].as_u64().unwrap(), e["error"].as_str().unwrap().into()))
+        .map(|e| {
+            (
+                e["line"].as_u64().unwrap(),
+                e["error"].as_str().unwrap().into(),
+            )
+        })
         .collect();
     assert_eq!(got, want_e);
 }
