@@ -435,19 +435,31 @@ fn regions(data: &Path, out: &mut String) -> Res<()> {
         }
         last_end = Some(*to);
     }
-    writeln!(
-        out,
-        "/// UnionPay region-code prefix ranges (first two digits) with their GB/T 2260 province."
-    )?;
-    writeln!(
-        out,
-        "pub(crate) static UNIONPAY_PREFIXES: [(u8, u8, u8); {}] = [",
-        prefixes.len()
-    )?;
+    // Indexed by the first two digits (a perfect table: a region lookup is one load).
+    let mut by_prefix = [0u8; 100];
     for (from, (to, province)) in &prefixes {
-        writeln!(out, "    ({from}, {to}, {province}),")?;
+        for p in *from..=*to {
+            if let Some(slot) = by_prefix.get_mut(usize::from(p)) {
+                *slot = *province;
+            }
+        }
     }
-    writeln!(out, "];\n")?;
+    writeln!(
+        out,
+        "/// GB/T 2260 province of each UnionPay region-code prefix (first two digits), 0 = none."
+    )?;
+    writeln!(out, "pub(crate) static UNIONPAY_PREFIX_PROVINCE: [u8; 100] = {by_prefix:?};\n")?;
+    let mut gb_prefix = [false; 100];
+    for code in gb.keys() {
+        if let Some(slot) = gb_prefix.get_mut(usize::from(*code)) {
+            *slot = true;
+        }
+    }
+    writeln!(
+        out,
+        "/// Whether each two-digit number is a GB/T 2260 province code."
+    )?;
+    writeln!(out, "pub(crate) static GB_PROVINCE_CODE: [bool; 100] = {gb_prefix:?};\n")?;
 
     let file = "cn_unionpay_region_selected_cities.tsv";
     let mut cities = BTreeMap::new();

@@ -210,7 +210,13 @@ impl Auditor {
             }
         }
         let parsed = self.merchants.get(m as usize).and_then(|s| s.parsed.ok());
-        let new_pair = self.pairs.insert((u32::try_from(t).unwrap_or(u32::MAX), m));
+        // Hash the (terminal, merchant) pair only when the terminal's merchant changes.
+        let new_pair = match self.terminals.get(t) {
+            Some(state) if state.merchants.is_empty() || state.last != m => self
+                .pairs
+                .insert((u32::try_from(t).unwrap_or(u32::MAX), m)),
+            _ => false,
+        };
         let threshold = self.config.many_merchants_threshold;
         if let Some(state) = self.terminals.get_mut(t) {
             state.rows = state.rows.saturating_add(1);
@@ -501,7 +507,8 @@ impl Columns {
     }
 
     fn row<'r>(&self, record: &'r csv::ByteRecord) -> StatementRow<'r> {
-        let field = |i: usize| record.get(i).unwrap_or(&[]);
+        // Only the fields read are trimmed (trimming whole records costs a tenth of the audit).
+        let field = |i: usize| record.get(i).unwrap_or(&[]).trim_ascii();
         StatementRow {
             time: field(self.time),
             terminal_id: field(self.terminal_id),
@@ -550,7 +557,6 @@ pub fn audit_with<R: std::io::Read>(
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
-        .trim(csv::Trim::All)
         .from_reader(input);
     let mut record = csv::ByteRecord::new();
     let line_of = |r: &csv::ByteRecord| r.position().map_or(0, csv::Position::line);

@@ -43,12 +43,11 @@ impl Region {
     }
 
     fn unionpay(self) -> Option<RegionCandidate> {
-        let prefix = u8::try_from(self.0 / 100).ok()?;
-        let i = tables::UNIONPAY_PREFIXES.partition_point(|&(_, to, _)| to < prefix);
-        let &(from, _, province) = tables::UNIONPAY_PREFIXES.get(i)?;
-        if from > prefix {
-            return None;
-        }
+        let prefix = usize::from(self.0 / 100);
+        let province = tables::UNIONPAY_PREFIX_PROVINCE
+            .get(prefix)
+            .copied()
+            .filter(|&p| p != 0)?;
         let city = tables::UNIONPAY_CITIES
             .binary_search(&self.0)
             .ok()
@@ -61,9 +60,13 @@ impl Region {
     }
 
     fn gb2260(self) -> Option<RegionCandidate> {
-        let province = u8::try_from(self.0 / 100).ok()?;
+        let prefix = self.0 / 100;
         // "xx00" reads as the province itself (the form slip guides print, e.g. 1100 Beijing).
-        if tables::GB_PROVINCES.binary_search(&province).is_err() {
+        if !tables::GB_PROVINCE_CODE
+            .get(usize::from(prefix))
+            .copied()
+            .unwrap_or(false)
+        {
             return None;
         }
         let city = tables::GB_PREFECTURES
@@ -72,7 +75,7 @@ impl Region {
             .and_then(|i| u8::try_from(i).ok());
         Some(RegionCandidate {
             scheme: Scheme::Gb2260,
-            province: Province(province),
+            province: Province(u8::try_from(prefix).ok()?),
             city,
         })
     }
