@@ -14,8 +14,7 @@
 use std::hint::black_box;
 
 use cardwire::merchant::{
-    AuditConfig, Expectation, MccGroup, MerchantNo, Observation, Policy, Region, check,
-    check_with,
+    AuditConfig, Expectation, MccGroup, MerchantNo, Observation, Policy, Region, check, check_with,
 };
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 
@@ -27,7 +26,7 @@ pub fn statement(rows: usize) -> Vec<u8> {
         b"time,terminal_id,merchant_no,merchant_name,mcc,amount,fee,card,type,rrn\n".to_vec();
     for i in 0..rows {
         let t = i % 1000;
-        let mcc = if t % 10 == 0 {
+        let mcc = if t.is_multiple_of(10) {
             [7011, 5411, 8062, 5300][i / 1000 % 4]
         } else {
             5812
@@ -67,9 +66,12 @@ fn bench(c: &mut Criterion) {
     g.bench_function("cardwire/check-with-sink-canonical-jump", |b| {
         b.iter(|| {
             let mut n = 0usize;
-            check_with(black_box(&obs), black_box(&exp), &Policy::DEFAULT, &mut |f| {
-                n += f.rule() as usize
-            });
+            check_with(
+                black_box(&obs),
+                black_box(&exp),
+                &Policy::DEFAULT,
+                &mut |f| n += f.rule() as usize,
+            );
             n
         })
     });
@@ -89,7 +91,11 @@ fn bench(c: &mut Criterion) {
     g.bench_function("cardwire/parse-decode", |b| {
         b.iter(|| {
             let m = MerchantNo::parse(black_box(b"898210154110002")).unwrap();
-            (m.acquirer().is_some(), m.region().candidates().is_ambiguous(), m.mcc().group())
+            (
+                m.acquirer().is_some(),
+                m.region().candidates().is_ambiguous(),
+                m.mcc().group(),
+            )
         })
     });
 
@@ -98,11 +104,22 @@ fn bench(c: &mut Criterion) {
     let report = cardwire::merchant::audit(data.as_slice(), &config).unwrap();
     assert_eq!(report.rows, 1_000_000);
     assert!(report.errors.is_empty());
-    assert_eq!(report.terminals.iter().filter(|t| !t.findings.is_empty()).count(), 100);
+    assert_eq!(
+        report
+            .terminals
+            .iter()
+            .filter(|t| !t.findings.is_empty())
+            .count(),
+        100
+    );
     g.sample_size(10);
     g.throughput(Throughput::Elements(1_000_000));
     g.bench_function("cardwire/audit-1M-rows", |b| {
-        b.iter(|| cardwire::merchant::audit(black_box(data.as_slice()), &config).unwrap().rows)
+        b.iter(|| {
+            cardwire::merchant::audit(black_box(data.as_slice()), &config)
+                .unwrap()
+                .rows
+        })
     });
     g.finish();
 }

@@ -369,7 +369,11 @@ fn regions(data: &Path, out: &mut String) -> Res<()> {
             return Err(format!("{file}: province {code} listed twice").into());
         }
     }
-    writeln!(out, "/// GB/T 2260 province codes, ascending.")?;
+    writeln!(
+        out,
+        "/// GB/T 2260 province codes, ascending (the key of `GB_PROVINCE_NAMES`)."
+    )?;
+    writeln!(out, "#[cfg(feature = \"descriptions\")]")?;
     write!(
         out,
         "pub(crate) static GB_PROVINCES: [u8; {}] = [",
@@ -448,7 +452,10 @@ fn regions(data: &Path, out: &mut String) -> Res<()> {
         out,
         "/// GB/T 2260 province of each UnionPay region-code prefix (first two digits), 0 = none."
     )?;
-    writeln!(out, "pub(crate) static UNIONPAY_PREFIX_PROVINCE: [u8; 100] = {by_prefix:?};\n")?;
+    writeln!(
+        out,
+        "pub(crate) static UNIONPAY_PREFIX_PROVINCE: [u8; 100] = {by_prefix:?};\n"
+    )?;
     let mut gb_prefix = [false; 100];
     for code in gb.keys() {
         if let Some(slot) = gb_prefix.get_mut(usize::from(*code)) {
@@ -459,7 +466,10 @@ fn regions(data: &Path, out: &mut String) -> Res<()> {
         out,
         "/// Whether each two-digit number is a GB/T 2260 province code."
     )?;
-    writeln!(out, "pub(crate) static GB_PROVINCE_CODE: [bool; 100] = {gb_prefix:?};\n")?;
+    writeln!(
+        out,
+        "pub(crate) static GB_PROVINCE_CODE: [bool; 100] = {gb_prefix:?};\n"
+    )?;
 
     let file = "cn_unionpay_region_selected_cities.tsv";
     let mut cities = BTreeMap::new();
@@ -551,6 +561,21 @@ fn acquirers(data: &Path, out: &mut String) -> Res<()> {
         writeln!(out, "    ({code}, AcquirerKind::{kind}, {institution}),")?;
     }
     writeln!(out, "];\n")?;
+    // A perfect index by code: a merchant-number check looks its acquirer up in one load.
+    let mut index = vec![0u8; 1000];
+    for (i, code) in all.keys().enumerate() {
+        if let Some(slot) = index.get_mut(usize::from(*code)) {
+            *slot = u8::try_from(i + 1)?;
+        }
+    }
+    writeln!(
+        out,
+        "/// 1 + the position in `ACQUIRERS` of each 3-digit code, 0 when not listed."
+    )?;
+    writeln!(
+        out,
+        "pub(crate) static ACQUIRER_INDEX: [u8; 1000] = {index:?};\n"
+    )?;
     writeln!(out, "/// Acquirer names parallel to `ACQUIRERS`.")?;
     writeln!(out, "#[cfg(feature = \"descriptions\")]")?;
     writeln!(
@@ -600,7 +625,10 @@ fn dense_info(data: &Path, out: &mut String) -> Res<()> {
     };
     for single in [false, true] {
         for row in &rows {
-            let (from, to) = (code4(col(row, 0, file)?, file)?, code4(col(row, 1, file)?, file)?);
+            let (from, to) = (
+                code4(col(row, 0, file)?, file)?,
+                code4(col(row, 1, file)?, file)?,
+            );
             if (from == to) != single {
                 continue;
             }
@@ -643,7 +671,10 @@ fn dense_info(data: &Path, out: &mut String) -> Res<()> {
     for row in read(data, file)? {
         let name = col(&row, 2, file)?;
         if name.starts_with("Reserved") && !name.contains("private use") {
-            let (from, to) = (code4(col(&row, 0, file)?, file)?, code4(col(&row, 1, file)?, file)?);
+            let (from, to) = (
+                code4(col(&row, 0, file)?, file)?,
+                code4(col(&row, 1, file)?, file)?,
+            );
             for c in from..=to {
                 if let Some(b) = info.get_mut(usize::from(c)) {
                     *b |= 0x80;

@@ -27,7 +27,7 @@ enum Command {
     Mcc(merchant::MccArgs),
     /// UnionPay merchant numbers: decode and 跳码 checks; statement (对账单) audit.
     #[command(subcommand)]
-    Merchant(merchant::MerchantCommand),
+    Merchant(Box<merchant::MerchantCommand>),
 }
 
 fn main() -> ExitCode {
@@ -35,7 +35,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Tlv(cmd) => tlv::run(cmd),
         Command::Mcc(args) => merchant::run_mcc(args),
-        Command::Merchant(cmd) => merchant::run(cmd),
+        Command::Merchant(cmd) => merchant::run(*cmd),
     };
     match result {
         Ok(output) => {

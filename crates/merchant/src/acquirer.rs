@@ -40,9 +40,11 @@ pub struct Acquirer {
 impl Acquirer {
     /// Looks up a 3-digit acquirer code (0–999).
     pub fn lookup(code: u16) -> Option<Self> {
-        let index = tables::ACQUIRERS
-            .binary_search_by_key(&code, |&(c, _, _)| c)
-            .ok()?;
+        let index = usize::from(
+            tables::ACQUIRER_INDEX
+                .get(usize::from(code))?
+                .checked_sub(1)?,
+        );
         let &(code, kind, institution) = tables::ACQUIRERS.get(index)?;
         Some(Self {
             code,

@@ -212,9 +212,9 @@ impl Auditor {
         let parsed = self.merchants.get(m as usize).and_then(|s| s.parsed.ok());
         // Hash the (terminal, merchant) pair only when the terminal's merchant changes.
         let new_pair = match self.terminals.get(t) {
-            Some(state) if state.merchants.is_empty() || state.last != m => self
-                .pairs
-                .insert((u32::try_from(t).unwrap_or(u32::MAX), m)),
+            Some(state) if state.merchants.is_empty() || state.last != m => {
+                self.pairs.insert((u32::try_from(t).unwrap_or(u32::MAX), m))
+            }
             _ => false,
         };
         let threshold = self.config.many_merchants_threshold;

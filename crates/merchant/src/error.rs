@@ -148,7 +148,11 @@ impl Error {
 
     /// The statement line (1-based), for errors found in a statement row.
     pub const fn line(&self) -> Option<u64> {
-        if self.line == 0 { None } else { Some(self.line) }
+        if self.line == 0 {
+            None
+        } else {
+            Some(self.line)
+        }
     }
 }
 

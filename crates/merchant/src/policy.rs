@@ -18,9 +18,7 @@ pub struct McSet {
 
 impl McSet {
     /// The empty set.
-    pub const EMPTY: McSet = McSet {
-        words: [0; WORDS],
-    };
+    pub const EMPTY: McSet = McSet { words: [0; WORDS] };
 
     pub(crate) const fn from_words(words: [u64; WORDS]) -> Self {
         Self { words }
@@ -56,7 +54,9 @@ impl McSet {
 
     /// The codes, ascending.
     pub fn iter(&self) -> impl Iterator<Item = Mcc> + '_ {
-        (0..=9999).filter_map(Mcc::new).filter(|m| self.contains(*m))
+        (0..=9999)
+            .filter_map(Mcc::new)
+            .filter(|m| self.contains(*m))
     }
 
     /// Number of codes.

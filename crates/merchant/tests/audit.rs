@@ -210,7 +210,7 @@ impl Read for Generated {
             let i = self.next;
             self.next += 1;
             let t = i % 1000;
-            let mcc = if t % 10 == 0 {
+            let mcc = if t.is_multiple_of(10) {
                 [7011, 5411, 8062, 5300][i / 1000 % 4]
             } else {
                 5812

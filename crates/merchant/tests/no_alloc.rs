@@ -51,4 +51,3 @@ fn checking_allocates_nothing() {
     assert!(found > 0);
     assert_eq!(counts.count_total, 0, "checking allocated");
 }
-
