@@ -88,6 +88,18 @@ fn bench(c: &mut Criterion) {
     g.bench_function("cardwire/check-merchant-no", |b| {
         b.iter(|| check(black_box(&honest), black_box(&dining), &Policy::DEFAULT).len())
     });
+    g.bench_function("cardwire/check-with-sink-merchant-no", |b| {
+        b.iter(|| {
+            let mut n = 0usize;
+            check_with(
+                black_box(&honest),
+                black_box(&dining),
+                &Policy::DEFAULT,
+                &mut |f| n += f.rule() as usize,
+            );
+            n
+        })
+    });
     g.bench_function("cardwire/parse-decode", |b| {
         b.iter(|| {
             let m = MerchantNo::parse(black_box(b"898210154110002")).unwrap();
