@@ -13,3 +13,30 @@
 extern crate alloc;
 #[cfg(feature = "std")]
 extern crate std;
+
+mod acquirer;
+#[cfg(feature = "std")]
+mod audit;
+mod check;
+mod error;
+mod finding;
+mod history;
+mod mcc;
+mod merchant_no;
+mod policy;
+mod region;
+mod tables;
+
+pub use acquirer::{Acquirer, AcquirerKind};
+#[cfg(feature = "std")]
+pub use audit::{
+    AuditConfig, AuditReport, Auditor, StatementRow, TerminalReport, audit, audit_with,
+};
+pub use check::{Expectation, Observation, check, check_with};
+pub use error::{Column, Error, ErrorKind};
+pub use finding::{Evidence, Expected, Finding, Findings, Rule, Severity, Shown, Source};
+pub use history::TerminalHistory;
+pub use mcc::{FeeTier, IsoRange, List, Lists, Mcc, MccGroup, RangeKind};
+pub use merchant_no::{MerchantId, MerchantNo, TerminalId};
+pub use policy::{McSet, Policy};
+pub use region::{Province, Region, RegionCandidate, RegionCandidates, Scheme};

@@ -1,0 +1,226 @@
+//! `cardwire mcc …` and `cardwire merchant …`: MCCs, UnionPay merchant numbers, 跳码 checks
+//! and the statement audit. Exit 0 whenever the input parsed, findings or not.
+
+use cardwire_merchant::{
+    AuditConfig, AuditReport, Expectation, Finding, Mcc, MccGroup, MerchantNo, Observation, Policy,
+    Region, RegionCandidate, TerminalId, audit, check,
+};
+use clap::{Args, Subcommand};
+use serde_json::{Value, json};
+
+/// `cardwire mcc CODE`.
+#[derive(Debug, Args)]
+pub struct MccArgs {
+    /// The MCC: four digits (`0742`) or a number (`742`).
+    code: String,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum MerchantCommand {
+    /// Decode a 15-character merchant number and run the 跳码 rules on it.
+    Check {
+        /// The merchant number (field 42 / the slip), 15 characters.
+        merchant_no: String,
+        /// The MCC the business should have.
+        #[arg(long, value_name = "N")]
+        expect_mcc: Option<String>,
+        /// The business group: dining, hotel, supermarket, fuel, wholesale, auto-real-estate,
+        /// health-education-government, jewellery, entertainment, other.
+        #[arg(long, value_name = "G")]
+        expect_group: Option<String>,
+        /// The 4-digit region code where the merchant is (either scheme).
+        #[arg(long, value_name = "CODE")]
+        expect_region: Option<String>,
+        /// The merchant number the network reports (云闪付, 95516, the bank app).
+        #[arg(long, value_name = "NO")]
+        network_merchant_no: Option<String>,
+        /// Field 18 (merchant type), 4 digits.
+        #[arg(long, value_name = "N")]
+        field18: Option<String>,
+        /// EMV tag 9F15 (merchant category code), 4 digits.
+        #[arg(long = "tag-9f15", value_name = "N")]
+        tag_9f15: Option<String>,
+        /// EMV tag 9F16 (merchant identifier).
+        #[arg(long = "tag-9f16", value_name = "NO")]
+        tag_9f16: Option<String>,
+        /// Field 41, the terminal id (8 characters).
+        #[arg(long, value_name = "TID")]
+        terminal: Option<String>,
+        /// EMV tag 9F1C (terminal identification), compared with --terminal.
+        #[arg(long = "tag-9f1c", value_name = "TID")]
+        tag_9f1c: Option<String>,
+    },
+    /// Audit a statement (对账单) CSV: columns time, terminal_id, merchant_no, amount (and mcc).
+    Audit {
+        /// The CSV file (or `-` for standard input).
+        file: String,
+        /// The business group every merchant number should belong to.
+        #[arg(long, value_name = "G")]
+        expect_group: Option<String>,
+    },
+}
+
+pub fn run_mcc(args: MccArgs) -> Result<String, String> {
+    let mcc = parse_mcc_number(&args.code, "MCC")?;
+    let out = json!({
+        "mcc": mcc.to_string(),
+        "description": mcc.description(),
+        "iso_range": iso_range(mcc),
+        "reserved": mcc.is_reserved(),
+        "private": mcc.is_private(),
+        "known": mcc.lists().iter().map(|l| l.id()).collect::<Vec<_>>(),
+        "group": mcc.group().id(),
+        "cn_fee_tier": mcc.cn_fee_tier().id(),
+    });
+    pretty(&out)
+}
+
+pub fn run(cmd: MerchantCommand) -> Result<String, String> {
+    match cmd {
+        MerchantCommand::Check {
+            merchant_no,
+            expect_mcc,
+            expect_group,
+            expect_region,
+            network_merchant_no,
+            field18,
+            tag_9f15,
+            tag_9f16,
+            terminal,
+            tag_9f1c,
+        } => {
+            let m = MerchantNo::parse(merchant_no.as_bytes())
+                .map_err(|e| format!("merchant number: {e}"))?;
+            let exp = Expectation {
+                mcc: expect_mcc
+                    .map(|s| parse_mcc(&s, "--expect-mcc"))
+                    .transpose()?,
+                group: expect_group.map(|s| parse_group(&s)).transpose()?,
+                region: expect_region
+                    .map(|s| {
+                        s.parse::<Region>()
+                            .map_err(|e| format!("--expect-region: {e}"))
+                    })
+                    .transpose()?,
+            };
+            let obs = Observation {
+                field18: field18.map(|s| parse_mcc(&s, "--field18")).transpose()?,
+                field41: terminal.map(|s| parse_tid(&s, "--terminal")).transpose()?,
+                field42: Some(merchant_no.as_bytes()),
+                tag_9f15: tag_9f15.map(|s| parse_mcc(&s, "--tag-9f15")).transpose()?,
+                tag_9f16: tag_9f16.as_deref().map(str::as_bytes),
+                tag_9f1c: tag_9f1c.map(|s| parse_tid(&s, "--tag-9f1c")).transpose()?,
+                slip_merchant_no: Some(merchant_no.as_bytes()),
+                network_merchant_no: network_merchant_no.as_deref().map(str::as_bytes),
+            };
+            let findings = check(&obs, &exp, &Policy::DEFAULT);
+            let acquirer = m.acquirer();
+            let out = json!({
+                "merchant_no": m.as_str(),
+                "acquirer": format!("{:03}", m.acquirer_code()),
+                "acquirer_name": acquirer.map(|a| a.name()),
+                "region": m.region().to_string(),
+                "region_candidates": m.region().candidates().iter().map(candidate).collect::<Vec<_>>(),
+                "mcc": m.mcc().to_string(),
+                "mcc_description": m.mcc().description(),
+                "sequence": m.sequence(),
+                "findings": findings.iter().map(finding).collect::<Vec<_>>(),
+            });
+            pretty(&out)
+        }
+        MerchantCommand::Audit { file, expect_group } => {
+            let config = AuditConfig {
+                expectation: Expectation {
+                    group: expect_group.map(|s| parse_group(&s)).transpose()?,
+                    ..Expectation::default()
+                },
+                ..AuditConfig::default()
+            };
+            let report = if file == "-" {
+                audit(std::io::stdin().lock(), &config)
+            } else {
+                let f = std::fs::File::open(&file).map_err(|e| format!("{file}: {e}"))?;
+                audit(std::io::BufReader::new(f), &config)
+            };
+            let report = report.map_err(|e| match e.line() {
+                Some(line) => format!("statement line {line}: {e}"),
+                None => format!("statement: {e}"),
+            })?;
+            pretty(&audit_json(&report))
+        }
+    }
+}
+
+/// The audit report as the JSON the issue specifies.
+pub fn audit_json(report: &AuditReport) -> Value {
+    json!({
+        "rows": report.rows,
+        "terminals": report.terminals.iter().map(|t| json!({
+            "terminal_id": t.terminal_id.as_str(),
+            "merchant_nos": t.merchant_nos,
+            "findings": t.findings.iter().map(finding).collect::<Vec<_>>(),
+        })).collect::<Vec<_>>(),
+        "findings": report.findings.iter().map(finding).collect::<Vec<_>>(),
+        "errors": report.errors.iter().map(|e| json!({
+            "line": e.line(),
+            "error": e.to_string(),
+        })).collect::<Vec<_>>(),
+    })
+}
+
+fn finding(f: &Finding) -> Value {
+    json!({
+        "rule": f.rule().id(),
+        "severity": f.severity().id(),
+        "detail": f.to_string(),
+    })
+}
+
+fn candidate(c: RegionCandidate) -> Value {
+    json!({
+        "scheme": c.scheme().id(),
+        "province": c.province().name_zh(),
+        "province_en": c.province().name_en(),
+        "city": c.city(),
+    })
+}
+
+fn iso_range(mcc: Mcc) -> String {
+    let block = mcc.iso_range();
+    match mcc.private_range() {
+        Some(sub) => format!("{block} / {sub}"),
+        None => block.to_string(),
+    }
+}
+
+/// Four digits exactly (field values).
+fn parse_mcc(s: &str, what: &str) -> Result<Mcc, String> {
+    s.parse::<Mcc>().map_err(|e| format!("{what}: {e}"))
+}
+
+/// Four digits, or a number up to 9999.
+fn parse_mcc_number(s: &str, what: &str) -> Result<Mcc, String> {
+    if s.len() == 4 {
+        return parse_mcc(s, what);
+    }
+    s.parse::<u16>()
+        .ok()
+        .filter(|_| s.bytes().all(|b| b.is_ascii_digit()))
+        .and_then(Mcc::new)
+        .ok_or_else(|| format!("{what}: {s:?} is not 4 digits or a number 0-9999"))
+}
+
+fn parse_group(s: &str) -> Result<MccGroup, String> {
+    s.parse::<MccGroup>().map_err(|_| {
+        let all: Vec<_> = MccGroup::ALL.iter().map(|g| g.id()).collect();
+        format!("--expect-group: {s:?} is not one of {}", all.join(", "))
+    })
+}
+
+fn parse_tid(s: &str, what: &str) -> Result<TerminalId, String> {
+    TerminalId::parse(s.as_bytes()).map_err(|e| format!("{what}: {e}"))
+}
+
+fn pretty(v: &Value) -> Result<String, String> {
+    serde_json::to_string_pretty(v).map_err(|e| e.to_string())
+}

@@ -1,0 +1,261 @@
+//! `cardwire mcc` and `cardwire merchant …`: JSON keys in the order, exit codes, and the
+//! sample statement's audit as published in spec-vectors.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic,
+    clippy::cast_possible_truncation
+)] // tests may fail loudly
+
+use std::process::{Command, Output};
+
+use serde_json::Value;
+
+fn cardwire(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_cardwire"))
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+fn json_ok(args: &[&str]) -> Value {
+    let out = cardwire(args);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+fn keys(v: &Value) -> Vec<&str> {
+    v.as_object().unwrap().keys().map(String::as_str).collect()
+}
+
+fn spec(name: &str) -> String {
+    format!("{}/../../spec-vectors/{name}", env!("CARGO_MANIFEST_DIR"))
+}
+
+#[test]
+fn mcc_prints_the_classification() {
+    let v = json_ok(&["mcc", "5411"]);
+    assert_eq!(
+        keys(&v),
+        [
+            "mcc",
+            "description",
+            "iso_range",
+            "reserved",
+            "private",
+            "known",
+            "group",
+            "cn_fee_tier"
+        ]
+    );
+    assert_eq!(v["mcc"], "5411");
+    assert_eq!(v["description"], "Groceries and supermarkets");
+    assert_eq!(v["iso_range"], "5000-5599 Retail outlets");
+    assert_eq!(v["known"], serde_json::json!(["iso18245", "networks"]));
+    assert_eq!(v["group"], "supermarket");
+    assert_eq!(v["cn_fee_tier"], "preferential");
+    let v = json_ok(&["mcc", "742"]);
+    assert_eq!(v["mcc"], "0742");
+    let v = json_ok(&["mcc", "3000"]);
+    assert_eq!(v["private"], true);
+    assert_eq!(
+        v["iso_range"],
+        "3000-3999 Reserved for private use / 3000-3350 Airlines"
+    );
+    let v = json_ok(&["mcc", "0500"]);
+    assert_eq!(v["reserved"], true);
+    assert_eq!(v["description"], Value::Null);
+}
+
+#[test]
+fn mcc_rejects_bad_codes_with_exit_2() {
+    for bad in ["10000", "54a1", "", "99999"] {
+        let out = cardwire(&["mcc", bad]);
+        assert_eq!(out.status.code(), Some(2), "{bad}");
+        let err = String::from_utf8(out.stderr).unwrap();
+        assert!(
+            err.starts_with("error: ") && err.trim_end().lines().count() == 1,
+            "{err}"
+        );
+    }
+}
+
+#[test]
+fn merchant_check_decodes_and_finds() {
+    let v = json_ok(&[
+        "merchant",
+        "check",
+        "105584070110001",
+        "--network-merchant-no",
+        "105584054110001",
+        "--expect-group",
+        "hotel",
+    ]);
+    assert_eq!(
+        keys(&v),
+        [
+            "merchant_no",
+            "acquirer",
+            "acquirer_name",
+            "region",
+            "region_candidates",
+            "mcc",
+            "mcc_description",
+            "sequence",
+            "findings"
+        ]
+    );
+    assert_eq!(v["acquirer"], "105");
+    assert_eq!(v["acquirer_name"], "中国建设银行");
+    assert_eq!(v["region"], "5840");
+    assert_eq!(v["region_candidates"][0]["city"], "深圳市");
+    assert_eq!(v["mcc"], "7011");
+    assert_eq!(v["sequence"], "0001");
+    let rules: Vec<(&str, &str)> = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            assert_eq!(keys(f), ["rule", "severity", "detail"]);
+            (f["rule"].as_str().unwrap(), f["severity"].as_str().unwrap())
+        })
+        .collect();
+    assert_eq!(
+        rules,
+        [
+            ("slip-network-mismatch", "definitive"),
+            ("mcc-not-expected", "suspicious"),
+            ("cheaper-tier", "suspicious"),
+            ("no-points-category", "info")
+        ]
+    );
+}
+
+#[test]
+fn merchant_check_compares_fields_and_regions() {
+    let v = json_ok(&[
+        "merchant",
+        "check",
+        "898210154110002",
+        "--field18",
+        "5411",
+        "--tag-9f15",
+        "5812",
+        "--tag-9f16",
+        "898210154110003",
+        "--terminal",
+        "21010001",
+        "--tag-9f1c",
+        "21010002",
+        "--expect-region",
+        "5840",
+        "--expect-mcc",
+        "5411",
+    ]);
+    let cands = v["region_candidates"].as_array().unwrap();
+    assert_eq!(cands.len(), 2, "2101 reads under both schemes");
+    assert_eq!(cands[1]["city"], "沈阳市");
+    let rules: Vec<&str> = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["rule"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        rules,
+        [
+            "inconsistent-fields", // 42 vs 9F16
+            "inconsistent-fields", // 41 vs 9F1C
+            "inconsistent-fields", // 18 vs 9F15
+            "inconsistent-fields", // 42 vs 9F15
+            "no-points-category",
+            "region-mismatch",
+        ]
+    );
+}
+
+#[test]
+fn merchant_check_reports_a_malformed_network_number_but_rejects_a_malformed_argument() {
+    let v = json_ok(&[
+        "merchant",
+        "check",
+        "105290058130392",
+        "--network-merchant-no",
+        "10529005813039",
+    ]);
+    assert_eq!(v["findings"][0]["rule"], "malformed-merchant-no");
+    for args in [
+        &["merchant", "check", "10529005813039"][..],
+        &[
+            "merchant",
+            "check",
+            "105290058130392",
+            "--expect-group",
+            "casino",
+        ],
+        &["merchant", "check", "105290058130392", "--field18", "58"],
+        &["merchant", "check", "105290058130392", "--terminal", "123"],
+    ] {
+        let out = cardwire(args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        assert!(
+            String::from_utf8(out.stderr)
+                .unwrap()
+                .starts_with("error: ")
+        );
+    }
+}
+
+#[test]
+fn merchant_audit_prints_the_published_report() {
+    let v = json_ok(&["merchant", "audit", &spec("merchant_statement.csv")]);
+    assert_eq!(keys(&v), ["rows", "terminals", "findings", "errors"]);
+    assert_eq!(
+        keys(&v["terminals"][0]),
+        ["terminal_id", "merchant_nos", "findings"]
+    );
+    assert_eq!(keys(&v["errors"][0]), ["line", "error"]);
+    let doc: Value =
+        serde_json::from_str(&std::fs::read_to_string(spec("merchant_audit.json")).unwrap())
+            .unwrap();
+    assert_eq!(v, doc["expected"]);
+    // Card numbers are never echoed.
+    assert!(!v.to_string().contains("622848"));
+}
+
+#[test]
+fn merchant_audit_applies_the_expected_group() {
+    let v = json_ok(&[
+        "merchant",
+        "audit",
+        &spec("merchant_statement.csv"),
+        "--expect-group",
+        "hotel",
+    ]);
+    let rules: Vec<&str> = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["rule"].as_str().unwrap())
+        .collect();
+    assert!(rules.contains(&"mcc-not-expected") && rules.contains(&"cheaper-tier"));
+}
+
+#[test]
+fn merchant_audit_rejects_unusable_statements() {
+    let out = cardwire(&["merchant", "audit", "/nonexistent/statement.csv"]);
+    assert_eq!(out.status.code(), Some(2));
+    let dir = std::env::temp_dir().join(format!("cardwire-audit-{}", std::process::id()));
+    std::fs::write(&dir, "time,terminal,amount\n1,2,3\n").unwrap();
+    let out = cardwire(&["merchant", "audit", dir.to_str().unwrap()]);
+    std::fs::remove_file(&dir).unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(err.contains("terminal_id"), "{err}");
+}

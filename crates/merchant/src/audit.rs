@@ -1,0 +1,634 @@
+//! Statement (对账单) audit: streams a CSV statement, one row at a time, and reports findings
+//! per terminal and per merchant number.
+//!
+//! Columns are found by header name (case-insensitive): `time`, `terminal_id`, `merchant_no`
+//! and `amount` are required, `mcc` is read when present, every other column (`merchant_name`,
+//! `fee`, `card`, `type`, `rrn`, …) is ignored — card numbers are never read or echoed.
+//! `amount` is yuan with at most two decimals (`123.45`, `123.4`, `123`, `-5.00` for a refund);
+//! an integer is yuan, never fen.
+//!
+//! Memory grows with the number of distinct terminals and merchant numbers, never with the
+//! number of rows. A malformed row is reported with its line number and the audit goes on.
+
+use alloc::boxed::Box;
+use alloc::string::String;
+use alloc::vec::Vec;
+use std::collections::{HashMap, HashSet};
+
+use crate::check::{Expectation, expectation_rules, mcc_rules, region_rule};
+use crate::error::{Column, Error, ErrorKind};
+use crate::finding::{Evidence, Finding, Rule, Shown, Source};
+use crate::mcc::Mcc;
+use crate::merchant_no::{MerchantId, TerminalId};
+use crate::policy::Policy;
+use crate::region::Region;
+
+/// What the audit compares the statement against.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct AuditConfig {
+    /// What the merchant's business is (applied to every merchant number).
+    pub expectation: Expectation,
+    /// Which MCCs earn no points and which are preferential.
+    pub policy: Policy,
+    /// `many-merchants-per-terminal` fires when a terminal shows more merchant numbers than
+    /// this.
+    pub many_merchants_threshold: usize,
+}
+
+impl Default for AuditConfig {
+    /// No expectation, the default policy, threshold 3.
+    fn default() -> Self {
+        Self {
+            expectation: Expectation::default(),
+            policy: Policy::DEFAULT,
+            many_merchants_threshold: 3,
+        }
+    }
+}
+
+/// One statement row, as borrowed fields.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct StatementRow<'r> {
+    /// `time` (kept as text; must not be empty).
+    pub time: &'r [u8],
+    /// `terminal_id`: 8 printable characters.
+    pub terminal_id: &'r [u8],
+    /// `merchant_no`: the merchant number (a malformed one is a finding, not an error).
+    pub merchant_no: &'r [u8],
+    /// `mcc`, when the statement has the column (empty means not given).
+    pub mcc: Option<&'r [u8]>,
+    /// `amount`: yuan with at most two decimals.
+    pub amount: &'r [u8],
+}
+
+/// What the audit found about one terminal.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct TerminalReport {
+    /// The terminal id.
+    pub terminal_id: TerminalId,
+    /// The merchant numbers it showed, in order of first appearance (malformed ones as text).
+    pub merchant_nos: Vec<String>,
+    /// Rows read for it.
+    pub rows: u64,
+    /// Sum of its amounts, in fen.
+    pub amount_fen: i64,
+    /// `terminal-merchant-changed`, `mcc-drift`, `region-drift`, `many-merchants-per-terminal`.
+    pub findings: Vec<Finding>,
+}
+
+/// The audit's result.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct AuditReport {
+    /// Data rows read (malformed ones included).
+    pub rows: u64,
+    /// Per terminal, in order of first appearance.
+    pub terminals: Vec<TerminalReport>,
+    /// Per merchant number, in order of first appearance: each finding names its merchant
+    /// number ([`Finding::merchant`]) or, for a malformed one, shows it in the evidence.
+    pub findings: Vec<Finding>,
+    /// Malformed rows, with their line numbers (empty when [`audit_with`] took them).
+    pub errors: Vec<Error>,
+}
+
+/// A finding's first occurrence and how often it occurred.
+#[derive(Clone, Copy, Debug)]
+struct Seen<T> {
+    first: T,
+    line: u64,
+    count: u64,
+}
+
+fn note<T>(slot: &mut Option<Seen<T>>, value: T, line: u64) {
+    match slot {
+        Some(s) => s.count = s.count.saturating_add(1),
+        None => {
+            *slot = Some(Seen {
+                first: value,
+                line,
+                count: 1,
+            });
+        }
+    }
+}
+
+#[derive(Debug)]
+struct TerminalState {
+    id: TerminalId,
+    rows: u64,
+    amount_fen: i64,
+    /// Indexes into `Auditor::merchants`, in order of first appearance.
+    merchants: Vec<u32>,
+    /// The merchant of the previous row.
+    last: u32,
+    /// The last well-formed merchant number, which the drift rules compare against.
+    last_valid: Option<MerchantId>,
+    changed: Option<Seen<(MerchantId, MerchantId)>>,
+    mcc_drift: Option<Seen<(Mcc, Mcc)>>,
+    region_drift: Option<Seen<(Region, Region)>>,
+    /// Line where the merchant count passed the threshold.
+    many_at: Option<u64>,
+}
+
+#[derive(Debug)]
+struct MerchantState {
+    raw: Box<[u8]>,
+    parsed: Result<MerchantId, Error>,
+    first_line: u64,
+    rows: u64,
+    /// The statement's `mcc` column disagreeing with the MCC inside the merchant number.
+    mcc_column: Option<Seen<Mcc>>,
+}
+
+/// The streaming state of an audit: feed rows with [`Auditor::row`], then [`Auditor::finish`].
+#[derive(Debug)]
+pub struct Auditor {
+    config: AuditConfig,
+    rows: u64,
+    terminals: Vec<TerminalState>,
+    terminal_index: HashMap<TerminalId, u32>,
+    merchants: Vec<MerchantState>,
+    merchant_index: HashMap<Box<[u8]>, u32>,
+    /// (terminal, merchant) pairs already listed in the terminal's `merchants`.
+    pairs: HashSet<(u32, u32)>,
+}
+
+impl Auditor {
+    /// An empty audit.
+    pub fn new(config: AuditConfig) -> Self {
+        Self {
+            config,
+            rows: 0,
+            terminals: Vec::new(),
+            terminal_index: HashMap::new(),
+            merchants: Vec::new(),
+            merchant_index: HashMap::new(),
+            pairs: HashSet::new(),
+        }
+    }
+
+    /// Reads one row found on `line`. A malformed row is counted, changes nothing else and
+    /// comes back as the error (with its line).
+    pub fn row(&mut self, line: u64, row: &StatementRow<'_>) -> Result<(), Error> {
+        self.rows = self.rows.saturating_add(1);
+        self.read_row(line, row).map_err(|e| e.at_line(line))
+    }
+
+    fn read_row(&mut self, line: u64, row: &StatementRow<'_>) -> Result<(), Error> {
+        let empty = |c: Column| Error::new(ErrorKind::Empty, 0).in_column(c);
+        if row.time.is_empty() {
+            return Err(empty(Column::Time));
+        }
+        if row.merchant_no.is_empty() {
+            return Err(empty(Column::MerchantNo));
+        }
+        let terminal = match row.terminal_id {
+            [] => return Err(empty(Column::TerminalId)),
+            t => TerminalId::parse(t).map_err(|e| e.in_column(Column::TerminalId))?,
+        };
+        let mcc = match row.mcc {
+            None | Some([]) => None,
+            Some(m) => Some(Mcc::parse(m).map_err(|e| e.in_column(Column::Mcc))?),
+        };
+        let amount = match row.amount {
+            [] => return Err(empty(Column::Amount)),
+            a => parse_amount(a).map_err(|e| e.in_column(Column::Amount))?,
+        };
+
+        let t = self.terminal(terminal, row.merchant_no, line);
+        let m = match self.terminals.get(t) {
+            Some(state) if self.raw_of(state.last) == Some(row.merchant_no) => state.last,
+            _ => self.merchant(row.merchant_no, line),
+        };
+        if let Some(merchant) = self.merchants.get_mut(m as usize) {
+            merchant.rows = merchant.rows.saturating_add(1);
+            if let (Some(column), Ok(id)) = (mcc, merchant.parsed)
+                && column != id.view().mcc()
+            {
+                note(&mut merchant.mcc_column, column, line);
+            }
+        }
+        let parsed = self.merchants.get(m as usize).and_then(|s| s.parsed.ok());
+        // Hash the (terminal, merchant) pair only when the terminal's merchant changes.
+        let new_pair = match self.terminals.get(t) {
+            Some(state) if state.merchants.is_empty() || state.last != m => {
+                self.pairs.insert((u32::try_from(t).unwrap_or(u32::MAX), m))
+            }
+            _ => false,
+        };
+        let threshold = self.config.many_merchants_threshold;
+        if let Some(state) = self.terminals.get_mut(t) {
+            state.rows = state.rows.saturating_add(1);
+            state.amount_fen = state.amount_fen.saturating_add(amount);
+            if new_pair {
+                state.merchants.push(m);
+                if state.merchants.len() > threshold && state.many_at.is_none() {
+                    state.many_at = Some(line);
+                }
+            }
+            state.last = m;
+            if let Some(now) = parsed {
+                drift(state, now, line);
+            }
+        }
+        Ok(())
+    }
+
+    /// The terminal's index, created on first sight with `merchant_no` as its merchant.
+    fn terminal(&mut self, id: TerminalId, merchant_no: &[u8], line: u64) -> usize {
+        if let Some(&i) = self.terminal_index.get(&id) {
+            return i as usize;
+        }
+        let m = self.merchant(merchant_no, line);
+        let i = u32::try_from(self.terminals.len()).unwrap_or(u32::MAX);
+        self.terminal_index.insert(id, i);
+        self.terminals.push(TerminalState {
+            id,
+            rows: 0,
+            amount_fen: 0,
+            merchants: Vec::new(),
+            last: m,
+            last_valid: None,
+            changed: None,
+            mcc_drift: None,
+            region_drift: None,
+            many_at: None,
+        });
+        self.terminals.len() - 1
+    }
+
+    /// The merchant number's index, created on first sight.
+    fn merchant(&mut self, raw: &[u8], line: u64) -> u32 {
+        if let Some(&i) = self.merchant_index.get(raw) {
+            return i;
+        }
+        let i = u32::try_from(self.merchants.len()).unwrap_or(u32::MAX);
+        self.merchant_index.insert(raw.into(), i);
+        self.merchants.push(MerchantState {
+            raw: raw.into(),
+            parsed: MerchantId::parse(raw),
+            first_line: line,
+            rows: 0,
+            mcc_column: None,
+        });
+        i
+    }
+
+    fn raw_of(&self, m: u32) -> Option<&[u8]> {
+        self.merchants.get(m as usize).map(|s| &*s.raw)
+    }
+
+    /// The report: per-terminal findings, then per-merchant-number findings.
+    pub fn finish(self) -> AuditReport {
+        let threshold = self.config.many_merchants_threshold;
+        let text = |m: &u32| {
+            self.raw_of(*m)
+                .map(|r| String::from_utf8_lossy(r).into_owned())
+                .unwrap_or_default()
+        };
+        let terminals = self
+            .terminals
+            .iter()
+            .map(|t| TerminalReport {
+                terminal_id: t.id,
+                merchant_nos: t.merchants.iter().map(text).collect(),
+                rows: t.rows,
+                amount_fen: t.amount_fen,
+                findings: terminal_findings(t, threshold),
+            })
+            .collect();
+        let mut findings = Vec::new();
+        for m in &self.merchants {
+            merchant_findings(m, &self.config, &mut |f| findings.push(f));
+        }
+        AuditReport {
+            rows: self.rows,
+            terminals,
+            findings,
+            errors: Vec::new(),
+        }
+    }
+}
+
+/// Compares a terminal's well-formed merchant number with its previous one.
+fn drift(state: &mut TerminalState, now: MerchantId, line: u64) {
+    let Some(before) = state.last_valid.replace(now) else {
+        return;
+    };
+    if before == now {
+        return;
+    }
+    note(&mut state.changed, (before, now), line);
+    let (b, n) = (before.view(), now.view());
+    if b.mcc() != n.mcc() {
+        note(&mut state.mcc_drift, (b.mcc(), n.mcc()), line);
+    }
+    if b.region() != n.region() {
+        note(&mut state.region_drift, (b.region(), n.region()), line);
+    }
+}
+
+fn terminal_findings(t: &TerminalState, threshold: usize) -> Vec<Finding> {
+    let terminal = t.id;
+    let mut out = Vec::new();
+    if let Some(s) = t.changed {
+        let (before, after) = s.first;
+        out.push(
+            Finding::new(
+                Rule::TerminalMerchantChanged,
+                Evidence::MerchantChanged {
+                    terminal,
+                    before,
+                    after,
+                },
+            )
+            .at(s.line, s.count),
+        );
+    }
+    if let Some(line) = t.many_at {
+        out.push(
+            Finding::new(
+                Rule::ManyMerchantsPerTerminal,
+                Evidence::ManyMerchants {
+                    terminal,
+                    count: t.merchants.len(),
+                    threshold,
+                },
+            )
+            .at(line, 1),
+        );
+    }
+    if let Some(s) = t.mcc_drift {
+        let (before, after) = s.first;
+        out.push(
+            Finding::new(
+                Rule::MccDrift,
+                Evidence::MccDrift {
+                    terminal,
+                    before,
+                    after,
+                },
+            )
+            .at(s.line, s.count),
+        );
+    }
+    if let Some(s) = t.region_drift {
+        let (before, after) = s.first;
+        out.push(
+            Finding::new(
+                Rule::RegionDrift,
+                Evidence::RegionDrift {
+                    terminal,
+                    before,
+                    after,
+                },
+            )
+            .at(s.line, s.count),
+        );
+    }
+    out
+}
+
+/// The per-transaction rules that depend on the merchant number alone, once per number.
+fn merchant_findings(m: &MerchantState, config: &AuditConfig, sink: &mut impl FnMut(Finding)) {
+    let (line, rows) = (m.first_line, m.rows);
+    let id = match m.parsed {
+        Ok(id) => id,
+        Err(error) => {
+            sink(
+                Finding::new(
+                    Rule::MalformedMerchantNo,
+                    Evidence::Malformed {
+                        source: Source::StatementMerchantNo,
+                        value: Shown::new(&m.raw),
+                        error,
+                    },
+                )
+                .at(line, rows),
+            );
+            return;
+        }
+    };
+    let mcc = id.view().mcc();
+    if let Some(s) = m.mcc_column {
+        sink(
+            Finding::new(
+                Rule::InconsistentFields,
+                Evidence::Mccs {
+                    a: Source::StatementMcc,
+                    a_value: s.first,
+                    b: Source::StatementMerchantNo,
+                    b_value: mcc,
+                },
+            )
+            .for_merchant(id)
+            .at(s.line, s.count),
+        );
+    }
+    let mut put = |f: Finding| sink(f.for_merchant(id).at(line, rows));
+    expectation_rules(mcc, &config.expectation, &config.policy, &mut put);
+    if let Some(expected) = config.expectation.region
+        && let Some(f) = region_rule(id.view().region(), expected)
+    {
+        put(f);
+    }
+    mcc_rules(mcc, &config.policy, &mut put);
+}
+
+/// Yuan with at most two decimals, optionally negative, to fen.
+fn parse_amount(text: &[u8]) -> Result<i64, Error> {
+    let (negative, digits) = match text.split_first() {
+        Some((b'-', rest)) => (true, rest),
+        _ => (false, text),
+    };
+    let offset = usize::from(negative);
+    let (whole, frac) = match digits.iter().position(|&b| b == b'.') {
+        Some(dot) => digits.split_at(dot),
+        None => (digits, &[][..]),
+    };
+    let frac = frac.get(1..).unwrap_or(&[]);
+    let bad = |i: usize| Error::new(ErrorKind::NotAnAmount, offset.saturating_add(i));
+    if whole.is_empty() {
+        return Err(bad(0));
+    }
+    if frac.len() > 2 {
+        return Err(bad(whole.len() + 3));
+    }
+    if digits.len() > whole.len() && frac.is_empty() {
+        return Err(bad(whole.len()));
+    }
+    let mut fen: i64 = 0;
+    let all = whole
+        .iter()
+        .chain(frac.iter().chain([b'0', b'0'].iter()).take(2));
+    for (i, &b) in all.enumerate() {
+        if !b.is_ascii_digit() {
+            let at = if i < whole.len() { i } else { i + 1 };
+            return Err(bad(at));
+        }
+        fen = fen
+            .checked_mul(10)
+            .and_then(|v| v.checked_add(i64::from(b - b'0')))
+            .ok_or(Error::new(ErrorKind::OutOfRange, offset))?;
+    }
+    Ok(if negative { -fen } else { fen })
+}
+
+/// Where the needed columns are.
+#[derive(Clone, Copy, Debug)]
+struct Columns {
+    time: usize,
+    terminal_id: usize,
+    merchant_no: usize,
+    amount: usize,
+    mcc: Option<usize>,
+    count: usize,
+}
+
+impl Columns {
+    fn from_header(header: &csv::ByteRecord) -> Result<Self, Error> {
+        let find = |name: &str| {
+            header.iter().position(|h| {
+                let h = h.strip_prefix("\u{feff}".as_bytes()).unwrap_or(h);
+                h.trim_ascii().eq_ignore_ascii_case(name.as_bytes())
+            })
+        };
+        let need =
+            |c: Column| find(c.name()).ok_or(Error::new(ErrorKind::MissingColumn, 0).in_column(c));
+        Ok(Self {
+            time: need(Column::Time)?,
+            terminal_id: need(Column::TerminalId)?,
+            merchant_no: need(Column::MerchantNo)?,
+            amount: need(Column::Amount)?,
+            mcc: find(Column::Mcc.name()),
+            count: header.len(),
+        })
+    }
+
+    fn row<'r>(&self, record: &'r csv::ByteRecord) -> StatementRow<'r> {
+        // Only the fields read are trimmed (trimming whole records costs a tenth of the audit).
+        let field = |i: usize| record.get(i).unwrap_or(&[]).trim_ascii();
+        StatementRow {
+            time: field(self.time),
+            terminal_id: field(self.terminal_id),
+            merchant_no: field(self.merchant_no),
+            mcc: self.mcc.map(field),
+            amount: field(self.amount),
+        }
+    }
+}
+
+/// Audits a CSV statement, collecting malformed rows in [`AuditReport::errors`].
+///
+/// The error case is a statement that cannot be audited at all: a header without a required
+/// column, or an I/O failure.
+///
+/// ```
+/// use cardwire_merchant::{audit, AuditConfig, Rule};
+///
+/// let statement = "time,terminal_id,merchant_no,amount\n\
+///     2026-11-02 09:15,12345678,105584070110001,880.00\n\
+///     2026-11-02 09:40,12345678,105290054110007,1200.00\n\
+///     2026-11-02 10:05,12345678,oops,1.00\n";
+/// let report = audit(statement.as_bytes(), &AuditConfig::default())?;
+/// assert_eq!(report.rows, 3);
+/// assert_eq!(report.errors.len(), 0); // a malformed merchant number is a finding
+/// let t = &report.terminals[0];
+/// assert!(t.findings.iter().any(|f| f.rule() == Rule::TerminalMerchantChanged));
+/// assert!(report.findings.iter().any(|f| f.rule() == Rule::MalformedMerchantNo));
+/// # Ok::<(), cardwire_merchant::Error>(())
+/// ```
+pub fn audit<R: std::io::Read>(input: R, config: &AuditConfig) -> Result<AuditReport, Error> {
+    let mut errors = Vec::new();
+    let mut report = audit_with(input, config, |e| errors.push(e))?;
+    report.errors = errors;
+    Ok(report)
+}
+
+/// Audits a CSV statement, passing each malformed row's error to `on_error` as it is found (so
+/// that memory stays flat even for a statement full of bad rows).
+pub fn audit_with<R: std::io::Read>(
+    input: R,
+    config: &AuditConfig,
+    mut on_error: impl FnMut(Error),
+) -> Result<AuditReport, Error> {
+    let unreadable = |line: u64| Error::new(ErrorKind::Unreadable, 0).at_line(line);
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(input);
+    let mut record = csv::ByteRecord::new();
+    let line_of = |r: &csv::ByteRecord| r.position().map_or(0, csv::Position::line);
+    if !reader
+        .read_byte_record(&mut record)
+        .map_err(|_| unreadable(1))?
+    {
+        // An empty input has no header at all: the first required column is missing.
+        return Err(Error::new(ErrorKind::MissingColumn, 0).in_column(Column::Time));
+    }
+    let columns = Columns::from_header(&record).map_err(|e| e.at_line(line_of(&record)))?;
+    let mut auditor = Auditor::new(*config);
+    loop {
+        match reader.read_byte_record(&mut record) {
+            Ok(true) => {}
+            Ok(false) => break,
+            Err(e) => {
+                let line = e.position().map_or(0, csv::Position::line);
+                if e.is_io_error() {
+                    return Err(unreadable(line));
+                }
+                auditor.rows = auditor.rows.saturating_add(1);
+                on_error(unreadable(line));
+                continue;
+            }
+        }
+        let line = line_of(&record);
+        if record.len() != columns.count {
+            auditor.rows = auditor.rows.saturating_add(1);
+            on_error(
+                Error::new(
+                    ErrorKind::FieldCount {
+                        expected: columns.count,
+                        found: record.len(),
+                    },
+                    0,
+                )
+                .at_line(line),
+            );
+            continue;
+        }
+        if let Err(e) = auditor.row(line, &columns.row(&record)) {
+            on_error(e);
+        }
+    }
+    Ok(auditor.finish())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_amount;
+
+    #[test]
+    fn amounts_are_yuan_with_two_decimals() {
+        assert_eq!(parse_amount(b"123.45"), Ok(12345));
+        assert_eq!(parse_amount(b"123.4"), Ok(12340));
+        assert_eq!(parse_amount(b"123"), Ok(12300));
+        assert_eq!(parse_amount(b"-5.00"), Ok(-500));
+        assert_eq!(parse_amount(b"0.01"), Ok(1));
+        for bad in [
+            &b""[..],
+            b"-",
+            b".5",
+            b"1.",
+            b"1.234",
+            b"1,00",
+            b"12a",
+            b"1.2x",
+            b"--1",
+            b"99999999999999999999",
+        ] {
+            assert!(parse_amount(bad).is_err(), "{bad:?}");
+        }
+    }
+}

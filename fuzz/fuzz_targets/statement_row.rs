@@ -1,0 +1,37 @@
+//! Any bytes as the rows of a statement under the POS export header, and as one row's fields:
+//! the audit never panics, never stops on a bad row, and accounts for every row.
+#![no_main]
+
+use cardwire_merchant::{AuditConfig, Auditor, StatementRow, audit};
+use libfuzzer_sys::fuzz_target;
+
+const HEADER: &[u8] = b"time,terminal_id,merchant_no,merchant_name,mcc,amount,fee,card,type,rrn\n";
+
+fuzz_target!(|data: &[u8]| {
+    let input = [HEADER, data].concat();
+    let report = audit(input.as_slice(), &AuditConfig::default()).expect("header is present");
+    let in_terminals: u64 = report.terminals.iter().map(|t| t.rows).sum();
+    assert_eq!(in_terminals + report.errors.len() as u64, report.rows);
+    for f in report.findings.iter().chain(report.terminals.iter().flat_map(|t| &t.findings)) {
+        let _ = f.to_string();
+    }
+    for e in &report.errors {
+        assert!(e.line().is_some());
+        let _ = e.to_string();
+    }
+
+    // The same bytes as one row's fields, straight into the streaming API.
+    let mut fields = data.splitn(5, |&b| b == b',');
+    let mut next = || fields.next().unwrap_or_default();
+    let row = StatementRow {
+        time: next(),
+        terminal_id: next(),
+        merchant_no: next(),
+        mcc: Some(next()),
+        amount: next(),
+    };
+    let mut auditor = Auditor::new(AuditConfig::default());
+    let _ = auditor.row(2, &row);
+    let _ = auditor.row(3, &row);
+    let _ = auditor.finish();
+});
