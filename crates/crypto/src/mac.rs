@@ -80,23 +80,42 @@ fn padded_blocks(data: &[u8], padding: Padding, mut sink: impl FnMut(&[u8; 8])) 
     }
 }
 
-/// Pads `data` into `out` (8-byte blocks) and returns the padded length; for inspecting the
-/// exact bytes a MAC covers.
-pub fn pad(data: &[u8], padding: Padding, out: &mut [u8]) -> Result<usize> {
-    let mut len = 0usize;
-    let mut fits = true;
-    padded_blocks(data, padding, |block| {
-        match out.get_mut(len..len + 8) {
-            Some(dst) if fits => dst.copy_from_slice(block),
-            _ => fits = false,
-        }
-        len += 8;
-    });
-    if fits {
-        Ok(len)
-    } else {
-        Err(ErrorKind::BufferTooSmall.into())
+/// Pads `data` per `padding` for a cipher of `block_len`-byte blocks (1 to 32) into `out`
+/// and returns the padded length; for inspecting the exact bytes a MAC covers.
+pub fn pad(data: &[u8], padding: Padding, block_len: usize, out: &mut [u8]) -> Result<usize> {
+    if !(1..=32).contains(&block_len) {
+        return Err(ErrorKind::Length { len: block_len }.into());
     }
+    let prefix = if padding == Padding::Method3 {
+        block_len
+    } else {
+        0
+    };
+    let body = match padding {
+        Padding::Method2 => data.len() + 1,
+        Padding::Method1 | Padding::Method3 => data.len().max(1),
+    };
+    let total = prefix + body.div_ceil(block_len) * block_len;
+    let dst = out
+        .get_mut(..total)
+        .ok_or(Error::new(ErrorKind::BufferTooSmall))?;
+    dst.fill(0);
+    let (len_block, rest) = dst.split_at_mut(prefix);
+    let bits = u128::try_from(data.len())
+        .unwrap_or(u128::MAX)
+        .wrapping_mul(8);
+    for (d, s) in len_block.iter_mut().rev().zip(bits.to_le_bytes()) {
+        *d = s;
+    }
+    for (d, s) in rest.iter_mut().zip(data) {
+        *d = *s;
+    }
+    if padding == Padding::Method2
+        && let Some(b) = rest.get_mut(data.len())
+    {
+        *b = 0x80;
+    }
+    Ok(total)
 }
 
 fn run<M: Mac>(mut mac: M, data: &[u8], padding: Padding) -> [u8; 8] {
@@ -335,20 +354,29 @@ mod tests {
     #[test]
     fn padding_methods_match_iso_9797_1() {
         let mut out = [0u8; 32];
-        let n = pad(&hex!("1234"), Padding::Method1, &mut out).unwrap();
+        let n = pad(&hex!("1234"), Padding::Method1, 8, &mut out).unwrap();
         assert_eq!(out[..n], hex!("1234000000000000"));
-        let n = pad(&hex!("1234"), Padding::Method2, &mut out).unwrap();
+        let n = pad(&hex!("1234"), Padding::Method2, 8, &mut out).unwrap();
         assert_eq!(out[..n], hex!("1234800000000000"));
-        let n = pad(&hex!("1234"), Padding::Method3, &mut out).unwrap();
+        let n = pad(&hex!("1234"), Padding::Method3, 8, &mut out).unwrap();
         assert_eq!(out[..n], hex!("00000000000000101234000000000000"));
-        let n = pad(&[], Padding::Method1, &mut out).unwrap();
+        let n = pad(&[], Padding::Method1, 8, &mut out).unwrap();
         assert_eq!(out[..n], [0; 8]);
-        let n = pad(&[0x11; 8], Padding::Method2, &mut out).unwrap();
+        let n = pad(&[0x11; 8], Padding::Method2, 8, &mut out).unwrap();
         assert_eq!(
             n, 16,
             "method 2 always adds a block when the data fills one"
         );
-        assert!(pad(&[0; 20], Padding::Method1, &mut [0; 16]).is_err());
+        assert!(pad(&[0; 20], Padding::Method1, 8, &mut [0; 16]).is_err());
+        // The MAC functions pad the same way as `pad` shows.
+        for data in [&[][..], &[1, 2, 3], &[9; 8], &[7; 13]] {
+            for p in [Padding::Method1, Padding::Method2, Padding::Method3] {
+                let n = pad(data, p, 8, &mut out).unwrap();
+                let mut streamed = alloc::vec::Vec::new();
+                padded_blocks(data, p, |b| streamed.extend_from_slice(b));
+                assert_eq!(streamed, out[..n]);
+            }
+        }
     }
 
     #[test]

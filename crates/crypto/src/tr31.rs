@@ -145,6 +145,12 @@ fn read_block(text: &[u8], at: usize) -> Result<(OptionalBlock<'_>, usize)> {
     if let Some(i) = data.iter().position(|c| !(0x20..=0x7E).contains(c)) {
         return Err(bad(data_start + i));
     }
+    // X9.143 defines the key set ID (the BDK ID and derivation ID of a DUKPT key) as hex.
+    if id == b"KS"
+        && let Some(i) = data.iter().position(|c| !c.is_ascii_hexdigit())
+    {
+        return Err(bad(data_start + i));
+    }
     let block = OptionalBlock {
         id: core::str::from_utf8(id).map_err(|_| bad(0))?,
         data: core::str::from_utf8(data).map_err(|_| bad(data_start))?,
