@@ -4,7 +4,7 @@
 //! blocks as needed with it. These are the primitives the PIN, MAC, DUKPT, TR-31 and card
 //! value modules share (and the EMV cryptogram code will).
 
-use aes::{Aes128, Aes192, Aes256};
+use aes::{Aes128, Aes128Enc, Aes192, Aes192Enc, Aes256, Aes256Enc};
 use cipher::array::Array;
 use cipher::consts::{U8, U16, U24};
 use cipher::{BlockCipherDecrypt, BlockCipherEncrypt, BlockModeDecrypt, BlockModeEncrypt};
@@ -55,6 +55,36 @@ macro_rules! dispatch_aes {
             Self::Aes256($c) => $body,
         }
     };
+}
+
+/// AES with only the encryption key schedule: cheaper to build when nothing is decrypted
+/// (format 4 encipherment, key derivation).
+#[derive(Clone, Debug)]
+pub enum AesEncryptor {
+    /// AES-128.
+    Aes128(Aes128Enc),
+    /// AES-192.
+    Aes192(Aes192Enc),
+    /// AES-256.
+    Aes256(Aes256Enc),
+}
+
+impl AesEncryptor {
+    /// Expands `key` for encryption.
+    pub fn new(key: &AesKey) -> Self {
+        let k = key.array();
+        match key.len() {
+            16 => Self::Aes128(Aes128Enc::new(k.split_ref::<U16>().0)),
+            24 => Self::Aes192(Aes192Enc::new(k.split_ref::<U24>().0)),
+            _ => Self::Aes256(Aes256Enc::new(k)),
+        }
+    }
+
+    /// Encrypts one 16-byte block in place.
+    pub fn encrypt_block(&self, block: &mut [u8; 16]) {
+        let b = Array::cast_from_core_mut(block);
+        dispatch_aes!(self, c => c.encrypt_block(b));
+    }
 }
 
 impl TdesCipher {

@@ -16,7 +16,7 @@
 use core::fmt;
 
 use subtle::ConstantTimeEq;
-use zeroize::{Zeroize, ZeroizeOnDrop};
+use zeroize::Zeroize;
 
 use crate::error::{Error, ErrorKind, Result};
 use crate::key::TdesKey;
@@ -24,11 +24,12 @@ use crate::pin::Pin;
 
 /// A short string of decimal digits produced by a card algorithm (CVV, PVV, IBM 3624
 /// offset). Zeroized on drop; `Debug` shows only the length, since a CVV is sensitive.
-#[derive(Clone, Zeroize, ZeroizeOnDrop)]
+#[derive(Clone)]
 pub struct Digits {
     digits: [u8; 16],
     len: u8,
 }
+crate::key::wipe_on_drop!(Digits, digits);
 
 impl Digits {
     fn from_values(values: impl Iterator<Item = u8>) -> Self {

@@ -8,8 +8,29 @@ use cipher::consts::U32;
 use subtle::{Choice, ConstantTimeEq};
 use zeroize::{Zeroize, ZeroizeOnDrop};
 
-use crate::block::{AesCipher, TdesCipher};
+use crate::block::{AesCipher, AesEncryptor, TdesCipher};
 use crate::error::{Error, ErrorKind, Result};
+
+/// Implements `Zeroize` as one bulk wipe of a byte-array field (the derive wipes arrays
+/// byte by byte), wipes on drop, and marks the type `ZeroizeOnDrop`.
+macro_rules! wipe_on_drop {
+    ($ty:ty, $field:tt) => {
+        impl zeroize::Zeroize for $ty {
+            fn zeroize(&mut self) {
+                zeroize::Zeroize::zeroize(self.$field.as_mut_slice());
+            }
+        }
+
+        impl Drop for $ty {
+            fn drop(&mut self) {
+                zeroize::Zeroize::zeroize(self);
+            }
+        }
+
+        impl zeroize::ZeroizeOnDrop for $ty {}
+    };
+}
+pub(crate) use wipe_on_drop;
 
 /// Longest symmetric key the crate holds without allocating (AES-256, HMAC-256).
 pub const MAX_KEY_LEN: usize = 32;
@@ -19,11 +40,13 @@ pub const MAX_KEY_LEN: usize = 32;
 ///
 /// Zeroized on drop; `Debug` shows only the length. Convert to [`TdesKey`] or [`AesKey`]
 /// with `try_from`.
-#[derive(Clone, Zeroize, ZeroizeOnDrop)]
+#[derive(Clone)]
 pub struct SecretKey {
     bytes: [u8; MAX_KEY_LEN],
     len: u8,
 }
+
+wipe_on_drop!(SecretKey, bytes);
 
 impl SecretKey {
     /// Copies 1 to 32 bytes of key material.
@@ -76,7 +99,7 @@ impl fmt::Debug for SecretKey {
 ///
 /// A single-length key behaves as DES; a double-length key `K1 K2` as TDES `K1 K2 K1`.
 /// Zeroized on drop; `Debug` shows only the length.
-#[derive(Clone, Zeroize, ZeroizeOnDrop)]
+#[derive(Clone, Zeroize)]
 pub struct TdesKey(SecretKey);
 
 impl TdesKey {
@@ -191,7 +214,7 @@ impl TdesKey {
 }
 
 /// An AES key: 16, 24 or 32 bytes. Zeroized on drop; `Debug` shows only the length.
-#[derive(Clone, Zeroize, ZeroizeOnDrop)]
+#[derive(Clone, Zeroize)]
 pub struct AesKey(SecretKey);
 
 impl AesKey {
@@ -225,6 +248,11 @@ impl AesKey {
     /// The expanded key schedule, for encrypting or decrypting many blocks.
     pub fn cipher(&self) -> AesCipher {
         AesCipher::new(self)
+    }
+
+    /// The encryption key schedule only (cheaper when nothing is decrypted).
+    pub fn encryptor(&self) -> AesEncryptor {
+        AesEncryptor::new(self)
     }
 
     /// The check value of ANSI X9.24-1:2017 and TR-31 / X9.143: AES-CMAC of a block of
@@ -267,6 +295,9 @@ macro_rules! debug_and_conversions {
                 Self::new(key.expose())
             }
         }
+
+        // The inner `SecretKey` wipes itself on drop.
+        impl ZeroizeOnDrop for $name {}
 
         impl From<$name> for SecretKey {
             fn from(key: $name) -> SecretKey {

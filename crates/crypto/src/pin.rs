@@ -17,10 +17,10 @@ use core::fmt;
 
 use rand_core::TryCryptoRng;
 use subtle::ConstantTimeEq;
-use zeroize::{Zeroize, ZeroizeOnDrop, Zeroizing};
+use zeroize::Zeroizing;
 
 use crate::error::{Error, ErrorKind, Result};
-use crate::key::{AesKey, TdesKey};
+use crate::key::{AesKey, TdesKey, wipe_on_drop};
 
 /// Fewest PIN digits ISO 9564-1 allows.
 pub const MIN_PIN_LEN: usize = 4;
@@ -31,11 +31,12 @@ pub const MAX_PAN_LEN: usize = 19;
 
 /// A cardholder PIN of 4 to 12 decimal digits. Zeroized on drop; `Debug` shows only the
 /// length.
-#[derive(Clone, Zeroize, ZeroizeOnDrop)]
+#[derive(Clone)]
 pub struct Pin {
     digits: [u8; MAX_PIN_LEN],
     len: u8,
 }
+wipe_on_drop!(Pin, digits);
 
 impl Pin {
     /// A PIN from its decimal digits.
@@ -139,62 +140,47 @@ impl TryFrom<u8> for PinFormat {
     }
 }
 
-/// The PAN's decimal digits as values, checked: 1 to 19 digits.
-fn pan_digits(pan: &str) -> Result<([u8; MAX_PAN_LEN], usize)> {
+/// The PAN's ASCII digits, checked: 1 to 19 decimal digits.
+fn pan_digits(pan: &str) -> Result<&[u8]> {
     let bytes = pan.as_bytes();
     if bytes.is_empty() || bytes.len() > MAX_PAN_LEN {
         return Err(ErrorKind::PanLength { len: bytes.len() }.into());
     }
-    let mut digits = [0u8; MAX_PAN_LEN];
-    for (i, (d, c)) in digits.iter_mut().zip(bytes).enumerate() {
-        if !c.is_ascii_digit() {
-            return Err(Error::at(ErrorKind::InvalidDigit, i));
-        }
-        *d = c - b'0';
+    match bytes.iter().position(|c| !c.is_ascii_digit()) {
+        Some(at) => Err(Error::at(ErrorKind::InvalidDigit, at)),
+        None => Ok(bytes),
     }
-    Ok((digits, bytes.len()))
+}
+
+/// Appends decimal digits (ASCII) to a nibble accumulator, most significant first.
+fn push_digits(acc: u128, digits: &[u8]) -> u128 {
+    digits
+        .iter()
+        .fold(acc, |acc, c| (acc << 4) | u128::from(c - b'0'))
 }
 
 /// The 8-byte PAN block of formats 0 and 3: four zero nibbles, then the 12 rightmost PAN
 /// digits excluding the check digit (left-padded with zeros if the PAN is shorter).
 pub fn pan_block(pan: &str) -> Result<[u8; 8]> {
-    let (digits, len) = pan_digits(pan)?;
-    let body = digits.get(..len.saturating_sub(1)).unwrap_or_default();
-    let take = body.len().min(12);
-    let mut nibbles = [0u8; 16];
-    for (d, s) in nibbles
-        .iter_mut()
-        .skip(16 - take)
-        .zip(body.iter().skip(body.len() - take))
-    {
-        *d = *s;
-    }
-    Ok(pack(&nibbles))
+    let digits = pan_digits(pan)?;
+    let body = digits.get(..digits.len() - 1).unwrap_or_default();
+    let rightmost = body
+        .get(body.len().saturating_sub(12)..)
+        .unwrap_or_default();
+    let value = u64::try_from(push_digits(0, rightmost)).unwrap_or(0);
+    Ok(value.to_be_bytes())
 }
 
 /// The 16-byte PAN field of format 4: a nibble `M` (PAN digits − 12, 0 for shorter PANs),
 /// then the PAN left-justified (right-justified in 12 digits when shorter), zero-filled.
 pub fn pan_field(pan: &str) -> Result<[u8; 16]> {
-    let (digits, len) = pan_digits(pan)?;
-    let mut nibbles = [0u8; 32];
-    let digits = digits.get(..len).unwrap_or_default();
-    if len >= 12 {
-        if let Some(m) = nibbles.first_mut() {
-            *m = u8::try_from(len - 12).unwrap_or(0);
-        }
-        for (d, s) in nibbles.iter_mut().skip(1).zip(digits) {
-            *d = *s;
-        }
-    } else {
-        for (d, s) in nibbles.iter_mut().skip(1 + 12 - len).zip(digits) {
-            *d = *s;
-        }
-    }
-    let mut out = [0u8; 16];
-    for (b, pair) in out.iter_mut().zip(nibbles.chunks_exact(2)) {
-        *b = pair.iter().fold(0, |acc, n| (acc << 4) | n);
-    }
-    Ok(out)
+    let digits = pan_digits(pan)?;
+    let len = digits.len();
+    let m = u128::try_from(len.saturating_sub(12)).unwrap_or(0);
+    // Nibbles used: M, then max(len, 12) digit places; the rest of the 32 are zero.
+    let used = 1 + len.max(12);
+    let value = push_digits(m << (4 * (len.max(12) - len)), digits);
+    Ok((value << (4 * (32 - used))).to_be_bytes())
 }
 
 fn pack(nibbles: &[u8; 16]) -> [u8; 8] {
@@ -244,8 +230,9 @@ fn random_af_nibbles<R: TryCryptoRng + ?Sized>(rng: &mut R, out: &mut [u8]) -> R
 }
 
 /// A clear PIN block of formats 0 to 3. Zeroized on drop; `Debug` shows only the format.
-#[derive(Clone, Zeroize, ZeroizeOnDrop)]
+#[derive(Clone)]
 pub struct PinBlock([u8; 8]);
+wipe_on_drop!(PinBlock, 0);
 
 impl PinBlock {
     /// Encodes `pin` in `format` (0 to 3).
@@ -419,22 +406,26 @@ fn decode_nibbles(
 }
 
 /// The plain 16-byte PIN field of ISO 9564-1 format 4. Zeroized on drop; `Debug` hides it.
-#[derive(Clone, Zeroize, ZeroizeOnDrop)]
+#[derive(Clone)]
 pub struct PinField([u8; 16]);
+wipe_on_drop!(PinField, 0);
 
 impl PinField {
     /// The PIN field with the caller's 8 random bytes (deterministic, for vectors).
     pub fn new(pin: &Pin, random: &[u8; 8]) -> Self {
-        let mut nibbles = Zeroizing::new([0xAu8; 16]);
-        let len = u8::try_from(pin.len()).unwrap_or(0);
-        let body = [4, len].into_iter().chain(pin.values());
-        for (d, s) in nibbles.iter_mut().zip(body) {
-            *d = s;
-        }
+        let len = pin.len();
+        let head = push_digits(
+            0x40 | u128::try_from(len).unwrap_or(0),
+            pin.as_str().as_bytes(),
+        );
+        // Fill nibbles `A` up to 16 nibbles (8 bytes).
+        let fill = (1u128 << (4 * (14 - len))) - 1;
+        let head = (head << (4 * (14 - len))) | (fill & 0xAAAA_AAAA_AAAA_AAAA);
+        let head = u64::try_from(head).unwrap_or(0).to_be_bytes();
         let mut field = [0u8; 16];
-        let (head, tail) = field.split_at_mut(8);
-        head.copy_from_slice(&pack(&nibbles));
-        tail.copy_from_slice(random);
+        for (d, s) in field.iter_mut().zip(head.iter().chain(random)) {
+            *d = *s;
+        }
         Self(field)
     }
 
@@ -470,7 +461,7 @@ impl PinField {
     /// Enciphers under `key`: E(K, E(K, PIN field) ⊕ PAN field).
     pub fn encipher(&self, key: &AesKey, pan: &str) -> Result<[u8; 16]> {
         let pan = pan_field(pan)?;
-        let cipher = key.cipher();
+        let cipher = key.encryptor();
         let mut block = self.0;
         cipher.encrypt_block(&mut block);
         xor16(&mut block, &pan);

@@ -23,9 +23,8 @@ use core::fmt;
 
 use aes::{Aes128Enc, Aes192Enc, Aes256Enc};
 use cipher::array::Array;
-use cipher::consts::{U16, U24};
+use cipher::consts::{U16, U24, U32};
 use cipher::{BlockCipherEncrypt, KeyInit};
-use zeroize::{Zeroize, ZeroizeOnDrop};
 
 use super::next_counter;
 use super::registers::Registers;
@@ -219,12 +218,15 @@ impl KeyType {
     }
 }
 
-/// Key bytes with their length, as the derivation chain carries them.
-#[derive(Clone, Default, Zeroize, ZeroizeOnDrop)]
+/// A key of the derivation chain: its bytes and length (16, 24 or 32), updated in place so
+/// that one buffer carries the chain, wiped on drop.
+#[derive(Clone, Default)]
 struct Raw {
     bytes: [u8; MAX_KEY_LEN],
     len: usize,
 }
+
+crate::key::wipe_on_drop!(Raw, bytes);
 
 impl Raw {
     fn from_key(key: &AesKey) -> Self {
@@ -245,101 +247,129 @@ impl Raw {
     fn to_secret(&self) -> Result<SecretKey> {
         SecretKey::new(self.bytes.get(..self.len).unwrap_or_default())
     }
+
+    /// The algorithm indicator of this key as a derivation key.
+    fn algorithm(&self) -> u16 {
+        match self.len {
+            16 => 2,
+            24 => 3,
+            _ => 4,
+        }
+    }
+
+    /// Replaces the key by the key of the same length derived under it from `data`.
+    fn derive_in_place(&mut self, data: [u8; 16]) {
+        let len = self.len;
+        let k = Array::cast_from_core(&self.bytes);
+        // Each arm runs the key schedule once, then overwrites the key it came from.
+        match len {
+            16 => {
+                let c = Aes128Enc::new(k.split_ref::<U16>().0);
+                encrypt_data(&c, data, &mut self.bytes, len);
+            }
+            24 => {
+                let c = Aes192Enc::new(k.split_ref::<U24>().0);
+                encrypt_data(&c, data, &mut self.bytes, len);
+            }
+            _ => {
+                let c = Aes256Enc::new(k);
+                encrypt_data(&c, data, &mut self.bytes, len);
+            }
+        }
+    }
+
+    /// A key of `out_len` bytes derived under this key from `data`.
+    fn derive(&self, data: [u8; 16], out_len: usize) -> Self {
+        let mut out = Self {
+            len: out_len,
+            ..Self::default()
+        };
+        let k = Array::cast_from_core(&self.bytes);
+        match self.len {
+            16 => encrypt_data(
+                &Aes128Enc::new(k.split_ref::<U16>().0),
+                data,
+                &mut out.bytes,
+                out_len,
+            ),
+            24 => encrypt_data(
+                &Aes192Enc::new(k.split_ref::<U24>().0),
+                data,
+                &mut out.bytes,
+                out_len,
+            ),
+            _ => encrypt_data(&Aes256Enc::new(k), data, &mut out.bytes, out_len),
+        }
+        out
+    }
 }
 
-/// Derivation data for `usage` and `key_type` with the given last 8 bytes.
+/// Encrypts the derivation data (block counter 1, then 2 for keys longer than 128 bits)
+/// into the first `len` bytes of `out`; the rest of `out` is cleared.
+#[inline(always)]
+fn encrypt_data<C: BlockCipherEncrypt<BlockSize = U16>>(
+    cipher: &C,
+    data: [u8; 16],
+    out: &mut [u8; MAX_KEY_LEN],
+    len: usize,
+) {
+    let (first, second) = Array::<u8, U32>::cast_from_core_mut(out).split_ref_mut::<U16>();
+    cipher.encrypt_block_b2b(&Array::from(data), first);
+    if len > 16 {
+        let mut next = data;
+        if let Some(counter) = next.get_mut(1) {
+            *counter = 2;
+        }
+        cipher.encrypt_block_b2b(&Array::from(next), second);
+        // AES-192 and 3TDEA take only the left half of the second block.
+        for b in second.iter_mut().skip(len - 16) {
+            *b = 0;
+        }
+    } else {
+        second.fill(0);
+    }
+}
+
+/// Derivation data: version 1, block counter 1, usage, algorithm, length in bits, then the
+/// IKID or the derivation ID and a counter value.
 fn derivation_data(usage: u16, algorithm: u16, len: usize, tail: [u8; 8]) -> [u8; 16] {
-    let bits = u16::try_from(len * 8).unwrap_or(0);
-    let mut data = [0u8; 16];
-    let head = [1, 1]
-        .into_iter()
-        .chain(usage.to_be_bytes())
-        .chain(algorithm.to_be_bytes())
-        .chain(bits.to_be_bytes())
-        .chain(tail);
-    for (d, s) in data.iter_mut().zip(head) {
-        *d = s;
-    }
-    data
-}
-
-/// Derives `out_len` bytes under `key` from `data`, running the key schedule once.
-fn derive_raw(key: &Raw, data: [u8; 16], out_len: usize) -> Raw {
-    let mut out = Raw {
-        len: out_len,
-        ..Raw::default()
-    };
-    let k = Array::cast_from_core(&key.bytes);
-    match key.len {
-        16 => fill(&Aes128Enc::new(k.split_ref::<U16>().0), data, &mut out),
-        24 => fill(&Aes192Enc::new(k.split_ref::<U24>().0), data, &mut out),
-        _ => fill(&Aes256Enc::new(k), data, &mut out),
-    }
-    out
-}
-
-fn fill<C: BlockCipherEncrypt<BlockSize = U16>>(cipher: &C, mut data: [u8; 16], out: &mut Raw) {
-    let len = out.len;
-    for (counter, chunk) in (1u8..).zip(out.bytes.chunks_mut(16)) {
-        if usize::from(counter - 1) * 16 >= len {
-            break;
-        }
-        if let Some(c) = data.get_mut(1) {
-            *c = counter;
-        }
-        let mut block = Array::from(data);
-        cipher.encrypt_block(&mut block);
-        chunk.copy_from_slice(&block);
-        block.zeroize();
-    }
-    // Bytes past the key length (the rest of AES-192's second block) are not key material.
-    for b in out.bytes.iter_mut().skip(len) {
-        *b = 0;
-    }
+    let [u0, u1] = usage.to_be_bytes();
+    let [a0, a1] = algorithm.to_be_bytes();
+    let [b0, b1] = u16::try_from(len * 8).unwrap_or(0).to_be_bytes();
+    let [t0, t1, t2, t3, t4, t5, t6, t7] = tail;
+    [1, 1, u0, u1, a0, a1, b0, b1, t0, t1, t2, t3, t4, t5, t6, t7]
 }
 
 fn tail(derivation_id: [u8; 4], counter: u32) -> [u8; 8] {
-    let mut t = [0u8; 8];
-    for (d, s) in t
-        .iter_mut()
-        .zip(derivation_id.into_iter().chain(counter.to_be_bytes()))
-    {
-        *d = s;
-    }
-    t
+    let [d0, d1, d2, d3] = derivation_id;
+    let [c0, c1, c2, c3] = counter.to_be_bytes();
+    [d0, d1, d2, d3, c0, c1, c2, c3]
 }
 
 fn initial_raw(bdk: &AesKey, ikid: [u8; 8]) -> Raw {
-    let ty = KeyType::aes_for(bdk);
-    let data = derivation_data(USAGE_INITIAL_KEY, ty.algorithm(), bdk.len(), ikid);
-    derive_raw(&Raw::from_key(bdk), data, bdk.len())
+    let mut key = Raw::from_key(bdk);
+    let data = derivation_data(USAGE_INITIAL_KEY, key.algorithm(), key.len, ikid);
+    key.derive_in_place(data);
+    key
 }
 
-/// The intermediate derivation key for `counter`: one derivation per set bit, from the top.
-/// `counter` is not checked here (the update key uses `FFFFFFFF`).
-fn intermediate_raw(ik: Raw, derivation_id: [u8; 4], counter: u32) -> Raw {
-    let algorithm = match ik.len {
-        16 => 2,
-        24 => 3,
-        _ => 4,
-    };
-    let mut key = ik;
-    let mut mask = 0u32;
-    let mut bit = 1u32 << 31;
-    while bit != 0 {
-        if counter & bit != 0 {
-            mask |= bit;
-            let data = derivation_data(
-                USAGE_DERIVATION,
-                algorithm,
-                key.len,
-                tail(derivation_id, mask),
-            );
-            key = derive_raw(&key, data, key.len);
-        }
-        bit >>= 1;
+/// Turns the initial key into the intermediate derivation key for `counter`: one derivation
+/// per set bit, from the top. `counter` is not checked here (the update key uses
+/// `FFFFFFFF`).
+fn to_intermediate(key: &mut Raw, derivation_id: [u8; 4], counter: u32) {
+    let mut remaining = counter;
+    while remaining != 0 {
+        let bit = 1u32 << (31 - remaining.leading_zeros());
+        remaining &= !bit;
+        let mask = counter & !(bit - 1);
+        let data = derivation_data(
+            USAGE_DERIVATION,
+            key.algorithm(),
+            key.len,
+            tail(derivation_id, mask),
+        );
+        key.derive_in_place(data);
     }
-    key
 }
 
 fn working_raw(
@@ -352,13 +382,14 @@ fn working_raw(
     if key_type.strength() > intermediate.len * 8 {
         return Err(ErrorKind::KeyStrength.into());
     }
+    let len = key_type.byte_len();
     let data = derivation_data(
         usage,
         key_type.algorithm(),
-        key_type.byte_len(),
+        len,
         tail(derivation_id, counter),
     );
-    Ok(derive_raw(intermediate, data, key_type.byte_len()))
+    Ok(intermediate.derive(data, len))
 }
 
 /// The initial key (IK) loaded into a device: derived from the BDK and the IKID.
@@ -369,7 +400,9 @@ pub fn initial_key(bdk: &AesKey, ikid: &[u8; 8]) -> Result<AesKey> {
 /// The intermediate derivation key ("transaction key") for `ksn`, from the device's initial
 /// key.
 pub fn intermediate_key(ik: &AesKey, ksn: &Ksn) -> Result<AesKey> {
-    intermediate_raw(Raw::from_key(ik), ksn.derivation_id(), ksn.counter()).to_aes()
+    let mut key = Raw::from_key(ik);
+    to_intermediate(&mut key, ksn.derivation_id(), ksn.counter());
+    key.to_aes()
 }
 
 /// A working key from an intermediate derivation key. The key type may not be stronger
@@ -411,8 +444,8 @@ fn check_usage(usage: KeyUsage, key_type: KeyType) -> Result<()> {
 /// The whole host path in one pass: BDK and KSN to a working key.
 pub fn derive(bdk: &AesKey, ksn: &Ksn, usage: KeyUsage, key_type: KeyType) -> Result<SecretKey> {
     check_usage(usage, key_type)?;
-    let ik = initial_raw(bdk, ksn.ikid());
-    let intermediate = intermediate_raw(ik, ksn.derivation_id(), ksn.counter());
+    let mut intermediate = initial_raw(bdk, ksn.ikid());
+    to_intermediate(&mut intermediate, ksn.derivation_id(), ksn.counter());
     working_raw(
         &intermediate,
         ksn.derivation_id(),
@@ -427,7 +460,8 @@ pub fn derive(bdk: &AesKey, ksn: &Ksn, usage: KeyUsage, key_type: KeyType) -> Re
 /// intermediate key for counter `FFFFFFFF`, used to load a new initial key into a device.
 pub fn update_key(ik: &AesKey, ikid: &[u8; 8], key_type: KeyType) -> Result<SecretKey> {
     let id = derivation_id_of(ikid);
-    let intermediate = intermediate_raw(Raw::from_key(ik), id, u32::MAX);
+    let mut intermediate = Raw::from_key(ik);
+    to_intermediate(&mut intermediate, id, u32::MAX);
     let usage = KeyUsage::KeyEncryption.indicator();
     working_raw(&intermediate, id, u32::MAX, usage, key_type)?.to_secret()
 }
@@ -493,19 +527,14 @@ fn derivation_id_of(ikid: &[u8; 8]) -> [u8; 4] {
 
 /// One register derivation: the key for `counter` from the key of its parent counter.
 fn step(key: &Raw, derivation_id: [u8; 4], counter: u64) -> Raw {
-    let algorithm = match key.len {
-        16 => 2,
-        24 => 3,
-        _ => 4,
-    };
     let counter = u32::try_from(counter).unwrap_or(u32::MAX);
     let data = derivation_data(
         USAGE_DERIVATION,
-        algorithm,
+        key.algorithm(),
         key.len,
         tail(derivation_id, counter),
     );
-    derive_raw(key, data, key.len)
+    key.derive(data, key.len)
 }
 
 #[cfg(test)]

@@ -164,13 +164,15 @@ fn non_reversible(key: &Halves, data: u64) -> Halves {
     [new_left, new_right]
 }
 
-/// Two-key TDES encryption of one block by halves (`K1 K2 K1`).
-fn tdes_encrypt(key: &Halves, block: u64) -> u64 {
+/// Two-key TDES (`K1 K2 K1`) encryption of each block, with one key schedule.
+fn tdes_encrypt<const N: usize>(key: &Halves, blocks: [u64; N]) -> [u64; N] {
     let [k1, k2] = *key;
     let c = TdesKey::from_halves(k1, k2).cipher();
-    let mut b = block.to_be_bytes();
-    c.encrypt_block(&mut b);
-    u64::from_be_bytes(b)
+    blocks.map(|block| {
+        let mut b = block.to_be_bytes();
+        c.encrypt_block(&mut b);
+        u64::from_be_bytes(b)
+    })
 }
 
 fn double_length(key: &TdesKey) -> Result<Halves> {
@@ -198,8 +200,8 @@ fn ipek_halves(bdk: &Halves, ksn: &Ksn) -> Halves {
     // The leftmost 8 bytes with the 21 counter bits cleared (they end in the 8th byte).
     let data = u64::from_be_bytes(top) & !(COUNTER_MASK >> 16);
     let [l, r] = *bdk;
-    let left = tdes_encrypt(bdk, data);
-    let right = tdes_encrypt(&[l ^ KEY_MASK, r ^ KEY_MASK], data);
+    let [left] = tdes_encrypt(bdk, [data]);
+    let [right] = tdes_encrypt(&[l ^ KEY_MASK, r ^ KEY_MASK], [data]);
     [left, right]
 }
 
@@ -232,7 +234,7 @@ fn working_halves(txn: &Halves, variant: KeyVariant) -> Halves {
     match variant {
         KeyVariant::DataRequest | KeyVariant::DataResponse => {
             // One-way step: each half encrypted under the variant key itself.
-            [tdes_encrypt(&key, key[0]), tdes_encrypt(&key, key[1])]
+            tdes_encrypt(&key, key)
         }
         _ => key,
     }
