@@ -309,6 +309,77 @@ fn check_aes_transaction(v: &serde_json::Value) {
     }
 }
 
+/// Working keys of every MAC and data usage, checked through what they compute (moov-io
+/// conventions): AES-CMAC, HMAC-SHA256 with HMAC-128 keys, AES-CBC data encryption.
+#[test]
+fn aes_working_key_usages() {
+    use hmac::{KeyInit, Mac};
+    let all: Vec<_> = vectors("crypto_more.json")
+        .into_iter()
+        .filter(|v| v["group"] == "dukpt_aes")
+        .collect();
+    assert_eq!(all.len(), 8);
+    for v in &all {
+        let bdk = AesKey::new(&bytes(v, "bdk")).unwrap();
+        let ksn = aes::Ksn::from_bytes(&bytes(v, "ksn")).unwrap();
+        let data = text(v, "data_ascii").as_bytes();
+        let key = |usage, ty| aes::derive(&bdk, &ksn, usage, ty).unwrap();
+        let aes128 = |usage| AesKey::try_from(key(usage, aes::KeyType::Aes128)).unwrap();
+        for (usage, field) in [
+            (aes::KeyUsage::MacGeneration, "expected_cmac_mac_gen_key"),
+            (
+                aes::KeyUsage::MacVerification,
+                "expected_cmac_mac_verify_key",
+            ),
+        ] {
+            assert_eq!(
+                upper(&mac::cmac_aes(&aes128(usage), data)),
+                text(v, field),
+                "{}",
+                id(v)
+            );
+        }
+        for (usage, field) in [
+            (
+                aes::KeyUsage::MacGeneration,
+                "expected_hmac_sha256_hmac128_mac_gen_key",
+            ),
+            (
+                aes::KeyUsage::MacVerification,
+                "expected_hmac_sha256_hmac128_mac_verify_key",
+            ),
+        ] {
+            let k = key(usage, aes::KeyType::Hmac128);
+            let mut h = <hmac::Hmac<sha2::Sha256> as KeyInit>::new_from_slice(k.expose()).unwrap();
+            h.update(data);
+            assert_eq!(
+                upper(&h.finalize().into_bytes()),
+                text(v, field),
+                "{}",
+                id(v)
+            );
+        }
+        for (usage, field) in [
+            (
+                aes::KeyUsage::DataEncryption,
+                "expected_cbc_iv0_data_encrypt_key",
+            ),
+            (
+                aes::KeyUsage::DataDecryption,
+                "expected_cbc_iv0_data_decrypt_key",
+            ),
+        ] {
+            let mut buf = data.to_vec();
+            buf.resize(32, 0);
+            aes128(usage)
+                .cipher()
+                .encrypt_cbc(&[0; 16], &mut buf)
+                .unwrap();
+            assert_eq!(upper(&buf), text(v, field), "{}", id(v));
+        }
+    }
+}
+
 /// The AES KSN sequences of the supplement follow the terminal's skipping rule, and the
 /// terminal agrees with the host on the first 8 counters (published) and on a long run.
 #[test]
