@@ -98,10 +98,24 @@ fn iso4(c: &mut Criterion) {
     assert_eq!(peer(&PIN_KEY, "1234", PAN, &FILL), expected);
     let mut group = c.benchmark_group("iso4_encrypt");
     group.bench_function("cardwire", |b| {
-        b.iter(|| ours_iso4(black_box(&PIN_KEY), black_box("1234"), black_box(PAN), black_box(&FILL)))
+        b.iter(|| {
+            ours_iso4(
+                black_box(&PIN_KEY),
+                black_box("1234"),
+                black_box(PAN),
+                black_box(&FILL),
+            )
+        })
     });
     group.bench_function("paysec-pinblock", |b| {
-        b.iter(|| peer(black_box(&PIN_KEY), black_box("1234"), black_box(PAN), black_box(&FILL)))
+        b.iter(|| {
+            peer(
+                black_box(&PIN_KEY),
+                black_box("1234"),
+                black_box(PAN),
+                black_box(&FILL),
+            )
+        })
     });
     group.finish();
 }
@@ -114,7 +128,9 @@ fn tdes_dukpt(c: &mut Criterion) {
     let worst = first.with_counter(0x1F_F800).unwrap();
     let bdk = TdesKey::new(&TDES_BDK).unwrap();
     assert_eq!(
-        tdes::derive(&bdk, &first, tdes::KeyVariant::Pin).unwrap().expose(),
+        tdes::derive(&bdk, &first, tdes::KeyVariant::Pin)
+            .unwrap()
+            .expose(),
         hex!("042666B49184CF5C68DE9628D0397B36")
     );
     for (name, ksn) in [("cardwire/0x1", first), ("cardwire/0x1ff800", worst)] {
