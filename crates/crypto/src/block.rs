@@ -71,6 +71,7 @@ pub enum AesEncryptor {
 
 impl AesEncryptor {
     /// Expands `key` for encryption.
+    #[inline]
     pub fn new(key: &AesKey) -> Self {
         let k = key.array();
         match key.len() {
@@ -81,6 +82,7 @@ impl AesEncryptor {
     }
 
     /// Encrypts one 16-byte block in place.
+    #[inline]
     pub fn encrypt_block(&self, block: &mut [u8; 16]) {
         let b = Array::cast_from_core_mut(block);
         dispatch_aes!(self, c => c.encrypt_block(b));

@@ -164,7 +164,7 @@ pub fn pvv(pvk: &TdesKey, pan: &str, pvki: u8, pin: &Pin) -> Result<Digits> {
     }
     let (pan, len) = digit_values(pan, 12, 19, ErrorKind::PanLength { len: pan.len() })?;
     let body = pan.get(len - 12..len - 1).unwrap_or_default();
-    let pin_digits = pin.as_str().bytes().take(4).map(|c| c - b'0');
+    let pin_digits = pin.ascii().iter().take(4).map(|c| c - b'0');
     let mut nibbles = [0u8; 16];
     let tsp = body.iter().copied().chain([pvki]).chain(pin_digits);
     for (d, s) in nibbles.iter_mut().zip(tsp) {
@@ -256,9 +256,9 @@ pub fn ibm3624_offset(
 ) -> Result<Digits> {
     let natural = ibm3624_natural_pin(pvk, validation, table, pin.len())?;
     let offset = pin
-        .as_str()
-        .bytes()
-        .zip(natural.as_str().bytes())
+        .ascii()
+        .iter()
+        .zip(natural.ascii())
         .map(|(p, n)| (10 + p - n) % 10);
     Ok(Digits::from_values(offset))
 }
@@ -273,7 +273,7 @@ pub fn ibm3624_pin(
     let (off, len) = digit_values(offset, 4, 12, ErrorKind::PinLength { len: offset.len() })?;
     let natural = ibm3624_natural_pin(pvk, validation, table, len)?;
     let mut ascii = [0u8; 12];
-    for ((d, n), o) in ascii.iter_mut().zip(natural.as_str().bytes()).zip(off) {
+    for ((d, n), o) in ascii.iter_mut().zip(natural.ascii()).zip(off) {
         *d = b'0' + (n - b'0' + o) % 10;
     }
     let pin = Pin::from_ascii(ascii.get(..len).unwrap_or_default());

@@ -25,6 +25,7 @@ use crate::key::TdesKey;
 pub const CHECK_VALUE_LEN: usize = 4;
 
 /// Which working key of field 62.
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum WorkingKey {
     /// PIN encryption key (PIK).

@@ -18,6 +18,7 @@ use crate::error::{Error, ErrorKind, Result};
 use crate::key::{AesKey, TdesKey, ct_eq};
 
 /// ISO/IEC 9797-1 padding methods.
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
 pub enum Padding {
     /// Method 1: zero bits up to a whole number of blocks (an empty message becomes one zero
@@ -263,6 +264,7 @@ pub(crate) fn cbc_mac_parts(key: &TdesKey, parts: &[&[u8]]) -> [u8; 8] {
 }
 
 /// The MAC algorithms by name, for callers that choose one at run time.
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum Algorithm {

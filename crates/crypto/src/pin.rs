@@ -49,11 +49,11 @@ impl Pin {
         if !(MIN_PIN_LEN..=MAX_PIN_LEN).contains(&pin.len()) {
             return Err(ErrorKind::PinLength { len: pin.len() }.into());
         }
-        if let Some(at) = pin.iter().position(|c| !c.is_ascii_digit()) {
-            return Err(Error::at(ErrorKind::InvalidDigit, at));
-        }
         let mut digits = [0u8; MAX_PIN_LEN];
-        for (d, c) in digits.iter_mut().zip(pin) {
+        for (i, (d, c)) in digits.iter_mut().zip(pin).enumerate() {
+            if !c.is_ascii_digit() {
+                return Err(Error::at(ErrorKind::InvalidDigit, i));
+            }
             *d = *c;
         }
         Ok(Self {
@@ -67,9 +67,14 @@ impl Pin {
         core::str::from_utf8(self.digits.get(..self.len()).unwrap_or_default()).unwrap_or_default()
     }
 
+    /// The ASCII digits (no UTF-8 check needed: they are digits).
+    pub(crate) fn ascii(&self) -> &[u8] {
+        self.digits.get(..self.len()).unwrap_or_default()
+    }
+
     /// The digits as values 0 to 9.
     fn values(&self) -> impl Iterator<Item = u8> + '_ {
-        self.as_str().bytes().map(|c| c - b'0')
+        self.ascii().iter().map(|c| c - b'0')
     }
 
     /// Number of digits.
@@ -84,7 +89,7 @@ impl Pin {
 
     /// Compares two PINs in constant time (the length is not hidden).
     pub fn ct_eq(&self, other: &Self) -> bool {
-        bool::from(self.as_str().as_bytes().ct_eq(other.as_str().as_bytes()))
+        bool::from(self.ascii().ct_eq(other.ascii()))
     }
 }
 
@@ -95,6 +100,7 @@ impl fmt::Debug for Pin {
 }
 
 /// The ISO 9564-1 PIN block formats.
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum PinFormat {
     /// Format 0 (ANSI X9.8): PIN XOR PAN, `F` fill.
@@ -146,29 +152,31 @@ fn pan_digits(pan: &str) -> Result<&[u8]> {
     if bytes.is_empty() || bytes.len() > MAX_PAN_LEN {
         return Err(ErrorKind::PanLength { len: bytes.len() }.into());
     }
-    match bytes.iter().position(|c| !c.is_ascii_digit()) {
-        Some(at) => Err(Error::at(ErrorKind::InvalidDigit, at)),
-        None => Ok(bytes),
-    }
+    Ok(bytes)
 }
 
-/// Appends decimal digits (ASCII) to a nibble accumulator, most significant first.
-fn push_digits(acc: u128, digits: &[u8]) -> u128 {
-    digits
-        .iter()
-        .fold(acc, |acc, c| (acc << 4) | u128::from(c - b'0'))
+/// Appends decimal digits (ASCII) to a nibble accumulator, most significant first; the
+/// error names the offset of a character that is not a digit.
+fn push_digits(acc: u128, digits: &[u8]) -> Result<u128> {
+    let mut acc = acc;
+    for (i, c) in digits.iter().enumerate() {
+        let d = c.wrapping_sub(b'0');
+        if d > 9 {
+            return Err(Error::at(ErrorKind::InvalidDigit, i));
+        }
+        acc = (acc << 4) | u128::from(d);
+    }
+    Ok(acc)
 }
 
 /// The 8-byte PAN block of formats 0 and 3: four zero nibbles, then the 12 rightmost PAN
 /// digits excluding the check digit (left-padded with zeros if the PAN is shorter).
 pub fn pan_block(pan: &str) -> Result<[u8; 8]> {
-    let digits = pan_digits(pan)?;
-    let body = digits.get(..digits.len() - 1).unwrap_or_default();
-    let rightmost = body
-        .get(body.len().saturating_sub(12)..)
-        .unwrap_or_default();
-    let value = u64::try_from(push_digits(0, rightmost)).unwrap_or(0);
-    Ok(value.to_be_bytes())
+    // Every digit is checked, the check digit too; 19 digits fit the accumulator.
+    let all = push_digits(0, pan_digits(pan)?)?;
+    // Drop the check digit, keep the 12 digits before it.
+    let value = (all >> 4) & ((1 << 48) - 1);
+    Ok(u64::try_from(value).unwrap_or(0).to_be_bytes())
 }
 
 /// The 16-byte PAN field of format 4: a nibble `M` (PAN digits − 12, 0 for shorter PANs),
@@ -179,7 +187,7 @@ pub fn pan_field(pan: &str) -> Result<[u8; 16]> {
     let m = u128::try_from(len.saturating_sub(12)).unwrap_or(0);
     // Nibbles used: M, then max(len, 12) digit places; the rest of the 32 are zero.
     let used = 1 + len.max(12);
-    let value = push_digits(m << (4 * (len.max(12) - len)), digits);
+    let value = push_digits(m << (4 * (len.max(12) - len)), digits)?;
     Ok((value << (4 * (32 - used))).to_be_bytes())
 }
 
@@ -414,10 +422,8 @@ impl PinField {
     /// The PIN field with the caller's 8 random bytes (deterministic, for vectors).
     pub fn new(pin: &Pin, random: &[u8; 8]) -> Self {
         let len = pin.len();
-        let head = push_digits(
-            0x40 | u128::try_from(len).unwrap_or(0),
-            pin.as_str().as_bytes(),
-        );
+        // A `Pin` holds only digits, so this cannot fail.
+        let head = push_digits(0x40 | u128::try_from(len).unwrap_or(0), pin.ascii()).unwrap_or(0);
         // Fill nibbles `A` up to 16 nibbles (8 bytes).
         let fill = (1u128 << (4 * (14 - len))) - 1;
         let head = (head << (4 * (14 - len))) | (fill & 0xAAAA_AAAA_AAAA_AAAA);

@@ -47,6 +47,7 @@ const HEADER_LEN: usize = 16;
 const MAX_PAYLOAD: usize = 64;
 
 /// Key block version (protection method).
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Version {
     /// TDES key variant binding (deprecated).
@@ -526,6 +527,7 @@ fn derive_aes(kbpk: &AesKey, version: Version) -> Result<(AesKey, AesKey)> {
 }
 
 /// How [`wrap`] pads the key.
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
 pub enum KeyLengthMasking {
     /// Pad every key to the longest key of its algorithm (TDES 24 bytes, AES 32), so that

@@ -37,8 +37,23 @@ pub const COUNTER_BITS: u32 = 32;
 pub const MAX_COUNTER_ONES: u32 = 16;
 
 /// An AES DUKPT key serial number: IKID (8 bytes) and counter (4 bytes).
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(try_from = "[u8; 12]", into = "[u8; 12]"))]
 #[derive(Clone, Copy, PartialEq, Eq, Hash)]
 pub struct Ksn([u8; 12]);
+
+impl TryFrom<[u8; 12]> for Ksn {
+    type Error = Error;
+    fn try_from(bytes: [u8; 12]) -> Result<Self> {
+        Self::from_bytes(&bytes)
+    }
+}
+
+impl From<Ksn> for [u8; 12] {
+    fn from(ksn: Ksn) -> Self {
+        ksn.0
+    }
+}
 
 impl Ksn {
     /// Parses a 12-byte KSN, rejecting a counter with more than 16 one-bits.
@@ -117,6 +132,7 @@ impl fmt::Display for Ksn {
 }
 
 /// What a derived working key is for (X9.24-3-2017 table 2, key usage indicator).
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum KeyUsage {
     /// Key encryption key (`0002`).
@@ -158,6 +174,7 @@ const USAGE_DERIVATION: u16 = 0x8000;
 const USAGE_INITIAL_KEY: u16 = 0x8001;
 
 /// The type of a derived key (X9.24-3-2017 table 3, algorithm indicator and length).
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum KeyType {
     /// Two-key TDES (`0000`, 128 bits).

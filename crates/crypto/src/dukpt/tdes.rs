@@ -38,8 +38,23 @@ const COUNTER_MASK: u64 = (1 << COUNTER_BITS) - 1;
 const KEY_MASK: u64 = 0xC0C0_C0C0_0000_0000;
 
 /// A TDES DUKPT key serial number: 10 bytes, the last 21 bits being the counter.
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(try_from = "[u8; 10]", into = "[u8; 10]"))]
 #[derive(Clone, Copy, PartialEq, Eq, Hash)]
 pub struct Ksn([u8; 10]);
+
+impl TryFrom<[u8; 10]> for Ksn {
+    type Error = Error;
+    fn try_from(bytes: [u8; 10]) -> Result<Self> {
+        Self::from_bytes(&bytes)
+    }
+}
+
+impl From<Ksn> for [u8; 10] {
+    fn from(ksn: Ksn) -> Self {
+        ksn.0
+    }
+}
 
 impl Ksn {
     /// Parses a 10-byte KSN, rejecting a counter with more than 10 one-bits (a terminal
@@ -117,6 +132,7 @@ impl fmt::Display for Ksn {
 }
 
 /// The working keys of TDES DUKPT: variants of the transaction key (X9.24-1:2009 A.6).
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum KeyVariant {
     /// PIN encryption.
@@ -337,6 +353,19 @@ mod tests {
         assert_eq!(ksn.counter(), 0x15);
         assert_eq!(ksn.initial().as_bytes(), &hex!("FFFF9876543210E00000"));
         assert_eq!(ksn.to_string(), "FFFF9876543210E00015");
+    }
+
+    #[cfg(feature = "serde")]
+    #[test]
+    fn deserializing_checks_the_counter() {
+        let ksn: Ksn = serde_json::from_str("[255,255,152,118,84,50,16,224,0,1]").unwrap();
+        assert_eq!(ksn.counter(), 1);
+        assert_eq!(
+            serde_json::to_string(&ksn).unwrap(),
+            "[255,255,152,118,84,50,16,224,0,1]"
+        );
+        // Counter 0x0FFE00 has 11 one-bits.
+        assert!(serde_json::from_str::<Ksn>("[255,255,152,118,84,50,16,239,254,0]").is_err());
     }
 
     #[test]
