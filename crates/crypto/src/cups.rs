@@ -243,13 +243,8 @@ pub fn verify_field64(mak: &TdesKey, mab: &[u8], received: &[u8]) -> Result<()> 
 }
 
 fn hex_upper(bytes: &[u8; 8]) -> [u8; 16] {
-    const DIGITS: &[u8; 16] = b"0123456789ABCDEF";
     let mut out = [0u8; 16];
-    for (pair, b) in out.chunks_exact_mut(2).zip(bytes) {
-        let hi = DIGITS.get(usize::from(b >> 4)).copied().unwrap_or(b'0');
-        let lo = DIGITS.get(usize::from(b & 0xF)).copied().unwrap_or(b'0');
-        pair.copy_from_slice(&[hi, lo]);
-    }
+    crate::hex::encode(bytes, &mut out);
     out
 }
 

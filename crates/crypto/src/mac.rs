@@ -46,6 +46,23 @@ impl TryFrom<u8> for Padding {
     }
 }
 
+/// Evaluates `$body` with `$m` bound to the MAC `$mac` keyed with `$key` over DES, two-key or
+/// three-key TDES, whichever the key's length (8, 16 or 24 bytes) selects; `$none` otherwise.
+macro_rules! by_des_key_len {
+    ($mac:ident, $key:expr, |$m:ident| $body:expr, $none:expr) => {{
+        let key: &[u8] = $key;
+        if let Ok($m) = <$mac<Des> as KeyInit>::new_from_slice(key) {
+            $body
+        } else if let Ok($m) = <$mac<TdesEde2> as KeyInit>::new_from_slice(key) {
+            $body
+        } else if let Ok($m) = <$mac<TdesEde3> as KeyInit>::new_from_slice(key) {
+            $body
+        } else {
+            $none
+        }
+    }};
+}
+
 /// Feeds `data` to `sink` as whole 8-byte blocks, padded per `padding`.
 fn padded_blocks(data: &[u8], padding: Padding, mut sink: impl FnMut(&[u8; 8])) {
     if padding == Padding::Method3 {
@@ -121,29 +138,14 @@ pub fn pad(data: &[u8], padding: Padding, block_len: usize, out: &mut [u8]) -> R
 
 fn run<M: Mac>(mut mac: M, data: &[u8], padding: Padding) -> [u8; 8] {
     padded_blocks(data, padding, |block| mac.update(block));
-    let mut out = [0u8; 8];
-    let tag = mac.finalize().into_bytes();
-    for (d, s) in out.iter_mut().zip(tag.iter()) {
-        *d = *s;
-    }
-    out
+    tag_of(mac, &[])
 }
 
 /// ISO/IEC 9797-1 MAC algorithm 1: CBC-MAC with the key's cipher (DES for an 8-byte key, which
 /// is ANSI X9.9; TDES for 16 or 24 bytes). Returns the whole last block; truncate as the
 /// protocol says.
 pub fn cbc_mac(key: &TdesKey, data: &[u8], padding: Padding) -> [u8; 8] {
-    let k = key.expose();
-    // `TdesKey` guarantees one of the three lengths, so one arm always applies.
-    if let Ok(m) = <CbcMac<Des> as KeyInit>::new_from_slice(k) {
-        run(m, data, padding)
-    } else if let Ok(m) = <CbcMac<TdesEde2> as KeyInit>::new_from_slice(k) {
-        run(m, data, padding)
-    } else if let Ok(m) = <CbcMac<TdesEde3> as KeyInit>::new_from_slice(k) {
-        run(m, data, padding)
-    } else {
-        [0; 8]
-    }
+    by_des_key_len!(CbcMac, key.expose(), |m| run(m, data, padding), [0; 8])
 }
 
 /// ANSI X9.9 MAC: CBC-MAC with single DES over zero-padded data (8-byte key).
@@ -187,15 +189,13 @@ pub fn retail_mac_two_keys(
         *d = *s;
     }
     let k = both.get(..2 * n).unwrap_or_default();
-    if let Ok(m) = <RetailMac<Des> as KeyInit>::new_from_slice(k) {
-        Ok(run(m, data, padding))
-    } else if let Ok(m) = <RetailMac<TdesEde2> as KeyInit>::new_from_slice(k) {
-        Ok(run(m, data, padding))
-    } else if let Ok(m) = <RetailMac<TdesEde3> as KeyInit>::new_from_slice(k) {
-        Ok(run(m, data, padding))
-    } else {
+    // `RetailMac` splits its key in halves: K then K'.
+    by_des_key_len!(
+        RetailMac,
+        k,
+        |m| Ok(run(m, data, padding)),
         Err(ErrorKind::KeyLength { len: n }.into())
-    }
+    )
 }
 
 /// CMAC (NIST SP 800-38B) with TDES (two- or three-key; a single DES key is accepted too).
@@ -222,16 +222,7 @@ fn tag_of<M: Mac, const N: usize>(mut mac: M, parts: &[&[u8]]) -> [u8; N] {
 
 /// TDES CMAC over the concatenation of `parts`.
 pub(crate) fn cmac_tdes_parts(key: &TdesKey, parts: &[&[u8]]) -> [u8; 8] {
-    let k = key.expose();
-    if let Ok(m) = <Cmac<Des> as KeyInit>::new_from_slice(k) {
-        tag_of(m, parts)
-    } else if let Ok(m) = <Cmac<TdesEde2> as KeyInit>::new_from_slice(k) {
-        tag_of(m, parts)
-    } else if let Ok(m) = <Cmac<TdesEde3> as KeyInit>::new_from_slice(k) {
-        tag_of(m, parts)
-    } else {
-        [0; 8]
-    }
+    by_des_key_len!(Cmac, key.expose(), |m| tag_of(m, parts), [0; 8])
 }
 
 /// AES CMAC over the concatenation of `parts`.
@@ -251,16 +242,7 @@ pub(crate) fn cmac_aes_parts(key: &AesKey, parts: &[&[u8]]) -> [u8; 16] {
 /// TDES CBC-MAC (no padding) over the concatenation of `parts`, whose total length must be
 /// a whole number of blocks for the result to be meaningful.
 pub(crate) fn cbc_mac_parts(key: &TdesKey, parts: &[&[u8]]) -> [u8; 8] {
-    let k = key.expose();
-    if let Ok(m) = <CbcMac<Des> as KeyInit>::new_from_slice(k) {
-        tag_of(m, parts)
-    } else if let Ok(m) = <CbcMac<TdesEde2> as KeyInit>::new_from_slice(k) {
-        tag_of(m, parts)
-    } else if let Ok(m) = <CbcMac<TdesEde3> as KeyInit>::new_from_slice(k) {
-        tag_of(m, parts)
-    } else {
-        [0; 8]
-    }
+    by_des_key_len!(CbcMac, key.expose(), |m| tag_of(m, parts), [0; 8])
 }
 
 /// The MAC algorithms by name, for callers that choose one at run time.

@@ -574,26 +574,11 @@ pub fn wrap_to_string<R: TryCryptoRng + ?Sized>(
     alloc::string::String::from_utf8(out).map_err(|_| Error::new(ErrorKind::Header))
 }
 
-fn seal<R: TryCryptoRng + ?Sized>(
-    kbpk: &[u8],
-    template: &[u8],
-    key: &[u8],
-    masking: KeyLengthMasking,
-    rng: &mut R,
-    out: &mut [u8],
-) -> Result<usize> {
-    let (version, count) = check_header(template)?;
-    if !version.kbpk_ok(kbpk.len()) {
-        return Err(ErrorKind::KeyLength { len: kbpk.len() }.into());
-    }
-    if key.is_empty() || key.len() > 32 {
-        return Err(ErrorKind::KeyLength { len: key.len() }.into());
-    }
+/// Writes the header of `template` to `out`: its fixed fields, its optional blocks without
+/// any padding block, then a padding block if the header is not a whole number of `bs`-byte
+/// cipher blocks. Returns the header length; the length digits are filled in later.
+fn write_header(template: &[u8], count: usize, bs: usize, out: &mut [u8]) -> Result<usize> {
     let too_small = || Error::new(ErrorKind::BufferTooSmall);
-    let bs = version.block_size();
-
-    // Header: the template's fields, its optional blocks without any padding block, then a
-    // padding block if the header is not a whole number of cipher blocks.
     let fixed = template.get(..HEADER_LEN).ok_or(too_small())?;
     out.get_mut(..HEADER_LEN)
         .ok_or(too_small())?
@@ -632,14 +617,32 @@ fn seal<R: TryCryptoRng + ?Sized>(
     if kept > 99 {
         return Err(Error::at(ErrorKind::OptionalBlock, HEADER_LEN));
     }
-    let count_digits = [
-        b'0' + u8::try_from(kept / 10).unwrap_or(0),
-        b'0' + u8::try_from(kept % 10).unwrap_or(0),
-    ];
+    let digits = [kept / 10, kept % 10].map(|d| b'0' + u8::try_from(d).unwrap_or(0));
     out.get_mut(12..14)
         .ok_or(too_small())?
-        .copy_from_slice(&count_digits);
-    let header_len = at;
+        .copy_from_slice(&digits);
+    Ok(at)
+}
+
+fn seal<R: TryCryptoRng + ?Sized>(
+    kbpk: &[u8],
+    template: &[u8],
+    key: &[u8],
+    masking: KeyLengthMasking,
+    rng: &mut R,
+    out: &mut [u8],
+) -> Result<usize> {
+    let (version, count) = check_header(template)?;
+    if !version.kbpk_ok(kbpk.len()) {
+        return Err(ErrorKind::KeyLength { len: kbpk.len() }.into());
+    }
+    if key.is_empty() || key.len() > 32 {
+        return Err(ErrorKind::KeyLength { len: key.len() }.into());
+    }
+    let too_small = || Error::new(ErrorKind::BufferTooSmall);
+    let bs = version.block_size();
+    let header_len = write_header(template, count, bs, out)?;
+    let fixed = template.get(..HEADER_LEN).ok_or(too_small())?;
 
     // Payload: key length in bits, the key, random padding.
     let algorithm = fixed.get(7).copied().unwrap_or(0);

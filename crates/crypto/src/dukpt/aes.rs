@@ -235,6 +235,29 @@ impl KeyType {
     }
 }
 
+/// Evaluates `$body` with `$c` bound to the encryption-only AES cipher keyed with the first
+/// `$len` bytes (16, 24, otherwise 32) of the 32-byte array `$key`: one key schedule, no
+/// dispatch afterwards.
+macro_rules! with_aes_enc {
+    ($key:expr, $len:expr, |$c:ident| $body:expr) => {{
+        let k = Array::<u8, U32>::cast_from_core($key);
+        match $len {
+            16 => {
+                let $c = Aes128Enc::new(k.split_ref::<U16>().0);
+                $body
+            }
+            24 => {
+                let $c = Aes192Enc::new(k.split_ref::<U24>().0);
+                $body
+            }
+            _ => {
+                let $c = Aes256Enc::new(k);
+                $body
+            }
+        }
+    }};
+}
+
 /// A key of the derivation chain: its bytes and length (16, 24 or 32), updated in place so
 /// that one buffer carries the chain, wiped on drop.
 #[derive(Clone, Default)]
@@ -277,22 +300,13 @@ impl Raw {
     /// Replaces the key by the key of the same length derived under it from `data`.
     fn derive_in_place(&mut self, data: [u8; 16]) {
         let len = self.len;
-        let k = Array::cast_from_core(&self.bytes);
-        // Each arm runs the key schedule once, then overwrites the key it came from.
-        match len {
-            16 => {
-                let c = Aes128Enc::new(k.split_ref::<U16>().0);
-                encrypt_data(&c, data, &mut self.bytes, len);
-            }
-            24 => {
-                let c = Aes192Enc::new(k.split_ref::<U24>().0);
-                encrypt_data(&c, data, &mut self.bytes, len);
-            }
-            _ => {
-                let c = Aes256Enc::new(k);
-                encrypt_data(&c, data, &mut self.bytes, len);
-            }
-        }
+        // The key schedule is built (a copy) before the key bytes are overwritten.
+        with_aes_enc!(&self.bytes, len, |c| encrypt_data(
+            &c,
+            data,
+            &mut self.bytes,
+            len
+        ));
     }
 
     /// A key of `out_len` bytes derived under this key from `data`.
@@ -301,22 +315,12 @@ impl Raw {
             len: out_len,
             ..Self::default()
         };
-        let k = Array::cast_from_core(&self.bytes);
-        match self.len {
-            16 => encrypt_data(
-                &Aes128Enc::new(k.split_ref::<U16>().0),
-                data,
-                &mut out.bytes,
-                out_len,
-            ),
-            24 => encrypt_data(
-                &Aes192Enc::new(k.split_ref::<U24>().0),
-                data,
-                &mut out.bytes,
-                out_len,
-            ),
-            _ => encrypt_data(&Aes256Enc::new(k), data, &mut out.bytes, out_len),
-        }
+        with_aes_enc!(&self.bytes, self.len, |c| encrypt_data(
+            &c,
+            data,
+            &mut out.bytes,
+            out_len
+        ));
         out
     }
 }
