@@ -234,6 +234,37 @@ pub fn dukpt_aes() -> Outcome {
             }
         }
     };
+    // AES-192 BDKs and AES-256 working keys: every usage and key type in the vector.
+    let types = |v: &Value| -> Check {
+        let bdk = AesKey::new(&hex(s(v, "bdk"))).map_err(err)?;
+        let ksn = aes::Ksn::from_bytes(&hex(s(v, "ksn"))).map_err(err)?;
+        let ik = aes::initial_key(&bdk, &ksn.ikid()).map_err(err)?;
+        let txn = aes::intermediate_key(&ik, &ksn).map_err(err)?;
+        same(
+            &up(txn.expose()),
+            s(v, "expected_txn_key"),
+            "transaction key",
+        )?;
+        for (name, want) in v["working_keys"].as_object().into_iter().flatten() {
+            let (usage, ty) = name.split_once('/').unwrap_or_default();
+            let usage = match usage {
+                "PIN" => aes::KeyUsage::Pin,
+                "MAC_gen" => aes::KeyUsage::MacGeneration,
+                "DATA_enc" => aes::KeyUsage::DataEncryption,
+                _ => aes::KeyUsage::KeyEncryption,
+            };
+            let ty = match ty {
+                "TDES2" => aes::KeyType::Tdes2,
+                "TDES3" => aes::KeyType::Tdes3,
+                "AES128" => aes::KeyType::Aes128,
+                "AES192" => aes::KeyType::Aes192,
+                _ => aes::KeyType::Aes256,
+            };
+            let key = aes::derive(&bdk, &ksn, usage, ty).map_err(err)?;
+            same(&up(key.expose()), want.as_str().unwrap_or_default(), name)?;
+        }
+        Ok(())
+    };
     merge([
         run("dukpt_aes.json", &vectors("dukpt_aes.json"), check),
         run("dukpt_aes256.json", &vectors("dukpt_aes256.json"), check),
@@ -241,6 +272,11 @@ pub fn dukpt_aes() -> Outcome {
             "crypto_more.json",
             &group("crypto_more.json", "dukpt_aes"),
             check,
+        ),
+        run(
+            "crypto_more.json",
+            &group("crypto_more.json", "dukpt_aes_types"),
+            types,
         ),
     ])
 }

@@ -380,6 +380,58 @@ fn aes_working_key_usages() {
     }
 }
 
+/// AES-192 BDKs and AES-256 working keys (own vectors from an independent implementation):
+/// every usage with every key type the IK's strength allows.
+#[test]
+fn aes_key_types_and_bdk_lengths() {
+    let all: Vec<_> = vectors("crypto_more.json")
+        .into_iter()
+        .filter(|v| v["group"] == "dukpt_aes_types")
+        .collect();
+    assert_eq!(all.len(), 6);
+    let mut keys = 0;
+    for v in &all {
+        let bdk = AesKey::new(&bytes(v, "bdk")).unwrap();
+        let ksn = aes::Ksn::from_bytes(&bytes(v, "ksn")).unwrap();
+        let ik = aes::initial_key(&bdk, &ksn.ikid()).unwrap();
+        assert_eq!(upper(ik.expose()), text(v, "expected_ik"), "{}", id(v));
+        let txn = aes::intermediate_key(&ik, &ksn).unwrap();
+        assert_eq!(
+            upper(txn.expose()),
+            text(v, "expected_txn_key"),
+            "{}",
+            id(v)
+        );
+        for (name, want) in v["working_keys"].as_object().unwrap() {
+            let (usage, ty) = name.split_once('/').unwrap();
+            let usage = match usage {
+                "PIN" => aes::KeyUsage::Pin,
+                "MAC_gen" => aes::KeyUsage::MacGeneration,
+                "DATA_enc" => aes::KeyUsage::DataEncryption,
+                "KEK" => aes::KeyUsage::KeyEncryption,
+                other => panic!("usage {other}"),
+            };
+            let ty = match ty {
+                "TDES2" => aes::KeyType::Tdes2,
+                "TDES3" => aes::KeyType::Tdes3,
+                "AES128" => aes::KeyType::Aes128,
+                "AES192" => aes::KeyType::Aes192,
+                "AES256" => aes::KeyType::Aes256,
+                other => panic!("type {other}"),
+            };
+            let key = aes::derive(&bdk, &ksn, usage, ty).unwrap();
+            assert_eq!(
+                upper(key.expose()),
+                want.as_str().unwrap(),
+                "{} {name}",
+                id(v)
+            );
+            keys += 1;
+        }
+    }
+    assert_eq!(keys, 108);
+}
+
 /// The AES KSN sequences of the supplement follow the terminal's skipping rule, and the
 /// terminal agrees with the host on the first 8 counters (published) and on a long run.
 #[test]
