@@ -133,25 +133,6 @@ impl TdesKey {
         key
     }
 
-    /// The key bytes. They are secret: do not log them.
-    pub fn expose(&self) -> &[u8] {
-        self.0.expose()
-    }
-
-    pub(crate) fn array(&self) -> &Array<u8, U32> {
-        self.0.array()
-    }
-
-    /// Length in bytes: 8, 16 or 24.
-    pub fn len(&self) -> usize {
-        self.0.len()
-    }
-
-    /// Always `false`.
-    pub fn is_empty(&self) -> bool {
-        false
-    }
-
     /// The expanded key schedule, for encrypting or decrypting many blocks.
     pub fn cipher(&self) -> TdesCipher {
         TdesCipher::new(self)
@@ -211,11 +192,6 @@ impl TdesKey {
         Ok(key)
     }
 
-    /// Compares two keys in constant time.
-    pub fn ct_eq(&self, other: &Self) -> bool {
-        self.0.ct_eq(&other.0)
-    }
-
     /// The left and right 8-byte halves of a double-length key, big-endian.
     pub(crate) fn halves(&self) -> (u64, u64) {
         let b = &self.0.bytes;
@@ -234,25 +210,6 @@ impl AesKey {
             16 | 24 | 32 => SecretKey::new(bytes).map(Self),
             len => Err(ErrorKind::KeyLength { len }.into()),
         }
-    }
-
-    /// The key bytes. They are secret: do not log them.
-    pub fn expose(&self) -> &[u8] {
-        self.0.expose()
-    }
-
-    pub(crate) fn array(&self) -> &Array<u8, U32> {
-        self.0.array()
-    }
-
-    /// Length in bytes: 16, 24 or 32.
-    pub fn len(&self) -> usize {
-        self.0.len()
-    }
-
-    /// Always `false`.
-    pub fn is_empty(&self) -> bool {
-        false
     }
 
     /// The expanded key schedule, for encrypting or decrypting many blocks.
@@ -277,15 +234,38 @@ impl AesKey {
         self.cipher().encrypt_block(&mut block);
         block
     }
-
-    /// Compares two keys in constant time.
-    pub fn ct_eq(&self, other: &Self) -> bool {
-        self.0.ct_eq(&other.0)
-    }
 }
 
-macro_rules! debug_and_conversions {
-    ($name:ident) => {
+/// What the typed keys share: access to the bytes, length, constant-time comparison, a
+/// `Debug` without the bytes and conversions from and to [`SecretKey`].
+macro_rules! typed_key_common {
+    ($name:ident, $lengths:literal) => {
+        impl $name {
+            /// The key bytes. They are secret: do not log them.
+            pub fn expose(&self) -> &[u8] {
+                self.0.expose()
+            }
+
+            pub(crate) fn array(&self) -> &Array<u8, U32> {
+                self.0.array()
+            }
+
+            #[doc = concat!("Length in bytes: ", $lengths, ".")]
+            pub fn len(&self) -> usize {
+                self.0.len()
+            }
+
+            /// Always `false`.
+            pub fn is_empty(&self) -> bool {
+                false
+            }
+
+            /// Compares two keys in constant time.
+            pub fn ct_eq(&self, other: &Self) -> bool {
+                self.0.ct_eq(&other.0)
+            }
+        }
+
         impl fmt::Debug for $name {
             fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
                 write!(f, "{} {{ len: {}, .. }}", stringify!($name), self.len())
@@ -316,8 +296,8 @@ macro_rules! debug_and_conversions {
         }
     };
 }
-debug_and_conversions!(TdesKey);
-debug_and_conversions!(AesKey);
+typed_key_common!(TdesKey, "8, 16 or 24");
+typed_key_common!(AesKey, "16, 24 or 32");
 
 /// `b` with its low bit set so that the byte has odd parity.
 pub(crate) const fn odd_parity(b: u8) -> u8 {

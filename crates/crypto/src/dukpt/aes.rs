@@ -41,19 +41,7 @@ pub const MAX_COUNTER_ONES: u32 = 16;
 #[cfg_attr(feature = "serde", serde(try_from = "[u8; 12]", into = "[u8; 12]"))]
 #[derive(Clone, Copy, PartialEq, Eq, Hash)]
 pub struct Ksn([u8; 12]);
-
-impl TryFrom<[u8; 12]> for Ksn {
-    type Error = Error;
-    fn try_from(bytes: [u8; 12]) -> Result<Self> {
-        Self::from_bytes(&bytes)
-    }
-}
-
-impl From<Ksn> for [u8; 12] {
-    fn from(ksn: Ksn) -> Self {
-        ksn.0
-    }
-}
+super::ksn_common!(12);
 
 impl Ksn {
     /// Parses a 12-byte KSN, rejecting a counter with more than 16 one-bits.
@@ -116,18 +104,6 @@ impl Ksn {
     pub fn next(&self) -> Option<Self> {
         let next = next_counter(u64::from(self.counter()), COUNTER_BITS, MAX_COUNTER_ONES)?;
         Self::new(&self.ikid(), u32::try_from(next).ok()?).ok()
-    }
-}
-
-impl fmt::Debug for Ksn {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "Ksn({self})")
-    }
-}
-
-impl fmt::Display for Ksn {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        self.0.iter().try_for_each(|b| write!(f, "{b:02X}"))
     }
 }
 

@@ -6,6 +6,38 @@
 //! number of one-bits (TDES: 10 of 21 bits; AES: 16 of 32); a terminal skips the others, and
 //! host-side parsing rejects them.
 
+/// `TryFrom`/`From` byte arrays (parsing checks the counter), and `Debug`/`Display` as hex,
+/// for the `Ksn` type of `$n` bytes in the calling module.
+macro_rules! ksn_common {
+    ($n:literal) => {
+        impl TryFrom<[u8; $n]> for Ksn {
+            type Error = Error;
+            fn try_from(bytes: [u8; $n]) -> Result<Self> {
+                Self::from_bytes(&bytes)
+            }
+        }
+
+        impl From<Ksn> for [u8; $n] {
+            fn from(ksn: Ksn) -> Self {
+                ksn.0
+            }
+        }
+
+        impl fmt::Debug for Ksn {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                write!(f, "Ksn({self})")
+            }
+        }
+
+        impl fmt::Display for Ksn {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                self.0.iter().try_for_each(|b| write!(f, "{b:02X}"))
+            }
+        }
+    };
+}
+use ksn_common;
+
 pub mod aes;
 mod registers;
 pub mod tdes;

@@ -42,19 +42,7 @@ const KEY_MASK: u64 = 0xC0C0_C0C0_0000_0000;
 #[cfg_attr(feature = "serde", serde(try_from = "[u8; 10]", into = "[u8; 10]"))]
 #[derive(Clone, Copy, PartialEq, Eq, Hash)]
 pub struct Ksn([u8; 10]);
-
-impl TryFrom<[u8; 10]> for Ksn {
-    type Error = Error;
-    fn try_from(bytes: [u8; 10]) -> Result<Self> {
-        Self::from_bytes(&bytes)
-    }
-}
-
-impl From<Ksn> for [u8; 10] {
-    fn from(ksn: Ksn) -> Self {
-        ksn.0
-    }
-}
+super::ksn_common!(10);
 
 impl Ksn {
     /// Parses a 10-byte KSN, rejecting a counter with more than 10 one-bits (a terminal
@@ -116,18 +104,6 @@ impl Ksn {
             *d = s;
         }
         Self(ksn)
-    }
-}
-
-impl fmt::Debug for Ksn {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "Ksn({self})")
-    }
-}
-
-impl fmt::Display for Ksn {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        self.0.iter().try_for_each(|b| write!(f, "{b:02X}"))
     }
 }
 
