@@ -5,8 +5,12 @@
     clippy::unwrap_used,
     clippy::expect_used,
     clippy::indexing_slicing,
-    clippy::panic
+    clippy::panic,
+    clippy::cast_possible_truncation
 )]
+
+#[path = "vectors/crypto.rs"]
+mod crypto;
 
 use std::process::ExitCode;
 
@@ -209,13 +213,27 @@ type Outcome = (usize, Vec<String>);
 type Runner = fn() -> Outcome;
 
 /// The vector sets, by name.
-const SETS: &[(&str, Runner)] = &[("BER-TLV", tlv), ("merchant", merchant)];
+const SETS: &[(&str, Runner)] = &[
+    ("BER-TLV", tlv),
+    ("merchant", merchant),
+    ("DUKPT TDES", crypto::dukpt_tdes),
+    (
+        "DUKPT TDES terminal/host, every counter",
+        crypto::dukpt_tdes_terminal,
+    ),
+    ("DUKPT AES", crypto::dukpt_aes),
+    ("PIN blocks", crypto::pin_blocks),
+    ("MACs", crypto::macs),
+    ("TR-31", crypto::tr31),
+    ("Card values", crypto::card_values),
+    ("CUPS MAC, field 62", crypto::cups),
+];
 
 fn main() -> ExitCode {
     let mut failed = Vec::new();
     for &(name, run) in SETS {
         let (count, failures) = run();
-        println!("{name:<12} {:>4} vectors, {} failed", count, failures.len());
+        println!("{name:<40} {count:>8} checks, {} failed", failures.len());
         failed.extend(failures);
     }
     for f in &failed {

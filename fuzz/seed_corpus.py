@@ -48,8 +48,35 @@ def merchant():
         write("statement_row", f"merchant_statement-line{i + 2}", row + b"\n")
 
 
+def crypto():
+    """PIN blocks, TR-31 blocks, field 62 layouts, KSNs and round-trip inputs from the crypto
+    vector files."""
+    for v in vectors("pinblock.json") + vectors("crypto_more.json"):
+        fmt = v.get("format")
+        if fmt is None:
+            continue
+        block = v.get("expected_clear_block") or v.get("pin_block") or v.get("expected_plain_pin_field")
+        if block:
+            pan = (v.get("pan") or "").encode()
+            body = bytes.fromhex(block)
+            write("pinblock_decode", v["id"], bytes([fmt]) + body.ljust(16, b"\0") + pan)
+    for file in ("tr31.json", "tr31_more.json"):
+        for v in vectors(file):
+            write("tr31_unwrap", v["id"], v["key_block"].encode())
+    for v in vectors("crypto_more.json"):
+        if v.get("group") == "field62":
+            write("cups_field62", v["id"], bytes.fromhex(v["field62"]))
+    for file in ("dukpt_tdes.json", "dukpt_tdes_rollover.json", "dukpt_aes.json", "dukpt_aes256.json"):
+        for v in vectors(file):
+            ksn = v.get("ksn") or v.get("iksn")
+            if ksn:
+                write("ksn_parse", v["id"], bytes.fromhex(ksn))
+    for i, v in enumerate(vectors("tr31.json")):
+        write("tr31_roundtrip", v["id"], bytes([i % 5, i, i * 7 % 256, i % 2, i * 13 % 256]) + bytes.fromhex(v.get("expected_key", "00" * 16)))
+
+
 # Later vector sets add a function here and to SEEDERS.
-SEEDERS = [tlv, merchant]
+SEEDERS = [tlv, merchant, crypto]
 
 if __name__ == "__main__":
     for seed in SEEDERS:

@@ -2,9 +2,16 @@
 //!
 //! Exit status: 0 on success, 2 with a one-line message on stderr for bad input.
 
+mod cvv;
+mod dukpt;
 mod input;
 mod merchant;
+mod kcv;
+mod mac;
+mod pin;
+mod random;
 mod tlv;
+mod tr31;
 
 use std::process::ExitCode;
 
@@ -28,6 +35,23 @@ enum Command {
     /// UnionPay merchant numbers: decode and 跳码 checks; statement (对账单) audit.
     #[command(subcommand)]
     Merchant(Box<merchant::MerchantCommand>),
+    /// ISO 9564-1 PIN blocks (formats 0 to 4).
+    #[command(subcommand)]
+    Pin(pin::PinCommand),
+    /// DUKPT keys (TDES ANSI X9.24-1, AES ANSI X9.24-3).
+    #[command(subcommand)]
+    Dukpt(dukpt::DukptCommand),
+    /// The MAC of some data.
+    Mac(mac::MacArgs),
+    /// A key check value.
+    Kcv(kcv::KcvArgs),
+    /// TR-31 key blocks.
+    #[command(subcommand)]
+    Tr31(tr31::Tr31Command),
+    /// A card verification value (CVV/CVC; service code 000 for CVV2, 999 for iCVV).
+    Cvv(cvv::CvvArgs),
+    /// A Visa PIN verification value.
+    Pvv(cvv::PvvArgs),
 }
 
 fn main() -> ExitCode {
@@ -36,6 +60,13 @@ fn main() -> ExitCode {
         Command::Tlv(cmd) => tlv::run(cmd),
         Command::Mcc(args) => merchant::run_mcc(args),
         Command::Merchant(cmd) => merchant::run(*cmd),
+        Command::Pin(cmd) => pin::run(cmd),
+        Command::Dukpt(cmd) => dukpt::run(cmd),
+        Command::Mac(args) => mac::run(&args),
+        Command::Kcv(args) => kcv::run(&args),
+        Command::Tr31(cmd) => tr31::run(cmd),
+        Command::Cvv(args) => cvv::run_cvv(&args),
+        Command::Pvv(args) => cvv::run_pvv(&args),
     };
     match result {
         Ok(output) => {

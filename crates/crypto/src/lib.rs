@@ -11,5 +11,23 @@
 
 #[cfg(feature = "alloc")]
 extern crate alloc;
-#[cfg(feature = "std")]
+#[cfg(all(feature = "std", not(test)))]
 extern crate std;
+// Unit tests use `format!` and `vec!`.
+#[cfg(test)]
+#[macro_use]
+extern crate std;
+
+pub mod block;
+pub mod card;
+pub mod cups;
+pub mod dukpt;
+mod error;
+mod hex;
+pub mod key;
+pub mod mac;
+pub mod pin;
+pub mod tr31;
+
+pub use error::{Error, ErrorKind, Result};
+pub use key::{AesKey, SecretKey, TdesKey};

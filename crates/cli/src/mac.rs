@@ -1,0 +1,56 @@
+//! `cardwire mac`: the MAC of some data.
+
+use cardwire_crypto::mac::{Algorithm, Padding};
+use cardwire_emv::hex::Hex;
+use clap::Args;
+
+use crate::input;
+
+#[derive(Debug, Args)]
+pub struct MacArgs {
+    /// iso9797-1-alg1, iso9797-1-alg3, x9.9, cmac-aes, cmac-tdes or cups-ecb.
+    #[arg(long)]
+    alg: String,
+    /// ISO/IEC 9797-1 padding method 1, 2 or 3 (algorithms 1 and 3; default 1).
+    #[arg(long)]
+    padding: Option<u8>,
+    /// The key as hex.
+    #[arg(long)]
+    key: String,
+    /// The data as hex (or `-` for standard input).
+    #[arg(long)]
+    data: String,
+}
+
+pub fn run(args: &MacArgs) -> Result<String, String> {
+    let padding = args
+        .padding
+        .map(|p| Padding::try_from(p).map_err(|_| format!("--padding {p}: use 1, 2 or 3")))
+        .transpose()?;
+    let padded = |alg: fn(Padding) -> Algorithm| alg(padding.unwrap_or_default());
+    let alg = match args.alg.as_str() {
+        "iso9797-1-alg1" => padded(Algorithm::Iso9797Alg1),
+        "iso9797-1-alg3" => padded(Algorithm::Iso9797Alg3),
+        other => {
+            let alg = match other {
+                "x9.9" => Algorithm::X99,
+                "cmac-aes" => Algorithm::CmacAes,
+                "cmac-tdes" => Algorithm::CmacTdes,
+                "cups-ecb" => Algorithm::CupsEcb,
+                _ => {
+                    return Err(format!(
+                        "--alg {other:?}: use iso9797-1-alg1, iso9797-1-alg3, x9.9, cmac-aes, cmac-tdes or cups-ecb"
+                    ));
+                }
+            };
+            if padding.is_some() {
+                return Err(format!("--alg {other} has a fixed padding; drop --padding"));
+            }
+            alg
+        }
+    };
+    let key = input::hex(&args.key)?;
+    let data = input::hex(&args.data)?;
+    let mac = alg.compute(&key, &data).map_err(|e| format!("MAC: {e}"))?;
+    Ok(Hex(mac.as_bytes()).to_string())
+}
