@@ -2,7 +2,9 @@
 //!
 //! Exit status: 0 on success, 2 with a one-line message on stderr for bad input.
 
+mod emv;
 mod input;
+mod qr;
 mod tlv;
 
 use std::process::ExitCode;
@@ -22,12 +24,20 @@ enum Command {
     /// BER-TLV (EMV) data.
     #[command(subcommand)]
     Tlv(tlv::TlvCommand),
+    /// The EMV application layer: bit fields, data object lists.
+    #[command(subcommand)]
+    Emv(emv::EmvCommand),
+    /// EMV QR codes: merchant-presented, consumer-presented, UnionPay URL.
+    #[command(subcommand)]
+    Qr(qr::QrCommand),
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Tlv(cmd) => tlv::run(cmd),
+        Command::Emv(cmd) => emv::run(cmd),
+        Command::Qr(cmd) => qr::run(cmd),
     };
     match result {
         Ok(output) => {

@@ -181,7 +181,7 @@ impl<L> Field<L> {
 
     /// The largest value the field holds.
     pub const fn max(&self) -> u8 {
-        (((1u16) << (self.hi - self.lo + 1)) - 1) as u8
+        u8::MAX >> (7 - (self.hi - self.lo))
     }
 
     fn range(&self) -> Range<usize> {

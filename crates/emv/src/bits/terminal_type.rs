@@ -33,7 +33,30 @@ pub enum Environment {
     UnattendedOfflineOnly,
 }
 
+impl OperationalControl {
+    /// `financial_institution`, `merchant` or `cardholder`.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::FinancialInstitution => "financial_institution",
+            Self::Merchant => "merchant",
+            Self::Cardholder => "cardholder",
+        }
+    }
+}
+
 impl Environment {
+    /// `attended_online_only`, `attended_offline_with_online`, … `unattended_offline_only`.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::AttendedOnlineOnly => "attended_online_only",
+            Self::AttendedOfflineWithOnline => "attended_offline_with_online",
+            Self::AttendedOfflineOnly => "attended_offline_only",
+            Self::UnattendedOnlineOnly => "unattended_online_only",
+            Self::UnattendedOfflineWithOnline => "unattended_offline_with_online",
+            Self::UnattendedOfflineOnly => "unattended_offline_only",
+        }
+    }
+
     /// Whether an attendant is present.
     pub const fn attended(self) -> bool {
         matches!(
