@@ -55,28 +55,22 @@ pub enum Scope {
 
 include!(concat!(env!("OUT_DIR"), "/qr_ids.rs"));
 
-fn find(scope: Scope, id: u8) -> Option<(bool, &'static str)> {
+/// The specification's name for `id` in `scope`.
+pub fn name(scope: Scope, id: u8) -> Option<&'static str> {
     QR_IDS
         .iter()
         .find(|(s, from, to, _, _)| *s == scope && (*from..=*to).contains(&id))
-        .map(|(_, _, _, template, name)| (*template, *name))
-}
-
-/// The specification's name for `id` in `scope`.
-pub fn name(scope: Scope, id: u8) -> Option<&'static str> {
-    find(scope, id).map(|(_, name)| name)
+        .map(|(_, _, _, _, name)| *name)
 }
 
 /// The scope of the children of template `id` found in `scope`, if `id` is a template there.
+#[inline]
 pub fn template_scope(scope: Scope, id: u8) -> Option<Scope> {
-    match find(scope, id) {
-        Some((true, _)) => Some(match (scope, id) {
-            (Scope::Top, 62) => Scope::AdditionalData,
-            (Scope::Top, 64) => Scope::Language,
-            _ => Scope::Account,
-        }),
-        _ => None,
-    }
+    is_template(scope, id).then_some(match (scope, id) {
+        (Scope::Top, 62) => Scope::AdditionalData,
+        (Scope::Top, 64) => Scope::Language,
+        _ => Scope::Account,
+    })
 }
 
 /// What a scanned QR text is.

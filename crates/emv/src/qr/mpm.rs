@@ -7,7 +7,7 @@ use crate::{Error, ErrorKind};
 
 /// CRC-16/CCITT-FALSE (polynomial `1021`, initial `FFFF`, no reflection, no final XOR), which
 /// the crc catalogue calls CRC-16/IBM-3740.
-const CRC: crc::Crc<u16> = crc::Crc::<u16>::new(&crc::CRC_16_IBM_3740);
+const CRC: crc::Crc<u16, crc::Table<16>> = crc::Crc::<u16, crc::Table<16>>::new(&crc::CRC_16_IBM_3740);
 
 /// The EMV QR CRC of `bytes`.
 pub fn crc16(bytes: &[u8]) -> u16 {
@@ -199,22 +199,38 @@ impl<'a> Mpm<'a> {
         self.value(15).or_else(|| self.value(16))
     }
 
-    /// The merchant fields, for merchant checks.
+    /// The merchant fields, for merchant checks (one pass over the payload; the first
+    /// occurrence of each ID counts).
     pub fn merchant(&self) -> Merchant<'a> {
-        let language = self.get(64);
-        let alt = |id| language.and_then(|l| l.get(id)).map(|o| o.value());
-        Merchant {
-            mcc: self.value(52),
-            name: self.value(59),
-            city: self.value(60),
-            country: self.value(58),
-            postal_code: self.value(61),
-            currency: self.value(53),
-            amount: self.value(54),
-            language: alt(0),
-            name_alternate: alt(1),
-            city_alternate: alt(2),
+        let mut m = Merchant::default();
+        let first = |slot: &mut Option<&'a str>, value| {
+            slot.get_or_insert(value);
+        };
+        for o in self.objects() {
+            let slot = match o.id {
+                52 => &mut m.mcc,
+                53 => &mut m.currency,
+                54 => &mut m.amount,
+                58 => &mut m.country,
+                59 => &mut m.name,
+                60 => &mut m.city,
+                61 => &mut m.postal_code,
+                64 if m.language.is_none() && m.name_alternate.is_none() => {
+                    for c in o.children().into_iter().flatten() {
+                        match c.id {
+                            0 => first(&mut m.language, c.value()),
+                            1 => first(&mut m.name_alternate, c.value()),
+                            2 => first(&mut m.city_alternate, c.value()),
+                            _ => {}
+                        }
+                    }
+                    continue;
+                }
+                _ => continue,
+            };
+            first(slot, o.value());
         }
+        m
     }
 }
 
