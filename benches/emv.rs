@@ -24,8 +24,15 @@ use criterion::{Criterion, criterion_group, criterion_main};
 
 fn vector(file: &str, id: &str) -> serde_json::Value {
     let path = format!("{}/spec-vectors/{file}", env!("CARGO_MANIFEST_DIR"));
-    let doc: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
-    doc["vectors"].as_array().unwrap().iter().find(|v| v["id"] == id).unwrap().clone()
+    let doc: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    doc["vectors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|v| v["id"] == id)
+        .unwrap()
+        .clone()
 }
 
 fn hex(v: &serde_json::Value) -> Vec<u8> {
@@ -34,11 +41,17 @@ fn hex(v: &serde_json::Value) -> Vec<u8> {
 
 fn dictionary(c: &mut Criterion) {
     let field55 = hex(&vector("tlv.json", "field55-unionpay-ic")["hex"]);
-    let tags: Vec<Tag> = Reader::lenient(&field55).walk().map(|t| t.unwrap().tag()).collect();
+    let tags: Vec<Tag> = Reader::lenient(&field55)
+        .walk()
+        .map(|t| t.unwrap().tag())
+        .collect();
     let peer_tags: Vec<emv::Tag> = tags.iter().map(|t| emv::Tag(t.to_u32())).collect();
     assert_eq!(tags.len(), 43);
     assert!(tags.iter().all(|t| dict::lookup(*t).is_some()));
-    let peer_known = peer_tags.iter().filter(|t| !emv::core::tag_info::lookup(**t).is_empty()).count();
+    let peer_known = peer_tags
+        .iter()
+        .filter(|t| !emv::core::tag_info::lookup(**t).is_empty())
+        .count();
     println!("dict: the peer knows {peer_known} of the 43 tags, cardwire 43");
 
     let mut g = c.benchmark_group("dict");
@@ -55,7 +68,9 @@ fn dictionary(c: &mut Criterion) {
         b.iter(|| {
             let mut acc = 0usize;
             for t in black_box(&peer_tags) {
-                acc += emv::core::tag_info::lookup(*t).first().map_or(0, |i| i.name.len());
+                acc += emv::core::tag_info::lookup(*t)
+                    .first()
+                    .map_or(0, |i| i.name.len());
             }
             acc
         })
@@ -77,7 +92,12 @@ fn dol(c: &mut Criterion) {
     let ours = |list: &[u8], out: &mut [u8]| -> usize {
         let dol = Dol::new(list).unwrap();
         dol.build(
-            |tag| values.iter().find(|(t, _)| *t == tag.to_u32()).map(|(_, v)| v.as_slice()),
+            |tag| {
+                values
+                    .iter()
+                    .find(|(t, _)| *t == tag.to_u32())
+                    .map(|(_, v)| v.as_slice())
+            },
             out,
         )
         .unwrap()
@@ -104,17 +124,30 @@ fn dol(c: &mut Criterion) {
     g.bench_function("cardwire/upi-cdol1-55-bytes", |b| {
         b.iter(|| ours(black_box(&cdol1), &mut out))
     });
-    g.bench_function("emv-0.1.1/upi-cdol1-55-bytes", |b| b.iter(|| peer(black_box(&cdol1))));
+    g.bench_function("emv-0.1.1/upi-cdol1-55-bytes", |b| {
+        b.iter(|| peer(black_box(&cdol1)))
+    });
     g.bench_function("cardwire/upi-cdol1-from-tlv", |b| {
         let reader = Reader::new(&known);
-        b.iter(|| Dol::new(black_box(&cdol1)).unwrap().build_from(&reader, &mut out).unwrap())
+        b.iter(|| {
+            Dol::new(black_box(&cdol1))
+                .unwrap()
+                .build_from(&reader, &mut out)
+                .unwrap()
+        })
     });
     g.finish();
 }
 
 fn qr(c: &mut Criterion) {
-    let ascii = vector("qr.json", "phannaly-mpm-unionpay-15")["payload"].as_str().unwrap().to_owned();
-    let best = vector("qr.json", "emvco-mpm-best-transport")["payload"].as_str().unwrap().to_owned();
+    let ascii = vector("qr.json", "phannaly-mpm-unionpay-15")["payload"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let best = vector("qr.json", "emvco-mpm-best-transport")["payload"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     assert!(Mpm::parse(&ascii).is_ok() && Mpm::parse(&best).is_ok());
     let peer = promptparse::parser::parse(&ascii, true, true).unwrap();
     assert_eq!(peer.get_tag_value("59", None), Some("Merchant Shop"));

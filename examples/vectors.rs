@@ -64,7 +64,11 @@ fn tag(v: &Value) -> Tag {
 /// The name of an error kind without its fields: `QrCrcMismatch { .. }` → `QrCrcMismatch`.
 fn kind_name(e: &cardwire::emv::Error) -> String {
     let debug = format!("{:?}", e.kind());
-    debug.split([' ', '{']).next().unwrap_or_default().to_owned()
+    debug
+        .split([' ', '{'])
+        .next()
+        .unwrap_or_default()
+        .to_owned()
 }
 
 /// Whether `result` failed as `expect` (`{error, offset?}`) says.
@@ -73,7 +77,9 @@ fn failed_as<T>(result: Result<T, cardwire::emv::Error>, expect: &Value) -> bool
         Ok(_) => false,
         Err(e) => {
             expect["error"].as_str() == Some(kind_name(&e).as_str())
-                && expect["offset"].as_u64().is_none_or(|o| o == e.offset() as u64)
+                && expect["offset"]
+                    .as_u64()
+                    .is_none_or(|o| o == e.offset() as u64)
         }
     }
 }
@@ -96,9 +102,18 @@ fn dictionary() -> Outcome {
     each("emv_dict.json", |v| {
         if let Some(ids) = v["tlv_vectors"].as_array() {
             return ids.iter().all(|id| {
-                let sample = tlv["vectors"].as_array().unwrap().iter().find(|t| t["id"] == *id).unwrap();
+                let sample = tlv["vectors"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .find(|t| t["id"] == *id)
+                    .unwrap();
                 let data = hex(&sample["hex"]);
-                let mode = if sample["mode"] == "lenient" { Mode::Lenient } else { Mode::Strict };
+                let mode = if sample["mode"] == "lenient" {
+                    Mode::Lenient
+                } else {
+                    Mode::Strict
+                };
                 Reader::with_mode(&data, mode)
                     .walk()
                     .all(|t| t.is_ok_and(|t| dict::name(t.tag()).is_some()))
@@ -126,7 +141,9 @@ fn dol() -> Outcome {
             return failed_as(Dol::new(&list), v);
         }
         let known = hex(&v["tlv"]);
-        let Ok(dol) = Dol::new(&list) else { return false };
+        let Ok(dol) = Dol::new(&list) else {
+            return false;
+        };
         let mut out = vec![0u8; dol.data_len()];
         dol.build_from(&Reader::new(&known), &mut out)
             .is_ok_and(|n| Hex(&out[..n]).to_string() == v["expect"].as_str().unwrap())
@@ -135,7 +152,10 @@ fn dol() -> Outcome {
 
 /// The named `[byte, bit]` pairs set in `value` equal `expect`, and the unnamed ones too.
 fn same_bits<B: BitField>(value: &B, set: &Value, unnamed: &Value) -> bool {
-    let got: Vec<Value> = value.flags().map(|f| serde_json::json!([f.byte(), f.bit()])).collect();
+    let got: Vec<Value> = value
+        .flags()
+        .map(|f| serde_json::json!([f.byte(), f.bit()]))
+        .collect();
     let got_unnamed: Vec<Value> = value
         .unnamed_bits()
         .map(|(byte, bit)| serde_json::json!([byte, bit]))
@@ -161,7 +181,9 @@ fn fields_match<B: BitField>(value: &B, fields: &Value) -> bool {
 }
 
 fn flags_vector<B: BitField>(v: &Value, bytes: &[u8]) -> bool {
-    let Ok(value) = B::from_bytes(bytes) else { return false };
+    let Ok(value) = B::from_bytes(bytes) else {
+        return false;
+    };
     value.as_bytes() == bytes
         && same_bits(&value, &v["set"], &v["unnamed"])
         && fields_match(&value, &v["fields"])
@@ -174,14 +196,24 @@ fn rule_matches(rule: CvmRule, want: &Value) -> bool {
 }
 
 fn iad_matches(v: &Value, bytes: &[u8]) -> bool {
-    let Ok(iad) = Iad::parse(bytes) else { return false };
+    let Ok(iad) = Iad::parse(bytes) else {
+        return false;
+    };
     let mut out = [0u8; 64];
     let round_trip = iad.encode(&mut out).is_ok_and(|n| &out[..n] == bytes);
     let h = |b: &[u8]| Value::from(Hex(b).to_string());
     let byte = |b: u8| Value::from(format!("{b:02X}"));
-    let label_ok = v.get("cvn_label").is_none_or(|l| l.as_str() == iad.cvn_label());
+    let label_ok = v
+        .get("cvn_label")
+        .is_none_or(|l| l.as_str() == iad.cvn_label());
     let parts_ok = match iad {
-        Iad::Visa(VisaIad::Format013 { dki, cvn, cvr, extra, issuer_discretionary }) => {
+        Iad::Visa(VisaIad::Format013 {
+            dki,
+            cvn,
+            cvr,
+            extra,
+            issuer_discretionary,
+        }) => {
             v["layout"] == "visa"
                 && v["dki"] == byte(dki)
                 && v["cvn"] == byte(cvn)
@@ -191,7 +223,12 @@ fn iad_matches(v: &Value, bytes: &[u8]) -> bool {
                 && same_bits(&cvr, &v["cvr_set"], &Value::Null)
                 && fields_match(&cvr, &v["cvr_fields"])
         }
-        Iad::Visa(VisaIad::Format2 { cvn, dki, cvr, issuer_discretionary }) => {
+        Iad::Visa(VisaIad::Format2 {
+            cvn,
+            dki,
+            cvr,
+            issuer_discretionary,
+        }) => {
             v["layout"] == "visa"
                 && v["dki"] == byte(dki)
                 && v["cvn"] == byte(cvn)
@@ -249,7 +286,8 @@ fn bits() -> Outcome {
                     && list.amount_y() as u64 == v["amount_y"].as_u64().unwrap()
                     && rules.len() == want.len()
                     && rules.iter().zip(want).all(|(r, w)| rule_matches(*r, w))
-                    && CvmList::encode(list.amount_x(), list.amount_y(), &rules, &mut out).is_ok_and(|n| out[..n] == bytes[..])
+                    && CvmList::encode(list.amount_x(), list.amount_y(), &rules, &mut out)
+                        .is_ok_and(|n| out[..n] == bytes[..])
             }),
             "9F34" => CvmResults::from_bytes(&bytes).is_ok_and(|r| {
                 rule_matches(r.rule(), &v["rule"])
@@ -276,7 +314,10 @@ fn path_value(mpm: &Mpm<'_>, path: &str) -> Option<String> {
     Some(object.value().to_owned())
 }
 
-fn rebuild(b: &mut MpmBuilder<'_>, objects: impl Iterator<Item = DataObject<'static>>) -> Result<(), cardwire::emv::Error> {
+fn rebuild(
+    b: &mut MpmBuilder<'_>,
+    objects: impl Iterator<Item = DataObject<'static>>,
+) -> Result<(), cardwire::emv::Error> {
     for o in objects {
         match o.children() {
             _ if o.id() == 63 && o.scope() == cardwire::emv::qr::Scope::Top => {}
@@ -301,7 +342,10 @@ fn mpm_vector(v: &Value, payload: &'static str) -> bool {
         return failed_as(parsed, &v["expect"]);
     }
     let Ok(mpm) = parsed else { return false };
-    let ids: Vec<Value> = mpm.objects().map(|o| Value::from(format!("{:02}", o.id()))).collect();
+    let ids: Vec<Value> = mpm
+        .objects()
+        .map(|o| Value::from(format!("{:02}", o.id())))
+        .collect();
     let merchant = mpm.merchant();
     let fields = [
         ("mcc", merchant.mcc),
@@ -315,17 +359,28 @@ fn mpm_vector(v: &Value, payload: &'static str) -> bool {
         ("city_alternate", merchant.city_alternate),
     ];
     let merchant_ok = v["merchant"].as_object().is_none_or(|m| {
-        m.iter().all(|(k, want)| fields.iter().any(|(name, got)| name == k && want.as_str() == *got))
+        m.iter().all(|(k, want)| {
+            fields
+                .iter()
+                .any(|(name, got)| name == k && want.as_str() == *got)
+        })
     });
-    let nested_ok = v["nested"]
-        .as_object()
-        .is_none_or(|n| n.iter().all(|(path, want)| path_value(&mpm, path).as_deref() == want.as_str()));
+    let nested_ok = v["nested"].as_object().is_none_or(|n| {
+        n.iter()
+            .all(|(path, want)| path_value(&mpm, path).as_deref() == want.as_str())
+    });
     let crc_ok = v["crc"].as_str() == Some(format!("{:04X}", mpm.crc()).as_str())
-        && v.get("crc_valid").is_none_or(|c| c.as_bool() == Some(mpm.crc_valid()));
+        && v.get("crc_valid")
+            .is_none_or(|c| c.as_bool() == Some(mpm.crc_valid()));
     let ids_ok = v.get("top_ids").is_none_or(|t| t.as_array() == Some(&ids));
-    let sizes_ok = v.get("chars").is_none_or(|c| c.as_u64() == Some(payload.chars().count() as u64))
-        && v.get("bytes").is_none_or(|b| b.as_u64() == Some(payload.len() as u64));
-    let account_ok = v.get("unionpay_account").is_none_or(|a| a.as_str() == mpm.unionpay_account());
+    let sizes_ok = v
+        .get("chars")
+        .is_none_or(|c| c.as_u64() == Some(payload.chars().count() as u64))
+        && v.get("bytes")
+            .is_none_or(|b| b.as_u64() == Some(payload.len() as u64));
+    let account_ok = v
+        .get("unionpay_account")
+        .is_none_or(|a| a.as_str() == mpm.unionpay_account());
     // Rebuilt from its objects, a valid payload comes out identical.
     let rebuilt_ok = !mpm.crc_valid() || {
         let mut buf = vec![0u8; payload.len() + 16];
@@ -339,7 +394,8 @@ fn mpm_vector(v: &Value, payload: &'static str) -> bool {
 fn qr() -> Outcome {
     each("qr.json", |v| {
         // Leaked so that parsed views may be 'static for the rebuild helper.
-        let payload: &'static str = Box::leak(v["payload"].as_str().unwrap().to_owned().into_boxed_str());
+        let payload: &'static str =
+            Box::leak(v["payload"].as_str().unwrap().to_owned().into_boxed_str());
         match v["kind"].as_str().unwrap() {
             "mpm" => mpm_vector(v, payload),
             "cpm" => {
@@ -349,7 +405,10 @@ fn qr() -> Outcome {
                     return failed_as(decoded, &v["expect"]);
                 }
                 decoded.is_ok_and(|cpm| {
-                    let tags: Vec<Value> = cpm.reader().map(|t| Value::from(t.unwrap().tag().to_string())).collect();
+                    let tags: Vec<Value> = cpm
+                        .reader()
+                        .map(|t| Value::from(t.unwrap().tag().to_string()))
+                        .collect();
                     let aids: Vec<Value> = cpm
                         .reader()
                         .find_all(Tag::from_u32(0x4F).unwrap())

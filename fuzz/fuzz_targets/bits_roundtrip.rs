@@ -5,13 +5,14 @@
 
 use cardwire_emv::bits::{
     AdditionalTerminalCapabilities, Aip, Auc, BitField, CcdCvr, Cid, Ctq, CvmList, CvmResults,
-    CvmRule, Iad, IadLayout, MchipCvr, TerminalCapabilities, TerminalType, Tsi, Ttq, Tvr,
-    VisaCvr,
+    CvmRule, Iad, IadLayout, MchipCvr, TerminalCapabilities, TerminalType, Tsi, Ttq, Tvr, VisaCvr,
 };
 use libfuzzer_sys::fuzz_target;
 
 fn flags<B: BitField + Default + PartialEq + core::fmt::Debug>(data: &[u8]) {
-    let Some(bytes) = data.get(..B::LEN) else { return };
+    let Some(bytes) = data.get(..B::LEN) else {
+        return;
+    };
     let value = B::from_bytes(bytes).unwrap();
     assert_eq!(value.as_bytes(), bytes);
     let mut rebuilt = B::default();

@@ -34,7 +34,10 @@ fuzz_target!(|data: &[u8]| {
         rebuild(&mut b, mpm.objects()).unwrap();
         let rebuilt = b.finish().unwrap();
         // Equal up to the case of the CRC's hex digits (the builder writes upper case).
-        assert!(rebuilt.eq_ignore_ascii_case(text), "{text:?} -> {rebuilt:?}");
+        assert!(
+            rebuilt.eq_ignore_ascii_case(text),
+            "{text:?} -> {rebuilt:?}"
+        );
     }
     if let Ok(cpm) = Cpm::from_bytes(data) {
         let mut out = vec![0u8; data.len() * 4 / 3 + 4];

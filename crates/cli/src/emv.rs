@@ -230,7 +230,10 @@ fn iad_json(m: &mut Map<String, Value>, iad: &Iad<'_>) {
             m.insert("cvn_label".into(), iad.cvn_label().into());
             m.insert("cvr".into(), nested(cvr));
             m.insert("extra".into(), hex(extra));
-            m.insert("issuer_discretionary_data".into(), hex(issuer_discretionary));
+            m.insert(
+                "issuer_discretionary_data".into(),
+                hex(issuer_discretionary),
+            );
         }
         Iad::Visa(VisaIad::Format2 {
             cvn,
@@ -244,7 +247,10 @@ fn iad_json(m: &mut Map<String, Value>, iad: &Iad<'_>) {
             m.insert("cvn_label".into(), iad.cvn_label().into());
             m.insert("dki".into(), byte(*dki));
             m.insert("cvr".into(), hex(cvr));
-            m.insert("issuer_discretionary_data".into(), hex(issuer_discretionary));
+            m.insert(
+                "issuer_discretionary_data".into(),
+                hex(issuer_discretionary),
+            );
         }
         Iad::Mchip(mc) => {
             m.insert("layout".into(), "mchip".into());
@@ -262,7 +268,10 @@ fn iad_json(m: &mut Map<String, Value>, iad: &Iad<'_>) {
             m.insert("dki".into(), byte(c.dki));
             m.insert("cvr".into(), nested(&c.cvr));
             m.insert("counters".into(), hex(&c.counters));
-            m.insert("issuer_discretionary_data".into(), hex(&c.issuer_discretionary));
+            m.insert(
+                "issuer_discretionary_data".into(),
+                hex(&c.issuer_discretionary),
+            );
         }
     }
 }

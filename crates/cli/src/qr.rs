@@ -46,8 +46,7 @@ pub fn run(cmd: QrCommand) -> Result<String, String> {
         }
         QrCommand::Encode { json } => {
             let text = input::text(&json)?;
-            let value: Value =
-                serde_json::from_str(&text).map_err(|e| format!("JSON: {e}"))?;
+            let value: Value = serde_json::from_str(&text).map_err(|e| format!("JSON: {e}"))?;
             encode(&value)
         }
     }
@@ -101,9 +100,9 @@ fn decode(text: &str, ignore_crc: bool, clear: bool) -> Result<Value, String> {
                 .map_err(|e| format!("QR (CPM): {e}"))?;
             Ok(json!({"kind": "cpm", "objects": objects}))
         }
-        Kind::Unknown => Err(
-            "QR: neither EMV MPM (000201…), CPM (base64) nor a UnionPay URL".to_owned(),
-        ),
+        Kind::Unknown => {
+            Err("QR: neither EMV MPM (000201…), CPM (base64) nor a UnionPay URL".to_owned())
+        }
     }
 }
 
@@ -172,7 +171,11 @@ fn items(v: &Value) -> Result<Vec<(u8, Item)>, String> {
     }
 }
 
-fn write(b: &mut MpmBuilder<'_>, items: &[(u8, Item)], top: bool) -> Result<(), cardwire_emv::Error> {
+fn write(
+    b: &mut MpmBuilder<'_>,
+    items: &[(u8, Item)],
+    top: bool,
+) -> Result<(), cardwire_emv::Error> {
     for (id, item) in items {
         if top && *id == 63 {
             continue; // the CRC is recomputed
@@ -205,5 +208,7 @@ fn encode(v: &Value) -> Result<String, String> {
     let mut buf = vec![0u8; 4096];
     let mut b = MpmBuilder::new(&mut buf);
     write(&mut b, &items, true).map_err(|e| format!("QR: {e}"))?;
-    b.finish().map(str::to_owned).map_err(|e| format!("QR: {e}"))
+    b.finish()
+        .map(str::to_owned)
+        .map_err(|e| format!("QR: {e}"))
 }

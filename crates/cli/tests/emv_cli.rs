@@ -18,7 +18,11 @@ fn cardwire(args: &[&str]) -> Output {
 
 fn ok(args: &[&str]) -> String {
     let out = cardwire(args);
-    assert!(out.status.success(), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     String::from_utf8(out.stdout).unwrap()
 }
 
@@ -34,8 +38,14 @@ fn rejected(args: &[&str]) -> String {
 
 fn tlv_vector(id: &str) -> String {
     let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../spec-vectors/tlv.json");
-    let doc: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
-    let v = doc["vectors"].as_array().unwrap().iter().find(|v| v["id"] == id).unwrap();
+    let doc: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    let v = doc["vectors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|v| v["id"] == id)
+        .unwrap();
     v["hex"].as_str().unwrap().to_owned()
 }
 
@@ -43,7 +53,12 @@ const BEST: &str = "00020101021229300012D156000000000510A93FO3230Q31280012D15600
 
 #[test]
 fn describe_names_every_tag_of_unionpay_field55() {
-    let out = ok(&["tlv", "describe", "--lenient", &tlv_vector("field55-unionpay-ic")]);
+    let out = ok(&[
+        "tlv",
+        "describe",
+        "--lenient",
+        &tlv_vector("field55-unionpay-ic"),
+    ]);
     assert_eq!(out.lines().count(), 43);
     for line in out.lines() {
         // "TAG [LEN] NAME: VALUE": a name is present on every line.
@@ -82,11 +97,28 @@ fn decode_names_nodes() {
 fn emv_bits_and_dol() {
     let v: serde_json::Value =
         serde_json::from_str(&ok(&["emv", "bits", "--tag", "95", "0000008040"])).unwrap();
-    let keys: Vec<&str> = v["flags"].as_array().unwrap().iter().map(|f| f["key"].as_str().unwrap()).collect();
-    assert_eq!(keys, ["floor_limit_exceeded", "issuer_authentication_failed"]);
-    let v: serde_json::Value =
-        serde_json::from_str(&ok(&["emv", "bits", "--tag", "9F10", "0110A00009248400000000000000000029FF"])).unwrap();
-    assert_eq!((v["layout"].as_str(), v["cvn_label"].as_str()), (Some("mchip"), Some("CVN 16")));
+    let keys: Vec<&str> = v["flags"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["key"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        keys,
+        ["floor_limit_exceeded", "issuer_authentication_failed"]
+    );
+    let v: serde_json::Value = serde_json::from_str(&ok(&[
+        "emv",
+        "bits",
+        "--tag",
+        "9F10",
+        "0110A00009248400000000000000000029FF",
+    ]))
+    .unwrap();
+    assert_eq!(
+        (v["layout"].as_str(), v["cvn_label"].as_str()),
+        (Some("mchip"), Some("CVN 16"))
+    );
     let dol = ok(&["emv", "dol", "--dol", "9F02069F3704", "--tlv", "9F02028880"]);
     assert_eq!(dol.trim(), "00000000888000000000");
     rejected(&["emv", "bits", "--tag", "95", "00"]);
@@ -117,7 +149,10 @@ fn qr_rejects_with_position() {
     let err = rejected(&["qr", "decode", "0002010102115999ABC"]);
     assert!(err.contains("offset 16"), "{err}");
     let err = rejected(&["qr", "decode", "00020162060399AB63040000"]);
-    assert!(err.contains("template 62") && err.contains("offset 14"), "{err}");
+    assert!(
+        err.contains("template 62") && err.contains("offset 14"),
+        "{err}"
+    );
     rejected(&["qr", "encode", "[{\"id\":\"100\",\"value\":\"x\"}]"]);
 }
 
@@ -127,6 +162,10 @@ fn qr_cpm_and_unionpay_url() {
     let out = ok(&["qr", "decode", cpm]);
     assert!(out.contains("\"kind\": \"cpm\""));
     assert!(out.contains("626360******3672D"), "track 2 masked: {out}");
-    let url = ok(&["qr", "decode", "https://qr.95516.com/00010000/62028489073949969691921655610979"]);
+    let url = ok(&[
+        "qr",
+        "decode",
+        "https://qr.95516.com/00010000/62028489073949969691921655610979",
+    ]);
     assert!(url.contains("\"kind\": \"unionpay-url\""));
 }

@@ -269,9 +269,9 @@ fn write_amount(f: &mut fmt::Formatter<'_>, digits: &[u8], exponent: u8) -> fmt:
 /// Decimal ASCII digits of an `n` value or a big-endian binary amount, in a stack buffer.
 fn amount_digits(value: &[u8], binary: bool, buf: &mut [u8; 40]) -> Option<usize> {
     if binary {
-        let n = value
-            .iter()
-            .try_fold(0u128, |acc, &b| acc.checked_mul(256)?.checked_add(u128::from(b)))?;
+        let n = value.iter().try_fold(0u128, |acc, &b| {
+            acc.checked_mul(256)?.checked_add(u128::from(b))
+        })?;
         let mut tmp = [0u8; 40];
         let mut len = 0;
         let mut rest = n;
@@ -409,10 +409,16 @@ mod tests {
 
     #[test]
     fn lookups() {
-        assert_eq!(name(t(0x5A)), Some("Application Primary Account Number (PAN)"));
+        assert_eq!(
+            name(t(0x5A)),
+            Some("Application Primary Account Number (PAN)")
+        );
         assert_eq!(format(t(0x5A)), Format::Cn);
         assert_eq!(format(t(0xDF7F)), Format::B);
-        assert_eq!(lookup(t(0x9F61)).unwrap().other, Some("Mastercard: CVC3 (Track 2)"));
+        assert_eq!(
+            lookup(t(0x9F61)).unwrap().other,
+            Some("Mastercard: CVC3 (Track 2)")
+        );
         assert_eq!(lookup(t(0xDF8129)).unwrap().origin, Origin::Mastercard);
         assert_eq!(lookup(t(0x8A)).unwrap().source, Source::IssuerOrTerminal);
         assert_eq!(lookup(t(0x4F)).unwrap().templates, &[t(0x61)]);

@@ -159,9 +159,9 @@ impl<'a> Dol<'a> {
     where
         F: FnMut(Tag) -> Option<&'v [u8]>,
     {
-        let dst = out
-            .get_mut(..self.data_len)
-            .ok_or(Error::new(ErrorKind::BufferTooSmall, 0, None))?;
+        let dst =
+            out.get_mut(..self.data_len)
+                .ok_or(Error::new(ErrorKind::BufferTooSmall, 0, None))?;
         let mut pos = 0;
         for e in self.iter() {
             let Some(slot) = dst.get_mut(pos..pos + e.len()) else {
@@ -272,18 +272,39 @@ mod tests {
     fn parse_errors_and_missing_values() {
         assert_eq!(Dol::new(&[0x9F]).unwrap_err().kind(), ErrorKind::Truncated);
         let e = Dol::new(&[0x9F, 0x02, 0x06, 0x95]).unwrap_err();
-        assert_eq!((e.kind(), e.offset(), e.tag()), (ErrorKind::Truncated, 4, Some(t(0x95))));
-        assert_eq!(Dol::new(&[0x00, 0x01]).unwrap_err().kind(), ErrorKind::Padding);
+        assert_eq!(
+            (e.kind(), e.offset(), e.tag()),
+            (ErrorKind::Truncated, 4, Some(t(0x95)))
+        );
+        assert_eq!(
+            Dol::new(&[0x00, 0x01]).unwrap_err().kind(),
+            ErrorKind::Padding
+        );
         let dol = Dol::new(&[0x70, 0x02, 0x5A, 0x0A, 0x9F, 0x1A, 0x02]).unwrap();
         assert_eq!(dol.len(), 3);
         let mut out = [0xEEu8; 14];
         // A constructed tag gets zeros even when a value is offered; cn pads with FF.
         let n = dol
-            .build(|tag| match tag.to_u32() { 0x70 => Some(&[1, 2][..]), 0x5A => Some(&[0x62, 0x10]), _ => None }, &mut out)
+            .build(
+                |tag| match tag.to_u32() {
+                    0x70 => Some(&[1, 2][..]),
+                    0x5A => Some(&[0x62, 0x10]),
+                    _ => None,
+                },
+                &mut out,
+            )
             .unwrap();
-        assert_eq!(&out[..n], &[0, 0, 0x62, 0x10, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0, 0]);
+        assert_eq!(
+            &out[..n],
+            &[
+                0, 0, 0x62, 0x10, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0, 0
+            ]
+        );
         let mut small = [0xEEu8; 13];
-        assert_eq!(dol.build(|_| None, &mut small).unwrap_err().kind(), ErrorKind::BufferTooSmall);
+        assert_eq!(
+            dol.build(|_| None, &mut small).unwrap_err().kind(),
+            ErrorKind::BufferTooSmall
+        );
         assert_eq!(small, [0xEE; 13]);
     }
 }

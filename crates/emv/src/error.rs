@@ -123,14 +123,19 @@ impl fmt::Display for ErrorKind {
             Self::InvalidTag => f.write_str("invalid tag"),
             Self::InvalidPath => f.write_str("invalid tag path"),
             Self::InvalidHex => f.write_str("invalid hexadecimal"),
-            Self::InvalidLength => f.write_str("value has a length its data element does not allow"),
+            Self::InvalidLength => {
+                f.write_str("value has a length its data element does not allow")
+            }
             Self::InvalidValue => f.write_str("value outside its coding"),
             Self::UnrecognisedFormat => f.write_str("issuer application data in no known layout"),
             Self::QrSyntax => f.write_str("EMV QR ID or length is not two digits"),
             Self::QrPayloadFormat => f.write_str("EMV QR payload format indicator missing"),
             Self::QrCrcMissing => f.write_str("EMV QR CRC (6304) is not the last data object"),
             Self::QrCrcMismatch { stated, computed } => {
-                write!(f, "EMV QR CRC {stated:04X} does not match the computed {computed:04X}")
+                write!(
+                    f,
+                    "EMV QR CRC {stated:04X} does not match the computed {computed:04X}"
+                )
             }
             Self::QrTemplate { id } => write!(f, "EMV QR template {id:02} is malformed"),
             Self::InvalidBase64 => f.write_str("invalid base64"),

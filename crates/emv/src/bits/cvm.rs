@@ -275,9 +275,12 @@ impl<'a> CvmList<'a> {
 
     /// The rules in order.
     pub fn rules(&self) -> impl ExactSizeIterator<Item = CvmRule> + 'a {
-        self.rules
-            .chunks_exact(2)
-            .map(|r| CvmRule::from_bytes([r.first().copied().unwrap_or(0), r.get(1).copied().unwrap_or(0)]))
+        self.rules.chunks_exact(2).map(|r| {
+            CvmRule::from_bytes([
+                r.first().copied().unwrap_or(0),
+                r.get(1).copied().unwrap_or(0),
+            ])
+        })
     }
 
     /// Encodes a CVM List into `out`, returning its length.
@@ -378,7 +381,11 @@ impl CvmResults {
                 rule: CvmRule::from_bytes([code, condition]),
                 outcome: CvmOutcome::from_code(outcome),
             }),
-            _ => Err(Error::new(ErrorKind::InvalidLength, bytes.len().min(3), None)),
+            _ => Err(Error::new(
+                ErrorKind::InvalidLength,
+                bytes.len().min(3),
+                None,
+            )),
         }
     }
 
@@ -419,7 +426,15 @@ mod tests {
         let mut out = [0u8; 14];
         assert_eq!(CvmList::encode(0, 0, &rules, &mut out), Ok(14));
         assert_eq!(out, bytes);
-        assert_eq!(CvmRule::new(CvmMethod::Signature, true, CvmCondition::TerminalSupportsCvm).to_bytes(), [0x5E, 0x03]);
+        assert_eq!(
+            CvmRule::new(
+                CvmMethod::Signature,
+                true,
+                CvmCondition::TerminalSupportsCvm
+            )
+            .to_bytes(),
+            [0x5E, 0x03]
+        );
         assert!(CvmList::parse(&bytes[..13]).is_err());
         assert!(CvmList::parse(&bytes[..7]).is_err());
         assert!(CvmList::encode(0, 0, &rules, &mut out[..13]).is_err());

@@ -122,7 +122,9 @@ impl<'a> Iad<'a> {
     /// [`ErrorKind::UnrecognisedFormat`] if no layout fits.
     pub fn parse(bytes: &'a [u8]) -> Result<Self, Error> {
         let b = |i: usize| bytes.get(i).copied();
-        let layout = if bytes.len() == 32 && b(0) == Some(0x0F) && b(16) == Some(0x0F)
+        let layout = if bytes.len() == 32
+            && b(0) == Some(0x0F)
+            && b(16) == Some(0x0F)
             && b(1).is_some_and(|c| c >> 4 == 0xA)
         {
             IadLayout::Ccd
@@ -348,10 +350,20 @@ mod tests {
     fn unionpay_pboc_genac() {
         // binaryfoo/emv-bertlv contact-upi-out.txt, GENERATE AC (ARQC) response.
         let iad = round_trip(&[0x07, 0x00, 0x01, 0x03, 0xA0, 0xA8, 0x02, 0x01]);
-        let Iad::Visa(VisaIad::Format013 { dki, cvn, cvr, extra, issuer_discretionary }) = iad else {
+        let Iad::Visa(VisaIad::Format013 {
+            dki,
+            cvn,
+            cvr,
+            extra,
+            issuer_discretionary,
+        }) = iad
+        else {
             panic!("{iad:?}");
         };
-        assert_eq!((dki, cvn, extra, issuer_discretionary), (0, 1, &[0x01][..], &[][..]));
+        assert_eq!(
+            (dki, cvn, extra, issuer_discretionary),
+            (0, 1, &[0x01][..], &[][..])
+        );
         assert_eq!(cvr.first_generate_ac(), CryptogramType::Arqc);
         assert_eq!(cvr.second_generate_ac(), SecondGenerateAc::NotRequested);
         assert!(cvr.contains(visa_cvr::LAST_ONLINE_NOT_COMPLETED));

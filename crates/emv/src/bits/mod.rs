@@ -35,8 +35,8 @@
 
 use core::{fmt, marker::PhantomData, ops::Range};
 
-use bitvec::prelude::{BitArray, BitSlice, Msb0};
 use bitvec::field::BitField as _;
+use bitvec::prelude::{BitArray, BitSlice, Msb0};
 
 use crate::{Error, ErrorKind};
 
@@ -252,7 +252,9 @@ pub trait BitField: Copy + Sized + 'static {
 
     /// The value held in `field`.
     fn field(&self, field: Field<Self>) -> u8 {
-        self.bits().get(field.range()).map_or(0, |s| s.load_be::<u8>())
+        self.bits()
+            .get(field.range())
+            .map_or(0, |s| s.load_be::<u8>())
     }
 
     /// Stores `value` in `field`.
@@ -261,7 +263,11 @@ pub trait BitField: Copy + Sized + 'static {
     /// [`ErrorKind::InvalidValue`] if `value` does not fit the field's bits.
     fn set_field(&mut self, field: Field<Self>, value: u8) -> Result<(), Error> {
         if value > field.max() {
-            return Err(Error::new(ErrorKind::InvalidValue, usize::from(field.byte - 1), None));
+            return Err(Error::new(
+                ErrorKind::InvalidValue,
+                usize::from(field.byte - 1),
+                None,
+            ));
         }
         if let Some(bits) = self.bits_mut().get_mut(field.range()) {
             bits.store_be(value);

@@ -67,7 +67,10 @@ impl Environment {
 
     /// Whether the terminal can go online.
     pub const fn online_capable(self) -> bool {
-        !matches!(self, Self::AttendedOfflineOnly | Self::UnattendedOfflineOnly)
+        !matches!(
+            self,
+            Self::AttendedOfflineOnly | Self::UnattendedOfflineOnly
+        )
     }
 
     /// Whether the terminal can approve offline.
@@ -119,7 +122,11 @@ impl TerminalType {
     pub fn from_bytes(bytes: &[u8]) -> Result<Self, Error> {
         match *bytes {
             [b] => Self::from_byte(b),
-            _ => Err(Error::new(ErrorKind::InvalidLength, bytes.len().min(1), None)),
+            _ => Err(Error::new(
+                ErrorKind::InvalidLength,
+                bytes.len().min(1),
+                None,
+            )),
         }
     }
 

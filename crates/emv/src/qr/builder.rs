@@ -186,15 +186,26 @@ mod tests {
         })
         .unwrap();
         b.value(52, "4111").unwrap().value(58, "CN").unwrap();
-        b.value(59, "BEST TRANSPORT").unwrap().value(60, "BEIJING").unwrap();
+        b.value(59, "BEST TRANSPORT")
+            .unwrap()
+            .value(60, "BEIJING")
+            .unwrap();
         b.template(64, |t| {
             t.value(0, "ZH")?.value(1, "最佳运输")?.value(2, "北京")?;
             Ok(())
         })
         .unwrap();
-        b.value(54, "23.72").unwrap().value(53, "156").unwrap().value(55, "01").unwrap();
+        b.value(54, "23.72")
+            .unwrap()
+            .value(53, "156")
+            .unwrap()
+            .value(55, "01")
+            .unwrap();
         b.template(62, |t| {
-            t.value(3, "1234")?.value(6, "***")?.value(7, "A6008667")?.value(9, "ME")?;
+            t.value(3, "1234")?
+                .value(6, "***")?
+                .value(7, "A6008667")?
+                .value(9, "ME")?;
             Ok(())
         })
         .unwrap();
@@ -212,10 +223,16 @@ mod tests {
         let mut buf = [0u8; 16];
         let mut b = MpmBuilder::new(&mut buf);
         b.value(0, "01").unwrap();
-        assert_eq!(b.value(59, "TOO LONG FOR THIS").unwrap_err().kind(), ErrorKind::BufferTooSmall);
+        assert_eq!(
+            b.value(59, "TOO LONG FOR THIS").unwrap_err().kind(),
+            ErrorKind::BufferTooSmall
+        );
         assert_eq!(b.len(), 6);
         assert_eq!(b.value(63, "0000").unwrap_err().kind(), ErrorKind::QrSyntax);
-        assert_eq!(b.value(59, "").unwrap_err().kind(), ErrorKind::InvalidLength);
+        assert_eq!(
+            b.value(59, "").unwrap_err().kind(),
+            ErrorKind::InvalidLength
+        );
         assert!(b.template(62, |_| Ok(())).is_err());
         assert_eq!(b.len(), 6);
         let mut small = [0u8; 12];

@@ -76,7 +76,11 @@ impl<'a> Cpm<'a> {
                 _ => false,
             };
             if !ok {
-                return Err(Error::new(ErrorKind::QrPayloadFormat, tlv.offset(), Some(tlv.tag())));
+                return Err(Error::new(
+                    ErrorKind::QrPayloadFormat,
+                    tlv.offset(),
+                    Some(tlv.tag()),
+                ));
             }
         }
         if data.is_empty() {
@@ -160,14 +164,26 @@ mod tests {
     #[test]
     fn rejections() {
         let mut buf = [0u8; 200];
-        assert_eq!(Cpm::decode("hQ!V", &mut buf).unwrap_err().kind(), ErrorKind::InvalidBase64);
-        assert_eq!(Cpm::decode("", &mut buf).unwrap_err().kind(), ErrorKind::QrPayloadFormat);
+        assert_eq!(
+            Cpm::decode("hQ!V", &mut buf).unwrap_err().kind(),
+            ErrorKind::InvalidBase64
+        );
+        assert_eq!(
+            Cpm::decode("", &mut buf).unwrap_err().kind(),
+            ErrorKind::QrPayloadFormat
+        );
         // 85 "CPV02"
-        assert_eq!(Cpm::from_bytes(b"\x85\x05CPV02").unwrap_err().kind(), ErrorKind::QrPayloadFormat);
+        assert_eq!(
+            Cpm::from_bytes(b"\x85\x05CPV02").unwrap_err().kind(),
+            ErrorKind::QrPayloadFormat
+        );
         // A 5A at the top level after the indicator.
         let e = Cpm::from_bytes(b"\x85\x05CPV01\x5A\x01\x00").unwrap_err();
         assert_eq!((e.kind(), e.offset()), (ErrorKind::QrPayloadFormat, 7));
         let mut small = [0u8; 4];
-        assert_eq!(Cpm::decode(UPI, &mut small).unwrap_err().kind(), ErrorKind::BufferTooSmall);
+        assert_eq!(
+            Cpm::decode(UPI, &mut small).unwrap_err().kind(),
+            ErrorKind::BufferTooSmall
+        );
     }
 }

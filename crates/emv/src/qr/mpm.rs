@@ -7,7 +7,8 @@ use crate::{Error, ErrorKind};
 
 /// CRC-16/CCITT-FALSE (polynomial `1021`, initial `FFFF`, no reflection, no final XOR), which
 /// the crc catalogue calls CRC-16/IBM-3740.
-const CRC: crc::Crc<u16, crc::Table<16>> = crc::Crc::<u16, crc::Table<16>>::new(&crc::CRC_16_IBM_3740);
+const CRC: crc::Crc<u16, crc::Table<16>> =
+    crc::Crc::<u16, crc::Table<16>>::new(&crc::CRC_16_IBM_3740);
 
 /// The EMV QR CRC of `bytes`.
 pub fn crc16(bytes: &[u8]) -> u16 {
@@ -45,7 +46,9 @@ fn read_object(s: &str, pos: usize, end: usize) -> Result<Span, Error> {
     {
         return Ok((id, start, start + len));
     }
-    let rest = s.get(start..end).ok_or(Error::new(ErrorKind::QrSyntax, start, None))?;
+    let rest = s
+        .get(start..end)
+        .ok_or(Error::new(ErrorKind::QrSyntax, start, None))?;
     let mut chars = rest.char_indices();
     match chars.nth(len - 1) {
         Some((i, c)) => Ok((id, start, start + i + c.len_utf8())),
@@ -127,7 +130,12 @@ impl<'a> Mpm<'a> {
                 return Err(Error::new(ErrorKind::QrCrcMissing, pos, None));
             }
             if id == 63 {
-                if ve - vs != 4 || !payload.as_bytes().get(vs..ve).is_some_and(|v| v.iter().all(u8::is_ascii_hexdigit)) {
+                if ve - vs != 4
+                    || !payload
+                        .as_bytes()
+                        .get(vs..ve)
+                        .is_some_and(|v| v.iter().all(u8::is_ascii_hexdigit))
+                {
                     return Err(Error::new(ErrorKind::QrCrcMissing, pos, None));
                 }
                 crc_at = Some(vs);
@@ -397,14 +405,23 @@ mod tests {
         assert_eq!(BEST.len(), 260);
         assert_eq!(m.crc(), 0xA13A);
         let ids: [u8; 15] = core::array::from_fn(|i| m.objects().nth(i).unwrap().id());
-        assert_eq!(ids, [0, 1, 29, 31, 52, 58, 59, 60, 64, 54, 53, 55, 62, 91, 63]);
+        assert_eq!(
+            ids,
+            [0, 1, 29, 31, 52, 58, 59, 60, 64, 54, 53, 55, 62, 91, 63]
+        );
         assert_eq!(m.objects().count(), 15);
         let lang = m.get(64).unwrap();
         assert_eq!(lang.char_len(), 20);
         assert_eq!(lang.get(2).unwrap().value(), "北京");
         assert_eq!(m.merchant().mcc_code(), Some(4111));
-        assert_eq!(m.get(91).unwrap().get(0).unwrap().value(), "A011223344998877");
-        assert_eq!(m.get(91).unwrap().get(0).unwrap().name(), Some("Globally Unique Identifier"));
+        assert_eq!(
+            m.get(91).unwrap().get(0).unwrap().value(),
+            "A011223344998877"
+        );
+        assert_eq!(
+            m.get(91).unwrap().get(0).unwrap().name(),
+            Some("Globally Unique Identifier")
+        );
     }
 
     #[test]
@@ -412,17 +429,44 @@ mod tests {
         let e = |s: &str| Mpm::parse(s).unwrap_err();
         // Wrong CRC.
         let bad = BEST.replace("6304A13A", "6304A13B");
-        assert_eq!(e(&bad).kind(), ErrorKind::QrCrcMismatch { stated: 0xA13B, computed: 0xA13A });
+        assert_eq!(
+            e(&bad).kind(),
+            ErrorKind::QrCrcMismatch {
+                stated: 0xA13B,
+                computed: 0xA13A
+            }
+        );
         assert!(Mpm::parse_ignoring_crc(&bad).is_ok_and(|m| !m.crc_valid()));
         // A length past the end.
         let e1 = e("0002010102115999ABC");
-        assert_eq!((e1.kind(), e1.offset()), (ErrorKind::ValuePastEnd { needed: 99, available: 3 }, 16));
+        assert_eq!(
+            (e1.kind(), e1.offset()),
+            (
+                ErrorKind::ValuePastEnd {
+                    needed: 99,
+                    available: 3
+                },
+                16
+            )
+        );
         // A template whose own length runs past the end is a top-level fault.
         let e2 = e("0002016206039");
-        assert_eq!((e2.kind(), e2.offset()), (ErrorKind::ValuePastEnd { needed: 6, available: 3 }, 10));
+        assert_eq!(
+            (e2.kind(), e2.offset()),
+            (
+                ErrorKind::ValuePastEnd {
+                    needed: 6,
+                    available: 3
+                },
+                10
+            )
+        );
         // A bad nested template: 62 holds "0399AB".
         let e3 = e("00020162060399AB63040000");
-        assert_eq!((e3.kind(), e3.offset()), (ErrorKind::QrTemplate { id: 62 }, 14));
+        assert_eq!(
+            (e3.kind(), e3.offset()),
+            (ErrorKind::QrTemplate { id: 62 }, 14)
+        );
         // Syntax, format indicator, CRC placement.
         assert_eq!(e("00020101X1").kind(), ErrorKind::QrSyntax);
         assert_eq!(e("000202").kind(), ErrorKind::QrPayloadFormat);
