@@ -75,8 +75,34 @@ def crypto():
         write("tr31_roundtrip", v["id"], bytes([i % 5, i, i * 7 % 256, i % 2, i * 13 % 256]) + bytes.fromhex(v.get("expected_key", "00" * 16)))
 
 
+def dol():
+    # dol_parse: first byte = DOL length, then the DOL, then a pool of value bytes.
+    for v in vectors("dol.json"):
+        d = bytes.fromhex(v["dol"])
+        if len(d) > 255:
+            continue
+        write("dol_parse", v["id"], bytes([len(d)]) + d + bytes.fromhex(v["tlv"]))
+
+
+def qr():
+    for v in vectors("qr.json"):
+        data = v["payload"].encode("utf-8")
+        for t in ("qr_decode", "qr_roundtrip"):
+            write(t, v["id"], data)
+    # CPM payloads also as decoded bytes, which qr_roundtrip reads directly.
+    import base64
+    for v in vectors("qr.json"):
+        if v["kind"] == "cpm" and v["expect"] == "ok":
+            write("qr_roundtrip", v["id"] + "-bytes", base64.b64decode(v["payload"]))
+
+
+def bits():
+    for v in vectors("bits.json"):
+        write("bits_roundtrip", v["id"], bytes.fromhex(v["hex"]))
+
+
 # Later vector sets add a function here and to SEEDERS.
-SEEDERS = [tlv, merchant, crypto]
+SEEDERS = [tlv, merchant, crypto, dol, qr, bits]
 
 if __name__ == "__main__":
     for seed in SEEDERS:

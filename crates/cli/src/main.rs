@@ -4,11 +4,13 @@
 
 mod cvv;
 mod dukpt;
+mod emv;
 mod input;
-mod merchant;
 mod kcv;
 mod mac;
+mod merchant;
 mod pin;
+mod qr;
 mod random;
 mod tlv;
 mod tr31;
@@ -52,6 +54,12 @@ enum Command {
     Cvv(cvv::CvvArgs),
     /// A Visa PIN verification value.
     Pvv(cvv::PvvArgs),
+    /// The EMV application layer: bit fields, data object lists.
+    #[command(subcommand)]
+    Emv(emv::EmvCommand),
+    /// EMV QR codes: merchant-presented, consumer-presented, UnionPay URL.
+    #[command(subcommand)]
+    Qr(qr::QrCommand),
 }
 
 fn main() -> ExitCode {
@@ -67,6 +75,8 @@ fn main() -> ExitCode {
         Command::Tr31(cmd) => tr31::run(cmd),
         Command::Cvv(args) => cvv::run_cvv(&args),
         Command::Pvv(args) => cvv::run_pvv(&args),
+        Command::Emv(cmd) => emv::run(cmd),
+        Command::Qr(cmd) => qr::run(cmd),
     };
     match result {
         Ok(output) => {

@@ -1,7 +1,8 @@
-//! `cardwire tlv …`: decode BER-TLV to JSON.
+//! `cardwire tlv …`: decode BER-TLV to JSON, or describe it for people.
 
+use cardwire_emv::dict;
 use cardwire_emv::mask::MaskedValue;
-use cardwire_emv::tlv::{Mode, Reader, Tlv};
+use cardwire_emv::tlv::{Describe, Mode, Reader, Tlv};
 use clap::Subcommand;
 use serde_json::{Value, json};
 
@@ -15,6 +16,18 @@ pub enum TlvCommand {
         #[arg(long)]
         lenient: bool,
         /// Show PAN, track 2, cardholder name and PIN data in clear.
+        #[arg(long)]
+        clear: bool,
+        /// The data as hex (or `-` to read standard input).
+        hex: String,
+    },
+    /// Describe BER-TLV for people: each tag named, each value shown by its EMV format
+    /// (digits, text, dates, amounts), PAN and track data masked.
+    Describe {
+        /// Skip 00/FF padding between objects and a trailing 00.
+        #[arg(long)]
+        lenient: bool,
+        /// Show PAN, track data, cardholder name and PIN data in clear.
         #[arg(long)]
         clear: bool,
         /// The data as hex (or `-` to read standard input).
@@ -34,6 +47,19 @@ pub fn run(cmd: TlvCommand) -> Result<String, String> {
             let nodes = decode(&data, mode, clear).map_err(|e| format!("TLV: {e}"))?;
             serde_json::to_string_pretty(&Value::Array(nodes)).map_err(|e| e.to_string())
         }
+        TlvCommand::Describe {
+            lenient,
+            clear,
+            hex,
+        } => {
+            let data = input::hex(&hex)?;
+            let mode = if lenient { Mode::Lenient } else { Mode::Strict };
+            let dump = Describe::new(&data, mode)
+                .map_err(|e| format!("TLV: {e}"))?
+                .clear(clear)
+                .with_dictionary();
+            Ok(dump.to_string().trim_end().to_owned())
+        }
     }
 }
 
@@ -48,6 +74,7 @@ pub fn decode(data: &[u8], mode: Mode, clear: bool) -> Result<Vec<Value>, cardwi
 fn node(tlv: &Tlv<'_>, clear: bool) -> Result<Value, cardwire_emv::Error> {
     let mut obj = json!({
         "tag": tlv.tag().to_string(),
+        "name": dict::name(tlv.tag()),
         "len": tlv.len(),
         "value": MaskedValue::new(tlv, clear).to_string(),
     });

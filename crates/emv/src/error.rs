@@ -40,6 +40,35 @@ pub enum ErrorKind {
     InvalidPath,
     /// Text that should be hexadecimal is not.
     InvalidHex,
+    /// A value whose length its data element does not allow (a TVR that is not 5 bytes, a
+    /// CVM list with half a rule, an EMV QR value of more than 99 characters).
+    InvalidLength,
+    /// A value outside its coding (a terminal type digit, a non-BCD nibble where digits belong).
+    InvalidValue,
+    /// Issuer application data in none of the layouts this crate knows.
+    UnrecognisedFormat,
+    /// EMV QR: an ID or a length that is not two decimal digits.
+    QrSyntax,
+    /// EMV QR: the payload does not start with the payload format indicator `000201`, or a
+    /// consumer-presented payload does not start with `85 05 "CPV01"`.
+    QrPayloadFormat,
+    /// EMV QR: no CRC (`63`, length `04`, four hex digits) as the last data object.
+    QrCrcMissing,
+    /// EMV QR: the CRC in the payload differs from the CRC computed over it.
+    QrCrcMismatch {
+        /// The CRC the payload states.
+        stated: u16,
+        /// The CRC-16/CCITT-FALSE computed over the payload up to and including `6304`.
+        computed: u16,
+    },
+    /// EMV QR: the content of a template is not a sequence of ID/length/value objects; the
+    /// error's offset is where the fault inside it was found.
+    QrTemplate {
+        /// The template's ID.
+        id: u8,
+    },
+    /// Text that should be base64 (standard alphabet, padded) is not.
+    InvalidBase64,
 }
 
 /// An error with its kind, the byte offset in the input where it was detected, and the
@@ -94,6 +123,22 @@ impl fmt::Display for ErrorKind {
             Self::InvalidTag => f.write_str("invalid tag"),
             Self::InvalidPath => f.write_str("invalid tag path"),
             Self::InvalidHex => f.write_str("invalid hexadecimal"),
+            Self::InvalidLength => {
+                f.write_str("value has a length its data element does not allow")
+            }
+            Self::InvalidValue => f.write_str("value outside its coding"),
+            Self::UnrecognisedFormat => f.write_str("issuer application data in no known layout"),
+            Self::QrSyntax => f.write_str("EMV QR ID or length is not two digits"),
+            Self::QrPayloadFormat => f.write_str("EMV QR payload format indicator missing"),
+            Self::QrCrcMissing => f.write_str("EMV QR CRC (6304) is not the last data object"),
+            Self::QrCrcMismatch { stated, computed } => {
+                write!(
+                    f,
+                    "EMV QR CRC {stated:04X} does not match the computed {computed:04X}"
+                )
+            }
+            Self::QrTemplate { id } => write!(f, "EMV QR template {id:02} is malformed"),
+            Self::InvalidBase64 => f.write_str("invalid base64"),
         }
     }
 }

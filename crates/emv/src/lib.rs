@@ -14,9 +14,13 @@ extern crate alloc;
 #[cfg(feature = "std")]
 extern crate std;
 
+pub mod bits;
+pub mod dict;
+pub mod dol;
 mod error;
 pub mod hex;
 pub mod mask;
+pub mod qr;
 pub mod tlv;
 
 pub use error::{Error, ErrorKind};

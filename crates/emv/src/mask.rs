@@ -3,7 +3,12 @@
 //! By default every human- or log-facing output of cardwire masks:
 //! - the PAN (tag `5A`, ISO 8583 field 2): first 6 and last 4 digits shown;
 //! - track 2 (tag `57`, field 35): the PAN as above, everything after the separator hidden;
-//! - the cardholder name (`5F20`) and PIN data (`99`): hidden entirely.
+//! - the cardholder name (`5F20`, `9F0B`) and PIN data (`99`): hidden entirely;
+//! - track 1 (`56`), the track 1 and track 2 discretionary data (`9F1F`, `9F20`) and the
+//!   contactless mag-stripe track data (`DF812A`, `DF812B`): hidden entirely;
+//! - the UnionPay cardholder ID number (`9F61`): hidden entirely;
+//! - Mastercard Track 2 Data (`9F6B`, longer than the 6-byte UnionPay Card CVM Limit that
+//!   shares the tag): as track 2.
 //!
 //! Hidden characters become `*`; lengths are preserved so layouts stay recognisable.
 //! Clear output is always an explicit choice of the caller.
@@ -26,13 +31,29 @@ pub enum Masking {
     Hidden,
 }
 
-/// How the value of `tag` is masked in default (non-clear) output.
+/// How the value of `tag` is masked in default (non-clear) output, judged by the tag alone
+/// (see [`masking`] for the tags whose meaning depends on the value).
 pub fn masking_for(tag: Tag) -> Masking {
     match tag {
         Tag::PAN => Masking::Pan,
         Tag::TRACK2 => Masking::Track2,
         Tag::CARDHOLDER_NAME | Tag::PIN_DATA => Masking::Hidden,
-        _ => Masking::Clear,
+        _ => match tag.to_u32() {
+            // Track 1 Data, Cardholder Name Extended, track 1/2 discretionary data,
+            // UnionPay Cardholder ID Number, Mastercard DD Card (Track 1/2).
+            0x56 | 0x9F0B | 0x9F1F | 0x9F20 | 0x9F61 | 0xDF812A | 0xDF812B => Masking::Hidden,
+            _ => Masking::Clear,
+        },
+    }
+}
+
+/// How a value of `tag` is masked in default output, for tags whose meaning depends on the
+/// value: `9F6B` is the 6-byte Card CVM Limit for UnionPay and Visa but Track 2 Data (8 bytes
+/// and more) for Mastercard, so a longer value is masked as track 2.
+pub fn masking(tag: Tag, value: &[u8]) -> Masking {
+    match masking_for(tag) {
+        Masking::Clear if tag.to_u32() == 0x9F6B && value.len() > 6 => Masking::Track2,
+        how => how,
     }
 }
 
@@ -103,14 +124,14 @@ impl fmt::Display for MaskedValue<'_, '_> {
             return fmt::Display::fmt(&Hex(value), f);
         }
         let Some(children) = self.tlv.children() else {
-            return write_masked(f, nibbles(value), masking_for(self.tlv.tag()));
+            return write_masked(f, nibbles(value), masking(self.tlv.tag(), value));
         };
         // Hex of the value, with each sensitive primitive descendant's value masked in place.
         let base = self.tlv.value_offset();
         let mut cursor = 0;
         for child in children.walk() {
             let Ok(child) = child else { break };
-            let how = masking_for(child.tag());
+            let how = masking(child.tag(), child.value());
             if how == Masking::Clear || child.is_constructed() {
                 continue;
             }

@@ -4,7 +4,8 @@ use core::fmt;
 
 use super::{Mode, Reader, Tag};
 use crate::Error;
-use crate::mask::MaskedValue;
+use crate::dict::Rendered;
+use crate::mask::{MaskedValue, Masking, masking};
 
 /// Names a tag for the dump; `None` leaves the line without a name.
 pub type TagNamer = fn(Tag) -> Option<&'static str>;
@@ -16,12 +17,26 @@ pub type TagNamer = fn(Tag) -> Option<&'static str>;
 ///   5A [8] 476173******0119
 ///   5F24 [3] 221231
 /// ```
+///
+/// With [`Describe::with_dictionary`] each line names its tag from the
+/// [tag dictionary](crate::dict) and shows the value by its format (see
+/// [`crate::dict::Rendered`]):
+///
+/// ```text
+/// 70 [12] READ RECORD Response Message Template
+///   5A [8] Application Primary Account Number (PAN): 476173******0119
+///   5F24 [3] Application Expiration Date: 221231 (2022-12-31)
+/// ```
+///
+/// Amounts take their decimal places from the Transaction Currency Exponent (`5F36`) in the
+/// same data, else the Application Currency Exponent (`9F44`), else 2.
 #[derive(Clone, Copy)]
 pub struct Describe<'a> {
     input: &'a [u8],
     mode: Mode,
     clear: bool,
     namer: Option<TagNamer>,
+    dictionary: bool,
 }
 
 impl<'a> Describe<'a> {
@@ -36,6 +51,7 @@ impl<'a> Describe<'a> {
             mode,
             clear: false,
             namer: None,
+            dictionary: false,
         })
     }
 
@@ -52,6 +68,30 @@ impl<'a> Describe<'a> {
         self.namer = Some(namer);
         self
     }
+
+    /// Names every tag from the tag dictionary and shows values by their EMV format.
+    #[must_use]
+    pub fn with_dictionary(mut self) -> Self {
+        self.namer = Some(crate::dict::name);
+        self.dictionary = true;
+        self
+    }
+
+    /// The currency exponent for amounts: `5F36`, else `9F44`, else 2.
+    fn exponent(&self) -> u8 {
+        let reader = Reader::with_mode(self.input, self.mode);
+        [0x5F36, 0x9F44]
+            .into_iter()
+            .filter_map(Tag::from_u32)
+            .find_map(|tag| {
+                let tlv = reader.find(tag).ok().flatten()?;
+                match *tlv.value() {
+                    [e] if e <= 0x09 => Some(e),
+                    _ => None,
+                }
+            })
+            .unwrap_or(2)
+    }
 }
 
 impl fmt::Debug for Describe<'_> {
@@ -60,12 +100,14 @@ impl fmt::Debug for Describe<'_> {
             .field("len", &self.input.len())
             .field("mode", &self.mode)
             .field("clear", &self.clear)
+            .field("dictionary", &self.dictionary)
             .finish()
     }
 }
 
 impl fmt::Display for Describe<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let exponent = if self.dictionary { self.exponent() } else { 2 };
         for tlv in Reader::with_mode(self.input, self.mode).walk() {
             let tlv = tlv.map_err(|_| fmt::Error)?;
             for _ in 0..tlv.depth() {
@@ -76,7 +118,14 @@ impl fmt::Display for Describe<'_> {
                 write!(f, " {name}")?;
             }
             if !tlv.is_constructed() {
-                write!(f, " {}", MaskedValue::new(&tlv, self.clear))?;
+                let masked = !self.clear && masking(tlv.tag(), tlv.value()) != Masking::Clear;
+                if !self.dictionary {
+                    write!(f, " {}", MaskedValue::new(&tlv, self.clear))?;
+                } else if masked {
+                    write!(f, ": {}", MaskedValue::new(&tlv, false))?;
+                } else {
+                    write!(f, ": {}", Rendered::new(tlv.tag(), tlv.value(), exponent))?;
+                }
             }
             f.write_str("\n")?;
         }
