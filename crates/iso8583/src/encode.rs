@@ -1,0 +1,371 @@
+//! Encoding into a caller buffer: fields are written as they are given (in ascending order),
+//! the bitmap is computed from them when the message is finished.
+
+use core::ops::Range;
+
+use crate::bitmap::Bitmap;
+use crate::error::{Error, ErrorKind, FieldPath, at};
+use crate::message::{Field, check_field_value};
+use crate::mti::Mti;
+use crate::spec::{
+    BitmapEncoding, Class, Encoding, FieldSpec, Length, LengthUnit, MessageSpec, MtiEncoding,
+};
+use crate::text::{char_nibble, hex_char, to_ebcdic, write_prefix};
+
+/// A finished message: its length and where its MAC field lies.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Encoded {
+    /// Bytes written.
+    pub len: usize,
+    /// The value of the MAC field (64, or 128/192 in multi-bitmap messages) when it is the
+    /// last field: write the MAC computed over [`Encoded::mab`] there.
+    pub mac: Option<Range<usize>>,
+    mac_field: usize,
+}
+
+impl Encoded {
+    /// The range of the MAC input block: from the MTI up to the MAC field (for CUPS, MTI
+    /// through field 63), so a MAC can be computed without re-encoding.
+    pub fn mab(&self) -> Option<Range<usize>> {
+        self.mac.as_ref().map(|_| 0..self.mac_field)
+    }
+}
+
+/// Writes a message into a borrowed buffer.
+///
+/// ```
+/// use cardwire_iso8583::{Encoder, Message, Mti, specs};
+/// let mut buf = [0u8; 128];
+/// let mut e = Encoder::new(&specs::CUPS, &mut buf, Mti::from_u16(800).unwrap())?;
+/// e.field(11, b"000001")?
+///     .field(41, b"16688014")?
+///     .field(42, b"000000000000001")?
+///     .field(60, b"00000001003")?
+///     .field(63, b"012")?;
+/// let done = e.finish()?;
+/// let msg = Message::decode(&specs::CUPS, &buf[..done.len])?;
+/// assert_eq!(msg.field(60).unwrap().subfield(3).unwrap().to_string(), "003");
+/// # Ok::<(), cardwire_iso8583::Error>(())
+/// ```
+#[derive(Debug)]
+pub struct Encoder<'b, 's> {
+    spec: &'s MessageSpec,
+    buf: &'b mut [u8],
+    bitmap: Bitmap,
+    body: usize,
+    pos: usize,
+    last: usize,
+}
+
+impl<'b, 's> Encoder<'b, 's> {
+    /// Starts a message: writes the MTI and reserves room for the largest bitmap the spec
+    /// allows.
+    ///
+    /// # Errors
+    /// [`ErrorKind::BufferTooSmall`].
+    pub fn new(spec: &'s MessageSpec, buf: &'b mut [u8], mti: Mti) -> Result<Self, Error> {
+        let mti_len = spec.mti_len();
+        let body = mti_len + usize::from(spec.bitmaps()) * spec.bitmap_len();
+        if buf.len() < body {
+            return Err(at(ErrorKind::BufferTooSmall, 0));
+        }
+        let d = mti.digits();
+        let out = buf
+            .get_mut(..mti_len)
+            .ok_or(at(ErrorKind::BufferTooSmall, 0))?;
+        match (spec.mti_encoding(), out) {
+            (MtiEncoding::Ascii, out) => out.copy_from_slice(&d),
+            (MtiEncoding::Ebcdic, out) => {
+                for (o, c) in out.iter_mut().zip(d) {
+                    *o = to_ebcdic(c).unwrap_or(0);
+                }
+            }
+            (MtiEncoding::Bcd, [a, b]) => {
+                let [w, x, y, z] = d.map(|c| c - b'0');
+                *a = (w << 4) | x;
+                *b = (y << 4) | z;
+            }
+            _ => return Err(at(ErrorKind::InvalidMti, 0)),
+        }
+        Ok(Self {
+            spec,
+            buf,
+            bitmap: Bitmap::EMPTY,
+            body,
+            pos: body,
+            last: 0,
+        })
+    }
+
+    fn spec_of(&self, n: usize) -> Result<&'s FieldSpec, Error> {
+        let path = FieldPath::field(u8::try_from(n).unwrap_or(0));
+        if n <= self.last || self.spec.is_indicator(n) {
+            return Err(Error::new(ErrorKind::FieldOrder, self.pos, path));
+        }
+        self.spec
+            .field(n)
+            .ok_or(Error::new(ErrorKind::UndefinedField, self.pos, path))
+    }
+
+    /// Appends field `n` from its logical value: the characters of a text or numeric field
+    /// (a short fixed numeric is left-padded with zeros, short fixed text right-padded with
+    /// the spec's pad), the bytes of a binary field. Fields must come in ascending order.
+    /// On error nothing is appended.
+    ///
+    /// # Errors
+    /// [`ErrorKind::FieldOrder`], [`ErrorKind::UndefinedField`], [`ErrorKind::InvalidLength`],
+    /// [`ErrorKind::InvalidCharacter`], a TLV error for a malformed TLV field, or
+    /// [`ErrorKind::BufferTooSmall`].
+    pub fn field(&mut self, n: usize, value: &[u8]) -> Result<&mut Self, Error> {
+        let f = self.spec_of(n)?;
+        let out = self.buf.get_mut(self.pos..).unwrap_or_default();
+        let written = write_field(f, value, out, self.pos)?;
+        self.pos += written;
+        self.last = n;
+        self.bitmap.insert(n);
+        Ok(self)
+    }
+
+    /// Appends a numeric field from a number: zero-padded to the length of a fixed field.
+    ///
+    /// # Errors
+    /// As [`Encoder::field`].
+    pub fn number(&mut self, n: usize, value: u64) -> Result<&mut Self, Error> {
+        let mut digits = [0u8; 20];
+        let mut i = digits.len();
+        let mut v = value;
+        loop {
+            i -= 1;
+            if let Some(d) = digits.get_mut(i) {
+                *d = b'0' + u8::try_from(v % 10).unwrap_or(0);
+            }
+            v /= 10;
+            if v == 0 || i == 0 {
+                break;
+            }
+        }
+        self.field(n, digits.get(i..).unwrap_or_default())
+    }
+
+    /// Copies a field of a decoded message as it was on the wire (the fastest way to echo a
+    /// request field into a response under the same spec).
+    ///
+    /// # Errors
+    /// As [`Encoder::field`]; [`ErrorKind::InvalidSpec`] if the field's format differs in
+    /// this spec.
+    pub fn copy(&mut self, field: &Field<'_, '_>) -> Result<&mut Self, Error> {
+        let n = usize::from(field.number());
+        let f = self.spec_of(n)?;
+        if f.format != field.spec().format {
+            return Err(Error::new(
+                ErrorKind::InvalidSpec("field format differs between the two specs"),
+                self.pos,
+                FieldPath::field(field.number()),
+            ));
+        }
+        let raw = field.raw();
+        self.buf
+            .get_mut(self.pos..self.pos + raw.len())
+            .ok_or(Error::new(
+                ErrorKind::BufferTooSmall,
+                self.pos,
+                FieldPath::field(f.number),
+            ))?
+            .copy_from_slice(raw);
+        self.pos += raw.len();
+        self.last = n;
+        self.bitmap.insert(n);
+        Ok(self)
+    }
+
+    /// The fields written so far.
+    pub fn bitmap(&self) -> Bitmap {
+        self.bitmap
+    }
+
+    /// Writes the bitmap, closes the gap if fewer bitmaps were needed than reserved, and
+    /// returns the message's length and MAC position.
+    ///
+    /// # Errors
+    /// None in practice (the bitmap space was reserved by [`Encoder::new`]).
+    pub fn finish(self) -> Result<Encoded, Error> {
+        let spec = self.spec;
+        let mut bitmap = self.bitmap;
+        let needed = match bitmap.last().unwrap_or(0) {
+            0..=64 => 1,
+            65..=128 => 2,
+            _ => 3,
+        };
+        if needed >= 2 {
+            bitmap.insert(1);
+        }
+        if needed >= 3 {
+            bitmap.insert(65);
+        }
+        let step = spec.bitmap_len();
+        let mti_len = spec.mti_len();
+        let gap = (usize::from(spec.bitmaps()) - needed.min(usize::from(spec.bitmaps()))) * step;
+        if gap > 0 {
+            self.buf.copy_within(self.body..self.pos, self.body - gap);
+        }
+        let words = bitmap.words();
+        for (i, w) in words.iter().take(needed).enumerate() {
+            let start = mti_len + i * step;
+            let out = self
+                .buf
+                .get_mut(start..start + step)
+                .ok_or(at(ErrorKind::BufferTooSmall, start))?;
+            match spec.bitmap_encoding() {
+                BitmapEncoding::Binary => out.copy_from_slice(&w.to_be_bytes()),
+                BitmapEncoding::Hex => {
+                    for (k, o) in out.iter_mut().enumerate() {
+                        *o = hex_char(u8::try_from((w >> (60 - 4 * k)) & 0xF).unwrap_or(0));
+                    }
+                }
+            }
+        }
+        let len = self.pos - gap;
+        // The MAC is the last field when its number closes a bitmap (64, 128, 192).
+        let mac = match bitmap.last() {
+            Some(n) if n % 64 == 0 && n > 1 => spec.field(n).map(|f| {
+                let value_len = f.format.wire_len(usize::from(f.format.max));
+                (
+                    len - value_len..len,
+                    len - value_len - f.format.prefix_len(),
+                )
+            }),
+            _ => None,
+        };
+        Ok(Encoded {
+            len,
+            mac_field: mac.as_ref().map_or(0, |m| m.1),
+            mac: mac.map(|m| m.0),
+        })
+    }
+}
+
+/// Writes one field (prefix and value) at the start of `out`; `base` is its offset in the
+/// message (for errors). Returns the bytes written.
+pub(crate) fn write_field(
+    f: &FieldSpec,
+    value: &[u8],
+    out: &mut [u8],
+    base: usize,
+) -> Result<usize, Error> {
+    let fmt = &f.format;
+    let path = FieldPath::field(f.number);
+    let max = usize::from(fmt.max);
+    let bad_len = |found| {
+        Error::new(
+            ErrorKind::InvalidLength {
+                max: fmt.max,
+                found,
+            },
+            base,
+            path,
+        )
+    };
+    let given = value.len();
+    let chars = match fmt.length {
+        Length::Fixed if given == max => max,
+        // Short fixed values are padded: numerics on the left with zeros, text on the right.
+        Length::Fixed if given < max && !matches!(fmt.class, Class::B | Class::Z | Class::XN) => {
+            max
+        }
+        Length::Fixed => return Err(bad_len(given)),
+        Length::Var(_) if given <= max => given,
+        Length::Var(_) => return Err(bad_len(given)),
+    };
+    let pad_count = chars - given;
+    let pl = fmt.prefix_len();
+    let wire = fmt.wire_len(chars);
+    let dst = out
+        .get_mut(..pl + wire)
+        .ok_or(Error::new(ErrorKind::BufferTooSmall, base, path))?;
+    let (prefix, data) = dst.split_at_mut(pl);
+    if let Length::Var(_) = fmt.length {
+        let v = match fmt.unit {
+            LengthUnit::Chars => chars,
+            LengthUnit::Bytes => wire,
+        };
+        write_prefix(fmt, v, prefix).ok_or(bad_len(chars))?;
+    }
+    // The value's characters, padding included.
+    let left_pad = fmt.class == Class::N;
+    let pad_char = if left_pad { b'0' } else { fmt.pad };
+    let char_at = |i: usize| -> u8 {
+        if left_pad {
+            if i < pad_count {
+                pad_char
+            } else {
+                value.get(i - pad_count).copied().unwrap_or(0)
+            }
+        } else {
+            value.get(i).copied().unwrap_or(pad_char)
+        }
+    };
+    let bad_char = |i: usize| {
+        Error::new(
+            ErrorKind::InvalidCharacter {
+                expected: fmt.class,
+            },
+            base + pl + i,
+            path,
+        )
+    };
+    match fmt.data {
+        Encoding::Ascii => {
+            if pad_count == 0 {
+                data.copy_from_slice(value);
+            } else {
+                for (i, d) in data.iter_mut().enumerate() {
+                    *d = char_at(i);
+                }
+            }
+        }
+        Encoding::Ebcdic => {
+            for (i, d) in data.iter_mut().enumerate() {
+                *d = to_ebcdic(char_at(i)).ok_or(bad_char(i))?;
+            }
+        }
+        Encoding::Binary => data.copy_from_slice(value),
+        Encoding::Hex => {
+            for (pair, &b) in data.chunks_exact_mut(2).zip(value) {
+                if let [h, l] = pair {
+                    *h = hex_char(b >> 4);
+                    *l = hex_char(b);
+                }
+            }
+        }
+        Encoding::Bcd | Encoding::BcdRight => {
+            let (digits_out, first, count) = if fmt.class == Class::XN {
+                let (sign, rest) = data.split_first_mut().ok_or(bad_len(0))?;
+                *sign = char_at(0);
+                (rest, 1, chars - 1)
+            } else {
+                (data, 0, chars)
+            };
+            let pad = char_nibble(fmt.pad).unwrap_or(0);
+            let odd = count % 2 == 1;
+            let lead = usize::from(odd && fmt.data == Encoding::Bcd);
+            for (k, byte) in digits_out.iter_mut().enumerate() {
+                let mut nib = [pad; 2];
+                for (h, slot) in nib.iter_mut().enumerate() {
+                    let pos = 2 * k + h;
+                    if pos >= lead && pos - lead < count {
+                        let c = char_at(first + pos - lead);
+                        *slot = char_nibble(c).ok_or(bad_char(k))?;
+                    }
+                }
+                *byte = (nib[0] << 4) | nib[1];
+            }
+        }
+    }
+    // The written value must read back: this checks classes, nibbles and subfields once.
+    check_field_value(f, data_range(dst, pl), chars, base + pl)?;
+    Ok(pl + wire)
+}
+
+fn data_range(dst: &[u8], pl: usize) -> &[u8] {
+    dst.get(pl..).unwrap_or_default()
+}
