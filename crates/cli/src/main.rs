@@ -3,6 +3,7 @@
 //! Exit status: 0 on success, 2 with a one-line message on stderr for bad input.
 
 mod input;
+mod iso8583;
 mod tlv;
 
 use std::process::ExitCode;
@@ -22,12 +23,16 @@ enum Command {
     /// BER-TLV (EMV) data.
     #[command(subcommand)]
     Tlv(tlv::TlvCommand),
+    /// ISO 8583 messages (CUPS POS, ISO 8583:1987/1993).
+    #[command(subcommand)]
+    Iso8583(iso8583::Iso8583Command),
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Tlv(cmd) => tlv::run(cmd),
+        Command::Iso8583(cmd) => iso8583::run(cmd),
     };
     match result {
         Ok(output) => {

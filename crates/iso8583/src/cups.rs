@@ -70,6 +70,8 @@ pub enum Transaction {
     BatchUpload,
     /// 批上送结束: end of batch upload (0320).
     BatchUploadEnd,
+    /// IC 卡交易证书上送: upload of an offline-approved IC transaction's TC (0320, 60.1 22).
+    TcUpload,
     /// IC 卡脚本处理结果通知: issuer script result (0620).
     ScriptResult,
 }
@@ -91,7 +93,7 @@ pub struct Codes {
 
 impl Transaction {
     /// Every transaction.
-    pub const ALL: [Self; 15] = [
+    pub const ALL: [Self; 16] = [
         Self::SignIn,
         Self::SignOut,
         Self::EchoTest,
@@ -106,6 +108,7 @@ impl Transaction {
         Self::Settlement,
         Self::BatchUpload,
         Self::BatchUploadEnd,
+        Self::TcUpload,
         Self::ScriptResult,
     ];
 
@@ -142,7 +145,9 @@ impl Transaction {
             Self::Settlement => c(500, None, None, "00", Some("201")),
             Self::BatchUpload => c(320, None, None, "00", Some("201")),
             Self::BatchUploadEnd => c(320, None, None, "00", Some("207")),
-            Self::ScriptResult => c(620, Some("190000"), None, "22", Some("951")),
+            Self::TcUpload => c(320, None, None, "22", None),
+            // 60.3 951: script result notification, as commonly cited.
+            Self::ScriptResult => c(620, Some("190000"), Some("00"), "22", Some("951")),
         }
     }
 
@@ -306,6 +311,8 @@ pub struct Request<'v> {
     batch: u32,
     pan: Option<&'v str>,
     amount: Option<u64>,
+    time: Option<&'v str>,
+    date: Option<&'v str>,
     expiry: Option<&'v str>,
     entry_mode: Option<&'v str>,
     card_sequence: Option<&'v str>,
@@ -368,6 +375,8 @@ impl<'v> Request<'v> {
             batch: 0,
             pan: None,
             amount: None,
+            time: None,
+            date: None,
             expiry: None,
             entry_mode: None,
             card_sequence: None,
@@ -426,6 +435,10 @@ impl<'v> Request<'v> {
         pan: &'v str,
         /// Field 4: amount in fen.
         amount: u64,
+        /// Field 12: local time hhmmss (replies; the original's in a TC upload).
+        time: &'v str,
+        /// Field 13: local date MMDD (replies; the original's in a TC upload).
+        date: &'v str,
         /// Field 14: expiry YYMM.
         expiry: &'v str,
         /// Field 22: entry mode, e.g. `021` swiped with PIN, `051` contact IC with PIN.
