@@ -536,6 +536,8 @@ impl<'v> Request<'v> {
         }
         e.field(11, &digits6(self.stan))?;
         for (n, v) in [
+            (12, self.time),
+            (13, self.date),
             (14, self.expiry),
             (22, self.entry_mode),
             (23, self.card_sequence),
