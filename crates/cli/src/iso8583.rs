@@ -71,8 +71,7 @@ impl Spec {
 fn load(args: &SpecArgs) -> Result<Spec, String> {
     if let Some(path) = &args.spec_file {
         let text = std::fs::read_to_string(path).map_err(|e| format!("{path}: {e}"))?;
-        let spec: MessageSpec =
-            serde_json::from_str(&text).map_err(|e| format!("{path}: {e}"))?;
+        let spec: MessageSpec = serde_json::from_str(&text).map_err(|e| format!("{path}: {e}"))?;
         return Ok(Spec::Loaded(Box::new(spec)));
     }
     let name = args.spec.as_deref().unwrap_or_default();
@@ -129,7 +128,9 @@ pub fn run(cmd: Iso8583Command) -> Result<String, String> {
             let data = input::hex(&hex)?;
             // A framed input is recognised by its frame; otherwise the bytes are the message.
             let message = match frame_format(spec).read(&data) {
-                Ok(Progress::Complete(f)) if f.len == data.len() && Message::decode(spec, &data).is_err() => {
+                Ok(Progress::Complete(f))
+                    if f.len == data.len() && Message::decode(spec, &data).is_err() =>
+                {
                     f.message
                 }
                 _ => &data[..],

@@ -41,20 +41,20 @@ impl Bitmap {
     /// Marks field `n` present (ignored outside 1–192).
     #[inline]
     pub fn insert(&mut self, n: usize) {
-        if let Some((w, bit)) = Self::locate(n) {
-            if let Some(x) = self.words.get_mut(w) {
-                *x |= bit;
-            }
+        if let Some((w, bit)) = Self::locate(n)
+            && let Some(x) = self.words.get_mut(w)
+        {
+            *x |= bit;
         }
     }
 
     /// Marks field `n` absent.
     #[inline]
     pub fn remove(&mut self, n: usize) {
-        if let Some((w, bit)) = Self::locate(n) {
-            if let Some(x) = self.words.get_mut(w) {
-                *x &= !bit;
-            }
+        if let Some((w, bit)) = Self::locate(n)
+            && let Some(x) = self.words.get_mut(w)
+        {
+            *x &= !bit;
         }
     }
 

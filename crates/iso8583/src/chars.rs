@@ -75,7 +75,7 @@ impl<'a> Chars<'a> {
             Repr::HexBytes => self
                 .wire
                 .get(k / 2)
-                .map(|&b| hex_char(if k % 2 == 0 { b >> 4 } else { b })),
+                .map(|&b| hex_char(if k.is_multiple_of(2) { b >> 4 } else { b })),
         }
     }
 

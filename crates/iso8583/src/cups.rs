@@ -1,4 +1,4 @@
-//! China UnionPay POS (直联POS) transactions on the [`CUPS`](crate::specs::CUPS) spec: the
+//! China UnionPay POS (直联POS) transactions on the [`CUPS`] spec: the
 //! MTI, processing code (field 3), condition code (field 25) and transaction type code
 //! (field 60.1) of each transaction, a typed request builder, and typed readers of the fields
 //! a POS needs from replies.

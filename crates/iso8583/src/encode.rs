@@ -9,8 +9,9 @@ use crate::message::{Field, check_field_value};
 use crate::mti::Mti;
 use crate::spec::{
     BitmapEncoding, Class, Encoding, FieldSpec, Length, LengthUnit, MessageSpec, MtiEncoding,
+    Subfields,
 };
-use crate::text::{char_nibble, hex_char, to_ebcdic, write_prefix};
+use crate::text::{char_nibble, first_bad_ascii, hex_char, to_ebcdic, write_prefix};
 
 /// A finished message: its length and where its MAC field lies.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -244,6 +245,12 @@ impl<'b, 's> Encoder<'b, 's> {
     }
 }
 
+/// The BCD nibble of a validated character: a digit, or the track separator (`=` or `D`).
+#[inline(always)]
+fn nib(c: u8) -> u8 {
+    if c == b'D' { 0x0D } else { c & 0x0F }
+}
+
 /// Writes one field (prefix and value) at the start of `out`; `base` is its offset in the
 /// message (for errors). Returns the bytes written.
 pub(crate) fn write_field(
@@ -278,6 +285,20 @@ pub(crate) fn write_field(
     };
     let pad_count = chars - given;
     let pl = fmt.prefix_len();
+    // The given characters must be of the class (the pad is, by construction).
+    if let Some(i) = first_bad_ascii(fmt.class, value) {
+        let at = match fmt.data {
+            Encoding::Bcd | Encoding::BcdRight => i / 2,
+            _ => i,
+        };
+        return Err(Error::new(
+            ErrorKind::InvalidCharacter {
+                expected: fmt.class,
+            },
+            base + pl + at,
+            path,
+        ));
+    }
     let wire = fmt.wire_len(chars);
     let dst = out
         .get_mut(..pl + wire)
@@ -290,42 +311,20 @@ pub(crate) fn write_field(
         };
         write_prefix(fmt, v, prefix).ok_or(bad_len(chars))?;
     }
-    // The value's characters, padding included.
     let left_pad = fmt.class == Class::N;
+    let lead = if left_pad { pad_count } else { 0 };
     let pad_char = if left_pad { b'0' } else { fmt.pad };
-    let char_at = |i: usize| -> u8 {
-        if left_pad {
-            if i < pad_count {
-                pad_char
-            } else {
-                value.get(i - pad_count).copied().unwrap_or(0)
-            }
-        } else {
-            value.get(i).copied().unwrap_or(pad_char)
-        }
-    };
-    let bad_char = |i: usize| {
-        Error::new(
-            ErrorKind::InvalidCharacter {
-                expected: fmt.class,
-            },
-            base + pl + i,
-            path,
-        )
-    };
     match fmt.data {
-        Encoding::Ascii => {
-            if pad_count == 0 {
-                data.copy_from_slice(value);
-            } else {
-                for (i, d) in data.iter_mut().enumerate() {
-                    *d = char_at(i);
+        Encoding::Ascii | Encoding::Ebcdic => {
+            let (head, rest) = data.split_at_mut(lead);
+            let (body, tail) = rest.split_at_mut(given);
+            head.fill(pad_char);
+            body.copy_from_slice(value);
+            tail.fill(pad_char);
+            if fmt.data == Encoding::Ebcdic {
+                for d in data.iter_mut() {
+                    *d = to_ebcdic(*d).unwrap_or(0x40);
                 }
-            }
-        }
-        Encoding::Ebcdic => {
-            for (i, d) in data.iter_mut().enumerate() {
-                *d = to_ebcdic(char_at(i)).ok_or(bad_char(i))?;
             }
         }
         Encoding::Binary => data.copy_from_slice(value),
@@ -338,34 +337,47 @@ pub(crate) fn write_field(
             }
         }
         Encoding::Bcd | Encoding::BcdRight => {
-            let (digits_out, first, count) = if fmt.class == Class::XN {
+            let (digits_out, digits, zeros) = if fmt.class == Class::XN {
                 let (sign, rest) = data.split_first_mut().ok_or(bad_len(0))?;
-                *sign = char_at(0);
-                (rest, 1, chars - 1)
+                let (s, digits) = value.split_first().ok_or(bad_len(0))?;
+                *sign = *s;
+                (rest, digits, 0)
             } else {
-                (data, 0, chars)
+                (data, value, lead)
             };
+            let count = zeros + digits.len();
             let pad = char_nibble(fmt.pad).unwrap_or(0);
-            let odd = count % 2 == 1;
-            let lead = usize::from(odd && fmt.data == Encoding::Bcd);
-            for (k, byte) in digits_out.iter_mut().enumerate() {
-                let mut nib = [pad; 2];
-                for (h, slot) in nib.iter_mut().enumerate() {
-                    let pos = 2 * k + h;
-                    if pos >= lead && pos - lead < count {
-                        let c = char_at(first + pos - lead);
-                        *slot = char_nibble(c).ok_or(bad_char(k))?;
+            let odd_lead = usize::from(count % 2 == 1 && fmt.data == Encoding::Bcd);
+            if odd_lead == 0 && zeros == 0 && count % 2 == 0 && fmt.class == Class::N {
+                // The common case: whole bytes of two (checked) digits.
+                for (o, pair) in digits_out.iter_mut().zip(digits.chunks_exact(2)) {
+                    if let [a, b] = pair {
+                        *o = ((a & 0x0F) << 4) | (b & 0x0F);
                     }
                 }
-                *byte = (nib[0] << 4) | nib[1];
+            } else if odd_lead == 0 && zeros == 0 && count % 2 == 0 {
+                for (o, pair) in digits_out.iter_mut().zip(digits.chunks_exact(2)) {
+                    if let [a, b] = pair {
+                        *o = (nib(*a) << 4) | nib(*b);
+                    }
+                }
+            } else {
+                let nibble_at = |k: usize| -> u8 {
+                    match k.checked_sub(odd_lead) {
+                        None => pad,
+                        Some(i) if i < zeros => 0,
+                        Some(i) => digits.get(i - zeros).map_or(pad, |&c| nib(c)),
+                    }
+                };
+                for (k, o) in digits_out.iter_mut().enumerate() {
+                    *o = (nibble_at(2 * k) << 4) | nibble_at(2 * k + 1);
+                }
             }
         }
     }
-    // The written value must read back: this checks classes, nibbles and subfields once.
-    check_field_value(f, data_range(dst, pl), chars, base + pl)?;
+    // Composite values are checked as they will read back: subfields and TLV.
+    if !matches!(f.subfields, Subfields::None) {
+        check_field_value(f, dst.get(pl..).unwrap_or_default(), chars, base + pl)?;
+    }
     Ok(pl + wire)
-}
-
-fn data_range(dst: &[u8], pl: usize) -> &[u8] {
-    dst.get(pl..).unwrap_or_default()
 }

@@ -170,7 +170,11 @@ impl CupsHeader {
     /// Digit `i` (0–11).
     fn digit(&self, i: usize) -> u8 {
         let b = self.0.get(i / 2).copied().unwrap_or(0);
-        if i % 2 == 0 { b >> 4 } else { b & 0x0F }
+        if i.is_multiple_of(2) {
+            b >> 4
+        } else {
+            b & 0x0F
+        }
     }
 
     /// Application type (`60` for POS).

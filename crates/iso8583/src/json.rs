@@ -247,10 +247,10 @@ pub fn tlv_from_nodes(nodes: &[Value], path: FieldPath, out: &mut Vec<u8>) -> Re
                 value = hex_bytes(v, path)?;
             }
         }
-        if let Some(len) = obj.get("len").and_then(Value::as_u64) {
-            if usize::try_from(len).ok() != Some(value.len()) {
-                return Err(bad("len disagrees with the value", path));
-            }
+        if let Some(len) = obj.get("len").and_then(Value::as_u64)
+            && usize::try_from(len).ok() != Some(value.len())
+        {
+            return Err(bad("len disagrees with the value", path));
         }
         out.extend_from_slice(&tag.to_bytes());
         ber_length(value.len(), out);

@@ -11,11 +11,12 @@ use crate::chars::{Chars, Repr};
 use crate::error::{Error, ErrorKind, FieldPath, at};
 use crate::mti::Mti;
 use crate::spec::{
-    BitmapEncoding, Class, Encoding, FieldSpec, Format, Length, LengthUnit, MAX_FIELD, MessageSpec,
-    MtiEncoding, SubfieldSpec, Subfields,
+    BitmapEncoding, Check, Class, Encoding, FieldSpec, Format, Length, LengthUnit, MAX_FIELD,
+    MessageSpec, MtiEncoding, Plan, RUN_BCD, RUN_NONE, Shape, SubfieldSpec, Subfields,
 };
 use crate::text::{
-    char_ok, first_bad_ascii, first_bad_bcd_digit, from_ebcdic_byte, hex_value, nibble, read_prefix,
+    char_ok, first_bad_ascii, first_bad_bcd_digit, from_ebcdic_byte, hex_value, nibble, range8,
+    read_prefix,
 };
 
 /// The longest TLV field checked when it travels as hex text (decoded on the stack).
@@ -78,9 +79,14 @@ impl<'a, 's> Message<'a, 's> {
     /// [`Message::decode_partial`] to keep the fields read before it.
     #[inline]
     pub fn decode(spec: &'s MessageSpec, buf: &'a [u8]) -> Result<Self, Error> {
-        let mut msg = Self::empty(spec, buf);
-        msg.read::<true>(usize::MAX)?;
-        Ok(msg)
+        // Built inside the result so that the view is not copied out of a local.
+        let mut out = Ok(Self::empty(spec, buf));
+        if let Ok(msg) = &mut out
+            && let Err(e) = msg.read::<true>(usize::MAX)
+        {
+            return Err(e);
+        }
+        out
     }
 
     /// Decodes the structure only (MTI, bitmaps, length prefixes, bounds); field contents are
@@ -146,32 +152,71 @@ impl<'a, 's> Message<'a, 's> {
             data.remove(65);
         }
         let mut slot = 0usize;
+        // Runs of consecutive fields of one class are checked in one pass when the run ends:
+        // the fields of a message lie back to back, and their length prefixes are digits of
+        // the same class.
+        let mut run = Run {
+            key: RUN_NONE,
+            class: Class::B,
+            start: off,
+            slot: 0,
+        };
         for n in data.iter() {
             if n > stop {
                 self.present = data.below(n);
                 return Ok(());
             }
-            let result = match spec.field(n) {
-                Some(f) => read_field::<FULL>(f, buf, off),
-                None => Err(Error::new(
+            let p = spec.plan(n);
+            let read = if p.slot == 0 {
+                Err(Error::new(
                     ErrorKind::UndefinedField,
                     off,
                     FieldPath::field(u8::try_from(n).unwrap_or(0)),
-                )),
+                ))
+            } else {
+                read_planned(&p, n, spec, buf, off)
             };
-            match result {
-                Ok(end) => {
-                    if let Some(e) = self.ends.get_mut(slot) {
-                        *e = u16::try_from(end).unwrap_or(u16::MAX);
-                    }
-                    slot += 1;
-                    off = end;
+            let (start, chars, end) = match read {
+                Ok(r) => r,
+                Err(e) => return Err(self.fail::<FULL>(&run, off, data, n, e)),
+            };
+            if FULL {
+                if p.run != run.key || p.run == RUN_NONE {
+                    self.flush(&run, off, data)?;
+                    run = Run {
+                        key: p.run,
+                        class: p.class,
+                        start: off,
+                        slot,
+                    };
                 }
-                Err(e) => {
-                    self.present = data.below(n);
-                    return Err(e);
+                let value = buf.get(start..end).unwrap_or_default();
+                let checked = match p.check {
+                    Check::Nothing | Check::Run => Ok(()),
+                    Check::RunPad => check_pad(p.pad_side, value, chars).map_err(|i| {
+                        Error::new(
+                            ErrorKind::InvalidPad { expected: b'0' },
+                            start + i,
+                            FieldPath::field(u8::try_from(n).unwrap_or(0)),
+                        )
+                    }),
+                    Check::Generic => match spec.field(n) {
+                        Some(f) => check_field_value(f, value, chars, start),
+                        None => Ok(()),
+                    },
+                };
+                if let Err(e) = checked {
+                    return Err(self.fail::<FULL>(&run, off, data, n, e));
                 }
             }
+            if let Some(e) = self.ends.get_mut(slot) {
+                *e = u16::try_from(end).unwrap_or(u16::MAX);
+            }
+            slot += 1;
+            off = end;
+        }
+        if FULL {
+            self.flush(&run, off, data)?;
         }
         self.present = data;
         if off != buf.len() {
@@ -183,6 +228,57 @@ impl<'a, 's> Message<'a, 's> {
             ));
         }
         Ok(())
+    }
+
+    /// The error to report when field `n` failed with `e`: an earlier bad character in the
+    /// pending run comes first. Keeps the fields before the failing one.
+    #[cold]
+    fn fail<const FULL: bool>(
+        &mut self,
+        run: &Run,
+        off: usize,
+        data: Bitmap,
+        n: usize,
+        e: Error,
+    ) -> Error {
+        if FULL {
+            if let Err(earlier) = self.flush(run, off, data) {
+                return earlier;
+            }
+        }
+        self.present = data.below(n);
+        e
+    }
+
+    /// Checks the characters of a run of fields ending at `end`; on failure names the field
+    /// holding the first bad byte and keeps only the fields before it.
+    #[inline(always)]
+    fn flush(&mut self, run: &Run, end: usize, data: Bitmap) -> Result<(), Error> {
+        let bytes = self.buf.get(run.start..end).unwrap_or_default();
+        let bad = match run.key {
+            RUN_NONE => return Ok(()),
+            RUN_BCD => first_bad_bcd_digit(bytes).map(|nibble| nibble / 2),
+            _ => first_bad_ascii(run.class, bytes),
+        };
+        let Some(p) = bad else { return Ok(()) };
+        let at_byte = run.start + p;
+        // The field holding the byte: the first of the run that ends after it.
+        let mut slot = run.slot;
+        while self
+            .ends
+            .get(slot)
+            .is_some_and(|&e| usize::from(e) <= at_byte)
+        {
+            slot += 1;
+        }
+        let n = data.iter().nth(slot).unwrap_or(0);
+        let class = self.spec.field(n).map_or(Class::N, |f| f.format.class);
+        self.present = data.below(n);
+        Err(Error::new(
+            ErrorKind::InvalidCharacter { expected: class },
+            at_byte,
+            FieldPath::field(u8::try_from(n).unwrap_or(0)),
+        ))
     }
 
     /// The spec the message was decoded with.
@@ -334,14 +430,40 @@ fn read_bitmap_word(spec: &MessageSpec, buf: &[u8], off: usize) -> Result<u64, E
     match spec.bitmap_encoding() {
         BitmapEncoding::Binary => Ok(u64::from_be_bytes(raw.try_into().unwrap_or([0; 8]))),
         BitmapEncoding::Hex => {
-            let mut w = 0u64;
-            for (i, &c) in raw.iter().enumerate() {
-                let v = hex_value(c).ok_or(at(ErrorKind::InvalidBitmap, off + i))?;
-                w = (w << 4) | u64::from(v);
+            let (hi, lo) = raw.split_at(8);
+            match (hex8(hi), hex8(lo)) {
+                (Some(h), Some(l)) => Ok((u64::from(h) << 32) | u64::from(l)),
+                _ => {
+                    let i = raw
+                        .iter()
+                        .position(|&c| hex_value(c).is_none())
+                        .unwrap_or(0);
+                    Err(at(ErrorKind::InvalidBitmap, off + i))
+                }
             }
-            Ok(w)
         }
     }
+}
+
+/// Eight upper-case hex characters as a number, eight at a time.
+#[inline(always)]
+fn hex8(chars: &[u8]) -> Option<u32> {
+    let v = u64::from_be_bytes(chars.try_into().ok()?);
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let digit = range8(v, b'0', b'9');
+    let letter = range8(v, b'A', b'F');
+    if v & HIGH != 0 || (digit | letter) != HIGH {
+        return None;
+    }
+    // Digits: low nibble; letters: low nibble + 9.
+    let nibbles = (v & (0x0F * ONES)) + ((letter >> 7) * 9);
+    // Gather the eight nibbles (big-endian bytes) into 32 bits.
+    let mut x = nibbles;
+    x = ((x >> 4) | x) & 0x00FF_00FF_00FF_00FF;
+    x = ((x >> 8) | x) & 0x0000_FFFF_0000_FFFF;
+    x = ((x >> 16) | x) & 0x0000_0000_FFFF_FFFF;
+    u32::try_from(x).ok()
 }
 
 /// Reads the primary bitmap and the further ones it announces.
@@ -369,10 +491,104 @@ fn read_bitmaps(spec: &MessageSpec, buf: &[u8], off: usize) -> Result<(Bitmap, u
     Ok((Bitmap::from_words(words), end))
 }
 
-/// Reads one field at `off`: its prefix, bounds and (when `FULL`) content.
-/// Returns the offset after it.
+/// A run of fields whose characters are checked together.
+#[derive(Clone, Copy, Debug)]
+struct Run {
+    key: u8,
+    class: Class,
+    start: usize,
+    slot: usize,
+}
+
+/// The pad nibble of an odd-length BCD value (the digits are checked by the run); the error
+/// is the byte position in the value.
 #[inline(always)]
-fn read_field<const FULL: bool>(f: &FieldSpec, buf: &[u8], off: usize) -> Result<usize, Error> {
+fn check_pad(pad_side: u8, value: &[u8], chars: usize) -> Result<(), usize> {
+    if chars % 2 == 0 {
+        return Ok(());
+    }
+    match pad_side {
+        1 if value.first().is_some_and(|b| b >> 4 != 0) => Err(0),
+        2 if value.last().is_some_and(|b| b & 0x0F != 0) => Err(value.len().saturating_sub(1)),
+        _ => Ok(()),
+    }
+}
+
+/// Reads a decimal length prefix of ASCII digits (`bcd == false`) or packed BCD.
+#[inline(always)]
+fn prefix_value(raw: &[u8], bcd: bool) -> Option<usize> {
+    let mut v = 0usize;
+    for &b in raw {
+        if bcd {
+            let (hi, lo) = (b >> 4, b & 0x0F);
+            if hi > 9 || lo > 9 {
+                return None;
+            }
+            v = v * 100 + usize::from(hi) * 10 + usize::from(lo);
+        } else {
+            let d = b.wrapping_sub(b'0');
+            if d > 9 {
+                return None;
+            }
+            v = v * 10 + usize::from(d);
+        }
+    }
+    Some(v)
+}
+
+/// Reads a field's structure through its plan; the generic reader for unusual formats.
+#[inline(always)]
+fn read_planned(
+    p: &Plan,
+    n: usize,
+    spec: &MessageSpec,
+    buf: &[u8],
+    off: usize,
+) -> Result<(usize, usize, usize), Error> {
+    let path = || FieldPath::field(u8::try_from(n).unwrap_or(0));
+    let (start, chars, end) = match p.shape {
+        Shape::Fixed => (off, usize::from(p.max), off + usize::from(p.wire)),
+        Shape::Generic => {
+            return match spec.field(n) {
+                Some(f) => read_structure(f, buf, off),
+                None => Err(Error::new(ErrorKind::UndefinedField, off, path())),
+            };
+        }
+        shape => {
+            let pl = usize::from(p.prefix_len);
+            let raw = buf
+                .get(off..off + pl)
+                .ok_or_else(|| truncated(buf, off + pl, off, path()))?;
+            let v = prefix_value(raw, shape != Shape::AsciiChars)
+                .ok_or_else(|| Error::new(ErrorKind::InvalidPrefix, off, path()))?;
+            if v > usize::from(p.max) {
+                return Err(Error::new(
+                    ErrorKind::InvalidLength {
+                        max: p.max,
+                        found: v,
+                    },
+                    off,
+                    path(),
+                ));
+            }
+            let wire = if shape == Shape::BcdDigits {
+                v.div_ceil(2)
+            } else {
+                v
+            };
+            (off + pl, v, off + pl + wire)
+        }
+    };
+    if end > buf.len() {
+        return Err(truncated(buf, end, start, path()));
+    }
+    Ok((start, chars, end))
+}
+
+/// Reads one field's structure at `off`: its prefix and bounds.
+/// Returns where its value starts, its length in characters, and where it ends.
+#[inline(always)]
+fn read_structure(f: &FieldSpec, buf: &[u8], off: usize) -> Result<(usize, usize, usize), Error> {
     let fmt = &f.format;
     let path = FieldPath::field(f.number);
     let (start, chars) = match fmt.length {
@@ -408,13 +624,10 @@ fn read_field<const FULL: bool>(f: &FieldSpec, buf: &[u8], off: usize) -> Result
         }
     };
     let end = start + fmt.wire_len(chars);
-    let value = buf
-        .get(start..end)
-        .ok_or_else(|| truncated(buf, end, start, path))?;
-    if FULL {
-        check_field_value(f, value, chars, start)?;
+    if end > buf.len() {
+        return Err(truncated(buf, end, start, path));
     }
-    Ok(end)
+    Ok((start, chars, end))
 }
 
 /// Validates a field's value: characters, BCD digits and pad, subfields, TLV.
@@ -464,9 +677,18 @@ pub(crate) fn check_field_value(
         Subfields::None => Ok(()),
         Subfields::Tlv(mode) => check_tlv(f, value, start, *mode),
         Subfields::Positional(_) | Subfields::Bitmap(_) => {
+            // Digits (already checked) are of every subfield class but `a`: then only the
+            // lengths need checking, which positional subfields allow without cutting.
+            let digits = fmt.class == Class::N;
+            if digits && positional_lengths_fit(&f.subfields, chars) {
+                return Ok(());
+            }
             let chars = field_chars(fmt, value, chars);
             for sub in SubfieldIter::new(f, chars) {
                 let sub = sub.map_err(|e| e.into_error(f, fmt, start))?;
+                if digits && sub.spec.class != Class::A {
+                    continue;
+                }
                 if let Some(i) = sub
                     .chars
                     .iter()
@@ -488,6 +710,30 @@ pub(crate) fn check_field_value(
     }
 }
 
+/// Whether `chars` characters divide exactly into leading positional subfields (the last one
+/// taken may be variable), none of class `a`. `false` sends the caller to the full check.
+#[inline]
+fn positional_lengths_fit(subfields: &Subfields, chars: usize) -> bool {
+    let Subfields::Positional(list) = subfields else {
+        return false;
+    };
+    let mut sum = 0usize;
+    for sub in list.iter() {
+        if sum == chars {
+            return true;
+        }
+        if sub.class == Class::A {
+            return false;
+        }
+        let len = usize::from(sub.len);
+        if sub.var {
+            return chars - sum <= len;
+        }
+        sum += len;
+    }
+    sum == chars
+}
+
 /// Checks packed BCD: the sign byte of `x+n`, the pad nibble, and each digit.
 /// Errors carry the byte position inside the value.
 fn check_bcd(fmt: &Format, value: &[u8], chars: usize) -> Result<(), (usize, ErrorKind)> {
@@ -506,9 +752,8 @@ fn check_bcd(fmt: &Format, value: &[u8], chars: usize) -> Result<(), (usize, Err
     let left = fmt.data == Encoding::Bcd;
     let padded = nibbles != digit_count;
     let pad = crate::text::char_nibble(fmt.pad).unwrap_or(0);
-    let first = usize::from(padded && left);
     if padded {
-        let at_nib = if left { 0 } else { nibbles - 1 };
+        let at_nib = if left { 0 } else { nibbles.saturating_sub(1) };
         if nibble(digits, at_nib) != Some(pad) {
             return Err((
                 base + at_nib / 2,
@@ -523,14 +768,49 @@ fn check_bcd(fmt: &Format, value: &[u8], chars: usize) -> Result<(), (usize, Err
             None => Ok(()),
         };
     }
-    for k in first..first + digit_count {
-        let n = nibble(digits, k).unwrap_or(0xFF);
-        let ok = n <= 9 || (fmt.class == Class::Z && n == 0x0D);
-        if !ok {
-            return Err((base + k / 2, bad));
+    // Track data: digits and the separator D; the pad nibble (checked above) may be F.
+    let z = fmt.class == Class::Z;
+    let ok = |n: u8| n <= 9 || (z && n == 0x0D);
+    let last = digits.len().saturating_sub(1);
+    let edge_ok = |i: usize, b: u8| {
+        let hi_is_pad = padded && left && i == 0;
+        let lo_is_pad = padded && !left && i == last;
+        (hi_is_pad || ok(b >> 4)) && (lo_is_pad || ok(b & 0x0F))
+    };
+    let inner = digits.get(1..last).unwrap_or_default();
+    let table = if z { &TRACK_BYTE } else { &DIGIT_BYTE };
+    if let Some(i) = inner
+        .iter()
+        .position(|&b| !table.get(usize::from(b)).copied().unwrap_or(false))
+    {
+        return Err((base + 1 + i, bad));
+    }
+    for (i, b) in [(0, digits.first()), (last, digits.last())] {
+        if let Some(&b) = b
+            && !edge_ok(i, b)
+        {
+            return Err((base + i, bad));
         }
     }
     Ok(())
+}
+
+/// Bytes whose two nibbles are decimal digits.
+static DIGIT_BYTE: [bool; 256] = nibble_table(false);
+/// Bytes whose two nibbles are digits or the track separator D.
+static TRACK_BYTE: [bool; 256] = nibble_table(true);
+
+// `b < 256` bounds the index; `get_mut` is not `const`.
+#[allow(clippy::indexing_slicing, clippy::cast_possible_truncation)]
+const fn nibble_table(track: bool) -> [bool; 256] {
+    let mut t = [false; 256];
+    let mut b = 0;
+    while b < 256 {
+        let (hi, lo) = ((b >> 4) as u8, (b & 0x0F) as u8);
+        t[b] = (hi <= 9 || (track && hi == 0x0D)) && (lo <= 9 || (track && lo == 0x0D));
+        b += 1;
+    }
+    t
 }
 
 /// Validates a TLV field.

@@ -54,7 +54,7 @@ impl Mti {
 
     /// Whether the function digit says request or advice (even), not response.
     pub const fn is_request(&self) -> bool {
-        (self.0[2] - b'0') % 2 == 0
+        (self.0[2] - b'0').is_multiple_of(2)
     }
 
     /// The response to this request (`0200` → `0210`); `None` if it already is a response.

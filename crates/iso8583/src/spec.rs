@@ -345,7 +345,7 @@ impl Format {
         match self.data {
             Encoding::Ascii | Encoding::Ebcdic | Encoding::Binary => Some(wire),
             Encoding::Hex => {
-                if wire % 2 == 0 {
+                if wire.is_multiple_of(2) {
                     Some(wire / 2)
                 } else {
                     None
@@ -359,6 +359,9 @@ impl Format {
     }
 
     /// The largest value the prefix can hold, in its own unit.
+    // `prefix_len()` is at most 3 here (6 digits), so the cast cannot truncate; `u32::try_from`
+    // is not available in a `const fn`.
+    #[allow(clippy::cast_possible_truncation)]
     pub const fn prefix_max(&self) -> u64 {
         match self.length {
             Length::Fixed => 0,
@@ -472,8 +475,8 @@ pub struct MessageSpec {
     bitmap: BitmapEncoding,
     bitmaps: u8,
     fields: SpecList<FieldSpec>,
-    /// `index[n]` is 1 + the position of field `n` in `fields`, or 0.
-    index: [u8; MAX_FIELD + 1],
+    /// Per field number: where its spec is and how the decoder's fast path reads it.
+    plans: [Plan; MAX_FIELD + 1],
 }
 
 impl MessageSpec {
@@ -496,7 +499,7 @@ impl MessageSpec {
             mti,
             bitmap,
             bitmaps,
-            index: index_of(fields),
+            plans: plans_of(fields),
             fields: SpecList::Static(fields),
         }
     }
@@ -517,7 +520,7 @@ impl MessageSpec {
             mti,
             bitmap,
             bitmaps,
-            index: index_of(&fields),
+            plans: plans_of(&fields),
             fields: SpecList::Owned(fields.into_boxed_slice()),
         }
     }
@@ -555,8 +558,14 @@ impl MessageSpec {
     /// The spec of field `n`.
     #[inline]
     pub fn field(&self, n: usize) -> Option<&FieldSpec> {
-        let at = usize::from(*self.index.get(n)?);
+        let at = usize::from(self.plans.get(n)?.slot);
         self.fields.get(at.checked_sub(1)?)
+    }
+
+    /// The decoder's plan for field `n` (slot 0 when undefined).
+    #[inline(always)]
+    pub(crate) fn plan(&self, n: usize) -> Plan {
+        self.plans.get(n).copied().unwrap_or(Plan::UNDEFINED)
     }
 
     /// Bytes one bitmap takes on the wire.
@@ -634,23 +643,168 @@ fn check_subfields(f: &FieldSpec) -> Result<(), &'static str> {
     }
 }
 
-/// The number → position index of a field list.
+/// How the decoder reads a field without looking at its full spec: derived once from the
+/// spec (in `const` for built-in specs).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Plan {
+    /// 1 + the position of the field's spec in the list; 0 when the field is undefined.
+    pub slot: u8,
+    /// How the length is found.
+    pub shape: Shape,
+    /// How the characters are checked.
+    pub check: Check,
+    /// Which run the field's characters join (`RUN_NONE` for none).
+    pub run: u8,
+    /// The field's class (for errors found in a run).
+    pub class: Class,
+    /// Prefix bytes (variable fields).
+    pub prefix_len: u8,
+    /// Maximum (fixed: exact) length in characters.
+    pub max: u16,
+    /// Wire length of a fixed field.
+    pub wire: u16,
+    /// For BCD checks: the pad nibble sits on the left (1), on the right (2), or nowhere (0)
+    /// for odd lengths.
+    pub pad_side: u8,
+}
+
+/// How the decoder finds a field's length.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Shape {
+    /// Fixed length: `wire` bytes.
+    Fixed,
+    /// ASCII decimal prefix counting characters of one byte each.
+    AsciiChars,
+    /// BCD prefix counting digits packed two per byte.
+    BcdDigits,
+    /// BCD prefix counting bytes (binary and text fields).
+    BcdBytes,
+    /// Anything else: the generic reader.
+    Generic,
+}
+
+/// How the decoder checks a field's characters.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[repr(u8)]
+pub(crate) enum Check {
+    /// Nothing to check (binary, no subfields).
+    Nothing,
+    /// Checked in a run with its neighbours of the same [`Plan::run`].
+    Run,
+    /// Packed BCD digits checked in a run, and an odd length's pad nibble on its own.
+    RunPad,
+    /// The generic check (subfields, TLV, EBCDIC, tracks in BCD, …).
+    Generic,
+}
+
+/// Run keys: fields with the same non-zero key are checked together.
+pub(crate) const RUN_NONE: u8 = 0;
+/// Run key of packed BCD digits.
+pub(crate) const RUN_BCD: u8 = 1;
+
+/// Run key of ASCII text of `class`.
+pub(crate) const fn run_ascii(class: Class) -> u8 {
+    2 + class as u8
+}
+
+impl Plan {
+    pub(crate) const UNDEFINED: Self = Self {
+        slot: 0,
+        shape: Shape::Generic,
+        check: Check::Generic,
+        run: RUN_NONE,
+        class: Class::B,
+        prefix_len: 0,
+        max: 0,
+        wire: 0,
+        pad_side: 0,
+    };
+
+    // `prefix_len` is at most 6 and `wire_len(max)` at most 2 × 65535 for hex (checked);
+    // `u8/u16::try_from` are not `const`.
+    #[allow(clippy::cast_possible_truncation)]
+    const fn of(f: &FieldSpec, slot: u8) -> Self {
+        let fmt = &f.format;
+        let plain = matches!(f.subfields, Subfields::None);
+        let fixed = matches!(fmt.length, Length::Fixed);
+        let ascii = matches!(fmt.data, Encoding::Ascii);
+        let bcd = matches!(fmt.data, Encoding::Bcd | Encoding::BcdRight);
+        let chars_unit = matches!(fmt.unit, LengthUnit::Chars);
+        let wire = fmt.wire_len(fmt.max as usize);
+        let shape = if fixed {
+            if wire <= u16::MAX as usize {
+                Shape::Fixed
+            } else {
+                Shape::Generic
+            }
+        } else {
+            match (fmt.prefix, fmt.data, fmt.class) {
+                (PrefixEncoding::Ascii, Encoding::Ascii | Encoding::Binary, _) if chars_unit => {
+                    Shape::AsciiChars
+                }
+                (PrefixEncoding::Bcd, Encoding::Bcd | Encoding::BcdRight, Class::N | Class::Z)
+                    if chars_unit =>
+                {
+                    Shape::BcdDigits
+                }
+                (PrefixEncoding::Bcd, Encoding::Ascii | Encoding::Binary, _) => Shape::BcdBytes,
+                _ => Shape::Generic,
+            }
+        };
+        let ascii_prefix_or_fixed = fixed || matches!(fmt.prefix, PrefixEncoding::Ascii);
+        let bcd_prefix_or_fixed = fixed || matches!(fmt.prefix, PrefixEncoding::Bcd);
+        let (check, run) = if !plain {
+            (Check::Generic, RUN_NONE)
+        } else if matches!(fmt.data, Encoding::Binary) {
+            (Check::Nothing, RUN_NONE)
+        } else if ascii
+            && matches!(
+                fmt.class,
+                Class::N | Class::An | Class::Ans | Class::Ns | Class::Z
+            )
+            && ascii_prefix_or_fixed
+        {
+            (Check::Run, run_ascii(fmt.class))
+        } else if bcd && matches!(fmt.class, Class::N) && fmt.pad == b'0' && bcd_prefix_or_fixed {
+            (Check::RunPad, RUN_BCD)
+        } else {
+            (Check::Generic, RUN_NONE)
+        };
+        Self {
+            slot,
+            shape,
+            check,
+            run,
+            class: fmt.class,
+            prefix_len: fmt.prefix_len() as u8,
+            max: fmt.max,
+            wire: wire as u16,
+            pad_side: match fmt.data {
+                Encoding::Bcd => 1,
+                Encoding::BcdRight => 2,
+                _ => 0,
+            },
+        }
+    }
+}
+
+/// The plans of a field list, by field number.
 // A `const fn` cannot call `get_mut` or `u8::try_from`; the bounds are checked right before the
-// two indexing expressions and `i < 255` bounds the cast.
+// indexing expressions and `i < 255` bounds the cast.
 #[allow(clippy::indexing_slicing, clippy::cast_possible_truncation)]
-const fn index_of(fields: &[FieldSpec]) -> [u8; MAX_FIELD + 1] {
-    let mut index = [0u8; MAX_FIELD + 1];
+const fn plans_of(fields: &[FieldSpec]) -> [Plan; MAX_FIELD + 1] {
+    let mut plans = [Plan::UNDEFINED; MAX_FIELD + 1];
     let mut rest = fields;
     let mut i = 0usize;
     // A list longer than 255 entries cannot be valid (at most 190 data fields): later entries
     // stay unindexed and `check` reports the list.
     while let [first, tail @ ..] = rest {
         let n = first.number as usize;
-        if i < 255 && n <= MAX_FIELD && index[n] == 0 {
-            index[n] = (i + 1) as u8;
+        if i < 255 && n <= MAX_FIELD && plans[n].slot == 0 {
+            plans[n] = Plan::of(first, (i + 1) as u8);
         }
         rest = tail;
         i += 1;
     }
-    index
+    plans
 }

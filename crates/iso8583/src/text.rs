@@ -12,6 +12,8 @@ const TRACK: u8 = 16;
 /// Class bits of each byte value.
 static CLASS_BITS: [u8; 256] = class_bits();
 
+// A `const fn` cannot use `get_mut` or `u8::try_from`; `b < 0x7F` bounds both.
+#[allow(clippy::indexing_slicing, clippy::cast_possible_truncation)]
 const fn class_bits() -> [u8; 256] {
     let mut t = [0u8; 256];
     let mut b = 0x20usize;
@@ -80,31 +82,111 @@ fn printable8(v: u64) -> bool {
         && (v.wrapping_add(ONES) & HIGH) == 0
 }
 
-/// Position of the first byte of `bytes` (ASCII text) that is not of `class`.
-#[inline]
-pub(crate) fn first_bad_ascii(class: Class, bytes: &[u8]) -> Option<usize> {
-    let fast: Option<fn(u64) -> bool> = match class {
-        Class::N => Some(digits8),
-        Class::Ans | Class::Ns => Some(printable8),
-        Class::B => return None,
-        _ => None,
-    };
-    let mut start = 0;
-    if let Some(ok8) = fast {
-        let mut chunks = bytes.chunks_exact(8);
-        for chunk in &mut chunks {
-            let v = u64::from_le_bytes(chunk.try_into().unwrap_or([0; 8]));
-            if !ok8(v) {
-                break;
-            }
-            start += 8;
+/// High bit of each byte set where the byte is in `lo..=hi`. Only meaningful when no byte has
+/// its high bit set (then no addition carries into the next byte).
+#[inline(always)]
+pub(crate) const fn range8(v: u64, lo: u8, hi: u8) -> u64 {
+    let above_lo = v.wrapping_add((0x80 - lo as u64) * ONES);
+    let above_hi = v.wrapping_add((0x7F - hi as u64) * ONES);
+    above_lo & !above_hi & HIGH
+}
+
+/// Whether eight ASCII bytes are all of `class` (every position may hold any character of
+/// the class; the `x+n` sign is checked apart).
+#[inline(always)]
+fn class8(class: Class, v: u64) -> bool {
+    let ascii = v & HIGH == 0;
+    match class {
+        Class::N | Class::XN => digits8(v),
+        Class::Ans | Class::Ns => printable8(v),
+        Class::An => {
+            ascii
+                && (range8(v, b'0', b'9')
+                    | range8(v, b'A', b'Z')
+                    | range8(v, b'a', b'z')
+                    | range8(v, b' ', b' '))
+                    == HIGH
         }
+        Class::A => {
+            ascii && (range8(v, b'A', b'Z') | range8(v, b'a', b'z') | range8(v, b' ', b' ')) == HIGH
+        }
+        Class::Z => {
+            ascii && (range8(v, b'0', b'9') | range8(v, b'=', b'=') | range8(v, b'D', b'D')) == HIGH
+        }
+        Class::B => true,
     }
-    let rest = bytes.get(start..).unwrap_or_default();
-    rest.iter()
+}
+
+/// The word of up to 8 bytes: whole words are read as is; a short slice is read as
+/// overlapping pieces of itself, so every byte of the word is one of its bytes (no filler).
+#[inline(always)]
+fn short_word(bytes: &[u8]) -> u64 {
+    let n = bytes.len();
+    let at = |i: usize| u64::from(bytes.get(i).copied().unwrap_or(b'0'));
+    if n >= 4 {
+        let lo = bytes
+            .get(..4)
+            .and_then(|b| b.try_into().ok())
+            .map_or(0, u32::from_le_bytes);
+        let hi = bytes
+            .get(n - 4..)
+            .and_then(|b| b.try_into().ok())
+            .map_or(0, u32::from_le_bytes);
+        u64::from(lo) | (u64::from(hi) << 32)
+    } else {
+        let (a, b, c) = (at(0), at(n / 2), at(n.saturating_sub(1)));
+        let abc = a | (b << 8) | (c << 16);
+        abc | (abc << 24) | (a << 48) | (b << 56)
+    }
+}
+
+/// Whether every byte of `bytes` passes `ok8` (checked eight at a time, the last word
+/// overlapping the one before).
+#[inline(always)]
+fn all8(bytes: &[u8], ok8: impl Fn(u64) -> bool) -> bool {
+    if bytes.len() <= 8 {
+        return bytes.is_empty() || ok8(short_word(bytes));
+    }
+    let mut ok = true;
+    let mut chunks = bytes.chunks_exact(8);
+    for chunk in &mut chunks {
+        ok &= ok8(u64::from_le_bytes(chunk.try_into().unwrap_or([0; 8])));
+    }
+    if !chunks.remainder().is_empty() {
+        let last = bytes
+            .get(bytes.len() - 8..)
+            .and_then(|b| b.try_into().ok())
+            .unwrap_or([0; 8]);
+        ok &= ok8(u64::from_le_bytes(last));
+    }
+    ok
+}
+
+/// Position of the first byte of `bytes` (ASCII text) that is not of `class`.
+#[inline(always)]
+pub(crate) fn first_bad_ascii(class: Class, bytes: &[u8]) -> Option<usize> {
+    let ok = match class {
+        Class::B => return None,
+        Class::XN => {
+            // The sign, then digits.
+            return match bytes.split_first() {
+                Some((b'C' | b'D', rest)) => first_bad_ascii(Class::N, rest).map(|i| i + 1),
+                Some(_) => Some(0),
+                None => None,
+            };
+        }
+        Class::N => all8(bytes, digits8),
+        Class::Ans | Class::Ns => all8(bytes, printable8),
+        Class::An | Class::A | Class::Z => all8(bytes, |v| class8(class, v)),
+    };
+    if ok {
+        return None;
+    }
+    // Cold: find the exact position.
+    bytes
+        .iter()
         .enumerate()
-        .position(|(i, &c)| !char_ok(class, c, start + i))
-        .map(|p| p + start)
+        .position(|(i, &c)| !char_ok(class, c, i))
 }
 
 /// ASCII `0x20..=0x7E` → EBCDIC (code page 037), as Python's `cp037` codec maps them.
@@ -165,7 +247,11 @@ pub(crate) const fn hex_value(c: u8) -> Option<u8> {
 #[inline]
 pub(crate) fn nibble(bytes: &[u8], i: usize) -> Option<u8> {
     let b = *bytes.get(i / 2)?;
-    Some(if i % 2 == 0 { b >> 4 } else { b & 0x0F })
+    Some(if i.is_multiple_of(2) {
+        b >> 4
+    } else {
+        b & 0x0F
+    })
 }
 
 /// The character a BCD nibble stands for: digits, and `D` for the track separator.
@@ -297,7 +383,8 @@ pub(crate) fn write_prefix(format: &Format, value: usize, out: &mut [u8]) -> Opt
             }
         }
     }
-    (v == 0 && u64::try_from(value).ok()? <= format.prefix_max()).then_some(())
+    // Whatever did not fit the prefix's digits is left over.
+    (v == 0).then_some(())
 }
 
 #[cfg(test)]
@@ -314,7 +401,43 @@ mod tests {
             let w = u64::from_le_bytes([0x12, 0x34, b, 0x56, 0x78, 0x90, 0x12, 0x34]);
             assert_eq!(bcd8(w), b >> 4 <= 9 && b & 15 <= 9, "bcd {b:02X}");
         }
+        for class in Class::ALL
+            .iter()
+            .copied()
+            .filter(|c| *c != Class::B && *c != Class::XN)
+        {
+            for b in 0..=255u8 {
+                for pos in [0usize, 3, 7] {
+                    let mut w = [if class == Class::A { b'A' } else { b'0' }; 8];
+                    w[pos] = b;
+                    assert_eq!(
+                        class8(class, u64::from_le_bytes(w)),
+                        char_ok(class, b, 1),
+                        "{class} {b:02X}"
+                    );
+                }
+            }
+        }
         assert_eq!(first_bad_ascii(Class::N, b"0123456789012345X7"), Some(16));
+        assert_eq!(first_bad_ascii(Class::XN, b"D00012345"), None);
+        assert_eq!(first_bad_ascii(Class::XN, b"X00012345"), Some(0));
+        assert_eq!(first_bad_ascii(Class::Z, b"4761739001010119=2212"), None);
+        assert_eq!(first_bad_ascii(Class::An, b"AB 12c$"), Some(6));
+        // Every length and every position of one bad byte.
+        for len in 1..40 {
+            let good = [b'7'; 40];
+            let good = &good[..len];
+            assert_eq!(first_bad_ascii(Class::N, good), None, "{len}");
+            for bad in 0..len {
+                let mut buf = [b'7'; 40];
+                let v = &mut buf[..len];
+                v[bad] = b'/';
+                assert_eq!(first_bad_ascii(Class::N, v), Some(bad), "{len} {bad}");
+                assert_eq!(first_bad_ascii(Class::Ans, v), None);
+                v[bad] = 0x7F;
+                assert_eq!(first_bad_ascii(Class::Ans, v), Some(bad), "{len} {bad}");
+            }
+        }
         assert_eq!(first_bad_ascii(Class::Ans, b"TERM 001~\x7F"), Some(9));
         assert_eq!(
             first_bad_bcd_digit(&[0x12, 0x34, 0x56, 0x78, 0x90, 0x12, 0x34, 0x56, 0x7A]),
