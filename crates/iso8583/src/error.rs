@@ -94,7 +94,8 @@ pub enum ErrorKind {
     MessageTooLong,
     /// The MTI is not four decimal digits.
     InvalidMti,
-    /// A hex bitmap that is not upper-case hex.
+    /// A hex bitmap that is not upper-case hex, or a secondary/tertiary bitmap that is
+    /// announced but names no field.
     InvalidBitmap,
     /// The bitmap announces more bitmaps than the spec allows.
     TooManyBitmaps {
@@ -189,7 +190,9 @@ impl fmt::Display for ErrorKind {
             Self::Truncated { needed } => write!(f, "input ends {needed} byte(s) short"),
             Self::MessageTooLong => f.write_str("message longer than 65535 bytes"),
             Self::InvalidMti => f.write_str("expected an MTI of 4 decimal digits"),
-            Self::InvalidBitmap => f.write_str("expected a bitmap of upper-case hex"),
+            Self::InvalidBitmap => {
+                f.write_str("expected a bitmap of upper-case hex naming at least one field")
+            }
             Self::TooManyBitmaps { allowed } => {
                 write!(
                     f,

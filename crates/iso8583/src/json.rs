@@ -11,7 +11,8 @@
 //! Numeric and text fields are strings as they read (leading zeros kept); binary fields are
 //! upper-case hex; positional and bitmap composites are objects keyed `"60.1"`; TLV fields are
 //! arrays of nodes (`tag`, `len`, `value`, `children`), with `{"padding": "00"}` entries where
-//! a lenient field carries padding, so that the JSON re-encodes to the same bytes. Masked
+//! a lenient field carries padding and a `length_field` (hex) where a lenient field carries a
+//! length longer than its shortest form, so that the JSON re-encodes to the same bytes. Masked
 //! unless `clear`: masked JSON is for people and logs, clear JSON re-encodes.
 
 use alloc::collections::BTreeMap;
@@ -188,6 +189,18 @@ fn node(tlv: &Tlv<'_>, clear: bool) -> Result<Value, cardwire_emv::Error> {
         "value".into(),
         Value::String(MaskedValue::new(tlv, clear).to_string()),
     );
+    // A lenient read accepts long-form lengths that are not the shortest: kept, so that the
+    // JSON re-encodes to the same bytes.
+    let header = tlv.value_offset() - tlv.offset();
+    let length_field = tlv.raw().get(tlv.tag().len()..header).unwrap_or_default();
+    let mut shortest = Vec::new();
+    ber_length(tlv.len(), &mut shortest);
+    if length_field != shortest.as_slice() {
+        obj.insert(
+            "length_field".into(),
+            Value::String(cardwire_emv::hex::Hex(length_field).to_string()),
+        );
+    }
     if let Some(children) = tlv.children() {
         let nodes = nodes_of(children, tlv.value(), tlv.value_offset(), clear)?;
         obj.insert("children".into(), Value::Array(nodes));
@@ -253,7 +266,26 @@ pub fn tlv_from_nodes(nodes: &[Value], path: FieldPath, out: &mut Vec<u8>) -> Re
             return Err(bad("len disagrees with the value", path));
         }
         out.extend_from_slice(&tag.to_bytes());
-        ber_length(value.len(), out);
+        match obj.get("length_field").and_then(Value::as_str) {
+            Some(field) => {
+                let field = hex_bytes(field, path)?;
+                // The given length field must state the value's length.
+                let stated = match field.split_first() {
+                    Some((&b, [])) if b < 0x80 => usize::from(b),
+                    Some((&b, rest))
+                        if b > 0x80 && usize::from(b - 0x80) == rest.len() && rest.len() <= 4 =>
+                    {
+                        rest.iter().fold(0usize, |acc, &x| (acc << 8) | usize::from(x))
+                    }
+                    _ => return Err(bad("invalid length_field", path)),
+                };
+                if stated != value.len() {
+                    return Err(bad("length_field disagrees with the value", path));
+                }
+                out.extend(field);
+            }
+            None => ber_length(value.len(), out),
+        }
         out.extend(value);
     }
     Ok(())

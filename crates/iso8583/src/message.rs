@@ -161,59 +161,66 @@ impl<'a, 's> Message<'a, 's> {
             start: off,
             slot: 0,
         };
-        for n in data.iter() {
-            if n > stop {
-                self.present = data.below(n);
-                return Ok(());
-            }
-            let p = spec.plan(n);
-            let read = if p.slot == 0 {
-                Err(Error::new(
-                    ErrorKind::UndefinedField,
-                    off,
-                    FieldPath::field(u8::try_from(n).unwrap_or(0)),
-                ))
-            } else {
-                read_planned(&p, n, spec, buf, off)
-            };
-            let (start, chars, end) = match read {
-                Ok(r) => r,
-                Err(e) => return Err(self.fail::<FULL>(&run, off, data, n, e)),
-            };
-            if FULL {
-                if p.run != run.key || p.run == RUN_NONE {
-                    self.flush(&run, off, data)?;
-                    run = Run {
-                        key: p.run,
-                        class: p.class,
-                        start: off,
-                        slot,
-                    };
+        // The bitmap words walked in place: the highest set bit of each word is the next field.
+        for (word_index, word) in data.words().into_iter().enumerate() {
+            let mut bits = word;
+            while bits != 0 {
+                let lz = bits.leading_zeros() as usize;
+                bits &= !(1u64 << (63 - lz));
+                let n = word_index * 64 + lz + 1;
+                if n > stop {
+                    self.present = data.below(n);
+                    return Ok(());
                 }
-                let value = buf.get(start..end).unwrap_or_default();
-                let checked = match p.check {
-                    Check::Nothing | Check::Run => Ok(()),
-                    Check::RunPad => check_pad(p.pad_side, value, chars).map_err(|i| {
-                        Error::new(
-                            ErrorKind::InvalidPad { expected: b'0' },
-                            start + i,
-                            FieldPath::field(u8::try_from(n).unwrap_or(0)),
-                        )
-                    }),
-                    Check::Generic => match spec.field(n) {
-                        Some(f) => check_field_value(f, value, chars, start),
-                        None => Ok(()),
-                    },
+                let p = spec.plan(n);
+                let read = if p.slot == 0 {
+                    Err(Error::new(
+                        ErrorKind::UndefinedField,
+                        off,
+                        FieldPath::field(u8::try_from(n).unwrap_or(0)),
+                    ))
+                } else {
+                    read_planned(&p, n, spec, buf, off)
                 };
-                if let Err(e) = checked {
-                    return Err(self.fail::<FULL>(&run, off, data, n, e));
+                let (start, chars, end) = match read {
+                    Ok(r) => r,
+                    Err(e) => return Err(self.fail::<FULL>(&run, off, data, n, e)),
+                };
+                if FULL {
+                    if p.run != run.key || p.run == RUN_NONE {
+                        self.flush(&run, off, data)?;
+                        run = Run {
+                            key: p.run,
+                            class: p.class,
+                            start: off,
+                            slot,
+                        };
+                    }
+                    let value = buf.get(start..end).unwrap_or_default();
+                    let checked = match p.check {
+                        Check::Nothing | Check::Run => Ok(()),
+                        Check::RunPad => check_pad(p.pad_side, value, chars).map_err(|i| {
+                            Error::new(
+                                ErrorKind::InvalidPad { expected: b'0' },
+                                start + i,
+                                FieldPath::field(u8::try_from(n).unwrap_or(0)),
+                            )
+                        }),
+                        Check::Generic => match spec.field(n) {
+                            Some(f) => check_field_value(f, value, chars, start),
+                            None => Ok(()),
+                        },
+                    };
+                    if let Err(e) = checked {
+                        return Err(self.fail::<FULL>(&run, off, data, n, e));
+                    }
                 }
+                if let Some(e) = self.ends.get_mut(slot) {
+                    *e = u16::try_from(end).unwrap_or(u16::MAX);
+                }
+                slot += 1;
+                off = end;
             }
-            if let Some(e) = self.ends.get_mut(slot) {
-                *e = u16::try_from(end).unwrap_or(u16::MAX);
-            }
-            slot += 1;
-            off = end;
         }
         if FULL {
             self.flush(&run, off, data)?;
@@ -482,9 +489,19 @@ fn read_bitmaps(spec: &MessageSpec, buf: &[u8], off: usize) -> Result<(Bitmap, u
             ));
         }
         words[1] = read_bitmap_word(spec, buf, end)?;
+        // A further bitmap announces at least one field: an empty one could not be
+        // re-encoded (the encoder writes the bitmaps the fields need), so it is malformed.
+        let tertiary = spec.bitmaps() >= 3 && words[1] >> 63 == 1;
+        let data = if spec.bitmaps() >= 3 { words[1] & !(1 << 63) } else { words[1] };
+        if data == 0 && !tertiary {
+            return Err(at(ErrorKind::InvalidBitmap, end));
+        }
         end += step;
-        if words[1] >> 63 == 1 && spec.bitmaps() >= 3 {
+        if tertiary {
             words[2] = read_bitmap_word(spec, buf, end)?;
+            if words[2] == 0 {
+                return Err(at(ErrorKind::InvalidBitmap, end));
+            }
             end += step;
         }
     }

@@ -250,3 +250,14 @@ fn masked_output_hides_card_data() {
         }
     }
 }
+
+/// Found by the round-trip fuzz target: field 55 read leniently with a long-form length that
+/// is not the shortest (`9C 81 00`) re-encodes through JSON to the same bytes.
+#[test]
+fn lenient_long_form_length_survives_json() {
+    let data = decode_to_vec("04003020068022C082190000000000000100000000030510001000324392260009942820D1312101120084393938313636383830313431303235383130353331313030303131353601119F26088A4B12903C7155E29F2701809F100706010A03A000009F37041F2E3D4C9F02000000000000000800009A032611259C81009F02060000000123455F2A020978820239009F1A0202502703060000000000009F3303E0F8C89F34034203008407A00000000410109F0902000200000822000001001600000100000311254432363830343738").unwrap();
+    let msg = Message::decode(&specs::CUPS, &data).unwrap();
+    let value = json::to_json(&msg, true);
+    assert!(value.to_string().contains("\"length_field\":\"8100\""));
+    assert_eq!(json::encode_to_vec(&specs::CUPS, &value).unwrap(), data);
+}
