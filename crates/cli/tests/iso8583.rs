@@ -22,7 +22,12 @@ fn cardwire(args: &[&str], stdin: Option<&str>) -> (i32, String, String) {
         .spawn()
         .unwrap();
     if let Some(text) = stdin {
-        child.stdin.take().unwrap().write_all(text.as_bytes()).unwrap();
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(text.as_bytes())
+            .unwrap();
     }
     drop(child.stdin.take());
     let out = child.wait_with_output().unwrap();
@@ -47,7 +52,10 @@ fn decode_masks_and_encode_reverses_clear_output() {
     // Keys keep the order of the message.
     assert!(masked.find("\"3\"").unwrap() < masked.find("\"60\"").unwrap());
 
-    let (_, clear, _) = cardwire(&["iso8583", "decode", "--spec", "cups", "--clear", PURCHASE], None);
+    let (_, clear, _) = cardwire(
+        &["iso8583", "decode", "--spec", "cups", "--clear", PURCHASE],
+        None,
+    );
     assert!(clear.contains("4392260009942820D131210112008439"));
     let (code, hex, err) = cardwire(&["iso8583", "encode", "--spec", "cups", "-"], Some(&clear));
     assert_eq!((code, err.as_str()), (0, ""));
@@ -57,13 +65,21 @@ fn decode_masks_and_encode_reverses_clear_output() {
 #[test]
 fn framed_messages_show_their_frame() {
     let frame = format!("006E6000030000603100310208{PURCHASE}");
-    let (code, out, _) = cardwire(&["iso8583", "decode", "--spec", "cups", "--framed", "--clear", &frame], None);
+    let (code, out, _) = cardwire(
+        &[
+            "iso8583", "decode", "--spec", "cups", "--framed", "--clear", &frame,
+        ],
+        None,
+    );
     assert_eq!(code, 0);
     let v: serde_json::Value = serde_json::from_str(&out).unwrap();
     assert_eq!(v["frame"]["tpdu"], "6000030000");
     assert_eq!(v["frame"]["header"], "603100310208");
     assert_eq!(v["frame"]["length"], 110);
-    let (_, hex, _) = cardwire(&["iso8583", "encode", "--spec", "cups", "--framed", "-"], Some(&out));
+    let (_, hex, _) = cardwire(
+        &["iso8583", "encode", "--spec", "cups", "--framed", "-"],
+        Some(&out),
+    );
     assert_eq!(hex.trim(), frame);
 }
 
@@ -74,7 +90,10 @@ fn describe_is_masked_unless_asked() {
     assert!(out.starts_with("MTI 0200 (cups)"));
     assert!(out.contains("60.2 Batch number"));
     assert!(!out.contains("4392260009942820"));
-    let (_, clear, _) = cardwire(&["iso8583", "describe", "--spec", "cups", "--clear", PURCHASE], None);
+    let (_, clear, _) = cardwire(
+        &["iso8583", "describe", "--spec", "cups", "--clear", PURCHASE],
+        None,
+    );
     assert!(clear.contains("4392260009942820"));
 }
 
@@ -83,11 +102,23 @@ fn bad_input_is_one_line_naming_field_and_offset() {
     let bad = format!("{}5A{}", &PURCHASE[..36], &PURCHASE[38..]);
     let (code, out, err) = cardwire(&["iso8583", "decode", "--spec", "cups", &bad], None);
     assert_eq!((code, out.as_str()), (2, ""));
-    assert_eq!(err, "error: field 4 at offset 18: expected class n characters\n");
+    assert_eq!(
+        err,
+        "error: field 4 at offset 18: expected class n characters\n"
+    );
     let (code, _, err) = cardwire(&["iso8583", "decode", "--spec", "nope", PURCHASE], None);
     assert_eq!(code, 2);
     assert!(err.starts_with("error: unknown spec"));
-    let (code, _, err) = cardwire(&["iso8583", "encode", "--spec", "cups", r#"{"mti":"0200","fields":{"4":"12X"}}"#], None);
+    let (code, _, err) = cardwire(
+        &[
+            "iso8583",
+            "encode",
+            "--spec",
+            "cups",
+            r#"{"mti":"0200","fields":{"4":"12X"}}"#,
+        ],
+        None,
+    );
     assert_eq!(code, 2);
     assert_eq!(err.lines().count(), 1);
     assert!(err.contains("field 4"), "{err}");

@@ -275,7 +275,8 @@ pub fn tlv_from_nodes(nodes: &[Value], path: FieldPath, out: &mut Vec<u8>) -> Re
                     Some((&b, rest))
                         if b > 0x80 && usize::from(b - 0x80) == rest.len() && rest.len() <= 4 =>
                     {
-                        rest.iter().fold(0usize, |acc, &x| (acc << 8) | usize::from(x))
+                        rest.iter()
+                            .fold(0usize, |acc, &x| (acc << 8) | usize::from(x))
                     }
                     _ => return Err(bad("invalid length_field", path)),
                 };

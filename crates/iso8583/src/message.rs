@@ -15,8 +15,8 @@ use crate::spec::{
     MessageSpec, MtiEncoding, Plan, RUN_BCD, RUN_NONE, Shape, SubfieldSpec, Subfields,
 };
 use crate::text::{
-    char_ok, first_bad_ascii, first_bad_bcd_digit, from_ebcdic_byte, hex_value, nibble, range8,
-    read_prefix,
+    ascii_ok, char_ok, first_bad_ascii, first_bad_bcd_digit, from_ebcdic_byte, hex_value, nibble,
+    range8, read_prefix,
 };
 
 /// The longest TLV field checked when it travels as hex text (decoded on the stack).
@@ -46,8 +46,13 @@ pub struct Message<'a, 's> {
     bitmap: Bitmap,
     present: Bitmap,
     body: u16,
-    ends: [u16; MAX_FIELD],
+    ends: [u16; MAX_PRESENT],
 }
+
+/// The most data fields one decoded message may carry. Two-bitmap messages have at most 127;
+/// only a three-bitmap message could carry more, and one that does is refused with
+/// [`ErrorKind::TooManyFields`] (the view keeps its offsets in a fixed array).
+pub const MAX_PRESENT: usize = 128;
 
 /// The outcome of [`Message::decode_partial`]: the fields read before the first error.
 #[derive(Clone, Debug)]
@@ -67,7 +72,7 @@ impl<'a, 's> Message<'a, 's> {
             bitmap: Bitmap::EMPTY,
             present: Bitmap::EMPTY,
             body: 0,
-            ends: [0; MAX_FIELD],
+            ends: [0; MAX_PRESENT],
         }
     }
 
@@ -151,6 +156,12 @@ impl<'a, 's> Message<'a, 's> {
         if spec.bitmaps() >= 3 {
             data.remove(65);
         }
+        // The fast walk handles well-formed messages; anything it cannot vouch for is read
+        // again below by the precise walk, which names the field, offset and cause.
+        if stop == usize::MAX && fast_walk::<FULL>(spec, buf, off, data.words(), &mut self.ends) {
+            self.present = data;
+            return Ok(());
+        }
         let mut slot = 0usize;
         // Runs of consecutive fields of one class are checked in one pass when the run ends:
         // the fields of a message lie back to back, and their length prefixes are digits of
@@ -215,8 +226,12 @@ impl<'a, 's> Message<'a, 's> {
                         return Err(self.fail::<FULL>(&run, off, data, n, e));
                     }
                 }
-                if let Some(e) = self.ends.get_mut(slot) {
-                    *e = u16::try_from(end).unwrap_or(u16::MAX);
+                match self.ends.get_mut(slot) {
+                    Some(e) => *e = u16::try_from(end).unwrap_or(u16::MAX),
+                    None => {
+                        let e = at(ErrorKind::TooManyFields { max: MAX_PRESENT }, off);
+                        return Err(self.fail::<FULL>(&run, off, data, n, e));
+                    }
                 }
                 slot += 1;
                 off = end;
@@ -259,7 +274,7 @@ impl<'a, 's> Message<'a, 's> {
 
     /// Checks the characters of a run of fields ending at `end`; on failure names the field
     /// holding the first bad byte and keeps only the fields before it.
-    #[inline(always)]
+    #[inline(never)]
     fn flush(&mut self, run: &Run, end: usize, data: Bitmap) -> Result<(), Error> {
         let bytes = self.buf.get(run.start..end).unwrap_or_default();
         let bad = match run.key {
@@ -492,7 +507,11 @@ fn read_bitmaps(spec: &MessageSpec, buf: &[u8], off: usize) -> Result<(Bitmap, u
         // A further bitmap announces at least one field: an empty one could not be
         // re-encoded (the encoder writes the bitmaps the fields need), so it is malformed.
         let tertiary = spec.bitmaps() >= 3 && words[1] >> 63 == 1;
-        let data = if spec.bitmaps() >= 3 { words[1] & !(1 << 63) } else { words[1] };
+        let data = if spec.bitmaps() >= 3 {
+            words[1] & !(1 << 63)
+        } else {
+            words[1]
+        };
         if data == 0 && !tertiary {
             return Err(at(ErrorKind::InvalidBitmap, end));
         }
@@ -506,6 +525,111 @@ fn read_bitmaps(spec: &MessageSpec, buf: &[u8], off: usize) -> Result<(Bitmap, u
         }
     }
     Ok((Bitmap::from_words(words), end))
+}
+
+/// Checks a run of fields' characters in one pass.
+#[inline(always)]
+fn run_ok(key: u8, class: Class, bytes: &[u8]) -> bool {
+    match key {
+        RUN_NONE => true,
+        RUN_BCD => first_bad_bcd_digit(bytes).is_none(),
+        _ => ascii_ok(class, bytes),
+    }
+}
+
+/// The decoder's hot loop: reads and (when `FULL`) checks every field through its plan and
+/// records where each ends. Answers only whether the message is well-formed; the precise walk
+/// finds out what is wrong when it is not.
+// Out of line: with its own registers the loop keeps its state out of memory.
+#[inline(never)]
+fn fast_walk<const FULL: bool>(
+    spec: &MessageSpec,
+    buf: &[u8],
+    body: usize,
+    words: [u64; 3],
+    ends: &mut [u16; MAX_PRESENT],
+) -> bool {
+    let plans = spec.plans();
+    let len = buf.len();
+    let mut off = body;
+    let mut slot = 0usize;
+    let mut key = RUN_NONE;
+    let mut class = Class::B;
+    let mut run_start = off;
+    for (word_index, word) in words.into_iter().enumerate() {
+        let mut bits = word;
+        while bits != 0 {
+            let lz = bits.leading_zeros() as usize;
+            bits &= !(1u64 << (63 - lz));
+            let n = word_index * 64 + lz + 1;
+            let Some(p) = plans.get(n) else { return false };
+            if p.slot == 0 {
+                return false;
+            }
+            let (start, chars, end) = match p.shape {
+                Shape::Fixed => (off, usize::from(p.max), off + usize::from(p.wire)),
+                Shape::Generic => return false,
+                shape => {
+                    let pl = usize::from(p.prefix_len);
+                    let Some(raw) = buf.get(off..off + pl) else {
+                        return false;
+                    };
+                    let Some(v) = prefix_value(raw, shape != Shape::AsciiChars) else {
+                        return false;
+                    };
+                    if v > usize::from(p.max) {
+                        return false;
+                    }
+                    let wire = if shape == Shape::BcdDigits {
+                        v.div_ceil(2)
+                    } else {
+                        v
+                    };
+                    (off + pl, v, off + pl + wire)
+                }
+            };
+            if end > len {
+                return false;
+            }
+            if FULL {
+                if p.run != key {
+                    if !run_ok(key, class, buf.get(run_start..off).unwrap_or_default()) {
+                        return false;
+                    }
+                    key = p.run;
+                    class = p.class;
+                    run_start = off;
+                }
+                let ok = match p.check {
+                    Check::Nothing | Check::Run => true,
+                    Check::RunPad => {
+                        check_pad(p.pad_side, buf.get(start..end).unwrap_or_default(), chars)
+                            .is_ok()
+                    }
+                    Check::Generic => match spec.field(n) {
+                        Some(f) => {
+                            let value = buf.get(start..end).unwrap_or_default();
+                            check_field_value(f, value, chars, start).is_ok()
+                        }
+                        None => false,
+                    },
+                };
+                if !ok {
+                    return false;
+                }
+            }
+            let Some(e) = ends.get_mut(slot) else {
+                return false;
+            };
+            *e = u16::try_from(end).unwrap_or(u16::MAX);
+            slot += 1;
+            off = end;
+        }
+    }
+    if FULL && !run_ok(key, class, buf.get(run_start..off).unwrap_or_default()) {
+        return false;
+    }
+    off == len
 }
 
 /// A run of fields whose characters are checked together.
@@ -604,7 +728,7 @@ fn read_planned(
 
 /// Reads one field's structure at `off`: its prefix and bounds.
 /// Returns where its value starts, its length in characters, and where it ends.
-#[inline(always)]
+#[inline(never)]
 fn read_structure(f: &FieldSpec, buf: &[u8], off: usize) -> Result<(usize, usize, usize), Error> {
     let fmt = &f.format;
     let path = FieldPath::field(f.number);
@@ -648,7 +772,8 @@ fn read_structure(f: &FieldSpec, buf: &[u8], off: usize) -> Result<(usize, usize
 }
 
 /// Validates a field's value: characters, BCD digits and pad, subfields, TLV.
-#[inline(always)]
+// Kept out of line: the decoder's loop stays small enough to live in registers.
+#[inline(never)]
 pub(crate) fn check_field_value(
     f: &FieldSpec,
     value: &[u8],

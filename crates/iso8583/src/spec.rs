@@ -568,6 +568,12 @@ impl MessageSpec {
         self.plans.get(n).copied().unwrap_or(Plan::UNDEFINED)
     }
 
+    /// Every plan, by field number.
+    #[inline(always)]
+    pub(crate) fn plans(&self) -> &[Plan; MAX_FIELD + 1] {
+        &self.plans
+    }
+
     /// Bytes one bitmap takes on the wire.
     pub const fn bitmap_len(&self) -> usize {
         match self.bitmap {

@@ -91,30 +91,27 @@ pub(crate) const fn range8(v: u64, lo: u8, hi: u8) -> u64 {
     above_lo & !above_hi & HIGH
 }
 
-/// Whether eight ASCII bytes are all of `class` (every position may hold any character of
-/// the class; the `x+n` sign is checked apart).
+/// Whether eight bytes are all letters, digits or space.
 #[inline(always)]
-fn class8(class: Class, v: u64) -> bool {
-    let ascii = v & HIGH == 0;
-    match class {
-        Class::N | Class::XN => digits8(v),
-        Class::Ans | Class::Ns => printable8(v),
-        Class::An => {
-            ascii
-                && (range8(v, b'0', b'9')
-                    | range8(v, b'A', b'Z')
-                    | range8(v, b'a', b'z')
-                    | range8(v, b' ', b' '))
-                    == HIGH
-        }
-        Class::A => {
-            ascii && (range8(v, b'A', b'Z') | range8(v, b'a', b'z') | range8(v, b' ', b' ')) == HIGH
-        }
-        Class::Z => {
-            ascii && (range8(v, b'0', b'9') | range8(v, b'=', b'=') | range8(v, b'D', b'D')) == HIGH
-        }
-        Class::B => true,
-    }
+fn an8(v: u64) -> bool {
+    v & HIGH == 0
+        && (range8(v, b'0', b'9')
+            | range8(v, b'A', b'Z')
+            | range8(v, b'a', b'z')
+            | range8(v, b' ', b' '))
+            == HIGH
+}
+
+/// Whether eight bytes are all letters or space.
+#[inline(always)]
+fn a8(v: u64) -> bool {
+    v & HIGH == 0 && (range8(v, b'A', b'Z') | range8(v, b'a', b'z') | range8(v, b' ', b' ')) == HIGH
+}
+
+/// Whether eight bytes are all track characters: digits, `=` or `D`.
+#[inline(always)]
+fn z8(v: u64) -> bool {
+    v & HIGH == 0 && (range8(v, b'0', b'9') | range8(v, b'=', b'=') | range8(v, b'D', b'D')) == HIGH
 }
 
 /// The word of up to 8 bytes: whole words are read as is; a short slice is read as
@@ -143,7 +140,7 @@ fn short_word(bytes: &[u8]) -> u64 {
 /// Whether every byte of `bytes` passes `ok8` (checked eight at a time, the last word
 /// overlapping the one before).
 #[inline(always)]
-fn all8(bytes: &[u8], ok8: impl Fn(u64) -> bool) -> bool {
+fn all8(bytes: &[u8], ok8: fn(u64) -> bool) -> bool {
     if bytes.len() <= 8 {
         return bytes.is_empty() || ok8(short_word(bytes));
     }
@@ -162,6 +159,20 @@ fn all8(bytes: &[u8], ok8: impl Fn(u64) -> bool) -> bool {
     ok
 }
 
+/// Whether every byte of `bytes` (ASCII text) is of `class`.
+#[inline(always)]
+pub(crate) fn ascii_ok(class: Class, bytes: &[u8]) -> bool {
+    match class {
+        Class::N => all8(bytes, digits8),
+        Class::Ans | Class::Ns => all8(bytes, printable8),
+        Class::An => all8(bytes, an8),
+        Class::A => all8(bytes, a8),
+        Class::Z => all8(bytes, z8),
+        Class::B => true,
+        Class::XN => first_bad_ascii(class, bytes).is_none(),
+    }
+}
+
 /// Position of the first byte of `bytes` (ASCII text) that is not of `class`.
 #[inline(always)]
 pub(crate) fn first_bad_ascii(class: Class, bytes: &[u8]) -> Option<usize> {
@@ -177,7 +188,9 @@ pub(crate) fn first_bad_ascii(class: Class, bytes: &[u8]) -> Option<usize> {
         }
         Class::N => all8(bytes, digits8),
         Class::Ans | Class::Ns => all8(bytes, printable8),
-        Class::An | Class::A | Class::Z => all8(bytes, |v| class8(class, v)),
+        Class::An => all8(bytes, an8),
+        Class::A => all8(bytes, a8),
+        Class::Z => all8(bytes, z8),
     };
     if ok {
         return None;
@@ -410,11 +423,14 @@ mod tests {
                 for pos in [0usize, 3, 7] {
                     let mut w = [if class == Class::A { b'A' } else { b'0' }; 8];
                     w[pos] = b;
-                    assert_eq!(
-                        class8(class, u64::from_le_bytes(w)),
-                        char_ok(class, b, 1),
-                        "{class} {b:02X}"
-                    );
+                    let word = match class {
+                        Class::N => digits8(u64::from_le_bytes(w)),
+                        Class::Ans | Class::Ns => printable8(u64::from_le_bytes(w)),
+                        Class::An => an8(u64::from_le_bytes(w)),
+                        Class::A => a8(u64::from_le_bytes(w)),
+                        _ => z8(u64::from_le_bytes(w)),
+                    };
+                    assert_eq!(word, char_ok(class, b, 1), "{class} {b:02X}");
                 }
             }
         }
