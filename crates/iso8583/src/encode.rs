@@ -8,10 +8,10 @@ use crate::error::{Error, ErrorKind, FieldPath, at};
 use crate::message::{Field, check_field_value};
 use crate::mti::Mti;
 use crate::spec::{
-    BitmapEncoding, Class, Encoding, FieldSpec, Length, LengthUnit, MessageSpec, MtiEncoding,
-    Subfields,
+    BitmapEncoding, Check, Class, Encoding, FieldSpec, Length, LengthUnit, MessageSpec,
+    MtiEncoding, Plan, Shape, Subfields,
 };
-use crate::text::{char_nibble, first_bad_ascii, hex_char, to_ebcdic, write_prefix};
+use crate::text::{ascii_ok, char_nibble, first_bad_ascii, hex_char, to_ebcdic, write_prefix};
 
 /// A finished message: its length and where its MAC field lies.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -120,7 +120,12 @@ impl<'b, 's> Encoder<'b, 's> {
     pub fn field(&mut self, n: usize, value: &[u8]) -> Result<&mut Self, Error> {
         let f = self.spec_of(n)?;
         let out = self.buf.get_mut(self.pos..).unwrap_or_default();
-        let written = write_field(f, value, out, self.pos)?;
+        // The common formats go straight through the field's plan; anything else (padding,
+        // EBCDIC, hex, errors) through the general writer.
+        let written = match fast_field(f, &self.spec.plan(n), value, out, self.pos) {
+            Some(w) => w?,
+            None => write_field(f, value, out, self.pos)?,
+        };
         self.pos += written;
         self.last = n;
         self.bitmap.insert(n);
@@ -245,6 +250,89 @@ impl<'b, 's> Encoder<'b, 's> {
     }
 }
 
+/// Writes a field of a common format through its plan: a value of the right length and
+/// class, ASCII, binary or BCD data, ASCII or BCD length prefix. `None` when the general writer
+/// must handle it (including every error, so that errors are reported one way).
+#[inline(always)]
+fn fast_field(
+    f: &FieldSpec,
+    p: &Plan,
+    value: &[u8],
+    out: &mut [u8],
+    base: usize,
+) -> Option<Result<usize, Error>> {
+    let chars = value.len();
+    let (pl, wire) = match p.shape {
+        Shape::Fixed if chars == usize::from(p.max) => (0, usize::from(p.wire)),
+        Shape::AsciiChars | Shape::BcdBytes if chars <= usize::from(p.max) => {
+            (usize::from(p.prefix_len), chars)
+        }
+        Shape::BcdDigits if chars <= usize::from(p.max) => {
+            (usize::from(p.prefix_len), chars.div_ceil(2))
+        }
+        _ => return None,
+    };
+    let fmt = &f.format;
+    let bcd = p.pad_side != 0;
+    if fmt.class == Class::XN || !ascii_ok(fmt.class, value) {
+        return None;
+    }
+    let dst = out.get_mut(..pl + wire)?;
+    let (prefix, data) = dst.split_at_mut(pl);
+    match p.shape {
+        Shape::AsciiChars => {
+            let mut v = chars;
+            for b in prefix.iter_mut().rev() {
+                *b = b'0' + u8::try_from(v % 10).ok()?;
+                v /= 10;
+            }
+        }
+        Shape::BcdBytes | Shape::BcdDigits => {
+            let mut v = chars;
+            for b in prefix.iter_mut().rev() {
+                *b = (u8::try_from(v / 10 % 10).ok()? << 4) | u8::try_from(v % 10).ok()?;
+                v /= 100;
+            }
+        }
+        _ => {}
+    }
+    if !bcd {
+        data.copy_from_slice(value);
+    } else {
+        let odd = chars % 2 == 1;
+        let pad = char_nibble(fmt.pad).unwrap_or(0);
+        // Left padding puts the pad nibble first and shifts the digits by one nibble.
+        let lead = usize::from(odd && p.pad_side == 1);
+        let nibble_at = |k: usize| -> u8 {
+            match k.checked_sub(lead).and_then(|i| value.get(i)) {
+                Some(&c) => nib(c),
+                None => pad,
+            }
+        };
+        if lead == 0 {
+            let mut pairs = value.chunks_exact(2);
+            for (o, pair) in data.iter_mut().zip(&mut pairs) {
+                if let [a, b] = pair {
+                    *o = (nib(*a) << 4) | nib(*b);
+                }
+            }
+            if let (Some(last), [c]) = (data.last_mut(), pairs.remainder()) {
+                *last = (nib(*c) << 4) | pad;
+            }
+        } else {
+            for (k, o) in data.iter_mut().enumerate() {
+                *o = (nibble_at(2 * k) << 4) | nibble_at(2 * k + 1);
+            }
+        }
+    }
+    if p.check == Check::Generic
+        && let Err(e) = check_field_value(f, data, chars, base + pl)
+    {
+        return Some(Err(e));
+    }
+    Some(Ok(pl + wire))
+}
+
 /// The BCD nibble of a validated character: a digit, or the track separator (`=` or `D`).
 #[inline(always)]
 fn nib(c: u8) -> u8 {
@@ -253,6 +341,7 @@ fn nib(c: u8) -> u8 {
 
 /// Writes one field (prefix and value) at the start of `out`; `base` is its offset in the
 /// message (for errors). Returns the bytes written.
+#[inline(never)]
 pub(crate) fn write_field(
     f: &FieldSpec,
     value: &[u8],

@@ -11,8 +11,8 @@ use crate::chars::{Chars, Repr};
 use crate::error::{Error, ErrorKind, FieldPath, at};
 use crate::mti::Mti;
 use crate::spec::{
-    BitmapEncoding, Check, Class, Encoding, FieldSpec, Format, Length, LengthUnit, MAX_FIELD,
-    MessageSpec, MtiEncoding, Plan, RUN_BCD, RUN_NONE, Shape, SubfieldSpec, Subfields,
+    BitmapEncoding, Check, Class, Encoding, FieldSpec, Format, Length, LengthUnit, MessageSpec,
+    MtiEncoding, Plan, RUN_BCD, RUN_NONE, Shape, SubfieldSpec, Subfields,
 };
 use crate::text::{
     ascii_ok, char_ok, first_bad_ascii, first_bad_bcd_digit, from_ebcdic_byte, hex_value, nibble,
@@ -263,10 +263,8 @@ impl<'a, 's> Message<'a, 's> {
         n: usize,
         e: Error,
     ) -> Error {
-        if FULL {
-            if let Err(earlier) = self.flush(run, off, data) {
-                return earlier;
-            }
+        if FULL && let Err(earlier) = self.flush(run, off, data) {
+            return earlier;
         }
         self.present = data.below(n);
         e
@@ -645,7 +643,7 @@ struct Run {
 /// is the byte position in the value.
 #[inline(always)]
 fn check_pad(pad_side: u8, value: &[u8], chars: usize) -> Result<(), usize> {
-    if chars % 2 == 0 {
+    if chars.is_multiple_of(2) {
         return Ok(());
     }
     match pad_side {
