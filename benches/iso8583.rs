@@ -125,7 +125,7 @@ fn bench(c: &mut Criterion) {
 
     let mut g = c.benchmark_group("iso8583");
     g.bench_function("cardwire/decode-0200-iso87-ascii", |bench| {
-        bench.iter(|| Message::decode(&specs::ISO87_ASCII, black_box(&ascii)).map(|m| m.len()))
+        bench.iter(|| Message::decode(&specs::ISO87_ASCII, black_box(&ascii)).map(|m| m.bitmap()))
     });
     g.bench_function("iso_8583_rs/decode-0200-iso87-ascii", |bench| {
         bench.iter(|| iso_8583_rs::Message::parse(&peer, black_box(&ascii)).map(|m| m.bitmap))
@@ -137,7 +137,7 @@ fn bench(c: &mut Criterion) {
         bench.iter(|| encode_peer(black_box(&mut b)))
     });
     g.bench_function("cardwire/decode-cups-purchase", |bench| {
-        bench.iter(|| Message::decode(&specs::CUPS, black_box(&cups)).map(|m| m.len()))
+        bench.iter(|| Message::decode(&specs::CUPS, black_box(&cups)).map(|m| m.bitmap()))
     });
     g.bench_function("cardwire/encode-cups-purchase", |bench| {
         bench.iter(|| encode_cups(black_box(&mut a)))

@@ -274,7 +274,11 @@ fn fast_field(
     };
     let fmt = &f.format;
     let bcd = p.pad_side != 0;
-    if fmt.class == Class::XN || !ascii_ok(fmt.class, value) {
+    // Hex and EBCDIC data change the bytes' count or values: the general writer's job.
+    if matches!(fmt.data, Encoding::Hex | Encoding::Ebcdic)
+        || fmt.class == Class::XN
+        || !ascii_ok(fmt.class, value)
+    {
         return None;
     }
     let dst = out.get_mut(..pl + wire)?;
