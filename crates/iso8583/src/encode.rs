@@ -5,11 +5,11 @@ use core::ops::Range;
 
 use crate::bitmap::Bitmap;
 use crate::error::{Error, ErrorKind, FieldPath, at};
-use crate::message::{Field, check_field_value};
+use crate::message::{Field, check_field_value, positional_lengths_fit};
 use crate::mti::Mti;
 use crate::spec::{
-    BitmapEncoding, Check, Class, Encoding, FieldSpec, Length, LengthUnit, MessageSpec,
-    MtiEncoding, Plan, Shape, Subfields,
+    BitmapEncoding, Class, Encoding, FieldSpec, Length, LengthUnit, MessageSpec, MtiEncoding, Plan,
+    Shape, Subfields,
 };
 use crate::text::{ascii_ok, char_nibble, first_bad_ascii, hex_char, to_ebcdic, write_prefix};
 
@@ -313,7 +313,18 @@ fn fast_field(
                 None => pad,
             }
         };
-        if lead == 0 {
+        if lead == 0 && fmt.class == Class::N {
+            // Checked digits: the low nibble of each ASCII digit is its value.
+            let mut pairs = value.chunks_exact(2);
+            for (o, pair) in data.iter_mut().zip(&mut pairs) {
+                if let [a, b] = pair {
+                    *o = ((a & 0x0F) << 4) | (b & 0x0F);
+                }
+            }
+            if let (Some(last), [c]) = (data.last_mut(), pairs.remainder()) {
+                *last = ((c & 0x0F) << 4) | pad;
+            }
+        } else if lead == 0 {
             let mut pairs = value.chunks_exact(2);
             for (o, pair) in data.iter_mut().zip(&mut pairs) {
                 if let [a, b] = pair {
@@ -329,7 +340,12 @@ fn fast_field(
             }
         }
     }
-    if p.check == Check::Generic
+    // The characters were checked above and packing keeps them valid: what is left to check
+    // is the structure of composite values (digits that divide into the positional subfields
+    // need nothing more).
+    let composite = !matches!(f.subfields, Subfields::None);
+    if composite
+        && !(fmt.class == Class::N && positional_lengths_fit(&f.subfields, chars))
         && let Err(e) = check_field_value(f, data, chars, base + pl)
     {
         return Some(Err(e));

@@ -853,7 +853,7 @@ pub(crate) fn check_field_value(
 /// Whether `chars` characters divide exactly into leading positional subfields (the last one
 /// taken may be variable), none of class `a`. `false` sends the caller to the full check.
 #[inline]
-fn positional_lengths_fit(subfields: &Subfields, chars: usize) -> bool {
+pub(crate) fn positional_lengths_fit(subfields: &Subfields, chars: usize) -> bool {
     let Subfields::Positional(list) = subfields else {
         return false;
     };
