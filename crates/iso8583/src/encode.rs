@@ -118,13 +118,23 @@ impl<'b, 's> Encoder<'b, 's> {
     /// [`ErrorKind::InvalidCharacter`], a TLV error for a malformed TLV field, or
     /// [`ErrorKind::BufferTooSmall`].
     pub fn field(&mut self, n: usize, value: &[u8]) -> Result<&mut Self, Error> {
-        let f = self.spec_of(n)?;
+        let spec = self.spec;
+        let p = spec.plan(n);
         let out = self.buf.get_mut(self.pos..).unwrap_or_default();
         // The common formats go straight through the field's plan; anything else (padding,
         // EBCDIC, hex, errors) through the general writer.
-        let written = match fast_field(f, &self.spec.plan(n), value, out, self.pos) {
+        let fast = if n > self.last && p.slot != 0 && p.encode_fast {
+            fast_field(spec, n, &p, value, out, self.pos)
+        } else {
+            None
+        };
+        let written = match fast {
             Some(w) => w?,
-            None => write_field(f, value, out, self.pos)?,
+            None => {
+                let f = self.spec_of(n)?;
+                let out = self.buf.get_mut(self.pos..).unwrap_or_default();
+                write_field(f, value, out, self.pos)?
+            }
         };
         self.pos += written;
         self.last = n;
@@ -255,7 +265,8 @@ impl<'b, 's> Encoder<'b, 's> {
 /// must handle it (including every error, so that errors are reported one way).
 #[inline(always)]
 fn fast_field(
-    f: &FieldSpec,
+    spec: &MessageSpec,
+    n: usize,
     p: &Plan,
     value: &[u8],
     out: &mut [u8],
@@ -272,13 +283,8 @@ fn fast_field(
         }
         _ => return None,
     };
-    let fmt = &f.format;
     let bcd = p.pad_side != 0;
-    // Hex and EBCDIC data change the bytes' count or values: the general writer's job.
-    if matches!(fmt.data, Encoding::Hex | Encoding::Ebcdic)
-        || fmt.class == Class::XN
-        || !ascii_ok(fmt.class, value)
-    {
+    if !ascii_ok(p.class, value) {
         return None;
     }
     let dst = out.get_mut(..pl + wire)?;
@@ -304,7 +310,7 @@ fn fast_field(
         data.copy_from_slice(value);
     } else {
         let odd = chars % 2 == 1;
-        let pad = char_nibble(fmt.pad).unwrap_or(0);
+        let pad = p.pad_nibble;
         // Left padding puts the pad nibble first and shifts the digits by one nibble.
         let lead = usize::from(odd && p.pad_side == 1);
         let nibble_at = |k: usize| -> u8 {
@@ -313,7 +319,7 @@ fn fast_field(
                 None => pad,
             }
         };
-        if lead == 0 && fmt.class == Class::N {
+        if lead == 0 && p.class == Class::N {
             // Checked digits: the low nibble of each ASCII digit is its value.
             let mut pairs = value.chunks_exact(2);
             for (o, pair) in data.iter_mut().zip(&mut pairs) {
@@ -343,20 +349,22 @@ fn fast_field(
     // The characters were checked above and packing keeps them valid: what is left to check
     // is the structure of composite values (digits that divide into the positional subfields
     // need nothing more).
-    let composite = !matches!(f.subfields, Subfields::None);
-    if composite
-        && !(fmt.class == Class::N && positional_lengths_fit(&f.subfields, chars))
-        && let Err(e) = check_field_value(f, data, chars, base + pl)
-    {
-        return Some(Err(e));
+    if p.composite {
+        let f = spec.field(n)?;
+        if !(p.class == Class::N && positional_lengths_fit(&f.subfields, chars))
+            && let Err(e) = check_field_value(f, data, chars, base + pl)
+        {
+            return Some(Err(e));
+        }
     }
     Some(Ok(pl + wire))
 }
 
-/// The BCD nibble of a validated character: a digit, or the track separator (`=` or `D`).
+/// The BCD nibble of a validated character: a digit, or the track separator (`=` is 0x3D;
+/// `D`, 0x44, is the one character above 0x3F and gets 0x0D from its top bits).
 #[inline(always)]
 fn nib(c: u8) -> u8 {
-    if c == b'D' { 0x0D } else { c & 0x0F }
+    (c & 0x0F) | ((c >> 6) * 0x0D)
 }
 
 /// Writes one field (prefix and value) at the start of `out`; `base` is its offset in the

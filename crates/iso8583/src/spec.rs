@@ -672,6 +672,13 @@ pub(crate) struct Plan {
     /// For BCD checks: the pad nibble sits on the left (1), on the right (2), or nowhere (0)
     /// for odd lengths.
     pub pad_side: u8,
+    /// The BCD pad nibble.
+    pub pad_nibble: u8,
+    /// Whether the encoder's fast path can write the field (ASCII, binary or BCD data, no
+    /// sign, a plain length).
+    pub encode_fast: bool,
+    /// Whether the value has subfields or TLV to check.
+    pub composite: bool,
 }
 
 /// How the decoder finds a field's length.
@@ -724,6 +731,9 @@ impl Plan {
         max: 0,
         wire: 0,
         pad_side: 0,
+        pad_nibble: 0,
+        encode_fast: false,
+        composite: false,
     };
 
     // `prefix_len` is at most 6 and `wire_len(max)` at most 2 × 65535 for hex (checked);
@@ -790,6 +800,18 @@ impl Plan {
                 Encoding::BcdRight => 2,
                 _ => 0,
             },
+            pad_nibble: match fmt.pad {
+                b'0'..=b'9' => fmt.pad - b'0',
+                b'A'..=b'F' => fmt.pad - b'A' + 10,
+                _ => 0,
+            },
+            encode_fast: !matches!(shape, Shape::Generic)
+                && !matches!(fmt.class, Class::XN)
+                && matches!(
+                    fmt.data,
+                    Encoding::Ascii | Encoding::Binary | Encoding::Bcd | Encoding::BcdRight
+                ),
+            composite: !plain,
         }
     }
 }
