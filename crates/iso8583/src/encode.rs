@@ -129,7 +129,7 @@ impl<'b, 's> Encoder<'b, 's> {
             None
         };
         let written = match fast {
-            Some(w) => w?,
+            Some(w) => w,
             None => {
                 let f = self.spec_of(n)?;
                 let out = self.buf.get_mut(self.pos..).unwrap_or_default();
@@ -262,7 +262,8 @@ impl<'b, 's> Encoder<'b, 's> {
 
 /// Writes a field of a common format through its plan: a value of the right length and
 /// class, ASCII, binary or BCD data, ASCII or BCD length prefix. `None` when the general writer
-/// must handle it (including every error, so that errors are reported one way).
+/// must handle it (including every error, so that errors are reported one way; what this may
+/// have written is overwritten then).
 #[inline(always)]
 fn fast_field(
     spec: &MessageSpec,
@@ -271,7 +272,7 @@ fn fast_field(
     value: &[u8],
     out: &mut [u8],
     base: usize,
-) -> Option<Result<usize, Error>> {
+) -> Option<usize> {
     let chars = value.len();
     let (pl, wire) = match p.shape {
         Shape::Fixed if chars == usize::from(p.max) => (0, usize::from(p.wire)),
@@ -352,12 +353,13 @@ fn fast_field(
     if p.composite {
         let f = spec.field(n)?;
         if !(p.class == Class::N && positional_lengths_fit(&f.subfields, chars))
-            && let Err(e) = check_field_value(f, data, chars, base + pl)
+            && check_field_value(f, data, chars, base + pl).is_err()
         {
-            return Some(Err(e));
+            // The general writer reports it.
+            return None;
         }
     }
-    Some(Ok(pl + wire))
+    Some(pl + wire)
 }
 
 /// The BCD nibble of a validated character: a digit, or the track separator (`=` is 0x3D;
