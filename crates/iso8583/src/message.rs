@@ -158,7 +158,8 @@ impl<'a, 's> Message<'a, 's> {
         }
         // The fast walk handles well-formed messages; anything it cannot vouch for is read
         // again below by the precise walk, which names the field, offset and cause.
-        if stop == usize::MAX && fast_walk::<FULL>(spec, buf, off, data.words(), &mut self.ends) {
+        let [w0, w1, w2] = data.words();
+        if stop == usize::MAX && fast_walk::<FULL>(spec, buf, off, (w0, w1, w2), &mut self.ends) {
             self.present = data;
             return Ok(());
         }
@@ -544,7 +545,9 @@ fn fast_walk<const FULL: bool>(
     spec: &MessageSpec,
     buf: &[u8],
     body: usize,
-    words: [u64; 3],
+    // Three scalars rather than an array: the words were just written one by one, and an
+    // array read back in wider pieces would stall on store forwarding.
+    words: (u64, u64, u64),
     ends: &mut [u16; MAX_PRESENT],
 ) -> bool {
     let plans = spec.plans();
@@ -554,8 +557,12 @@ fn fast_walk<const FULL: bool>(
     let mut key = RUN_NONE;
     let mut class = Class::B;
     let mut run_start = off;
-    for (word_index, word) in words.into_iter().enumerate() {
-        let mut bits = word;
+    for word_index in 0..3 {
+        let mut bits = match word_index {
+            0 => words.0,
+            1 => words.1,
+            _ => words.2,
+        };
         while bits != 0 {
             let lz = bits.leading_zeros() as usize;
             bits &= !(1u64 << (63 - lz));
