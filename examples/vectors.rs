@@ -13,6 +13,8 @@
 mod crypto;
 #[path = "vectors/emv.rs"]
 mod emv;
+#[path = "vectors/iso8583.rs"]
+mod iso8583;
 #[path = "vectors/merchant.rs"]
 mod merchant;
 
@@ -54,7 +56,6 @@ fn tlv() -> Outcome {
     (vectors.len(), failures)
 }
 
-
 /// A vector set: how many vectors ran and which failed.
 type Outcome = (usize, Vec<String>);
 
@@ -80,6 +81,7 @@ const SETS: &[(&str, Runner)] = &[
     ("TR-31", crypto::tr31),
     ("Card values", crypto::card_values),
     ("CUPS MAC, field 62", crypto::cups),
+    ("ISO 8583", iso8583::messages),
 ];
 
 fn main() -> ExitCode {

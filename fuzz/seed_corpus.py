@@ -101,8 +101,24 @@ def bits():
         write("bits_roundtrip", v["id"], bytes.fromhex(v["hex"]))
 
 
+def iso8583():
+    for file in ("iso8583.json", "iso8583-cups.json", "iso8583-errors.json"):
+        for v in vectors(file):
+            data = bytes.fromhex(v["hex"])
+            if v.get("framed"):
+                write("frame_reader", v["id"], data)
+                continue
+            write("iso8583_decode", v["id"], data)
+            if "error" not in v:
+                write("iso8583_roundtrip", v["id"], data)
+                # A CUPS message framed as a terminal sends it.
+                if v["spec"] == "cups":
+                    body = bytes.fromhex("6000030000603100310208") + data
+                    write("frame_reader", v["id"], len(body).to_bytes(2, "big") + body)
+
+
 # Later vector sets add a function here and to SEEDERS.
-SEEDERS = [tlv, merchant, crypto, dol, qr, bits]
+SEEDERS = [tlv, merchant, crypto, dol, qr, bits, iso8583]
 
 if __name__ == "__main__":
     for seed in SEEDERS:

@@ -6,6 +6,7 @@ mod cvv;
 mod dukpt;
 mod emv;
 mod input;
+mod iso8583;
 mod kcv;
 mod mac;
 mod merchant;
@@ -60,6 +61,9 @@ enum Command {
     /// EMV QR codes: merchant-presented, consumer-presented, UnionPay URL.
     #[command(subcommand)]
     Qr(qr::QrCommand),
+    /// ISO 8583 messages (CUPS POS, ISO 8583:1987/1993).
+    #[command(subcommand)]
+    Iso8583(iso8583::Iso8583Command),
 }
 
 fn main() -> ExitCode {
@@ -77,6 +81,7 @@ fn main() -> ExitCode {
         Command::Pvv(args) => cvv::run_pvv(&args),
         Command::Emv(cmd) => emv::run(cmd),
         Command::Qr(cmd) => qr::run(cmd),
+        Command::Iso8583(cmd) => iso8583::run(cmd),
     };
     match result {
         Ok(output) => {

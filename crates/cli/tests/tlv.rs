@@ -54,7 +54,8 @@ fn decodes_nodes_with_children() {
         .keys()
         .map(|k| k.as_str())
         .collect();
-    assert_eq!(&keys[..3], ["tag", "len", "value"]);
+    assert_eq!(&keys[..4], ["tag", "name", "len", "value"]);
+    assert_eq!(fci["children"][0]["name"], "Dedicated File (DF) Name");
     // The constructed node's value is the hex of its children.
     let a5 = &fci["children"][1];
     assert_eq!(a5["tag"], "A5");

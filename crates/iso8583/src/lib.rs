@@ -13,3 +13,29 @@
 extern crate alloc;
 #[cfg(feature = "std")]
 extern crate std;
+
+mod bitmap;
+mod chars;
+pub mod cups;
+mod describe;
+mod encode;
+mod error;
+pub mod frame;
+#[cfg(feature = "json")]
+pub mod json;
+mod message;
+mod mti;
+pub mod spec;
+#[cfg(feature = "serde")]
+mod spec_serde;
+pub mod specs;
+mod text;
+
+pub use bitmap::{Bitmap, Iter as BitmapIter};
+pub use chars::Chars;
+pub use describe::{Describe, FieldValue, Notation};
+pub use encode::{Encoded, Encoder};
+pub use error::{Error, ErrorKind, FieldPath, Sub};
+pub use message::{Field, MAX_PRESENT, Message, Partial, Subfield, SubfieldError, SubfieldIter};
+pub use mti::Mti;
+pub use spec::MessageSpec;

@@ -1,0 +1,149 @@
+//! Criterion group `iso8583`: decode and encode of a 15-field 0200 under `iso87-ascii`, with
+//! iso_8583_rs 0.2.2 measured in the same run on identical bytes (its strict parse validates
+//! lengths and content classes, as our decode does); decode and encode of the published CUPS
+//! purchase.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic,
+    clippy::cast_possible_truncation
+)] // benches may fail loudly
+
+use std::collections::HashMap;
+use std::hint::black_box;
+
+use cardwire::iso8583::{Encoder, Message, specs};
+use criterion::{Criterion, criterion_group, criterion_main};
+use serde_json::Value;
+
+fn vector(file: &str, id: &str) -> Vec<u8> {
+    let path = format!("{}/spec-vectors/{file}", env!("CARGO_MANIFEST_DIR"));
+    let doc: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    let v = doc["vectors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|v| v["id"] == id)
+        .unwrap();
+    cardwire::emv::hex::decode_to_vec(v["hex"].as_str().unwrap()).unwrap()
+}
+
+/// The peer's spec for the 15 fields, with the content types and lengths of its own
+/// `spec1987.yml` (PAN: n, LLVAR, 12–19).
+fn peer_spec() -> iso_8583_rs::CompiledSpec {
+    use iso_8583_rs::specfile::{FieldDescription, Spec};
+    let field = |content: &str, len_type: &str, max_len, min_len| FieldDescription {
+        content_type: content.into(),
+        len_type: len_type.into(),
+        max_len,
+        min_len,
+        label: String::new(),
+    };
+    let mut fields = HashMap::new();
+    fields.insert(2, field("n", "llvar", 19, 12));
+    for (n, len) in [
+        (3, 6),
+        (4, 12),
+        (7, 10),
+        (11, 6),
+        (12, 6),
+        (13, 4),
+        (14, 4),
+        (18, 4),
+        (22, 3),
+        (25, 2),
+    ] {
+        fields.insert(n, field("n", "fixed", len, 0));
+    }
+    fields.insert(37, field("an", "fixed", 12, 0));
+    fields.insert(41, field("ans", "fixed", 8, 0));
+    fields.insert(42, field("ans", "fixed", 15, 0));
+    fields.insert(49, field("an", "fixed", 3, 0));
+    iso_8583_rs::CompiledSpec::compile(&Spec { fields }).unwrap()
+}
+
+/// Logical values of a decoded message's fields, for re-encoding.
+fn values(msg: &Message<'_, '_>) -> Vec<(usize, Vec<u8>)> {
+    msg.fields()
+        .map(|f| {
+            let mut buf = [0u8; 512];
+            let n = f.copy_value(&mut buf).unwrap();
+            (usize::from(f.number()), buf[..n].to_vec())
+        })
+        .collect()
+}
+
+fn bench(c: &mut Criterion) {
+    let ascii = vector("iso8583.json", "iso87-ascii-0200-15-fields");
+    let cups = vector("iso8583.json", "cups-purchase-mab-mac");
+    let peer = peer_spec();
+
+    // Both libraries read the same bytes and agree on every field.
+    let ours = Message::decode(&specs::ISO87_ASCII, &ascii).unwrap();
+    let theirs = iso_8583_rs::Message::parse(&peer, &ascii).unwrap();
+    assert_eq!(ours.fields().count(), 15);
+    for f in ours.fields() {
+        assert_eq!(
+            theirs.get(usize::from(f.number())),
+            f.as_str().map(str::as_bytes)
+        );
+    }
+    let ascii_values = values(&ours);
+    let cups_values = values(&Message::decode(&specs::CUPS, &cups).unwrap());
+
+    // Both encoders produce the same bytes.
+    let encode_ours = |out: &mut [u8]| {
+        let mut e = Encoder::new(&specs::ISO87_ASCII, out, ours.mti()).unwrap();
+        for (n, v) in &ascii_values {
+            e.field(*n, v).unwrap();
+        }
+        e.finish().unwrap().len
+    };
+    let encode_peer = |out: &mut [u8]| {
+        let mut b = iso_8583_rs::Builder::new(&peer, b"0200").unwrap();
+        for (n, v) in &ascii_values {
+            b.set(*n, v).unwrap();
+        }
+        b.pack_to_slice(out).unwrap()
+    };
+    let encode_cups = |out: &mut [u8]| {
+        let mut e = Encoder::new(&specs::CUPS, out, "0200".parse().unwrap()).unwrap();
+        for (n, v) in &cups_values {
+            e.field(*n, v).unwrap();
+        }
+        e.finish().unwrap().len
+    };
+    let mut a = [0u8; 512];
+    let mut b = [0u8; 512];
+    let n = encode_ours(&mut a);
+    assert_eq!(&a[..n], &ascii[..]);
+    let m = encode_peer(&mut b);
+    assert_eq!(&b[..m], &ascii[..]);
+    let n = encode_cups(&mut a);
+    assert_eq!(&a[..n], &cups[..]);
+
+    let mut g = c.benchmark_group("iso8583");
+    g.bench_function("cardwire/decode-0200-iso87-ascii", |bench| {
+        bench.iter(|| Message::decode(&specs::ISO87_ASCII, black_box(&ascii)).map(|m| m.bitmap()))
+    });
+    g.bench_function("iso_8583_rs/decode-0200-iso87-ascii", |bench| {
+        bench.iter(|| iso_8583_rs::Message::parse(&peer, black_box(&ascii)).map(|m| m.bitmap))
+    });
+    g.bench_function("cardwire/encode-0200-iso87-ascii", |bench| {
+        bench.iter(|| encode_ours(black_box(&mut a)))
+    });
+    g.bench_function("iso_8583_rs/encode-0200-iso87-ascii", |bench| {
+        bench.iter(|| encode_peer(black_box(&mut b)))
+    });
+    g.bench_function("cardwire/decode-cups-purchase", |bench| {
+        bench.iter(|| Message::decode(&specs::CUPS, black_box(&cups)).map(|m| m.bitmap()))
+    });
+    g.bench_function("cardwire/encode-cups-purchase", |bench| {
+        bench.iter(|| encode_cups(black_box(&mut a)))
+    });
+    g.finish();
+}
+
+criterion_group!(benches, bench);
+criterion_main!(benches);
