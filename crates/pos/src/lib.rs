@@ -13,3 +13,9 @@
 extern crate alloc;
 #[cfg(feature = "std")]
 extern crate std;
+
+mod error;
+pub mod response;
+
+pub use error::{Error, ErrorKind, Result};
+pub use response::ResponseCode;
