@@ -36,6 +36,23 @@ pub enum ErrorKind {
     Ledger,
     /// The transport failed: connection refused, closed or timed out.
     Transport,
+    /// Text that should be UTF-8 (or digits) is not.
+    InvalidText,
+    /// A value the caller gave is out of range: an amount of zero, a date that does not
+    /// exist, an identifier of the wrong length.
+    InvalidInput,
+    /// A reply arrived, or a timeout was reported, while no request was waiting for one.
+    NothingPending,
+    /// A request is still waiting for its reply (or timeout): one transaction at a time.
+    Busy,
+    /// The card or the amount needs an online PIN and none was given.
+    PinRequired,
+    /// The journal has no approved transaction with that trace number.
+    NotFound,
+    /// Track 2 data is malformed.
+    Track2,
+    /// The card's data is incomplete or inconsistent (no PAN, no AID, an AFL out of range).
+    CardData,
 }
 
 /// An error with its kind and, where it applies, the ISO 8583 field it concerns.
@@ -109,6 +126,14 @@ impl fmt::Display for ErrorKind {
             Self::Full => f.write_str("a fixed-capacity table is full"),
             Self::Ledger => f.write_str("the ledger failed"),
             Self::Transport => f.write_str("the transport failed"),
+            Self::InvalidText => f.write_str("text is not valid UTF-8 or digits"),
+            Self::InvalidInput => f.write_str("a value is out of range"),
+            Self::NothingPending => f.write_str("no request is waiting for a reply"),
+            Self::Busy => f.write_str("a request is still waiting for its reply"),
+            Self::PinRequired => f.write_str("an online PIN is required"),
+            Self::NotFound => f.write_str("no such transaction in the journal"),
+            Self::Track2 => f.write_str("track 2 data is malformed"),
+            Self::CardData => f.write_str("the card data is incomplete"),
         }
     }
 }

@@ -14,8 +14,13 @@ extern crate alloc;
 #[cfg(feature = "std")]
 extern crate std;
 
+pub mod card;
 mod error;
+pub mod receipt;
 pub mod response;
+pub mod terminal;
+pub mod text;
 
 pub use error::{Error, ErrorKind, Result};
 pub use response::ResponseCode;
+pub use terminal::{Config, DateTime, Outcome, Sent, Terminal};

@@ -1,0 +1,164 @@
+//! Who the terminal is: identifiers, the merchant it is bound to, its framing and limits.
+
+use cardwire_iso8583::frame::Tpdu;
+
+use crate::error::{ErrorKind, Result};
+use crate::text::{Text, all_digits};
+
+/// A terminal's identity and parameters (downloaded from the acquirer's TMS on a real
+/// terminal).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Config {
+    terminal_id: Text<8>,
+    merchant_no: Text<15>,
+    merchant_name: Text<40>,
+    city: Text<15>,
+    serial: Text<20>,
+    operator: Text<3>,
+    fee_bps: u16,
+    floor_limit: u64,
+    tpdu: Tpdu,
+    header: [u8; 6],
+}
+
+impl Config {
+    /// A terminal `terminal_id` (field 41, 8 characters) of merchant `merchant_no` (field 42,
+    /// 15 digits: acquirer, region, MCC, sequence) named `merchant_name` (for receipts and the
+    /// merchant QR code, up to 40 bytes). Defaults: TPDU `6000030000`, header `603100310208`,
+    /// operator `001`, fee rate 0, contactless no-CVM limit 1 000.00 yuan, no serial, no city.
+    ///
+    /// # Errors
+    /// [`ErrorKind::InvalidInput`] for identifiers of the wrong length or characters.
+    pub fn new(terminal_id: &str, merchant_no: &str, merchant_name: &str) -> Result<Self> {
+        let ok = terminal_id.len() == 8
+            && terminal_id.bytes().all(|c| c.is_ascii_graphic())
+            && merchant_no.len() == 15
+            && all_digits(merchant_no.as_bytes())
+            && !merchant_name.is_empty();
+        if !ok {
+            return Err(ErrorKind::InvalidInput.into());
+        }
+        Ok(Self {
+            terminal_id: Text::from_str(terminal_id)?,
+            merchant_no: Text::from_str(merchant_no)?,
+            merchant_name: Text::from_str(merchant_name).map_err(|_| ErrorKind::InvalidInput)?,
+            city: Text::new(),
+            serial: Text::new(),
+            operator: Text::from_str("001")?,
+            fee_bps: 0,
+            floor_limit: 100_000,
+            tpdu: Tpdu::new([0x00, 0x03], [0x00, 0x00]),
+            header: [0x60, 0x31, 0x00, 0x31, 0x02, 0x08],
+        })
+    }
+
+    /// With the terminal's hardware serial number (sent in the sign-in's field 62).
+    ///
+    /// # Errors
+    /// [`ErrorKind::InvalidInput`] for more than 20 characters or non-printable ones.
+    pub fn with_serial(mut self, serial: &str) -> Result<Self> {
+        if !serial.bytes().all(|c| c.is_ascii_graphic()) {
+            return Err(ErrorKind::InvalidInput.into());
+        }
+        self.serial = Text::from_str(serial).map_err(|_| ErrorKind::InvalidInput)?;
+        Ok(self)
+    }
+
+    /// With the merchant's city (tag 60 of the merchant QR code).
+    ///
+    /// # Errors
+    /// [`ErrorKind::InvalidInput`] for more than 15 bytes.
+    pub fn with_city(mut self, city: &str) -> Result<Self> {
+        self.city = Text::from_str(city).map_err(|_| ErrorKind::InvalidInput)?;
+        Ok(self)
+    }
+
+    /// With the operator number sent at sign-in (field 63, 3 characters).
+    ///
+    /// # Errors
+    /// [`ErrorKind::InvalidInput`] unless 3 alphanumeric characters.
+    pub fn with_operator(mut self, operator: &str) -> Result<Self> {
+        if operator.len() != 3 || !operator.bytes().all(|c| c.is_ascii_alphanumeric()) {
+            return Err(ErrorKind::InvalidInput.into());
+        }
+        self.operator = Text::from_str(operator)?;
+        Ok(self)
+    }
+
+    /// With the merchant's fee rate in basis points (60 = 0.60 %), shown in quotes.
+    #[must_use]
+    pub fn with_fee_bps(mut self, fee_bps: u16) -> Self {
+        self.fee_bps = fee_bps;
+        self
+    }
+
+    /// With the contactless no-CVM limit in fen: a tap above it needs the PIN.
+    #[must_use]
+    pub fn with_floor_limit(mut self, fen: u64) -> Self {
+        self.floor_limit = fen;
+        self
+    }
+
+    /// With the TPDU and the 6-byte message header.
+    #[must_use]
+    pub fn with_framing(mut self, tpdu: Tpdu, header: [u8; 6]) -> Self {
+        self.tpdu = tpdu;
+        self.header = header;
+        self
+    }
+
+    /// Field 41.
+    pub fn terminal_id(&self) -> &str {
+        self.terminal_id.as_str()
+    }
+
+    /// Field 42.
+    pub fn merchant_no(&self) -> &str {
+        self.merchant_no.as_str()
+    }
+
+    /// The merchant's name.
+    pub fn merchant_name(&self) -> &str {
+        self.merchant_name.as_str()
+    }
+
+    /// The MCC inside the merchant number (digits 8–11).
+    pub fn mcc(&self) -> &str {
+        self.merchant_no.as_str().get(7..11).unwrap_or_default()
+    }
+
+    /// The merchant's city, if set.
+    pub fn city(&self) -> &str {
+        self.city.as_str()
+    }
+
+    /// The hardware serial number, if set.
+    pub fn serial(&self) -> &str {
+        self.serial.as_str()
+    }
+
+    /// The operator number.
+    pub fn operator(&self) -> &str {
+        self.operator.as_str()
+    }
+
+    /// The fee rate in basis points.
+    pub fn fee_bps(&self) -> u16 {
+        self.fee_bps
+    }
+
+    /// The contactless no-CVM limit in fen.
+    pub fn floor_limit(&self) -> u64 {
+        self.floor_limit
+    }
+
+    /// The TPDU of requests.
+    pub fn tpdu(&self) -> Tpdu {
+        self.tpdu
+    }
+
+    /// The message header of requests.
+    pub fn header(&self) -> [u8; 6] {
+        self.header
+    }
+}

@@ -1,0 +1,192 @@
+//! The terminal's record of its open batch: every approved transaction, with what receipts,
+//! voids, refunds and settlement need.
+
+use cardwire_iso8583::cups::{SettlementTotals, Totals, Transaction};
+
+use crate::card::{Entry, MaskedPan};
+use crate::error::{ErrorKind, Result};
+use crate::terminal::DateTime;
+use crate::text::Text;
+
+/// One approved transaction.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub struct Record {
+    /// The transaction.
+    pub transaction: Transaction,
+    /// Its system trace audit number (field 11): the voucher number.
+    pub stan: u32,
+    /// The batch it belongs to.
+    pub batch: u32,
+    /// Amount in fen.
+    pub amount: u64,
+    /// How the card was presented.
+    pub entry: Entry,
+    /// The retrieval reference number the host assigned (field 37).
+    pub rrn: Text<12>,
+    /// The authorisation code (field 38), empty when the host gave none.
+    pub auth_code: Text<6>,
+    /// Date and time of the transaction (the host's fields 12 and 13 where given).
+    pub when: DateTime,
+    /// For a void, completion or refund: the STAN of the original in this batch, if there.
+    pub original_stan: Option<u32>,
+    /// Whether a later void of this transaction was approved.
+    pub voided: bool,
+    pub(crate) pan: Text<19>,
+    pub(crate) expiry: Option<Text<4>>,
+}
+
+impl Record {
+    /// The PAN, clear (for a void that re-sends it; display with [`Record::masked_pan`]).
+    pub fn pan(&self) -> &str {
+        self.pan.as_str()
+    }
+
+    /// The PAN masked, first 6 / last 4.
+    pub fn masked_pan(&self) -> MaskedPan<'_> {
+        MaskedPan(self.pan.as_str())
+    }
+
+    /// How the record counts in settlement: `Some(true)` a debit (money to the merchant),
+    /// `Some(false)` a credit (money back to the cardholder), `None` not settled
+    /// (pre-authorisations hold funds only).
+    pub const fn settles_as_debit(&self) -> Option<bool> {
+        match self.transaction {
+            Transaction::Purchase | Transaction::PreAuthCompletion => Some(true),
+            Transaction::PurchaseVoid | Transaction::PreAuthCompletionVoid | Transaction::Refund => {
+                Some(false)
+            }
+            _ => None,
+        }
+    }
+}
+
+impl core::fmt::Debug for Record {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("Record")
+            .field("transaction", &self.transaction)
+            .field("stan", &self.stan)
+            .field("batch", &self.batch)
+            .field("amount", &self.amount)
+            .field("pan", &format_args!("{}", self.masked_pan()))
+            .field("rrn", &self.rrn)
+            .field("auth_code", &self.auth_code)
+            .field("when", &self.when)
+            .field("voided", &self.voided)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The journal of one batch: up to `N` records in a fixed array.
+#[derive(Clone, Debug)]
+pub struct Journal<const N: usize> {
+    records: [Option<Record>; N],
+    len: usize,
+}
+
+impl<const N: usize> Default for Journal<N> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl<const N: usize> Journal<N> {
+    /// An empty journal.
+    pub const fn new() -> Self {
+        Self {
+            records: [None; N],
+            len: 0,
+        }
+    }
+
+    /// Adds a record.
+    ///
+    /// # Errors
+    /// [`ErrorKind::Full`]: settle the batch first.
+    pub fn push(&mut self, record: Record) -> Result<()> {
+        let slot = self.records.get_mut(self.len).ok_or(ErrorKind::Full)?;
+        *slot = Some(record);
+        self.len += 1;
+        Ok(())
+    }
+
+    /// Whether another record fits.
+    pub const fn is_full(&self) -> bool {
+        self.len >= N
+    }
+
+    /// The records in order.
+    pub fn iter(&self) -> impl Iterator<Item = &Record> + '_ {
+        self.records.iter().take(self.len).flatten()
+    }
+
+    /// Number of records.
+    pub const fn len(&self) -> usize {
+        self.len
+    }
+
+    /// Whether there are none.
+    pub const fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// Record `i`.
+    pub fn get(&self, i: usize) -> Option<&Record> {
+        self.records.get(i).and_then(Option::as_ref)
+    }
+
+    /// The record with trace number `stan`.
+    pub fn find(&self, stan: u32) -> Option<&Record> {
+        self.iter().find(|r| r.stan == stan)
+    }
+
+    pub(crate) fn find_mut(&mut self, stan: u32) -> Option<&mut Record> {
+        self.records
+            .iter_mut()
+            .take(self.len)
+            .flatten()
+            .find(|r| r.stan == stan)
+    }
+
+    /// Removes the record with trace number `stan` (the card declined after the host
+    /// approved); later records move up.
+    pub(crate) fn remove(&mut self, stan: u32) -> Option<Record> {
+        let at = self.iter().position(|r| r.stan == stan)?;
+        let removed = self.records.get_mut(at)?.take();
+        if let Some(tail) = self.records.get_mut(at..self.len) {
+            tail.rotate_left(1);
+        }
+        self.len -= 1;
+        removed
+    }
+
+    /// Empties the journal (after settlement).
+    pub fn clear(&mut self) {
+        self.records = [None; N];
+        self.len = 0;
+    }
+
+    /// The batch's totals for field 48: debits are purchases and pre-authorisation
+    /// completions, credits are voids (of either) and refunds — each approved transaction
+    /// counts once, a voided purchase as a debit and its void as a credit, as the host
+    /// records them. All cards count as domestic (内卡).
+    pub fn totals(&self) -> SettlementTotals {
+        let mut t = Totals::default();
+        for r in self.iter() {
+            match r.settles_as_debit() {
+                Some(true) => {
+                    t.debit_amount = t.debit_amount.saturating_add(r.amount);
+                    t.debit_count = t.debit_count.saturating_add(1);
+                }
+                Some(false) => {
+                    t.credit_amount = t.credit_amount.saturating_add(r.amount);
+                    t.credit_count = t.credit_count.saturating_add(1);
+                }
+                None => {}
+            }
+        }
+        SettlementTotals {
+            domestic: t,
+            foreign: Totals::default(),
+        }
+    }
+}
