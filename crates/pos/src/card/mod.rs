@@ -14,9 +14,9 @@ use crate::error::{ErrorKind, Result};
 use crate::text::{Bytes, Text};
 
 pub mod apdu;
-// pub mod chip;
-// pub mod qr;
-// pub mod sim;
+pub mod chip;
+pub mod qr;
+pub mod sim;
 pub mod tags;
 pub mod track2;
 
@@ -109,6 +109,10 @@ pub struct CardData {
 }
 
 impl CardData {
+    pub(crate) fn empty_chip(entry: Entry) -> Self {
+        Self::empty(entry)
+    }
+
     fn empty(entry: Entry) -> Self {
         Self {
             entry,

@@ -103,6 +103,12 @@ tags! {
     FCI_PROPRIETARY = 0xA5;
     /// `BF0C` FCI Issuer Discretionary Data.
     FCI_DISCRETIONARY = 0xBF0C;
+    /// `8E` CVM List.
+    CVM_LIST = 0x8E;
+    /// `85` Payload Format Indicator (consumer-presented QR).
+    PAYLOAD_FORMAT = 0x85;
+    /// `63` Application Specific Transparent Template (consumer-presented QR).
+    APP_TRANSPARENT = 0x63;
     /// `DF31` Issuer Script Results.
     SCRIPT_RESULTS = 0xDF31;
     /// `71` Issuer Script Template 1.

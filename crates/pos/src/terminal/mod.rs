@@ -315,6 +315,40 @@ impl<const J: usize> Terminal<J> {
         Quote::new(amount, self.config.fee_bps())
     }
 
+    /// The terminal's side of a chip, tap or QR transaction of `amount` fen: EMV transaction
+    /// type `transaction_type` (`0x00` goods and services, `0x31` balance inquiry, `0x20`
+    /// refund), the date `now`, the unpredictable number from the caller's random source,
+    /// the next STAN as sequence counter, the last 8 characters of the serial (or the
+    /// terminal ID) as interface device serial number, and the no-CVM limit.
+    pub fn emv_params(
+        &self,
+        amount: u64,
+        transaction_type: u8,
+        now: DateTime,
+        unpredictable: [u8; 4],
+    ) -> crate::card::chip::Params {
+        let source = if self.config.serial().len() >= 8 {
+            self.config.serial()
+        } else {
+            self.config.terminal_id()
+        };
+        let tail = source.as_bytes();
+        let mut ifd_serial = [b'0'; 8];
+        for (d, s) in ifd_serial.iter_mut().rev().zip(tail.iter().rev()) {
+            *d = *s;
+        }
+        crate::card::chip::Params {
+            amount,
+            amount_other: 0,
+            transaction_type,
+            when: now,
+            unpredictable,
+            sequence: self.next_stan(),
+            ifd_serial,
+            no_cvm_limit: self.config.floor_limit(),
+        }
+    }
+
     /// Drops the pending reversal without sending it (an operator's decision after the host
     /// confirmed out of band that the original never arrived).
     pub fn discard_reversal(&mut self) {

@@ -1,0 +1,649 @@
+//! A simulated UnionPay chip card, at the APDU level, behind [`CardReader`]: the test double
+//! of a real card in a real reader. Examples, tests and the acquirer host's tests drive the
+//! terminal's chip flows against it.
+//!
+//! It answers SELECT of the payment directory (`1PAY.SYS.DDF01` contact, `2PAY.SYS.DDF01`
+//! contactless) and of its AID, GET PROCESSING OPTIONS, READ RECORD per its AFL, GENERATE AC
+//! and EXTERNAL AUTHENTICATE. Its cryptograms follow the card profile of
+//! `spec-vectors/pos-fixtures.json`, which the acquirer host mirrors:
+//!
+//! - ICC master key from the issuer master key, Option A (Option B for PANs over 16 digits);
+//! - the EMV common session key with R = ATC ‖ `000000000000`;
+//! - AC = ISO 9797-1 MAC algorithm 3, padding method 2, over the CDOL1 data ‖ AIP ‖ ATC ‖ the
+//!   whole IAD;
+//! - issuer authentication: ARPC method 1 under the session key, ARC = field 39's two ASCII
+//!   characters, sent as tag `91` = ARPC ‖ ARC.
+//!
+//! Over the contactless interface the card works qPBOC-style: its PDOL asks for every CDOL1
+//! object, and GET PROCESSING OPTIONS returns the ARQC at once (no GENERATE AC).
+//! [`SimCard::consumer_qr`] makes the same card present an EMV consumer-presented QR code.
+
+use core::fmt;
+
+use cardwire_crypto::TdesKey;
+use cardwire_crypto::emv::{
+    AcPadding, MasterKeyOption, application_cryptogram, arpc_method1, common_session_key_atc,
+    icc_master_key,
+};
+use cardwire_emv::dol::Dol;
+use cardwire_emv::tlv::{Builder, Tag};
+
+use crate::card::CardReader;
+use crate::card::tags::{
+    AC, AFL, AID, AIP, APP_TEMPLATE, ATC, CDOL1, CDOL2, CID, DF_NAME, EXPIRY, FCI,
+    FCI_DISCRETIONARY, FCI_PROPRIETARY, FORMAT2, IAD, LABEL, PAN, PDOL, PRIORITY, PSN, RECORD,
+    SERVICE_CODE, TRACK2, UN,
+};
+use crate::error::{ErrorKind, Result};
+use crate::terminal::DateTime;
+use crate::text::{Bytes, Text, all_digits, pack_digits};
+
+/// The contact payment directory.
+pub const PSE: &[u8] = b"1PAY.SYS.DDF01";
+/// The contactless payment directory.
+pub const PPSE: &[u8] = b"2PAY.SYS.DDF01";
+
+/// CDOL2 of the simulated card: ARC, unpredictable number, TVR.
+pub const CDOL2_LIST: &[u8] = &[0x8A, 0x02, 0x9F, 0x37, 0x04, 0x95, 0x05];
+
+/// The PDOL objects the contactless interface adds to the profile's PDOL so that the ARQC of
+/// GET PROCESSING OPTIONS covers the same CDOL1 data as a contact transaction: amount other,
+/// country, TVR, date, transaction type.
+const CONTACTLESS_EXTRA_PDOL: &[u8] = &[
+    0x9F, 0x03, 0x06, 0x9F, 0x1A, 0x02, 0x95, 0x05, 0x9A, 0x03, 0x9C, 0x01,
+];
+
+/// The card's cryptogram profile (the fixtures' `issuer.card_profile`).
+#[derive(Clone, Copy, Debug)]
+pub struct Profile<'a> {
+    /// Application identifier, e.g. `A000000333010101`.
+    pub aid: &'a [u8],
+    /// Application label.
+    pub label: &'a str,
+    /// Application interchange profile (tag `82`).
+    pub aip: [u8; 2],
+    /// Issuer application data (tag `9F10`).
+    pub iad: &'a [u8],
+    /// CDOL1 (tag `8C`).
+    pub cdol1: &'a [u8],
+    /// PDOL (tag `9F38`) of the contact interface.
+    pub pdol: &'a [u8],
+}
+
+/// The cardholder data on the card.
+#[derive(Clone, Copy, Debug)]
+pub struct Account<'a> {
+    /// PAN, 12–19 digits.
+    pub pan: &'a str,
+    /// PAN sequence number (0–99).
+    pub psn: u8,
+    /// Expiry YYMM.
+    pub expiry: &'a str,
+    /// Service code, 3 digits.
+    pub service_code: &'a str,
+    /// Track 2 discretionary data (digits; may be empty).
+    pub discretionary: &'a str,
+}
+
+/// Which interface the card is presented on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Interface {
+    /// Inserted: contact.
+    Contact,
+    /// Tapped: contactless.
+    Contactless,
+}
+
+/// Where the card is in the transaction.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum State {
+    Idle,
+    Selected,
+    /// After GET PROCESSING OPTIONS (contact).
+    Processing,
+    /// After the first GENERATE AC with an ARQC.
+    Online { arqc: [u8; 8] },
+    Done,
+}
+
+/// A simulated chip card.
+pub struct SimCard {
+    mk: TdesKey,
+    aid: Bytes<16>,
+    label: Text<16>,
+    aip: [u8; 2],
+    iad: Bytes<32>,
+    cdol1: Bytes<64>,
+    pdol: Bytes<64>,
+    pan: Text<19>,
+    psn: u8,
+    expiry: Text<4>,
+    service_code: Text<3>,
+    track2: Text<37>,
+    interface: Interface,
+    atc: u16,
+    state: State,
+    issuer_authenticated: Option<bool>,
+    cdol1_data: Bytes<128>,
+    removed: bool,
+}
+
+impl fmt::Debug for SimCard {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SimCard")
+            .field("pan", &format_args!("{}", super::MaskedPan(self.pan.as_str())))
+            .field("interface", &self.interface)
+            .field("atc", &self.atc)
+            .field("state", &self.state)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Track 2 characters `PAN=YYMMSSS…` of an account (the stripe's form; the chip's form has
+/// `D` instead of `=`).
+///
+/// # Errors
+/// [`ErrorKind::InvalidInput`] for non-digits or lengths off the account's.
+pub fn track2(account: &Account<'_>) -> Result<Text<37>> {
+    let ok = (12..=19).contains(&account.pan.len())
+        && all_digits(account.pan.as_bytes())
+        && account.expiry.len() == 4
+        && all_digits(account.expiry.as_bytes())
+        && account.service_code.len() == 3
+        && all_digits(account.service_code.as_bytes())
+        && account.discretionary.bytes().all(|c| c.is_ascii_digit());
+    if !ok {
+        return Err(ErrorKind::InvalidInput.into());
+    }
+    let mut t = Bytes::<37>::new();
+    for part in [
+        account.pan.as_bytes(),
+        b"=",
+        account.expiry.as_bytes(),
+        account.service_code.as_bytes(),
+        account.discretionary.as_bytes(),
+    ] {
+        t.extend(part).map_err(|_| ErrorKind::InvalidInput)?;
+    }
+    Text::from_utf8(t.as_slice())
+}
+
+fn status(out: &mut [u8], data: &[u8], sw: u16) -> Result<usize> {
+    let end = data.len() + 2;
+    let dst = out.get_mut(..end).ok_or(ErrorKind::BufferTooSmall)?;
+    let (d, s) = dst.split_at_mut(data.len());
+    d.copy_from_slice(data);
+    s.copy_from_slice(&sw.to_be_bytes());
+    Ok(end)
+}
+
+impl SimCard {
+    /// A card of `account` with `profile`, its ICC master key derived from the issuer master
+    /// key `imk`, presented on `interface`. Its ATC starts at 0 (the first transaction uses 1).
+    ///
+    /// # Errors
+    /// [`ErrorKind::InvalidInput`] for account data that does not fit, a crypto error for a
+    /// PAN the derivation refuses.
+    pub fn new(
+        profile: &Profile<'_>,
+        account: &Account<'_>,
+        imk: &TdesKey,
+        interface: Interface,
+    ) -> Result<Self> {
+        if account.psn > 99 || Dol::new(profile.cdol1).is_err() || Dol::new(profile.pdol).is_err() {
+            return Err(ErrorKind::InvalidInput.into());
+        }
+        let mk = icc_master_key(imk, account.pan.as_bytes(), Some(account.psn), MasterKeyOption::B)?;
+        let mut pdol = Bytes::from_slice(profile.pdol)?;
+        if interface == Interface::Contactless {
+            pdol.extend(CONTACTLESS_EXTRA_PDOL)?;
+        }
+        let bad = |_| ErrorKind::InvalidInput;
+        Ok(Self {
+            mk,
+            aid: Bytes::from_slice(profile.aid).map_err(bad)?,
+            label: Text::from_str(profile.label).map_err(bad)?,
+            aip: profile.aip,
+            iad: Bytes::from_slice(profile.iad).map_err(bad)?,
+            cdol1: Bytes::from_slice(profile.cdol1).map_err(bad)?,
+            pdol,
+            pan: Text::from_str(account.pan).map_err(bad)?,
+            psn: account.psn,
+            expiry: Text::from_str(account.expiry).map_err(bad)?,
+            service_code: Text::from_str(account.service_code).map_err(bad)?,
+            track2: track2(account)?,
+            interface,
+            atc: 0,
+            state: State::Idle,
+            issuer_authenticated: None,
+            cdol1_data: Bytes::new(),
+            removed: false,
+        })
+    }
+
+    /// Presents the card on `interface` for the next transaction (it is reset, as after a
+    /// new insertion or tap).
+    pub fn present(&mut self, interface: Interface) -> Result<()> {
+        if interface != self.interface {
+            let mut pdol = Bytes::new();
+            let base = self.pdol.len() - if self.interface == Interface::Contactless { CONTACTLESS_EXTRA_PDOL.len() } else { 0 };
+            pdol.extend(self.pdol.as_slice().get(..base).unwrap_or_default())?;
+            if interface == Interface::Contactless {
+                pdol.extend(CONTACTLESS_EXTRA_PDOL)?;
+            }
+            self.pdol = pdol;
+            self.interface = interface;
+        }
+        self.state = State::Idle;
+        self.issuer_authenticated = None;
+        self.removed = false;
+        Ok(())
+    }
+
+    /// Takes the card away: it answers nothing until presented again.
+    pub fn remove(&mut self) {
+        self.removed = true;
+    }
+
+    /// The application transaction counter (the last one used).
+    pub fn atc(&self) -> u16 {
+        self.atc
+    }
+
+    /// Whether the last issuer authentication (EXTERNAL AUTHENTICATE) succeeded, if there
+    /// was one in this transaction.
+    pub fn issuer_authenticated(&self) -> Option<bool> {
+        self.issuer_authenticated
+    }
+
+    /// The account's track 2 characters (for swiping the same card).
+    pub fn track2(&self) -> &str {
+        self.track2.as_str()
+    }
+
+    fn session_key(&self) -> TdesKey {
+        common_session_key_atc(&self.mk, self.atc.to_be_bytes())
+    }
+
+    /// The AC over `data` ‖ AIP ‖ ATC ‖ IAD under the current ATC's session key.
+    fn cryptogram(&self, data: &[u8]) -> Result<[u8; 8]> {
+        let mut input = Bytes::<256>::new();
+        input.extend(data)?;
+        input.extend(&self.aip)?;
+        input.extend(&self.atc.to_be_bytes())?;
+        input.extend(self.iad.as_slice())?;
+        Ok(application_cryptogram(&self.session_key(), input.as_slice(), AcPadding::Method2))
+    }
+
+    fn next_atc(&mut self) -> Result<()> {
+        self.atc = self.atc.checked_add(1).ok_or(ErrorKind::Card { sw: 0x6985 })?;
+        Ok(())
+    }
+
+    /// Track 2 equivalent data: BCD nibbles, `D` separator, `F` pad.
+    fn track2_nibbles(&self, out: &mut [u8; 19]) -> usize {
+        pack_digits(self.track2.as_str().as_bytes(), 0xF, out).unwrap_or(0)
+    }
+
+    fn pan_nibbles(&self, out: &mut [u8; 10]) -> usize {
+        pack_digits(self.pan.as_str().as_bytes(), 0xF, out).unwrap_or(0)
+    }
+
+    fn select(&mut self, name: &[u8], out: &mut [u8]) -> Result<usize> {
+        let mut buf = [0u8; 128];
+        let mut b = Builder::new(&mut buf);
+        let directory = match self.interface {
+            Interface::Contact => PSE,
+            Interface::Contactless => PPSE,
+        };
+        if name == directory {
+            b.constructed(FCI, |b| {
+                b.primitive(DF_NAME, name)?;
+                b.constructed(FCI_PROPRIETARY, |b| {
+                    b.constructed(FCI_DISCRETIONARY, |b| {
+                        b.constructed(APP_TEMPLATE, |b| {
+                            b.primitive(AID, self.aid.as_slice())?;
+                            b.primitive(LABEL, self.label.as_str().as_bytes())?;
+                            b.primitive(PRIORITY, &[1])?;
+                            Ok(())
+                        })?;
+                        Ok(())
+                    })?;
+                    Ok(())
+                })?;
+                Ok(())
+            })?;
+            self.state = State::Idle;
+        } else if name == self.aid.as_slice() {
+            b.constructed(FCI, |b| {
+                b.primitive(DF_NAME, name)?;
+                b.constructed(FCI_PROPRIETARY, |b| {
+                    b.primitive(LABEL, self.label.as_str().as_bytes())?;
+                    b.primitive(PRIORITY, &[1])?;
+                    b.primitive(PDOL, self.pdol.as_slice())?;
+                    Ok(())
+                })?;
+                Ok(())
+            })?;
+            self.state = State::Selected;
+            self.issuer_authenticated = None;
+        } else {
+            return status(out, &[], 0x6A82);
+        }
+        let n = b.finish();
+        status(out, buf.get(..n).unwrap_or_default(), 0x9000)
+    }
+
+    /// The CDOL1 data from the PDOL data (contactless: the PDOL holds every CDOL1 object).
+    fn cdol1_from_pdol(&self, pdol_data: &[u8]) -> Result<Bytes<128>> {
+        let pdol = Dol::new(self.pdol.as_slice())?;
+        let cdol1 = Dol::new(self.cdol1.as_slice())?;
+        let value = |tag: Tag| {
+            let mut at = 0;
+            for e in pdol.iter() {
+                if e.tag() == tag {
+                    return pdol_data.get(at..at + e.len());
+                }
+                at += e.len();
+            }
+            None
+        };
+        let mut out = [0u8; 128];
+        let n = cdol1.build(value, &mut out)?;
+        Bytes::from_slice(out.get(..n).unwrap_or_default())
+    }
+
+    fn gpo(&mut self, data: &[u8], out: &mut [u8]) -> Result<usize> {
+        if self.state != State::Selected {
+            return status(out, &[], 0x6985);
+        }
+        let want = Dol::new(self.pdol.as_slice())?.data_len();
+        let pdol_data = match data {
+            [0x83, len, rest @ ..] if usize::from(*len) == rest.len() && rest.len() == want => rest,
+            _ => return status(out, &[], 0x6700),
+        };
+        self.next_atc()?;
+        let afl = [0x08, 0x01, 0x02, 0x00];
+        let mut buf = [0u8; 160];
+        let mut b = Builder::new(&mut buf);
+        match self.interface {
+            Interface::Contact => {
+                b.constructed(FORMAT2, |b| {
+                    b.primitive(AIP, &self.aip)?;
+                    b.primitive(AFL, &afl)?;
+                    Ok(())
+                })?;
+                self.state = State::Processing;
+            }
+            Interface::Contactless => {
+                let cdol1 = self.cdol1_from_pdol(pdol_data)?;
+                let arqc = self.cryptogram(cdol1.as_slice())?;
+                let mut t2 = [0u8; 19];
+                let t2_len = self.track2_nibbles(&mut t2);
+                b.constructed(FORMAT2, |b| {
+                    b.primitive(AIP, &self.aip)?;
+                    b.primitive(AFL, &afl)?;
+                    b.primitive(CID, &[0x80])?;
+                    b.primitive(ATC, &self.atc.to_be_bytes())?;
+                    b.primitive(AC, &arqc)?;
+                    b.primitive(IAD, self.iad.as_slice())?;
+                    b.primitive(TRACK2, t2.get(..t2_len).unwrap_or_default())?;
+                    b.primitive(PSN, &[bcd_byte(self.psn)])?;
+                    Ok(())
+                })?;
+                self.cdol1_data = cdol1;
+                self.state = State::Online { arqc };
+            }
+        }
+        let n = b.finish();
+        status(out, buf.get(..n).unwrap_or_default(), 0x9000)
+    }
+
+    fn read_record(&mut self, p1: u8, p2: u8, out: &mut [u8]) -> Result<usize> {
+        if self.state == State::Idle || p2 != 0x0C {
+            return status(out, &[], 0x6A83);
+        }
+        let mut buf = [0u8; 200];
+        let mut b = Builder::new(&mut buf);
+        match p1 {
+            1 => {
+                let mut t2 = [0u8; 19];
+                let n = self.track2_nibbles(&mut t2);
+                b.constructed(RECORD, |b| {
+                    b.primitive(TRACK2, t2.get(..n).unwrap_or_default())?;
+                    Ok(())
+                })?;
+            }
+            2 => {
+                let mut pan = [0u8; 10];
+                let pan_len = self.pan_nibbles(&mut pan);
+                let expiry = self.expiry_date();
+                let mut service = [0u8; 2];
+                let mut sc = *b"0000";
+                if let Some(dst) = sc.get_mut(1..) {
+                    dst.copy_from_slice(self.service_code.as_str().as_bytes());
+                }
+                pack_digits(&sc, 0, &mut service);
+                let cvm = self.cvm_list();
+                b.constructed(RECORD, |b| {
+                    b.primitive(PAN, pan.get(..pan_len).unwrap_or_default())?;
+                    b.primitive(EXPIRY, &expiry)?;
+                    b.primitive(SERVICE_CODE, &service)?;
+                    b.primitive(PSN, &[bcd_byte(self.psn)])?;
+                    b.primitive(CDOL1, self.cdol1.as_slice())?;
+                    b.primitive(CDOL2, CDOL2_LIST)?;
+                    b.primitive(super::tags::CVM_LIST, &cvm)?;
+                    Ok(())
+                })?;
+            }
+            _ => return status(out, &[], 0x6A83),
+        }
+        let n = b.finish();
+        status(out, buf.get(..n).unwrap_or_default(), 0x9000)
+    }
+
+    /// CVM list (tag `8E`): amounts X and Y zero, then one rule — online enciphered PIN when
+    /// the service code's third digit asks for a PIN, otherwise no CVM.
+    fn cvm_list(&self) -> [u8; 10] {
+        let pin = matches!(self.service_code.as_str().as_bytes().get(2), Some(b'0' | b'3' | b'5' | b'6' | b'7'));
+        let rule = if pin { 0x02 } else { 0x1F };
+        [0, 0, 0, 0, 0, 0, 0, 0, rule, 0x00]
+    }
+
+    /// Tag `5F24`: YYMMDD with the last day of the month.
+    fn expiry_date(&self) -> [u8; 3] {
+        let e = self.expiry.as_str().as_bytes();
+        let num = |i: usize| e.get(i).map_or(0, |c| c.wrapping_sub(b'0'));
+        let (yy, mm) = (num(0) * 10 + num(1), num(2) * 10 + num(3));
+        let last = DateTime::new(2000 + u16::from(yy), mm, 31, 0, 0, 0)
+            .map(|_| 31)
+            .or_else(|_| DateTime::new(2000 + u16::from(yy), mm, 30, 0, 0, 0).map(|_| 30))
+            .or_else(|_| DateTime::new(2000 + u16::from(yy), mm, 29, 0, 0, 0).map(|_| 29))
+            .unwrap_or(28);
+        [bcd_byte(yy), bcd_byte(mm), bcd_byte(last)]
+    }
+
+    fn generate_ac(&mut self, p1: u8, data: &[u8], out: &mut [u8]) -> Result<usize> {
+        let (cid, ac) = match self.state {
+            State::Processing => {
+                if data.len() != Dol::new(self.cdol1.as_slice())?.data_len() {
+                    return status(out, &[], 0x6700);
+                }
+                self.cdol1_data = Bytes::from_slice(data)?;
+                let ac = self.cryptogram(data)?;
+                // The card always goes online for a first request of ARQC or TC; an AAC
+                // request is honoured.
+                if p1 & 0xC0 == 0x00 {
+                    self.state = State::Done;
+                    (0x00, ac)
+                } else {
+                    self.state = State::Online { arqc: ac };
+                    (0x80, ac)
+                }
+            }
+            State::Online { .. } if self.interface == Interface::Contact => {
+                if data.len() != Dol::new(CDOL2_LIST)?.data_len() {
+                    return status(out, &[], 0x6700);
+                }
+                let mut input = Bytes::<160>::new();
+                input.extend(self.cdol1_data.as_slice())?;
+                input.extend(data)?;
+                let ac = self.cryptogram(input.as_slice())?;
+                // A TC only when asked for and the issuer was authenticated (or did not try).
+                let tc = p1 & 0xC0 == 0x40 && self.issuer_authenticated != Some(false);
+                self.state = State::Done;
+                (if tc { 0x40 } else { 0x00 }, ac)
+            }
+            _ => return status(out, &[], 0x6985),
+        };
+        let mut buf = [0u8; 64];
+        let mut b = Builder::new(&mut buf);
+        b.constructed(FORMAT2, |b| {
+            b.primitive(CID, &[cid])?;
+            b.primitive(ATC, &self.atc.to_be_bytes())?;
+            b.primitive(AC, &ac)?;
+            b.primitive(IAD, self.iad.as_slice())?;
+            Ok(())
+        })?;
+        let n = b.finish();
+        status(out, buf.get(..n).unwrap_or_default(), 0x9000)
+    }
+
+    fn external_authenticate(&mut self, data: &[u8], out: &mut [u8]) -> Result<usize> {
+        let State::Online { arqc } = self.state else {
+            return status(out, &[], 0x6985);
+        };
+        let (Some(arpc), Some(&[a, b])) = (data.get(..8), data.get(8..10)) else {
+            return status(out, &[], 0x6700);
+        };
+        let expected = arpc_method1(&self.session_key(), &arqc, [a, b]);
+        let ok = bool::from(subtle_eq(&expected, arpc));
+        self.issuer_authenticated = Some(ok);
+        status(out, &[], if ok { 0x9000 } else { 0x6300 })
+    }
+
+    /// The card as a consumer-presented QR code (EMV QRCPS, base64 into `out`): the
+    /// application template with AID, label, track 2 equivalent data and PSN, and an
+    /// application-specific transparent template (`63`) with an ARQC and the data it
+    /// covers. The code is made before the amount is known, so the CDOL1 data carries amount
+    /// 0, the date `today` and the wallet's unpredictable number `un`; the terminal forwards
+    /// these values in field 55 for the host to check the ARQC.
+    ///
+    /// # Errors
+    /// [`ErrorKind::BufferTooSmall`] (about 250 bytes are needed), a TLV error.
+    pub fn consumer_qr<'o>(&mut self, un: [u8; 4], today: DateTime, out: &'o mut [u8]) -> Result<&'o str> {
+        self.next_atc()?;
+        let values = CpmValues::new(un, today);
+        let cdol1 = Dol::new(self.cdol1.as_slice())?;
+        let mut data = [0u8; 128];
+        let n = cdol1.build(|tag| values.get(tag), &mut data)?;
+        let arqc = self.cryptogram(data.get(..n).unwrap_or_default())?;
+        let mut t2 = [0u8; 19];
+        let t2_len = self.track2_nibbles(&mut t2);
+        let mut tlv = [0u8; 256];
+        let mut b = Builder::new(&mut tlv);
+        b.primitive(crate::card::tags::PAYLOAD_FORMAT, b"CPV01")?;
+        b.constructed(APP_TEMPLATE, |b| {
+            b.primitive(AID, self.aid.as_slice())?;
+            b.primitive(LABEL, self.label.as_str().as_bytes())?;
+            b.primitive(TRACK2, t2.get(..t2_len).unwrap_or_default())?;
+            b.primitive(PSN, &[bcd_byte(self.psn)])?;
+            b.constructed(crate::card::tags::APP_TRANSPARENT, |b| {
+                b.primitive(AC, &arqc)?;
+                b.primitive(CID, &[0x80])?;
+                b.primitive(IAD, self.iad.as_slice())?;
+                b.primitive(ATC, &self.atc.to_be_bytes())?;
+                b.primitive(AIP, &self.aip)?;
+                b.primitive(UN, &un)?;
+                for e in cdol1.iter() {
+                    if e.tag() != UN
+                        && let Some(v) = values.get(e.tag())
+                    {
+                        b.primitive(e.tag(), v)?;
+                    }
+                }
+                Ok(())
+            })?;
+            Ok(())
+        })?;
+        let len = b.finish();
+        Ok(cardwire_emv::qr::encode_cpm(tlv.get(..len).unwrap_or_default(), out)?)
+    }
+}
+
+/// The terminal-side values a consumer-presented code's cryptogram covers.
+struct CpmValues {
+    zero6: [u8; 6],
+    country: [u8; 2],
+    tvr: [u8; 5],
+    date: [u8; 3],
+    kind: [u8; 1],
+    un: [u8; 4],
+}
+
+impl CpmValues {
+    fn new(un: [u8; 4], today: DateTime) -> Self {
+        Self {
+            zero6: [0; 6],
+            country: [0x01, 0x56],
+            tvr: [0; 5],
+            date: today.emv_date(),
+            kind: [0x00],
+            un,
+        }
+    }
+
+    fn get(&self, tag: Tag) -> Option<&[u8]> {
+        use crate::card::tags::{AMOUNT, AMOUNT_OTHER, COUNTRY, CURRENCY, DATE, TVR, TXN_TYPE};
+        Some(match tag {
+            t if t == AMOUNT || t == AMOUNT_OTHER => &self.zero6,
+            t if t == COUNTRY || t == CURRENCY => &self.country,
+            t if t == TVR => &self.tvr,
+            t if t == DATE => &self.date,
+            t if t == TXN_TYPE => &self.kind,
+            t if t == UN => &self.un,
+            _ => return None,
+        })
+    }
+}
+
+fn subtle_eq(a: &[u8], b: &[u8]) -> subtle::Choice {
+    use subtle::ConstantTimeEq;
+    a.ct_eq(b)
+}
+
+fn bcd_byte(v: u8) -> u8 {
+    ((v / 10 % 10) << 4) | (v % 10)
+}
+
+impl CardReader for SimCard {
+    fn transmit(&mut self, command: &[u8], response: &mut [u8]) -> Result<usize> {
+        if self.removed {
+            return Err(ErrorKind::Card { sw: 0 }.into());
+        }
+        let (header, body) = match command {
+            [cla, ins, p1, p2, rest @ ..] => ([*cla, *ins, *p1, *p2], rest),
+            _ => return status(response, &[], 0x6700),
+        };
+        // Case 1/2 (no data, optional Le) or case 3/4 (Lc, data, optional Le).
+        let data: &[u8] = match body {
+            [] | [_] => &[],
+            [lc, rest @ ..] => {
+                let n = usize::from(*lc);
+                match rest.get(..n) {
+                    Some(d) if rest.len() == n || rest.len() == n + 1 => d,
+                    _ => return status(response, &[], 0x6700),
+                }
+            }
+        };
+        match header {
+            [0x00, 0xA4, 0x04, 0x00] => self.select(data, response),
+            [0x80, 0xA8, 0x00, 0x00] => self.gpo(data, response),
+            [0x00, 0xB2, p1, p2] => self.read_record(p1, p2, response),
+            [0x80, 0xAE, p1, 0x00] => self.generate_ac(p1, data, response),
+            [0x00, 0x82, 0x00, 0x00] => self.external_authenticate(data, response),
+            [cla, ..] if cla != 0x00 && cla != 0x80 => status(response, &[], 0x6E00),
+            _ => status(response, &[], 0x6D00),
+        }
+    }
+}
