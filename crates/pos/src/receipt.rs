@@ -63,15 +63,33 @@ impl<'a> Receipt<'a> {
         writeln!(out, "POS SALES SLIP 签购单 — {title}")?;
         writeln!(out, "MERCHANT NAME 商户名称: {}", c.merchant_name())?;
         writeln!(out, "MERCHANT NO. 商户编号:  {}", c.merchant_no())?;
-        writeln!(out, "TERMINAL NO. 终端编号:  {}   OPERATOR: {}", c.terminal_id(), c.operator())?;
-        writeln!(out, "CARD NO. 卡号:          {} ({})", r.masked_pan(), r.entry.mark())?;
-        writeln!(out, "TRANS TYPE 交易类型:    {}", transaction_name(r.transaction))?;
+        writeln!(
+            out,
+            "TERMINAL NO. 终端编号:  {}   OPERATOR: {}",
+            c.terminal_id(),
+            c.operator()
+        )?;
+        writeln!(
+            out,
+            "CARD NO. 卡号:          {} ({})",
+            r.masked_pan(),
+            r.entry.mark()
+        )?;
+        writeln!(
+            out,
+            "TRANS TYPE 交易类型:    {}",
+            transaction_name(r.transaction)
+        )?;
         writeln!(out, "BATCH NO. 批次号:       {:06}", r.batch)?;
         writeln!(out, "VOUCHER NO. 凭证号:     {:06}", r.stan)?;
         writeln!(out, "AUTH NO. 授权码:        {}", r.auth_code)?;
         writeln!(out, "REF. NO. 参考号:        {}", r.rrn)?;
         writeln!(out, "DATE/TIME 日期时间:     {}", r.when)?;
-        let sign = if r.settles_as_debit() == Some(false) { "-" } else { "" };
+        let sign = if r.settles_as_debit() == Some(false) {
+            "-"
+        } else {
+            ""
+        };
         writeln!(out, "AMOUNT 金额:            RMB {sign}{}", Fen(r.amount))?;
         if let Some(o) = r.original_stan {
             writeln!(out, "ORIGINAL VOUCHER 原凭证号: {o:06}")?;
@@ -79,7 +97,10 @@ impl<'a> Receipt<'a> {
         match self.copy {
             Copy::Merchant => {
                 writeln!(out, "CARDHOLDER SIGNATURE 持卡人签名: ____________________")?;
-                write!(out, "I ACKNOWLEDGE SATISFACTORY RECEIPT OF RELATIVE GOODS/SERVICES")
+                write!(
+                    out,
+                    "I ACKNOWLEDGE SATISFACTORY RECEIPT OF RELATIVE GOODS/SERVICES"
+                )
             }
             Copy::Cardholder => write!(out, "PLEASE RETAIN THIS COPY 请妥善保管"),
         }

@@ -94,7 +94,7 @@ impl<const N: usize> Text<N> {
     ///
     /// # Errors
     /// [`ErrorKind::Full`] when `text` is longer than `N` bytes.
-    pub fn from_str(text: &str) -> Result<Self> {
+    pub fn copy_from(text: &str) -> Result<Self> {
         Bytes::from_slice(text.as_bytes()).map(Self)
     }
 
@@ -104,7 +104,7 @@ impl<const N: usize> Text<N> {
     /// [`ErrorKind::InvalidText`] or [`ErrorKind::Full`].
     pub fn from_utf8(bytes: &[u8]) -> Result<Self> {
         let text = core::str::from_utf8(bytes).map_err(|_| ErrorKind::InvalidText)?;
-        Self::from_str(text)
+        Self::copy_from(text)
     }
 
     /// The text.
@@ -201,8 +201,11 @@ mod tests {
         assert_eq!(b.as_slice(), &[1, 2]);
         b.extend(&[3, 4]).unwrap();
         assert_eq!(b.len(), 4);
-        assert_eq!(Text::<8>::from_str("10580001").unwrap().as_str(), "10580001");
-        assert!(Text::<3>::from_str("abcd").is_err());
+        assert_eq!(
+            Text::<8>::copy_from("10580001").unwrap().as_str(),
+            "10580001"
+        );
+        assert!(Text::<3>::copy_from("abcd").is_err());
         assert_eq!(digits::<6>(1_000_001), *b"000001");
         assert_eq!(bcd::<3>(260_526), [0x26, 0x05, 0x26]);
         let mut out = [0u8; 3];

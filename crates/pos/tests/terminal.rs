@@ -1,4 +1,10 @@
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic, clippy::cast_possible_truncation)] // tests may fail loudly
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic,
+    clippy::cast_possible_truncation
+)] // tests may fail loudly
 //! The terminal against a scripted host: every request type under the CUPS spec, MACs,
 //! sign-in keys, reversal, journal and settlement.
 
@@ -47,7 +53,9 @@ fn sign_in_request_and_working_keys() {
     let mut out = [0u8; 256];
     // Nothing financial before sign-in.
     let card = CardData::swipe(SWIPE).unwrap();
-    let err = t.purchase(&card, 100, Some(&pin("123456")), now(), &mut out).unwrap_err();
+    let err = t
+        .purchase(&card, 100, Some(&pin("123456")), now(), &mut out)
+        .unwrap_err();
     assert_eq!(err.kind(), ErrorKind::NotSignedIn);
 
     let sent = t.sign_in(now(), &mut out).unwrap();
@@ -61,9 +69,16 @@ fn sign_in_request_and_working_keys() {
     assert_eq!(f60.subfield(2).unwrap().to_string(), "000001");
     assert_eq!(f60.subfield(3).unwrap().to_string(), "003");
     assert_eq!(msg.field(62).unwrap().bytes(), Some(&b"CWPOS-0001"[..]));
-    let frame = cardwire_iso8583::frame::FrameFormat::CUPS.read(&out[..sent.len]).unwrap();
-    let cardwire_iso8583::frame::Progress::Complete(frame) = frame else { panic!() };
-    assert_eq!(frame.tpdu.unwrap().to_bytes(), [0x60, 0x00, 0x03, 0x00, 0x00]);
+    let frame = cardwire_iso8583::frame::FrameFormat::CUPS
+        .read(&out[..sent.len])
+        .unwrap();
+    let cardwire_iso8583::frame::Progress::Complete(frame) = frame else {
+        panic!()
+    };
+    assert_eq!(
+        frame.tpdu.unwrap().to_bytes(),
+        [0x60, 0x00, 0x03, 0x00, 0x00]
+    );
     assert!(msg.mac().is_none());
 
     // A field 62 with a wrong check value is refused: still not signed in.
@@ -87,102 +102,274 @@ fn every_request_type_has_its_codes_and_a_valid_mac() {
     let mut out = [0u8; 512];
     let card = CardData::swipe(SWIPE).unwrap();
     let p = pin("123456");
-    let check = |out: &[u8], want: Transaction, mti: u16, f3: Option<&str>, f25: Option<&str>, t60: &str, host: &FakeHost| {
+    let check = |out: &[u8],
+                 want: Transaction,
+                 mti: u16,
+                 f3: Option<&str>,
+                 f25: Option<&str>,
+                 t60: &str,
+                 host: &FakeHost| {
         let msg = decode(out);
         assert_eq!(Transaction::of(&msg), Some(want), "{want:?}");
         assert_eq!(msg.mti().to_u16(), mti, "{want:?}");
         assert_eq!(msg.get(3).map(|c| c.to_string()).as_deref(), f3, "{want:?}");
-        assert_eq!(msg.get(25).map(|c| c.to_string()).as_deref(), f25, "{want:?}");
-        assert_eq!(msg.field(60).unwrap().subfield(1).unwrap().to_string(), t60, "{want:?}");
+        assert_eq!(
+            msg.get(25).map(|c| c.to_string()).as_deref(),
+            f25,
+            "{want:?}"
+        );
+        assert_eq!(
+            msg.field(60).unwrap().subfield(1).unwrap().to_string(),
+            t60,
+            "{want:?}"
+        );
         verify_field64(&host.mak, msg.mab().unwrap(), msg.mac().unwrap().value()).unwrap();
     };
 
     let s = t.balance(&card, Some(&p), now(), &mut out).unwrap();
-    check(&out[..s.len], Transaction::Balance, 200, Some("310000"), Some("00"), "01", &host);
+    check(
+        &out[..s.len],
+        Transaction::Balance,
+        200,
+        Some("310000"),
+        Some("00"),
+        "01",
+        &host,
+    );
     let o = round_trip(&mut t, &mut host, &out[..s.len]);
-    assert_eq!(o, Outcome::Balance { balance: Some(123_456) });
+    assert_eq!(
+        o,
+        Outcome::Balance {
+            balance: Some(123_456)
+        }
+    );
 
     let s = t.purchase(&card, 1234, Some(&p), now(), &mut out).unwrap();
-    check(&out[..s.len], Transaction::Purchase, 200, Some("000000"), Some("00"), "22", &host);
+    check(
+        &out[..s.len],
+        Transaction::Purchase,
+        200,
+        Some("000000"),
+        Some("00"),
+        "22",
+        &host,
+    );
     let msg = decode(&out[..s.len]);
     assert_eq!(msg.get(22).unwrap().to_string(), "021");
-    assert_eq!(msg.get(35).unwrap().to_string(), "6214830012345673D29122200000000000");
+    assert_eq!(
+        msg.get(35).unwrap().to_string(),
+        "6214830012345673D29122200000000000"
+    );
     assert_eq!(msg.get(53).unwrap().to_string(), "2600000000000000");
     assert_eq!(msg.get(4).unwrap().to_u64(), Some(1234));
     let purchase = approved(round_trip(&mut t, &mut host, &out[..s.len])).record;
 
-    let s = t.void(purchase.stan, Some(&card), Some(&p), now(), &mut out).unwrap();
-    check(&out[..s.len], Transaction::PurchaseVoid, 200, Some("200000"), Some("00"), "23", &host);
+    let s = t
+        .void(purchase.stan, Some(&card), Some(&p), now(), &mut out)
+        .unwrap();
+    check(
+        &out[..s.len],
+        Transaction::PurchaseVoid,
+        200,
+        Some("200000"),
+        Some("00"),
+        "23",
+        &host,
+    );
     let msg = decode(&out[..s.len]);
     assert_eq!(msg.get(37).unwrap().to_string(), purchase.rrn.as_str());
     let f61 = msg.field(61).unwrap();
-    assert_eq!(f61.subfield(2).unwrap().to_u64(), Some(u64::from(purchase.stan)));
+    assert_eq!(
+        f61.subfield(2).unwrap().to_u64(),
+        Some(u64::from(purchase.stan))
+    );
     approved(round_trip(&mut t, &mut host, &out[..s.len]));
     assert!(t.journal().find(purchase.stan).unwrap().voided);
     // A second void of the same purchase is refused before anything is sent.
-    assert_eq!(t.void(purchase.stan, None, None, now(), &mut out).unwrap_err().kind(), ErrorKind::NotFound);
+    assert_eq!(
+        t.void(purchase.stan, None, None, now(), &mut out)
+            .unwrap_err()
+            .kind(),
+        ErrorKind::NotFound
+    );
 
     let r = Reference::of(&purchase);
     let s = t.refund(&r, &card, 500, Some(&p), now(), &mut out).unwrap();
-    check(&out[..s.len], Transaction::Refund, 220, Some("200000"), Some("00"), "25", &host);
-    assert_eq!(decode(&out[..s.len]).field(61).unwrap().subfield(3).unwrap().to_string(), "1126");
+    check(
+        &out[..s.len],
+        Transaction::Refund,
+        220,
+        Some("200000"),
+        Some("00"),
+        "25",
+        &host,
+    );
+    assert_eq!(
+        decode(&out[..s.len])
+            .field(61)
+            .unwrap()
+            .subfield(3)
+            .unwrap()
+            .to_string(),
+        "1126"
+    );
     approved(round_trip(&mut t, &mut host, &out[..s.len]));
 
     let s = t.pre_auth(&card, 9000, Some(&p), now(), &mut out).unwrap();
-    check(&out[..s.len], Transaction::PreAuth, 100, Some("030000"), Some("06"), "10", &host);
+    check(
+        &out[..s.len],
+        Transaction::PreAuth,
+        100,
+        Some("030000"),
+        Some("06"),
+        "10",
+        &host,
+    );
     let auth = approved(round_trip(&mut t, &mut host, &out[..s.len])).record;
     let r = Reference::of(&auth);
 
-    let s = t.pre_auth_completion(&r, &card, 8000, Some(&p), now(), &mut out).unwrap();
-    check(&out[..s.len], Transaction::PreAuthCompletion, 200, Some("000000"), Some("06"), "20", &host);
-    assert_eq!(decode(&out[..s.len]).get(38).unwrap().to_string(), auth.auth_code.as_str());
+    let s = t
+        .pre_auth_completion(&r, &card, 8000, Some(&p), now(), &mut out)
+        .unwrap();
+    check(
+        &out[..s.len],
+        Transaction::PreAuthCompletion,
+        200,
+        Some("000000"),
+        Some("06"),
+        "20",
+        &host,
+    );
+    assert_eq!(
+        decode(&out[..s.len]).get(38).unwrap().to_string(),
+        auth.auth_code.as_str()
+    );
     let completion = approved(round_trip(&mut t, &mut host, &out[..s.len])).record;
 
-    let s = t.completion_void(completion.stan, Some(&card), Some(&p), now(), &mut out).unwrap();
-    check(&out[..s.len], Transaction::PreAuthCompletionVoid, 200, Some("200000"), Some("06"), "21", &host);
+    let s = t
+        .completion_void(completion.stan, Some(&card), Some(&p), now(), &mut out)
+        .unwrap();
+    check(
+        &out[..s.len],
+        Transaction::PreAuthCompletionVoid,
+        200,
+        Some("200000"),
+        Some("06"),
+        "21",
+        &host,
+    );
     approved(round_trip(&mut t, &mut host, &out[..s.len]));
 
-    let s = t.pre_auth_void(&r, &card, 9000, Some(&p), now(), &mut out).unwrap();
-    check(&out[..s.len], Transaction::PreAuthVoid, 100, Some("200000"), Some("06"), "11", &host);
+    let s = t
+        .pre_auth_void(&r, &card, 9000, Some(&p), now(), &mut out)
+        .unwrap();
+    check(
+        &out[..s.len],
+        Transaction::PreAuthVoid,
+        100,
+        Some("200000"),
+        Some("06"),
+        "11",
+        &host,
+    );
     approved(round_trip(&mut t, &mut host, &out[..s.len]));
 
-    let s = t.script_result(purchase.stan, &[0xDF, 0x31, 0x05, 0x20, 0, 0, 0, 0], now(), &mut out).unwrap();
-    check(&out[..s.len], Transaction::ScriptResult, 620, Some("190000"), Some("00"), "22", &host);
-    assert_eq!(round_trip(&mut t, &mut host, &out[..s.len]), Outcome::Acknowledged);
+    let s = t
+        .script_result(
+            purchase.stan,
+            &[0xDF, 0x31, 0x05, 0x20, 0, 0, 0, 0],
+            now(),
+            &mut out,
+        )
+        .unwrap();
+    check(
+        &out[..s.len],
+        Transaction::ScriptResult,
+        620,
+        Some("190000"),
+        Some("00"),
+        "22",
+        &host,
+    );
+    assert_eq!(
+        round_trip(&mut t, &mut host, &out[..s.len]),
+        Outcome::Acknowledged
+    );
 
     // Settlement: the journal's totals in field 48; the host says unbalanced → batch upload.
     host.settle_result = 2;
     let s = t.settle(now(), &mut out).unwrap();
-    check(&out[..s.len], Transaction::Settlement, 500, None, None, "00", &host);
+    check(
+        &out[..s.len],
+        Transaction::Settlement,
+        500,
+        None,
+        None,
+        "00",
+        &host,
+    );
     let sent_totals = SettlementTotals::from_message(&decode(&out[..s.len])).unwrap();
     // Debits: purchase 1234 + completion 8000; credits: void 1234, refund 500, completion void 8000.
     assert_eq!(
-        (sent_totals.domestic.debit_amount, sent_totals.domestic.debit_count),
+        (
+            sent_totals.domestic.debit_amount,
+            sent_totals.domestic.debit_count
+        ),
         (9234, 2)
     );
     assert_eq!(
-        (sent_totals.domestic.credit_amount, sent_totals.domestic.credit_count),
+        (
+            sent_totals.domestic.credit_amount,
+            sent_totals.domestic.credit_count
+        ),
         (9734, 3)
     );
     match round_trip(&mut t, &mut host, &out[..s.len]) {
-        Outcome::Settled { balanced: false, totals } => assert_eq!(totals, sent_totals),
+        Outcome::Settled {
+            balanced: false,
+            totals,
+        } => assert_eq!(totals, sent_totals),
         other => panic!("{other:?}"),
     }
     let records = t.journal().len();
     for i in 0..records {
         let s = t.batch_upload(now(), &mut out).unwrap();
-        check(&out[..s.len], Transaction::BatchUpload, 320, None, None, "00", &host);
+        check(
+            &out[..s.len],
+            Transaction::BatchUpload,
+            320,
+            None,
+            None,
+            "00",
+            &host,
+        );
         let msg = decode(&out[..s.len]);
-        assert_eq!(msg.field(60).unwrap().subfield(3).unwrap().to_string(), "201");
+        assert_eq!(
+            msg.field(60).unwrap().subfield(3).unwrap().to_string(),
+            "201"
+        );
         assert_eq!(
             round_trip(&mut t, &mut host, &out[..s.len]),
-            Outcome::Uploaded { remaining: records - i - 1 }
+            Outcome::Uploaded {
+                remaining: records - i - 1
+            }
         );
     }
     let batch = t.batch();
     let s = t.batch_upload(now(), &mut out).unwrap();
-    check(&out[..s.len], Transaction::BatchUploadEnd, 320, None, None, "00", &host);
-    assert_eq!(round_trip(&mut t, &mut host, &out[..s.len]), Outcome::BatchClosed { batch: batch + 1 });
+    check(
+        &out[..s.len],
+        Transaction::BatchUploadEnd,
+        320,
+        None,
+        None,
+        "00",
+        &host,
+    );
+    assert_eq!(
+        round_trip(&mut t, &mut host, &out[..s.len]),
+        Outcome::BatchClosed { batch: batch + 1 }
+    );
     assert!(t.journal().is_empty());
 }
 
@@ -191,14 +378,22 @@ fn balanced_settlement_closes_the_batch() {
     let (mut t, mut host) = signed_in();
     let mut out = [0u8; 512];
     let card = CardData::swipe(SWIPE).unwrap();
-    let s = t.purchase(&card, 2500, Some(&pin("123456")), now(), &mut out).unwrap();
+    let s = t
+        .purchase(&card, 2500, Some(&pin("123456")), now(), &mut out)
+        .unwrap();
     approved(round_trip(&mut t, &mut host, &out[..s.len]));
     let s = t.settle(now(), &mut out).unwrap();
     let o = round_trip(&mut t, &mut host, &out[..s.len]);
-    assert!(matches!(o, Outcome::Settled { balanced: true, .. }), "{o:?}");
+    assert!(
+        matches!(o, Outcome::Settled { balanced: true, .. }),
+        "{o:?}"
+    );
     assert_eq!(t.batch(), 8);
     assert!(t.journal().is_empty());
-    assert_eq!(t.batch_upload(now(), &mut out).unwrap_err().kind(), ErrorKind::NothingPending);
+    assert_eq!(
+        t.batch_upload(now(), &mut out).unwrap_err().kind(),
+        ErrorKind::NothingPending
+    );
 }
 
 #[test]
@@ -206,7 +401,9 @@ fn a_reply_with_a_bad_mac_is_not_accepted_and_the_purchase_is_reversed() {
     let (mut t, mut host) = signed_in();
     let mut out = [0u8; 512];
     let card = CardData::swipe(SWIPE).unwrap();
-    let s = t.purchase(&card, 777, Some(&pin("123456")), now(), &mut out).unwrap();
+    let s = t
+        .purchase(&card, 777, Some(&pin("123456")), now(), &mut out)
+        .unwrap();
     let mut reply = host.answer(&out[..s.len]);
     let last = reply.len() - 1;
     reply[last] ^= 0x01; // one MAC character
@@ -216,7 +413,9 @@ fn a_reply_with_a_bad_mac_is_not_accepted_and_the_purchase_is_reversed() {
     assert_eq!(t.pending_reversal(), Some((Transaction::Purchase, s.stan)));
 
     // A tampered amount with the old MAC fails the same way.
-    let s2 = t.purchase(&card, 777, Some(&pin("123456")), now(), &mut out).unwrap();
+    let s2 = t
+        .purchase(&card, 777, Some(&pin("123456")), now(), &mut out)
+        .unwrap();
     assert!(s2.reversal);
     let msg = decode(&out[..s2.len]);
     assert_eq!(msg.mti().to_u16(), 400);
@@ -240,9 +439,17 @@ fn timeout_then_the_next_transaction_sends_the_reversal_first() {
     let mut out = [0u8; 512];
     let card = CardData::swipe(SWIPE).unwrap();
     let p = pin("123456");
-    assert_eq!(t.on_timeout().unwrap_err().kind(), ErrorKind::NothingPending);
+    assert_eq!(
+        t.on_timeout().unwrap_err().kind(),
+        ErrorKind::NothingPending
+    );
     let lost = t.purchase(&card, 4321, Some(&p), now(), &mut out).unwrap();
-    assert_eq!(t.purchase(&card, 1, Some(&p), now(), &mut out).unwrap_err().kind(), ErrorKind::Busy);
+    assert_eq!(
+        t.purchase(&card, 1, Some(&p), now(), &mut out)
+            .unwrap_err()
+            .kind(),
+        ErrorKind::Busy
+    );
     assert!(t.on_timeout().unwrap());
     assert!(t.journal().is_empty());
 
@@ -265,14 +472,21 @@ fn timeout_then_the_next_transaction_sends_the_reversal_first() {
     let declined = host.reply(&req, "96", &[], true);
     assert!(matches!(
         t.on_reply(&declined).unwrap(),
-        Outcome::Declined { reversal: true, code: ResponseCode::SystemError, .. }
+        Outcome::Declined {
+            reversal: true,
+            code: ResponseCode::SystemError,
+            ..
+        }
     ));
     assert!(t.pending_reversal().is_some());
     let s = t.purchase(&card, 1000, Some(&p), now(), &mut out).unwrap();
     assert!(s.reversal);
     assert_eq!(
         round_trip(&mut t, &mut host, &out[..s.len]),
-        Outcome::Reversed { transaction: Transaction::Purchase, stan: lost.stan }
+        Outcome::Reversed {
+            transaction: Transaction::Purchase,
+            stan: lost.stan
+        }
     );
     assert_eq!(t.pending_reversal(), None);
 
@@ -295,7 +509,9 @@ fn a_reply_to_something_else_is_refused_and_the_request_keeps_waiting() {
     let (mut t, mut host) = signed_in();
     let mut out = [0u8; 512];
     let card = CardData::swipe(SWIPE).unwrap();
-    let s = t.purchase(&card, 10, Some(&pin("123456")), now(), &mut out).unwrap();
+    let s = t
+        .purchase(&card, 10, Some(&pin("123456")), now(), &mut out)
+        .unwrap();
     let reply = host.answer(&out[..s.len]);
     // Same reply under another STAN: rebuild from a request with STAN + 1.
     let msg = decode(&out[..s.len]);
@@ -304,12 +520,24 @@ fn a_reply_to_something_else_is_refused_and_the_request_keeps_waiting() {
     other[stan_at + 2] ^= 0x01;
     let other_msg = decode(&other);
     let wrong = host.reply(&other_msg, "00", &[], true);
-    assert_eq!(t.on_reply(&wrong).unwrap_err().kind(), ErrorKind::UnexpectedReply);
-    assert_eq!(t.on_reply(&reply[..reply.len() - 1]).unwrap_err().kind(), ErrorKind::UnexpectedReply);
-    assert!(matches!(t.on_reply(&[0, 3, 1, 2, 3]).unwrap_err().kind(), ErrorKind::Message(_)));
+    assert_eq!(
+        t.on_reply(&wrong).unwrap_err().kind(),
+        ErrorKind::UnexpectedReply
+    );
+    assert_eq!(
+        t.on_reply(&reply[..reply.len() - 1]).unwrap_err().kind(),
+        ErrorKind::UnexpectedReply
+    );
+    assert!(matches!(
+        t.on_reply(&[0, 3, 1, 2, 3]).unwrap_err().kind(),
+        ErrorKind::Message(_)
+    ));
     assert_eq!(t.waiting(), Some((Transaction::Purchase, s.stan)));
     approved(t.on_reply(&reply).unwrap());
-    assert_eq!(t.on_reply(&reply).unwrap_err().kind(), ErrorKind::NothingPending);
+    assert_eq!(
+        t.on_reply(&reply).unwrap_err().kind(),
+        ErrorKind::NothingPending
+    );
 }
 
 #[test]
@@ -317,24 +545,51 @@ fn declines_and_wrong_pin() {
     let (mut t, mut host) = signed_in();
     let mut out = [0u8; 512];
     let card = CardData::swipe(SWIPE).unwrap();
-    let s = t.purchase(&card, 10, Some(&pin("654321")), now(), &mut out).unwrap();
+    let s = t
+        .purchase(&card, 10, Some(&pin("654321")), now(), &mut out)
+        .unwrap();
     let o = round_trip(&mut t, &mut host, &out[..s.len]);
     assert_eq!(
         o,
-        Outcome::Declined { transaction: Transaction::Purchase, reversal: false, stan: s.stan, code: ResponseCode::IncorrectPin }
+        Outcome::Declined {
+            transaction: Transaction::Purchase,
+            reversal: false,
+            stan: s.stan,
+            code: ResponseCode::IncorrectPin
+        }
     );
     assert!(t.journal().is_empty());
     assert_eq!(t.pending_reversal(), None);
     // A debit card needs its PIN.
-    assert_eq!(t.purchase(&card, 10, None, now(), &mut out).unwrap_err().kind(), ErrorKind::PinRequired);
-    assert_eq!(t.purchase(&card, 0, Some(&pin("123456")), now(), &mut out).unwrap_err().kind(), ErrorKind::InvalidInput);
+    assert_eq!(
+        t.purchase(&card, 10, None, now(), &mut out)
+            .unwrap_err()
+            .kind(),
+        ErrorKind::PinRequired
+    );
+    assert_eq!(
+        t.purchase(&card, 0, Some(&pin("123456")), now(), &mut out)
+            .unwrap_err()
+            .kind(),
+        ErrorKind::InvalidInput
+    );
     // An A0 decline may come without a MAC.
-    let s = t.purchase(&card, 10, Some(&pin("123456")), now(), &mut out).unwrap();
+    let s = t
+        .purchase(&card, 10, Some(&pin("123456")), now(), &mut out)
+        .unwrap();
     let req = decode(&out[..s.len]);
     let a0 = host.reply(&req, "A0", &[], false);
-    assert!(matches!(t.on_reply(&a0).unwrap(), Outcome::Declined { code: ResponseCode::MacFailed, .. }));
+    assert!(matches!(
+        t.on_reply(&a0).unwrap(),
+        Outcome::Declined {
+            code: ResponseCode::MacFailed,
+            ..
+        }
+    ));
     // Any other reply without a MAC is not accepted.
-    let s = t.purchase(&card, 10, Some(&pin("123456")), now(), &mut out).unwrap();
+    let s = t
+        .purchase(&card, 10, Some(&pin("123456")), now(), &mut out)
+        .unwrap();
     let req = decode(&out[..s.len]);
     let bare = host.reply(&req, "00", &[], false);
     assert_eq!(t.on_reply(&bare).unwrap_err().kind(), ErrorKind::Mac);
@@ -357,12 +612,22 @@ fn stan_wraps_and_the_journal_fills() {
     assert_eq!(&stans[..3], &[999_999, 1, 2]);
     assert_eq!(t.journal().totals().domestic.debit_amount, 1600);
     // Sixteen records fill this journal: settle first.
-    assert_eq!(t.purchase(&card, 100, Some(&p), now(), &mut out).unwrap_err().kind(), ErrorKind::Full);
+    assert_eq!(
+        t.purchase(&card, 100, Some(&p), now(), &mut out)
+            .unwrap_err()
+            .kind(),
+        ErrorKind::Full
+    );
     assert!(t.resume(0, 1).is_err());
     let s = t.settle(now(), &mut out).unwrap();
     let o = round_trip(&mut t, &mut host, &out[..s.len]);
     assert!(matches!(o, Outcome::Settled { balanced: true, .. }));
-    let reply_batch = decode(&out[..s.len]).field(60).unwrap().subfield(2).unwrap().to_u64();
+    let reply_batch = decode(&out[..s.len])
+        .field(60)
+        .unwrap()
+        .subfield(2)
+        .unwrap()
+        .to_u64();
     assert_eq!(reply_batch, Some(3));
     assert_eq!(t.batch(), 4);
 }

@@ -1,4 +1,10 @@
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic, clippy::cast_possible_truncation)] // tests may fail loudly
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic,
+    clippy::cast_possible_truncation
+)] // tests may fail loudly
 //! Card reading against the simulated card, through the terminal to a scripted host that
 //! checks the ARQC with the fixtures' issuer key: chip with PIN, tap under and over the
 //! no-CVM limit, swipe, consumer- and merchant-presented QR, issuer authentication.
@@ -22,7 +28,10 @@ fn tag(v: u32) -> Tag {
 }
 
 fn find(f55: &[u8], t: u32) -> Option<Vec<u8>> {
-    Reader::new(f55).find(tag(t)).unwrap().map(|x| x.value().to_vec())
+    Reader::new(f55)
+        .find(tag(t))
+        .unwrap()
+        .map(|x| x.value().to_vec())
 }
 
 fn setup() -> (serde_json::Value, Terminal<16>, FakeHost) {
@@ -48,17 +57,25 @@ fn chip_purchase_with_pin_and_issuer_authentication() {
     assert!(data.pin_required());
     let f55 = data.icc().to_vec();
     // The brief's field 55 objects, in the usual order.
-    let tags: Vec<u32> = Reader::new(&f55).map(|t| t.unwrap().tag().to_u32()).collect();
+    let tags: Vec<u32> = Reader::new(&f55)
+        .map(|t| t.unwrap().tag().to_u32())
+        .collect();
     assert_eq!(
         tags,
-        [0x9F26, 0x9F27, 0x9F10, 0x9F37, 0x9F36, 0x95, 0x9A, 0x9C, 0x9F02, 0x5F2A, 0x82, 0x9F1A, 0x9F03, 0x9F33, 0x9F34, 0x9F35, 0x9F1E, 0x84, 0x9F09, 0x9F41, 0x5F34]
+        [
+            0x9F26, 0x9F27, 0x9F10, 0x9F37, 0x9F36, 0x95, 0x9A, 0x9C, 0x9F02, 0x5F2A, 0x82, 0x9F1A,
+            0x9F03, 0x9F33, 0x9F34, 0x9F35, 0x9F1E, 0x84, 0x9F09, 0x9F41, 0x5F34
+        ]
     );
     assert_eq!(find(&f55, 0x9F02).unwrap(), [0, 0, 0, 1, 0x23, 0x45]);
     assert_eq!(find(&f55, 0x9F37).unwrap(), UN);
     assert_eq!(find(&f55, 0x9F36).unwrap(), [0, 1]);
     assert_eq!(find(&f55, 0x9F27).unwrap(), [0x80]);
     assert_eq!(find(&f55, 0x9F34).unwrap(), [0x02, 0x00, 0x00]);
-    assert_eq!(find(&f55, 0x84).unwrap(), hex_literal::hex!("A000000333010101"));
+    assert_eq!(
+        find(&f55, 0x84).unwrap(),
+        hex_literal::hex!("A000000333010101")
+    );
     assert_eq!(find(&f55, 0x9F1E).unwrap(), b"POS-0001");
     // The ARQC verifies with the issuer master key of the fixtures.
     host.verify_arqc(data.pan(), Some(1), &f55).unwrap();
@@ -69,12 +86,28 @@ fn chip_purchase_with_pin_and_issuer_authentication() {
     assert!(host.verify_arqc(data.pan(), Some(2), &f55).is_err());
     // Cross-checked with the pyemv 1.5.0 oracle (derive_icc_mk_a, derive_common_sk with
     // R = 0001000000000000, generate_ac over CDOL1 data ‖ 5800 ‖ 0001 ‖ 06010A03A00000).
-    assert_eq!(find(&f55, 0x9F26).unwrap(), hex_literal::hex!("C50A9F37C5CF062B"));
+    assert_eq!(
+        find(&f55, 0x9F26).unwrap(),
+        hex_literal::hex!("C50A9F37C5CF062B")
+    );
 
     let mut out = [0u8; 512];
     let card_data = session.card().clone();
-    assert_eq!(t.purchase(&card_data, 12_345, None, now(), &mut out).unwrap_err().kind(), ErrorKind::PinRequired);
-    let s = t.purchase(&card_data, 12_345, Some(&Pin::new("123456").unwrap()), now(), &mut out).unwrap();
+    assert_eq!(
+        t.purchase(&card_data, 12_345, None, now(), &mut out)
+            .unwrap_err()
+            .kind(),
+        ErrorKind::PinRequired
+    );
+    let s = t
+        .purchase(
+            &card_data,
+            12_345,
+            Some(&Pin::new("123456").unwrap()),
+            now(),
+            &mut out,
+        )
+        .unwrap();
     let msg = decode(&out[..s.len]);
     assert_eq!(msg.get(22).unwrap().to_string(), "051");
     assert_eq!(msg.get(23).unwrap().to_string(), "001");
@@ -83,11 +116,15 @@ fn chip_purchase_with_pin_and_issuer_authentication() {
     assert_eq!(f60.subfield(4).unwrap().to_string(), "6");
     let reply = host.answer(&out[..s.len]);
     assert_eq!(host.arqcs_verified, 1);
-    let Outcome::Approved(a) = t.on_reply(&reply).unwrap() else { panic!() };
+    let Outcome::Approved(a) = t.on_reply(&reply).unwrap() else {
+        panic!()
+    };
     let issuer_auth = a.issuer_authentication().unwrap().to_vec();
     assert_eq!(issuer_auth.len(), 10);
     assert_eq!(&issuer_auth[8..], b"00");
-    let done = session.complete(&mut card, true, Some(&issuer_auth), *b"00").unwrap();
+    let done = session
+        .complete(&mut card, true, Some(&issuer_auth), *b"00")
+        .unwrap();
     assert!(done.accepted);
     assert_eq!(done.issuer_authenticated, Some(true));
     assert_eq!(done.cryptogram.unwrap().1, 0x40);
@@ -99,7 +136,11 @@ fn chip_purchase_with_pin_and_issuer_authentication() {
         let text = Receipt::new(t.config(), record, copy).to_string();
         assert!(text.contains("621483******5673 (I)"), "{text}");
         assert!(!text.contains("6214830012345673"));
-        assert!(text.contains("A Noodle Shop") && text.contains("898310058121234") && text.contains("10580001"));
+        assert!(
+            text.contains("A Noodle Shop")
+                && text.contains("898310058121234")
+                && text.contains("10580001")
+        );
         assert!(text.contains("RMB 123.45"));
         assert!(text.contains(record.rrn.as_str()) && text.contains(record.auth_code.as_str()));
         assert!(text.contains(&format!("{:06}", s.stan)));
@@ -122,8 +163,12 @@ fn a_wrong_arpc_makes_the_card_refuse_and_the_terminal_reverse() {
     let s = t.purchase(&data, 5000, None, now(), &mut out).unwrap();
     assert_eq!(decode(&out[..s.len]).get(22).unwrap().to_string(), "052");
     let reply = host.answer(&out[..s.len]);
-    let Outcome::Approved(a) = t.on_reply(&reply).unwrap() else { panic!() };
-    let done = session.complete(&mut card, true, a.issuer_authentication(), *b"00").unwrap();
+    let Outcome::Approved(a) = t.on_reply(&reply).unwrap() else {
+        panic!()
+    };
+    let done = session
+        .complete(&mut card, true, a.issuer_authentication(), *b"00")
+        .unwrap();
     assert!(!done.accepted);
     assert_eq!(done.issuer_authenticated, Some(false));
     assert_eq!(done.cryptogram.unwrap().1, 0x00);
@@ -135,7 +180,10 @@ fn a_wrong_arpc_makes_the_card_refuse_and_the_terminal_reverse() {
     assert_eq!(msg.get(39).unwrap().to_string(), "06");
     assert_eq!(msg.get(11).unwrap().to_u64(), Some(u64::from(s.stan)));
     let reply = host.answer(&out[..s2.len]);
-    assert!(matches!(t.on_reply(&reply).unwrap(), Outcome::Reversed { .. }));
+    assert!(matches!(
+        t.on_reply(&reply).unwrap(),
+        Outcome::Reversed { .. }
+    ));
 }
 
 #[test]
@@ -155,12 +203,18 @@ fn tap_under_and_over_the_no_cvm_limit() {
         host.verify_arqc(data.pan(), data.sequence(), f55).unwrap();
         let pin = Pin::new("123456").unwrap();
         let mut out = [0u8; 512];
-        let s = t.purchase(&data, amount, pin_needed.then_some(&pin), now(), &mut out).unwrap();
+        let s = t
+            .purchase(&data, amount, pin_needed.then_some(&pin), now(), &mut out)
+            .unwrap();
         assert_eq!(decode(&out[..s.len]).get(22).unwrap().to_string(), entry);
         let reply = host.answer(&out[..s.len]);
-        let Outcome::Approved(a) = t.on_reply(&reply).unwrap() else { panic!() };
+        let Outcome::Approved(a) = t.on_reply(&reply).unwrap() else {
+            panic!()
+        };
         // The card has left the field: the host's answer ends the transaction.
-        let done = session.complete(&mut card, true, a.issuer_authentication(), *b"00").unwrap();
+        let done = session
+            .complete(&mut card, true, a.issuer_authentication(), *b"00")
+            .unwrap();
         assert!(done.accepted && done.cryptogram.is_none());
     }
     assert_eq!(card.atc(), 2);
@@ -175,10 +229,21 @@ fn swipe_of_the_same_card() {
     let data = CardData::swipe(t2.as_str()).unwrap();
     assert_eq!(data.entry(), Entry::Swipe);
     let mut out = [0u8; 512];
-    let s = t.purchase(&data, 100, Some(&Pin::new("135790").unwrap()), now(), &mut out).unwrap();
+    let s = t
+        .purchase(
+            &data,
+            100,
+            Some(&Pin::new("135790").unwrap()),
+            now(),
+            &mut out,
+        )
+        .unwrap();
     let msg = decode(&out[..s.len]);
     assert_eq!(msg.get(22).unwrap().to_string(), "021");
-    assert_eq!(msg.get(35).unwrap().to_string(), "6217000098765437D30052200000000000");
+    assert_eq!(
+        msg.get(35).unwrap().to_string(),
+        "6217000098765437D30052200000000000"
+    );
     assert!(msg.field(55).is_none());
     let reply = host.answer(&out[..s.len]);
     assert!(matches!(t.on_reply(&reply).unwrap(), Outcome::Approved(_)));
@@ -191,7 +256,8 @@ fn long_pan_uses_option_b() {
     let params = t.emv_params(100, 0x00, now(), UN);
     let session = chip::read(&mut card, Interface::Contact, &params).unwrap();
     assert_eq!(session.card().pan(), "6217990000123456788");
-    host.verify_arqc(session.card().pan(), Some(2), session.card().icc()).unwrap();
+    host.verify_arqc(session.card().pan(), Some(2), session.card().icc())
+        .unwrap();
 }
 
 #[test]
@@ -199,7 +265,10 @@ fn consumer_presented_qr() {
     let (f, mut t, mut host) = setup();
     let mut wallet = sim_card(&f, "credit-chip", Interface::Contact);
     let mut buf = [0u8; 512];
-    let code = wallet.consumer_qr([9, 8, 7, 6], now(), &mut buf).unwrap().to_owned();
+    let code = wallet
+        .consumer_qr([9, 8, 7, 6], now(), &mut buf)
+        .unwrap()
+        .to_owned();
     assert!(!code.contains("6225880012345675"));
     let params = t.emv_params(3000, 0x00, now(), UN);
     let data = qr::from_consumer_qr(&code, &params).unwrap();
@@ -209,14 +278,17 @@ fn consumer_presented_qr() {
     // The code's own unpredictable number and amount 0 travel, so the ARQC verifies.
     assert_eq!(find(data.icc(), 0x9F37).unwrap(), [9, 8, 7, 6]);
     assert_eq!(find(data.icc(), 0x9F02).unwrap(), [0; 6]);
-    host.verify_arqc(data.pan(), data.sequence(), data.icc()).unwrap();
+    host.verify_arqc(data.pan(), data.sequence(), data.icc())
+        .unwrap();
     let mut out = [0u8; 512];
     let s = t.purchase(&data, 3000, None, now(), &mut out).unwrap();
     let msg = decode(&out[..s.len]);
     assert_eq!(msg.get(22).unwrap().to_string(), "032");
     assert_eq!(msg.get(4).unwrap().to_u64(), Some(3000));
     let reply = host.answer(&out[..s.len]);
-    let Outcome::Approved(a) = t.on_reply(&reply).unwrap() else { panic!() };
+    let Outcome::Approved(a) = t.on_reply(&reply).unwrap() else {
+        panic!()
+    };
     assert_eq!(a.record.entry, Entry::Qr);
     assert!(qr::from_consumer_qr("hQVDUFYwMQ==", &params).is_err());
     assert!(qr::from_consumer_qr("not base64!", &params).is_err());
@@ -226,7 +298,8 @@ fn consumer_presented_qr() {
 fn merchant_presented_qr() {
     let (_, t, _) = setup();
     let mut buf = [0u8; 512];
-    let payload = qr::merchant_qr(t.config(), "48020000", Some(12_345), "000123", &mut buf).unwrap();
+    let payload =
+        qr::merchant_qr(t.config(), "48020000", Some(12_345), "000123", &mut buf).unwrap();
     let mpm = Mpm::parse(payload).unwrap();
     assert!(mpm.crc_valid());
     assert_eq!(mpm.point_of_initiation(), Some("12"));
@@ -234,10 +307,16 @@ fn merchant_presented_qr() {
     assert_eq!(mpm.get(59).unwrap().value(), "A Noodle Shop");
     assert_eq!(mpm.get(60).unwrap().value(), "Shanghai");
     assert_eq!(mpm.get(54).unwrap().value(), "123.45");
-    assert_eq!(mpm.unionpay_account(), Some("4802000048020000898310058121234"));
+    assert_eq!(
+        mpm.unionpay_account(),
+        Some("4802000048020000898310058121234")
+    );
     assert_eq!(mpm.get(62).unwrap().get(7).unwrap().value(), "10580001");
     let static_code = qr::merchant_qr(t.config(), "48020000", None, "x", &mut buf).unwrap();
-    assert_eq!(Mpm::parse(static_code).unwrap().point_of_initiation(), Some("11"));
+    assert_eq!(
+        Mpm::parse(static_code).unwrap().point_of_initiation(),
+        Some("11")
+    );
     assert!(qr::merchant_qr(t.config(), "4802", None, "x", &mut buf).is_err());
 }
 
@@ -248,11 +327,17 @@ fn the_simulated_card_refuses_what_a_card_refuses() {
     let mut rsp = [0u8; 258];
     let sw = |r: &[u8], n: usize| u16::from_be_bytes([r[n - 2], r[n - 1]]);
     // GPO before SELECT, unknown AID, unknown instruction, short command.
-    let n = card.transmit(&[0x80, 0xA8, 0, 0, 2, 0x83, 0, 0], &mut rsp).unwrap();
+    let n = card
+        .transmit(&[0x80, 0xA8, 0, 0, 2, 0x83, 0, 0], &mut rsp)
+        .unwrap();
     assert_eq!(sw(&rsp, n), 0x6985);
-    let n = card.transmit(&[0x00, 0xA4, 4, 0, 2, 0xA0, 0, 0], &mut rsp).unwrap();
+    let n = card
+        .transmit(&[0x00, 0xA4, 4, 0, 2, 0xA0, 0, 0], &mut rsp)
+        .unwrap();
     assert_eq!(sw(&rsp, n), 0x6A82);
-    let n = card.transmit(&[0x00, 0xCA, 0x9F, 0x13, 0], &mut rsp).unwrap();
+    let n = card
+        .transmit(&[0x00, 0xCA, 0x9F, 0x13, 0], &mut rsp)
+        .unwrap();
     assert_eq!(sw(&rsp, n), 0x6D00);
     let n = card.transmit(&[0x00], &mut rsp).unwrap();
     assert_eq!(sw(&rsp, n), 0x6700);

@@ -115,7 +115,10 @@ mod tests {
             Command::select(b"2PAY.SYS.DDF01").unwrap().as_bytes()[..5],
             [0x00, 0xA4, 0x04, 0x00, 14]
         );
-        assert_eq!(Command::read_record(1, 2).unwrap().as_bytes(), &[0, 0xB2, 2, 0x0C, 0]);
+        assert_eq!(
+            Command::read_record(1, 2).unwrap().as_bytes(),
+            &[0, 0xB2, 2, 0x0C, 0]
+        );
         assert_eq!(
             Command::gpo(&[1, 2]).unwrap().as_bytes(),
             &[0x80, 0xA8, 0, 0, 4, 0x83, 2, 1, 2, 0]

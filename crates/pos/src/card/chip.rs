@@ -150,7 +150,11 @@ fn dol_data(dol: &[u8], terminal: &[u8], card: &[u8], out: &mut [u8]) -> Result<
 /// [`ErrorKind::Card`] with the status word of a refused command, [`ErrorKind::CardData`]
 /// when the card's data is incomplete (no AID, PAN, ARQC) or the card declined offline (AAC),
 /// an EMV error for malformed responses.
-pub fn read<R: CardReader + ?Sized>(reader: &mut R, interface: Interface, params: &Params) -> Result<Session> {
+pub fn read<R: CardReader + ?Sized>(
+    reader: &mut R,
+    interface: Interface,
+    params: &Params,
+) -> Result<Session> {
     let mut rsp = [0u8; MAX_RESPONSE];
     let directory = match interface {
         Interface::Contact => PSE,
@@ -170,7 +174,11 @@ pub fn read<R: CardReader + ?Sized>(reader: &mut R, interface: Interface, params
     let terminal = terminal_data(params, interface)?;
     let mut pdol_data = [0u8; 128];
     let n = dol_data(pdol.as_slice(), terminal.as_slice(), &[], &mut pdol_data)?;
-    let gpo = exchange(reader, &Command::gpo(pdol_data.get(..n).unwrap_or_default())?, &mut rsp)?;
+    let gpo = exchange(
+        reader,
+        &Command::gpo(pdol_data.get(..n).unwrap_or_default())?,
+        &mut rsp,
+    )?;
     // Everything the card said, as TLV: GPO response, records, then GENERATE AC.
     let mut card = Bytes::<1024>::new();
     let afl = match gpo {
@@ -204,14 +212,19 @@ pub fn read<R: CardReader + ?Sized>(reader: &mut R, interface: Interface, params
         for record in first..=last {
             let data = exchange(reader, &Command::read_record(sfi, record)?, &mut rsp)?;
             Reader::new(data).validate()?;
-            card.extend(data).map_err(|_| Error::from(ErrorKind::CardData))?;
+            card.extend(data)
+                .map_err(|_| Error::from(ErrorKind::CardData))?;
         }
     }
     if interface == Interface::Contact {
         let cdol1 = value(card.as_slice(), CDOL1).ok_or(ErrorKind::CardData)?;
         let mut data = [0u8; 255];
         let n = dol_data(cdol1, terminal.as_slice(), card.as_slice(), &mut data)?;
-        let gac = exchange(reader, &Command::generate_ac(0x80, data.get(..n).unwrap_or_default())?, &mut rsp)?;
+        let gac = exchange(
+            reader,
+            &Command::generate_ac(0x80, data.get(..n).unwrap_or_default())?,
+            &mut rsp,
+        )?;
         match gac {
             // Format 1: CID ‖ ATC ‖ AC ‖ IAD.
             [0x80, len, rest @ ..] if usize::from(*len) == rest.len() && rest.len() >= 11 => {
@@ -220,7 +233,9 @@ pub fn read<R: CardReader + ?Sized>(reader: &mut R, interface: Interface, params
                 let (ac, iad) = rest.split_at(8);
                 let mut b = [0u8; 80];
                 let mut w = Builder::new(&mut b);
-                w.primitive(CID, cid)?.primitive(ATC, atc)?.primitive(AC, ac)?;
+                w.primitive(CID, cid)?
+                    .primitive(ATC, atc)?
+                    .primitive(AC, ac)?;
                 if !iad.is_empty() {
                     w.primitive(IAD, iad)?;
                 }
@@ -234,7 +249,9 @@ pub fn read<R: CardReader + ?Sized>(reader: &mut R, interface: Interface, params
         }
     }
     let card = card.as_slice();
-    let cid = value(card, CID).and_then(|c| c.first().copied()).unwrap_or(0x80);
+    let cid = value(card, CID)
+        .and_then(|c| c.first().copied())
+        .unwrap_or(0x80);
     if cid & 0xC0 != 0x80 || value(card, AC).is_none_or(|ac| ac.len() != 8) {
         // An AAC (declined offline) or no cryptogram: nothing to send online.
         return Err(ErrorKind::CardData.into());
@@ -260,7 +277,7 @@ pub fn read<R: CardReader + ?Sized>(reader: &mut R, interface: Interface, params
     }
     if let Some(e) = value(card, EXPIRY).filter(|e| e.len() == 3) {
         let yymm = bcd_digits::<6>(e)?;
-        data.expiry = Some(Text::from_str(yymm.as_str().get(..4).unwrap_or_default())?);
+        data.expiry = Some(Text::copy_from(yymm.as_str().get(..4).unwrap_or_default())?);
     }
     if data.pan.len() < 12 {
         return Err(ErrorKind::CardData.into());
@@ -279,14 +296,25 @@ pub fn read<R: CardReader + ?Sized>(reader: &mut R, interface: Interface, params
             }
         }
         Interface::Contact => match value(card, CVM_LIST).and_then(|l| l.get(8..10)) {
-            Some(&[method, condition]) if method & 0x3F == 0x02 => (true, [method, condition, 0x00]),
+            Some(&[method, condition]) if method & 0x3F == 0x02 => {
+                (true, [method, condition, 0x00])
+            }
             Some(&[method, condition]) => (false, [method, condition, 0x02]),
             _ => {
                 let pin = matches!(
-                    data.service_code.as_ref().and_then(|s| s.as_str().as_bytes().get(2).copied()),
+                    data.service_code
+                        .as_ref()
+                        .and_then(|s| s.as_str().as_bytes().get(2).copied()),
                     Some(b'0' | b'3' | b'5' | b'6' | b'7')
                 );
-                (pin, if pin { [0x02, 0x00, 0x00] } else { [0x1F, 0x00, 0x02] })
+                (
+                    pin,
+                    if pin {
+                        [0x02, 0x00, 0x00]
+                    } else {
+                        [0x1F, 0x00, 0x02]
+                    },
+                )
             }
         },
     };
@@ -305,8 +333,24 @@ pub fn read<R: CardReader + ?Sized>(reader: &mut R, interface: Interface, params
     put(&mut b, AC, value(card, AC))?;
     put(&mut b, CID, Some(&[cid]))?;
     put(&mut b, IAD, value(card, IAD))?;
-    for tag in [UN, ATC, TVR, DATE, TXN_TYPE, AMOUNT, CURRENCY, AIP, COUNTRY, AMOUNT_OTHER, CAPABILITIES] {
-        let v = if tag == ATC || tag == AIP { value(card, tag) } else { value(term, tag) };
+    for tag in [
+        UN,
+        ATC,
+        TVR,
+        DATE,
+        TXN_TYPE,
+        AMOUNT,
+        CURRENCY,
+        AIP,
+        COUNTRY,
+        AMOUNT_OTHER,
+        CAPABILITIES,
+    ] {
+        let v = if tag == ATC || tag == AIP {
+            value(card, tag)
+        } else {
+            value(term, tag)
+        };
         put(&mut b, tag, v)?;
     }
     put(&mut b, CVM_RESULTS, Some(&cvm_results))?;
@@ -389,10 +433,25 @@ impl Session {
         let n = b.finish();
         let mut data = [0u8; 128];
         let cdol2 = self.cdol2.as_slice();
-        let len = dol_data(cdol2, objects.get(..n).unwrap_or_default(), self.terminal.as_slice(), &mut data)?;
-        let p1 = if approved && authenticated != Some(false) { 0x40 } else { 0x00 };
-        let gac = exchange(reader, &Command::generate_ac(p1, data.get(..len).unwrap_or_default())?, &mut rsp)?;
-        let cid = value(gac, CID).and_then(|c| c.first().copied()).unwrap_or(0);
+        let len = dol_data(
+            cdol2,
+            objects.get(..n).unwrap_or_default(),
+            self.terminal.as_slice(),
+            &mut data,
+        )?;
+        let p1 = if approved && authenticated != Some(false) {
+            0x40
+        } else {
+            0x00
+        };
+        let gac = exchange(
+            reader,
+            &Command::generate_ac(p1, data.get(..len).unwrap_or_default())?,
+            &mut rsp,
+        )?;
+        let cid = value(gac, CID)
+            .and_then(|c| c.first().copied())
+            .unwrap_or(0);
         let ac = value(gac, AC)
             .and_then(|a| <[u8; 8]>::try_from(a).ok())
             .ok_or(ErrorKind::CardData)?;

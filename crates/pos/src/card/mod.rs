@@ -155,20 +155,24 @@ impl CardData {
             return Err(ErrorKind::InvalidInput.into());
         }
         let mut card = Self::empty(Entry::Keyed);
-        card.pan = Text::from_str(pan)?;
-        card.expiry = expiry.map(Text::from_str).transpose()?;
+        card.pan = Text::copy_from(pan)?;
+        card.expiry = expiry.map(Text::copy_from).transpose()?;
         Ok(card)
     }
 
     pub(crate) fn from_track2(entry: Entry, t: &Track2<'_>) -> Result<Self> {
         let mut card = Self::empty(entry);
-        card.pan = Text::from_str(t.pan())?;
-        card.expiry = Some(Text::from_str(t.expiry())?);
-        card.service_code = Some(Text::from_str(t.service_code())?);
+        card.pan = Text::copy_from(t.pan())?;
+        card.expiry = Some(Text::copy_from(t.expiry())?);
+        card.service_code = Some(Text::copy_from(t.service_code())?);
         // Field 35 travels with `D` (BCD nibble 0xD) as separator.
         let mut chars = [0u8; 37];
         for (o, c) in chars.iter_mut().zip(t.as_str().bytes()) {
-            *o = if c == b'=' { b'D' } else { c.to_ascii_uppercase() };
+            *o = if c == b'=' {
+                b'D'
+            } else {
+                c.to_ascii_uppercase()
+            };
         }
         let n = t.as_str().len().min(37);
         card.track2 = Some(Text::from_utf8(chars.get(..n).unwrap_or_default())?);
@@ -256,6 +260,8 @@ pub(crate) fn card_error(sw: u16) -> crate::Error {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use alloc::format;
+    use alloc::string::ToString;
 
     #[test]
     fn swipe_reads_track2_and_pin_need() {

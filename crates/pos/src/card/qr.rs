@@ -81,7 +81,8 @@ struct TextWriter<'t, const N: usize>(&'t mut Text<N>);
 
 impl<const N: usize> core::fmt::Write for TextWriter<'_, N> {
     fn write_str(&mut self, s: &str) -> core::fmt::Result {
-        let mut joined = Bytes::<N>::from_slice(self.0.as_str().as_bytes()).map_err(|_| core::fmt::Error)?;
+        let mut joined =
+            Bytes::<N>::from_slice(self.0.as_str().as_bytes()).map_err(|_| core::fmt::Error)?;
         joined.extend(s.as_bytes()).map_err(|_| core::fmt::Error)?;
         *self.0 = Text::from_utf8(joined.as_slice()).map_err(|_| core::fmt::Error)?;
         Ok(())
@@ -123,15 +124,34 @@ pub fn from_consumer_qr(text: &str, params: &Params) -> Result<CardData> {
     if card.pan.len() < 12 || get(AC).is_none_or(|ac| ac.len() != 8) {
         return Err(ErrorKind::CardData.into());
     }
-    card.sequence = get(PSN).and_then(|p| p.first()).map(|b| (b >> 4) * 10 + (b & 0x0F));
-    card.label = get(LABEL).and_then(|l| Text::from_utf8(l).ok()).unwrap_or_default();
+    card.sequence = get(PSN)
+        .and_then(|p| p.first())
+        .map(|b| (b >> 4) * 10 + (b & 0x0F));
+    card.label = get(LABEL)
+        .and_then(|l| Text::from_utf8(l).ok())
+        .unwrap_or_default();
     card.pin_required = false;
 
     let terminal = terminal_data(params, Interface::Contact)?;
     let term = terminal.as_slice();
     let mut f55 = [0u8; 255];
     let mut b = Builder::new(&mut f55);
-    for tag in [AC, CID, IAD, UN, ATC, TVR, DATE, TXN_TYPE, AMOUNT, CURRENCY, AIP, COUNTRY, AMOUNT_OTHER, CAPABILITIES] {
+    for tag in [
+        AC,
+        CID,
+        IAD,
+        UN,
+        ATC,
+        TVR,
+        DATE,
+        TXN_TYPE,
+        AMOUNT,
+        CURRENCY,
+        AIP,
+        COUNTRY,
+        AMOUNT_OTHER,
+        CAPABILITIES,
+    ] {
         let from_code = get(tag);
         let v = match from_code {
             Some(v) => Some(v),

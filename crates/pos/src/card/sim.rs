@@ -102,7 +102,9 @@ enum State {
     /// After GET PROCESSING OPTIONS (contact).
     Processing,
     /// After the first GENERATE AC with an ARQC.
-    Online { arqc: [u8; 8] },
+    Online {
+        arqc: [u8; 8],
+    },
     Done,
 }
 
@@ -131,7 +133,10 @@ pub struct SimCard {
 impl fmt::Debug for SimCard {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("SimCard")
-            .field("pan", &format_args!("{}", super::MaskedPan(self.pan.as_str())))
+            .field(
+                "pan",
+                &format_args!("{}", super::MaskedPan(self.pan.as_str())),
+            )
             .field("interface", &self.interface)
             .field("atc", &self.atc)
             .field("state", &self.state)
@@ -193,7 +198,12 @@ impl SimCard {
         if account.psn > 99 || Dol::new(profile.cdol1).is_err() || Dol::new(profile.pdol).is_err() {
             return Err(ErrorKind::InvalidInput.into());
         }
-        let mk = icc_master_key(imk, account.pan.as_bytes(), Some(account.psn), MasterKeyOption::B)?;
+        let mk = icc_master_key(
+            imk,
+            account.pan.as_bytes(),
+            Some(account.psn),
+            MasterKeyOption::B,
+        )?;
         let mut pdol = Bytes::from_slice(profile.pdol)?;
         if interface == Interface::Contactless {
             pdol.extend(CONTACTLESS_EXTRA_PDOL)?;
@@ -202,15 +212,15 @@ impl SimCard {
         Ok(Self {
             mk,
             aid: Bytes::from_slice(profile.aid).map_err(bad)?,
-            label: Text::from_str(profile.label).map_err(bad)?,
+            label: Text::copy_from(profile.label).map_err(bad)?,
             aip: profile.aip,
             iad: Bytes::from_slice(profile.iad).map_err(bad)?,
             cdol1: Bytes::from_slice(profile.cdol1).map_err(bad)?,
             pdol,
-            pan: Text::from_str(account.pan).map_err(bad)?,
+            pan: Text::copy_from(account.pan).map_err(bad)?,
             psn: account.psn,
-            expiry: Text::from_str(account.expiry).map_err(bad)?,
-            service_code: Text::from_str(account.service_code).map_err(bad)?,
+            expiry: Text::copy_from(account.expiry).map_err(bad)?,
+            service_code: Text::copy_from(account.service_code).map_err(bad)?,
             track2: track2(account)?,
             interface,
             atc: 0,
@@ -226,7 +236,12 @@ impl SimCard {
     pub fn present(&mut self, interface: Interface) -> Result<()> {
         if interface != self.interface {
             let mut pdol = Bytes::new();
-            let base = self.pdol.len() - if self.interface == Interface::Contactless { CONTACTLESS_EXTRA_PDOL.len() } else { 0 };
+            let base = self.pdol.len()
+                - if self.interface == Interface::Contactless {
+                    CONTACTLESS_EXTRA_PDOL.len()
+                } else {
+                    0
+                };
             pdol.extend(self.pdol.as_slice().get(..base).unwrap_or_default())?;
             if interface == Interface::Contactless {
                 pdol.extend(CONTACTLESS_EXTRA_PDOL)?;
@@ -272,11 +287,18 @@ impl SimCard {
         input.extend(&self.aip)?;
         input.extend(&self.atc.to_be_bytes())?;
         input.extend(self.iad.as_slice())?;
-        Ok(application_cryptogram(&self.session_key(), input.as_slice(), AcPadding::Method2))
+        Ok(application_cryptogram(
+            &self.session_key(),
+            input.as_slice(),
+            AcPadding::Method2,
+        ))
     }
 
     fn next_atc(&mut self) -> Result<()> {
-        self.atc = self.atc.checked_add(1).ok_or(ErrorKind::Card { sw: 0x6985 })?;
+        self.atc = self
+            .atc
+            .checked_add(1)
+            .ok_or(ErrorKind::Card { sw: 0x6985 })?;
         Ok(())
     }
 
@@ -445,7 +467,10 @@ impl SimCard {
     /// CVM list (tag `8E`): amounts X and Y zero, then one rule — online enciphered PIN when
     /// the service code's third digit asks for a PIN, otherwise no CVM.
     fn cvm_list(&self) -> [u8; 10] {
-        let pin = matches!(self.service_code.as_str().as_bytes().get(2), Some(b'0' | b'3' | b'5' | b'6' | b'7'));
+        let pin = matches!(
+            self.service_code.as_str().as_bytes().get(2),
+            Some(b'0' | b'3' | b'5' | b'6' | b'7')
+        );
         let rule = if pin { 0x02 } else { 0x1F };
         [0, 0, 0, 0, 0, 0, 0, 0, rule, 0x00]
     }
@@ -531,7 +556,12 @@ impl SimCard {
     ///
     /// # Errors
     /// [`ErrorKind::BufferTooSmall`] (about 250 bytes are needed), a TLV error.
-    pub fn consumer_qr<'o>(&mut self, un: [u8; 4], today: DateTime, out: &'o mut [u8]) -> Result<&'o str> {
+    pub fn consumer_qr<'o>(
+        &mut self,
+        un: [u8; 4],
+        today: DateTime,
+        out: &'o mut [u8],
+    ) -> Result<&'o str> {
         self.next_atc()?;
         let values = CpmValues::new(un, today);
         let cdol1 = Dol::new(self.cdol1.as_slice())?;
@@ -567,7 +597,10 @@ impl SimCard {
             Ok(())
         })?;
         let len = b.finish();
-        Ok(cardwire_emv::qr::encode_cpm(tlv.get(..len).unwrap_or_default(), out)?)
+        Ok(cardwire_emv::qr::encode_cpm(
+            tlv.get(..len).unwrap_or_default(),
+            out,
+        )?)
     }
 }
 

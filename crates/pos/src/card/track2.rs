@@ -61,9 +61,7 @@ impl<'a> Track2<'a> {
 
     /// Discretionary data after the service code.
     pub fn discretionary(&self) -> &'a str {
-        self.text
-            .get(self.separator + 8..)
-            .unwrap_or_default()
+        self.text.get(self.separator + 8..).unwrap_or_default()
     }
 
     /// Whether the service code says the card has a chip (first digit 2 or 6): a swipe of
@@ -87,11 +85,7 @@ impl fmt::Debug for Track2<'_> {
 impl fmt::Display for Track2<'_> {
     /// The PAN masked (first 6 / last 4), the separator, the rest hidden.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        cardwire_emv::mask::write_masked(
-            f,
-            self.text.chars(),
-            cardwire_emv::mask::Masking::Track2,
-        )
+        cardwire_emv::mask::write_masked(f, self.text.chars(), cardwire_emv::mask::Masking::Track2)
     }
 }
 
@@ -122,6 +116,7 @@ pub fn from_nibbles(data: &[u8]) -> Result<Text<40>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use alloc::string::ToString;
 
     #[test]
     fn stripe_and_chip_forms() {
@@ -135,10 +130,19 @@ mod tests {
         assert_eq!(t.to_string(), "439226******2820D***************");
         let s = Track2::parse("6214830012345673=29122201234").unwrap();
         assert!(s.has_chip());
-        for bad in ["", "6214830012345673", "62148=29122201", "621483001234567X=2912220", "6214830012345673=291"] {
+        for bad in [
+            "",
+            "6214830012345673",
+            "62148=29122201",
+            "621483001234567X=2912220",
+            "6214830012345673=291",
+        ] {
             assert!(Track2::parse(bad).is_err(), "{bad}");
         }
-        let text = from_nibbles(&[0x62, 0x14, 0x83, 0x00, 0x12, 0x34, 0x56, 0x73, 0xD2, 0x91, 0x22, 0x20, 0x1F]).unwrap();
+        let text = from_nibbles(&[
+            0x62, 0x14, 0x83, 0x00, 0x12, 0x34, 0x56, 0x73, 0xD2, 0x91, 0x22, 0x20, 0x1F,
+        ])
+        .unwrap();
         assert_eq!(text.as_str(), "6214830012345673D29122201");
         assert!(from_nibbles(&[0x6A]).is_err());
     }

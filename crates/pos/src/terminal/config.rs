@@ -39,12 +39,12 @@ impl Config {
             return Err(ErrorKind::InvalidInput.into());
         }
         Ok(Self {
-            terminal_id: Text::from_str(terminal_id)?,
-            merchant_no: Text::from_str(merchant_no)?,
-            merchant_name: Text::from_str(merchant_name).map_err(|_| ErrorKind::InvalidInput)?,
+            terminal_id: Text::copy_from(terminal_id)?,
+            merchant_no: Text::copy_from(merchant_no)?,
+            merchant_name: Text::copy_from(merchant_name).map_err(|_| ErrorKind::InvalidInput)?,
             city: Text::new(),
             serial: Text::new(),
-            operator: Text::from_str("001")?,
+            operator: Text::copy_from("001")?,
             fee_bps: 0,
             floor_limit: 100_000,
             tpdu: Tpdu::new([0x00, 0x03], [0x00, 0x00]),
@@ -60,7 +60,7 @@ impl Config {
         if !serial.bytes().all(|c| c.is_ascii_graphic()) {
             return Err(ErrorKind::InvalidInput.into());
         }
-        self.serial = Text::from_str(serial).map_err(|_| ErrorKind::InvalidInput)?;
+        self.serial = Text::copy_from(serial).map_err(|_| ErrorKind::InvalidInput)?;
         Ok(self)
     }
 
@@ -69,7 +69,7 @@ impl Config {
     /// # Errors
     /// [`ErrorKind::InvalidInput`] for more than 15 bytes.
     pub fn with_city(mut self, city: &str) -> Result<Self> {
-        self.city = Text::from_str(city).map_err(|_| ErrorKind::InvalidInput)?;
+        self.city = Text::copy_from(city).map_err(|_| ErrorKind::InvalidInput)?;
         Ok(self)
     }
 
@@ -81,7 +81,7 @@ impl Config {
         if operator.len() != 3 || !operator.bytes().all(|c| c.is_ascii_alphanumeric()) {
             return Err(ErrorKind::InvalidInput.into());
         }
-        self.operator = Text::from_str(operator)?;
+        self.operator = Text::copy_from(operator)?;
         Ok(self)
     }
 

@@ -52,9 +52,9 @@ impl Record {
     pub const fn settles_as_debit(&self) -> Option<bool> {
         match self.transaction {
             Transaction::Purchase | Transaction::PreAuthCompletion => Some(true),
-            Transaction::PurchaseVoid | Transaction::PreAuthCompletionVoid | Transaction::Refund => {
-                Some(false)
-            }
+            Transaction::PurchaseVoid
+            | Transaction::PreAuthCompletionVoid
+            | Transaction::Refund => Some(false),
             _ => None,
         }
     }

@@ -79,6 +79,7 @@ impl Approval {
 /// What a reply meant.
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
+#[allow(clippy::large_enum_variant)] // no allocator to box into: the approval travels by value
 pub enum Outcome {
     /// Signed in: working keys installed, the host's batch number taken.
     SignedIn {
@@ -238,7 +239,10 @@ impl<const J: usize> fmt::Debug for Terminal<J> {
             .field("signed_in", &self.keys.is_some())
             .field("batch", &self.batch)
             .field("stan", &self.stan)
-            .field("waiting", &self.in_flight.as_ref().map(|p| (p.transaction, p.stan)))
+            .field(
+                "waiting",
+                &self.in_flight.as_ref().map(|p| (p.transaction, p.stan)),
+            )
             .field("reversal_pending", &self.reversal.is_some())
             .field("journal", &self.journal.len())
             .finish_non_exhaustive()
@@ -357,7 +361,11 @@ impl<const J: usize> Terminal<J> {
 
     /// The STAN after `self.stan`: 1 to 999 999, then 1 again.
     fn next_stan(&self) -> u32 {
-        if self.stan >= 999_999 { 1 } else { self.stan + 1 }
+        if self.stan >= 999_999 {
+            1
+        } else {
+            self.stan + 1
+        }
     }
 
     // ----- starting transactions -----
@@ -437,7 +445,15 @@ impl<const J: usize> Terminal<J> {
         now: DateTime,
         out: &mut [u8],
     ) -> Result<Sent> {
-        self.void_of(Transaction::Purchase, Transaction::PurchaseVoid, stan, card, pin, now, out)
+        self.void_of(
+            Transaction::Purchase,
+            Transaction::PurchaseVoid,
+            stan,
+            card,
+            pin,
+            now,
+            out,
+        )
     }
 
     /// Pre-authorisation completion void (0200, 200000, condition 06) of the completion with
@@ -604,7 +620,10 @@ impl<const J: usize> Terminal<J> {
             Some(r) => {
                 let mut p = Pending::new(Transaction::BatchUpload, now);
                 p.amount = Some(r.amount);
-                p.card = Some(CardData::keyed(r.pan(), r.expiry.as_ref().map(Text::as_str))?);
+                p.card = Some(CardData::keyed(
+                    r.pan(),
+                    r.expiry.as_ref().map(Text::as_str),
+                )?);
                 if let Some(c) = p.card.as_mut() {
                     c.entry = r.entry;
                 }
@@ -631,7 +650,13 @@ impl<const J: usize> Terminal<J> {
     ///
     /// # Errors
     /// [`ErrorKind::NotFound`]; as [`Terminal::settle`].
-    pub fn script_result(&mut self, stan: u32, icc: &[u8], now: DateTime, out: &mut [u8]) -> Result<Sent> {
+    pub fn script_result(
+        &mut self,
+        stan: u32,
+        icc: &[u8],
+        now: DateTime,
+        out: &mut [u8],
+    ) -> Result<Sent> {
         let r = *self.journal.find(stan).ok_or(ErrorKind::NotFound)?;
         let mut p = Pending::new(Transaction::ScriptResult, now);
         p.amount = Some(r.amount);
@@ -759,7 +784,10 @@ impl<const J: usize> Terminal<J> {
             r = r.amount(a).currency("156");
         }
         if let Some(block) = p.pin_block.as_ref().filter(|_| !p.reversal) {
-            r = r.pin_capture("06").pin_block(block).security(SECURITY_CONTROL);
+            r = r
+                .pin_capture("06")
+                .pin_block(block)
+                .security(SECURITY_CONTROL);
         }
         if let Some(o) = p.original {
             r = r.original(o);
@@ -920,9 +948,8 @@ impl<const J: usize> Terminal<J> {
             }),
             Transaction::Settlement => {
                 let host = reply.settlement();
-                let balanced = host.is_some_and(|h| {
-                    h.domestic.result == 1 && matches!(h.foreign.result, 0 | 1)
-                });
+                let balanced = host
+                    .is_some_and(|h| h.domestic.result == 1 && matches!(h.foreign.result, 0 | 1));
                 if balanced {
                     self.close_batch();
                 } else {
@@ -978,8 +1005,8 @@ impl<const J: usize> Terminal<J> {
             batch: p.batch,
             amount: p.amount.unwrap_or(0),
             entry: card.map_or(Entry::Keyed, CardData::entry),
-            rrn: Text::from_str(reply.rrn().unwrap_or_default()).unwrap_or_default(),
-            auth_code: Text::from_str(reply.auth_code().unwrap_or_default()).unwrap_or_default(),
+            rrn: Text::copy_from(reply.rrn().unwrap_or_default()).unwrap_or_default(),
+            auth_code: Text::copy_from(reply.auth_code().unwrap_or_default()).unwrap_or_default(),
             when: p.when.with_host(date, number(12)),
             original_stan: p.original_stan,
             voided: false,
@@ -989,7 +1016,9 @@ impl<const J: usize> Terminal<J> {
         self.journal.push(record)?;
         if matches!(
             p.transaction,
-            Transaction::PurchaseVoid | Transaction::PreAuthCompletionVoid | Transaction::PreAuthVoid
+            Transaction::PurchaseVoid
+                | Transaction::PreAuthCompletionVoid
+                | Transaction::PreAuthVoid
         ) && let Some(orig) = p.original_stan.and_then(|s| self.journal.find_mut(s))
         {
             orig.voided = true;
@@ -1005,6 +1034,10 @@ impl<const J: usize> Terminal<J> {
     fn close_batch(&mut self) {
         self.journal.clear();
         self.upload = None;
-        self.batch = if self.batch >= 999_999 { 1 } else { self.batch + 1 };
+        self.batch = if self.batch >= 999_999 {
+            1
+        } else {
+            self.batch + 1
+        };
     }
 }

@@ -16,10 +16,9 @@ impl fmt::Display for Fen {
 /// The fee of `amount` fen at `rate_bps` basis points (1/100 of a percent), rounded half up
 /// to the fen: 0.60 % of 123.45 yuan is 0.74 yuan. The acquirer charges the merchant this;
 /// the host of this crate computes it the same way.
-pub const fn fee(amount: u64, rate_bps: u16) -> u64 {
-    let scaled = amount as u128 * rate_bps as u128;
-    let fee = (scaled + 5_000) / 10_000;
-    if fee > u64::MAX as u128 { u64::MAX } else { fee as u64 }
+pub fn fee(amount: u64, rate_bps: u16) -> u64 {
+    let scaled = u128::from(amount) * u128::from(rate_bps);
+    u64::try_from((scaled + 5_000) / 10_000).unwrap_or(u64::MAX)
 }
 
 /// The amount, fee and total shown for confirmation.
@@ -38,7 +37,7 @@ pub struct Quote {
 
 impl Quote {
     /// The quote of `amount` fen at the merchant's `rate_bps`.
-    pub const fn new(amount: u64, rate_bps: u16) -> Self {
+    pub fn new(amount: u64, rate_bps: u16) -> Self {
         Self {
             amount,
             fee: fee(amount, rate_bps),
@@ -68,6 +67,7 @@ impl fmt::Display for Quote {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use alloc::string::ToString;
 
     #[test]
     fn fee_rounds_half_up() {
@@ -77,7 +77,10 @@ mod tests {
         assert_eq!(fee(249, 20), 0);
         assert_eq!(fee(u64::MAX, 10_000), u64::MAX);
         let q = Quote::new(12_345, 60);
-        assert_eq!((q.amount, q.fee, q.total, q.net()), (12_345, 74, 12_345, 12_271));
+        assert_eq!(
+            (q.amount, q.fee, q.total, q.net()),
+            (12_345, 74, 12_345, 12_271)
+        );
         assert_eq!(
             q.to_string(),
             "amount RMB 123.45  fee RMB 0.74 (merchant)  card charged RMB 123.45  merchant receives RMB 122.71"

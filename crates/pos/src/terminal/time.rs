@@ -20,7 +20,9 @@ pub struct DateTime {
 
 const fn days_in_month(year: u16, month: u8) -> u8 {
     match month {
-        2 if year % 4 == 0 && (year % 100 != 0 || year % 400 == 0) => 29,
+        2 if year.is_multiple_of(4) && (!year.is_multiple_of(100) || year.is_multiple_of(400)) => {
+            29
+        }
         2 => 28,
         4 | 6 | 9 | 11 => 30,
         _ => 31,
@@ -94,10 +96,17 @@ impl DateTime {
     /// month (a reply that crosses New Year).
     pub(crate) fn with_host(&self, mmdd: Option<u16>, hhmmss: Option<u32>) -> Self {
         let (month, day) = match mmdd {
-            Some(d) => (u8::try_from(d / 100).unwrap_or(0), u8::try_from(d % 100).unwrap_or(0)),
+            Some(d) => (
+                u8::try_from(d / 100).unwrap_or(0),
+                u8::try_from(d % 100).unwrap_or(0),
+            ),
             None => (self.month, self.day),
         };
-        let year = if month > self.month { self.year.saturating_sub(1) } else { self.year };
+        let year = if month > self.month {
+            self.year.saturating_sub(1)
+        } else {
+            self.year
+        };
         let (hour, minute, second) = match hhmmss {
             Some(t) => (
                 u8::try_from(t / 10_000).unwrap_or(99),
@@ -123,6 +132,7 @@ impl fmt::Display for DateTime {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use alloc::string::ToString;
 
     #[test]
     fn dates_are_checked() {
@@ -132,11 +142,20 @@ mod tests {
         assert_eq!(t.mmdd(), 1126);
         assert_eq!(t.to_string(), "2026-11-26 01:23:45");
         assert!(DateTime::new(2028, 2, 29, 0, 0, 0).is_ok());
-        for (y, m, d, h) in [(2027, 2, 29, 0), (2026, 13, 1, 0), (2026, 4, 31, 0), (1999, 1, 1, 0), (2026, 1, 1, 24)] {
+        for (y, m, d, h) in [
+            (2027, 2, 29, 0),
+            (2026, 13, 1, 0),
+            (2026, 4, 31, 0),
+            (1999, 1, 1, 0),
+            (2026, 1, 1, 24),
+        ] {
             assert!(DateTime::new(y, m, d, h, 0, 0).is_err());
         }
         let jan = DateTime::new(2027, 1, 1, 0, 0, 5).unwrap();
-        assert_eq!(jan.with_host(Some(1231), Some(235959)).to_string(), "2026-12-31 23:59:59");
+        assert_eq!(
+            jan.with_host(Some(1231), Some(235959)).to_string(),
+            "2026-12-31 23:59:59"
+        );
         assert_eq!(t.with_host(Some(1399), None), t);
     }
 }

@@ -21,7 +21,10 @@ use cardwire_pos::{Config, DateTime, Terminal};
 use serde_json::Value;
 
 pub fn fixtures() -> Value {
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../spec-vectors/pos-fixtures.json");
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../spec-vectors/pos-fixtures.json"
+    );
     serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
 }
 
@@ -156,7 +159,12 @@ impl FakeHost {
                 .as_array()
                 .unwrap()
                 .iter()
-                .map(|c| (c["pan"].as_str().unwrap().into(), c["pin"].as_str().unwrap().into()))
+                .map(|c| {
+                    (
+                        c["pan"].as_str().unwrap().into(),
+                        c["pin"].as_str().unwrap().into(),
+                    )
+                })
                 .collect(),
             rrn: 100_000_000_000,
             batch: 7,
@@ -168,7 +176,12 @@ impl FakeHost {
 
     /// Checks the ARQC of field 55 against the fixtures' card profile; returns the session
     /// key and the ARQC.
-    pub fn verify_arqc(&self, pan: &str, psn: Option<u8>, f55: &[u8]) -> Result<(TdesKey, [u8; 8]), String> {
+    pub fn verify_arqc(
+        &self,
+        pan: &str,
+        psn: Option<u8>,
+        f55: &[u8],
+    ) -> Result<(TdesKey, [u8; 8]), String> {
         let r = Reader::lenient(f55);
         let get = |t: u32| {
             r.find(Tag::from_u32(t).unwrap())
@@ -204,7 +217,8 @@ impl FakeHost {
         let t = Transaction::of(&msg).expect("a CUPS transaction");
         let mut code = "00";
         if msg.mti().to_u16() != 800 {
-            verify_field64(&self.mak, msg.mab().unwrap(), msg.mac().unwrap().value()).expect("request MAC");
+            verify_field64(&self.mak, msg.mab().unwrap(), msg.mac().unwrap().value())
+                .expect("request MAC");
         }
         let pan = msg.get(2).map(|c| c.to_string());
         if let (Some(block), Some(pan)) = (msg.field(52), pan.as_deref()) {
@@ -217,28 +231,35 @@ impl FakeHost {
         }
         let mut extra: Vec<(usize, Vec<u8>)> = Vec::new();
         let reversal = msg.mti().to_u16() == 400;
-        if let (Some(f55), Some(pan), false) = (msg.field(55), pan.as_deref(), reversal) {
-            if matches!(t, Transaction::Purchase | Transaction::PreAuth | Transaction::Balance) {
-                let psn = msg.get(23).map(|c| u8::try_from(c.to_u64().unwrap()).unwrap());
-                let (sk, arqc) = self.verify_arqc(pan, psn, f55.value()).unwrap();
-                self.arqcs_verified += 1;
-                let arc = [code.as_bytes()[0], code.as_bytes()[1]];
-                let mut arpc = arpc_method1(&sk, &arqc, arc);
-                if self.bad_arpc {
-                    arpc[0] ^= 1;
-                }
-                let mut v = arpc.to_vec();
-                v.extend(arc);
-                let mut buf = [0u8; 32];
-                let mut b = Builder::new(&mut buf);
-                b.primitive(Tag::from_u32(0x91).unwrap(), &v).unwrap();
-                let n = b.finish();
-                extra.push((55, buf[..n].to_vec()));
+        if let (Some(f55), Some(pan), false) = (msg.field(55), pan.as_deref(), reversal)
+            && matches!(
+                t,
+                Transaction::Purchase | Transaction::PreAuth | Transaction::Balance
+            )
+        {
+            let psn = msg
+                .get(23)
+                .map(|c| u8::try_from(c.to_u64().unwrap()).unwrap());
+            let (sk, arqc) = self.verify_arqc(pan, psn, f55.value()).unwrap();
+            self.arqcs_verified += 1;
+            let arc = [code.as_bytes()[0], code.as_bytes()[1]];
+            let mut arpc = arpc_method1(&sk, &arqc, arc);
+            if self.bad_arpc {
+                arpc[0] ^= 1;
             }
+            let mut v = arpc.to_vec();
+            v.extend(arc);
+            let mut buf = [0u8; 32];
+            let mut b = Builder::new(&mut buf);
+            b.primitive(Tag::from_u32(0x91).unwrap(), &v).unwrap();
+            let n = b.finish();
+            extra.push((55, buf[..n].to_vec()));
         }
         match t {
             Transaction::SignIn if !reversal => extra.push((62, self.field62())),
-            Transaction::Balance if code == "00" => extra.push((54, b"1002156C000000123456".to_vec())),
+            Transaction::Balance if code == "00" => {
+                extra.push((54, b"1002156C000000123456".to_vec()))
+            }
             Transaction::Settlement => {
                 let mut totals = SettlementTotals::from_message(&msg).unwrap();
                 totals.domestic.result = self.settle_result;
@@ -251,7 +272,13 @@ impl FakeHost {
 
     /// The reply to `req` with response code `code`, echoing its identifying fields, plus
     /// `extra`; with a MAC under the host's MAK when `mac`.
-    pub fn reply(&mut self, req: &Message<'_, '_>, code: &str, extra: &[(usize, Vec<u8>)], mac: bool) -> Vec<u8> {
+    pub fn reply(
+        &mut self,
+        req: &Message<'_, '_>,
+        code: &str,
+        extra: &[(usize, Vec<u8>)],
+        mac: bool,
+    ) -> Vec<u8> {
         let mut buf = vec![0u8; 1024];
         let mti = Mti::from_u16(req.mti().to_u16() + 10).unwrap();
         let mut e = Encoder::new(&specs::CUPS, &mut buf, mti).unwrap();
@@ -298,7 +325,12 @@ impl FakeHost {
         let mut frame = vec![0u8; done.len + 13];
         let tpdu = cardwire_iso8583::frame::Tpdu::new([0, 3], [0, 0]).reply();
         let n = FrameFormat::CUPS
-            .write(Some(tpdu), &[0x60, 0x31, 0x00, 0x31, 0x02, 0x08], &buf[..done.len], &mut frame)
+            .write(
+                Some(tpdu),
+                &[0x60, 0x31, 0x00, 0x31, 0x02, 0x08],
+                &buf[..done.len],
+                &mut frame,
+            )
             .unwrap();
         frame.truncate(n);
         frame
