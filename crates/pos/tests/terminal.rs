@@ -639,3 +639,38 @@ fn quote_and_reply_fields() {
     assert_eq!((q.amount, q.fee, q.total), (12_345, 74, 12_345));
     let _ = Reply;
 }
+
+#[test]
+fn dukpt_as_the_pin_key_source() {
+    use cardwire_crypto::dukpt::tdes::{self, KeyVariant, Ksn};
+    use cardwire_crypto::pin::{PinBlock, PinFormat};
+    let (mut t, _) = signed_in();
+    // The X9.24 test BDK and initial KSN (as in cardwire-crypto's DUKPT documentation).
+    let bdk = key("0123456789ABCDEFFEDCBA9876543210");
+    let iksn = Ksn::from_bytes(&hex_literal::hex!("FFFF9876543210E00000")).unwrap();
+    t.use_dukpt(tdes::Terminal::new(&tdes::ipek(&bdk, &iksn).unwrap(), &iksn).unwrap());
+    let card = CardData::swipe(SWIPE).unwrap();
+    let mut out = [0u8; 512];
+    let mut counters = Vec::new();
+    for _ in 0..2 {
+        let s = t
+            .purchase(&card, 100, Some(&pin("123456")), now(), &mut out)
+            .unwrap();
+        let msg = decode(&out[..s.len]);
+        let ksn = Ksn::from_bytes(msg.field(62).unwrap().bytes().unwrap()).unwrap();
+        counters.push(ksn.counter());
+        let pin_key = tdes::derive(&bdk, &ksn, KeyVariant::Pin).unwrap();
+        let block: [u8; 8] = msg.field(52).unwrap().value().try_into().unwrap();
+        let clear = PinBlock::decipher(&block, &pin_key);
+        assert_eq!(
+            clear
+                .decode_as(PinFormat::Iso0, Some(card.pan()))
+                .unwrap()
+                .as_str(),
+            "123456"
+        );
+        t.on_timeout().unwrap();
+        t.discard_reversal();
+    }
+    assert_eq!(counters, [1, 2]);
+}

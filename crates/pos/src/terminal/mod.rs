@@ -15,6 +15,7 @@ use core::fmt;
 
 use cardwire_crypto::TdesKey;
 use cardwire_crypto::cups::{Field62, WorkingKeys, field64, verify_field64};
+use cardwire_crypto::dukpt::tdes as dukpt;
 use cardwire_crypto::pin::{Pin, PinBlock, PinFormat};
 use cardwire_iso8583::cups::{Original, Reply, Request, SettlementTotals, Transaction};
 use cardwire_iso8583::frame::{FrameFormat, Progress};
@@ -171,6 +172,7 @@ struct Pending {
     amount: Option<u64>,
     card: Option<CardData>,
     pin_block: Option<[u8; 8]>,
+    ksn: Option<[u8; 10]>,
     original: Option<Original>,
     original_stan: Option<u32>,
     rrn: Option<Text<12>>,
@@ -191,6 +193,7 @@ impl Pending {
             amount: None,
             card: None,
             pin_block: None,
+            ksn: None,
             original: None,
             original_stan: None,
             rrn: None,
@@ -228,6 +231,7 @@ pub struct Terminal<const J: usize = 128> {
     reversal: Option<Pending>,
     journal: Journal<J>,
     upload: Option<usize>,
+    dukpt: Option<dukpt::Terminal>,
 }
 
 impl<const J: usize> fmt::Debug for Terminal<J> {
@@ -263,6 +267,7 @@ impl<const J: usize> Terminal<J> {
             reversal: None,
             journal: Journal::new(),
             upload: None,
+            dukpt: None,
         }
     }
 
@@ -351,6 +356,14 @@ impl<const J: usize> Terminal<J> {
             ifd_serial,
             no_cvm_limit: self.config.floor_limit(),
         }
+    }
+
+    /// Enciphers PIN blocks under DUKPT (ANSI X9.24-1 TDES) from this register instead of
+    /// the PIK of sign-in: each PIN block uses the PIN variant of the next transaction key,
+    /// and the 10-byte KSN travels in field 62 of that request for the host to derive the
+    /// same key from its BDK. Sign-in still provides the MAK.
+    pub fn use_dukpt(&mut self, register: dukpt::Terminal) {
+        self.dukpt = Some(register);
     }
 
     /// Drops the pending reversal without sending it (an operator's decision after the host
@@ -578,7 +591,7 @@ impl<const J: usize> Terminal<J> {
     }
 
     fn with_original(
-        &self,
+        &mut self,
         transaction: Transaction,
         original: &Reference,
         card: &CardData,
@@ -676,7 +689,7 @@ impl<const J: usize> Terminal<J> {
 
     /// A card transaction: checks the amount and the PIN need, encrypts the PIN.
     fn card_request(
-        &self,
+        &mut self,
         transaction: Transaction,
         card: &CardData,
         amount: Option<u64>,
@@ -695,7 +708,14 @@ impl<const J: usize> Terminal<J> {
         p.card = Some(card.clone());
         if let Some(pin) = pin {
             let block = PinBlock::new(PinFormat::Iso0, pin, Some(card.pan()), None)?;
-            p.pin_block = Some(block.encipher(&keys.pin));
+            p.pin_block = Some(match self.dukpt.as_mut() {
+                Some(register) => {
+                    let (ksn, key) = register.next_key()?;
+                    p.ksn = Some(*ksn.as_bytes());
+                    block.encipher(&dukpt::working_key(&key, dukpt::KeyVariant::Pin)?)
+                }
+                None => block.encipher(&keys.pin),
+            });
         }
         Ok(p)
     }
@@ -788,6 +808,9 @@ impl<const J: usize> Terminal<J> {
                 .pin_capture("06")
                 .pin_block(block)
                 .security(SECURITY_CONTROL);
+            if let Some(ksn) = &p.ksn {
+                r = r.private62(ksn);
+            }
         }
         if let Some(o) = p.original {
             r = r.original(o);
@@ -842,6 +865,7 @@ impl<const J: usize> Terminal<J> {
         if !p.reversal && p.transaction.needs_reversal() {
             p.reason = reason;
             p.pin_block = None;
+            p.ksn = None;
             self.reversal = Some(p);
         }
     }
