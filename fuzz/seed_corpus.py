@@ -117,8 +117,24 @@ def iso8583():
                     write("frame_reader", v["id"], len(body).to_bytes(2, "big") + body)
 
 
+def pos():
+    """Host replies to each request the terminal_reply target puts in flight. They carry MACs
+    under the session key, so the terminal's tests build them (crates/pos/tests/fuzz_seeds.rs,
+    from spec-vectors/pos-fixtures.json) and write them here."""
+    import os
+    import subprocess
+
+    env = dict(os.environ, CARDWIRE_FUZZ_SEEDS=str(CORPUS))
+    subprocess.run(
+        ["cargo", "test", "-q", "-p", "cardwire-pos", "--test", "fuzz_seeds"],
+        cwd=ROOT,
+        env=env,
+        check=True,
+    )
+
+
 # Later vector sets add a function here and to SEEDERS.
-SEEDERS = [tlv, merchant, crypto, dol, qr, bits, iso8583]
+SEEDERS = [tlv, merchant, crypto, dol, qr, bits, iso8583, pos]
 
 if __name__ == "__main__":
     for seed in SEEDERS:

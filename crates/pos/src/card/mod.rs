@@ -27,7 +27,7 @@ pub use track2::Track2;
 /// The chip flows of [`chip`] drive any reader through this trait; [`sim::SimCard`] is a
 /// simulated card behind it.
 pub trait CardReader {
-    /// Sends `command` (CLA INS P1 P2 [Lc data] [Le]) and writes the response, data then SW1
+    /// Sends `command` (`CLA INS P1 P2 [Lc data] [Le]`) and writes the response, data then SW1
     /// SW2, into `response`. Returns the response length (at least 2).
     ///
     /// # Errors
