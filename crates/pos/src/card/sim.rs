@@ -236,12 +236,12 @@ impl SimCard {
     pub fn present(&mut self, interface: Interface) -> Result<()> {
         if interface != self.interface {
             let mut pdol = Bytes::new();
-            let base = self.pdol.len()
-                - if self.interface == Interface::Contactless {
-                    CONTACTLESS_EXTRA_PDOL.len()
-                } else {
-                    0
-                };
+            let extra = if self.interface == Interface::Contactless {
+                CONTACTLESS_EXTRA_PDOL.len()
+            } else {
+                0
+            };
+            let base = self.pdol.len().saturating_sub(extra);
             pdol.extend(self.pdol.as_slice().get(..base).unwrap_or_default())?;
             if interface == Interface::Contactless {
                 pdol.extend(CONTACTLESS_EXTRA_PDOL)?;

@@ -190,3 +190,60 @@ impl<const N: usize> Journal<N> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn record(stan: u32, transaction: Transaction, amount: u64) -> Record {
+        Record {
+            transaction,
+            stan,
+            batch: 1,
+            amount,
+            entry: Entry::Swipe,
+            rrn: Text::new(),
+            auth_code: Text::new(),
+            when: DateTime::new(2026, 1, 2, 3, 4, 5).unwrap(),
+            original_stan: None,
+            voided: false,
+            pan: Text::copy_from("6214830012345673").unwrap(),
+            expiry: None,
+        }
+    }
+
+    #[test]
+    fn push_remove_and_totals() {
+        let mut j = Journal::<3>::new();
+        j.push(record(1, Transaction::Purchase, 100)).unwrap();
+        j.push(record(2, Transaction::PreAuth, 900)).unwrap();
+        j.push(record(3, Transaction::Refund, 30)).unwrap();
+        assert_eq!(
+            j.push(record(4, Transaction::Purchase, 1))
+                .unwrap_err()
+                .kind(),
+            ErrorKind::Full
+        );
+        let t = j.totals().domestic;
+        assert_eq!(
+            (
+                t.debit_amount,
+                t.debit_count,
+                t.credit_amount,
+                t.credit_count
+            ),
+            (100, 1, 30, 1)
+        );
+        assert_eq!(j.remove(2).map(|r| r.stan), Some(2));
+        assert_eq!(
+            j.iter().map(|r| r.stan).collect::<alloc::vec::Vec<_>>(),
+            [1, 3]
+        );
+        assert!(j.remove(2).is_none());
+        assert_eq!(j.get(1).map(|r| r.stan), Some(3));
+        j.push(record(5, Transaction::Purchase, 1)).unwrap();
+        assert_eq!(j.len(), 3);
+        j.clear();
+        assert!(j.is_empty() && j.find(1).is_none());
+    }
+}
