@@ -75,6 +75,9 @@ impl<'a> Receipt<'a> {
             r.masked_pan(),
             r.entry.mark()
         )?;
+        if !r.card_label.is_empty() {
+            writeln!(out, "CARD TYPE 卡类型:       {}", r.card_label)?;
+        }
         writeln!(
             out,
             "TRANS TYPE 交易类型:    {}",

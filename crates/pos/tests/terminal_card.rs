@@ -142,6 +142,7 @@ fn chip_purchase_with_pin_and_issuer_authentication() {
                 && text.contains("10580001")
         );
         assert!(text.contains("RMB 123.45"));
+        assert!(text.contains("UnionPay Debit") && text.contains("SALE"));
         assert!(text.contains(record.rrn.as_str()) && text.contains(record.auth_code.as_str()));
         assert!(text.contains(&format!("{:06}", s.stan)));
         assert!(text.contains("2026-11-26 01:23:46"), "{text}");

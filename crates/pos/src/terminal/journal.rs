@@ -31,6 +31,8 @@ pub struct Record {
     pub original_stan: Option<u32>,
     /// Whether a later void of this transaction was approved.
     pub voided: bool,
+    /// The card's application label (chip and QR cards), e.g. `UnionPay Debit`.
+    pub card_label: Text<16>,
     pub(crate) pan: Text<19>,
     pub(crate) expiry: Option<Text<4>>,
 }
@@ -207,6 +209,7 @@ mod tests {
             when: DateTime::new(2026, 1, 2, 3, 4, 5).unwrap(),
             original_stan: None,
             voided: false,
+            card_label: Text::new(),
             pan: Text::copy_from("6214830012345673").unwrap(),
             expiry: None,
         }

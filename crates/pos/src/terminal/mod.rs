@@ -1034,6 +1034,7 @@ impl<const J: usize> Terminal<J> {
             when: p.when.with_host(date, number(12)),
             original_stan: p.original_stan,
             voided: false,
+            card_label: card.map(|c| c.label).unwrap_or_default(),
             pan: card.map(|c| c.pan).unwrap_or_default(),
             expiry: card.and_then(|c| c.expiry),
         };
