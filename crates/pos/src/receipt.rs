@@ -62,7 +62,7 @@ impl<'a> Receipt<'a> {
         };
         writeln!(out, "POS SALES SLIP 签购单 — {title}")?;
         writeln!(out, "MERCHANT NAME 商户名称: {}", c.merchant_name())?;
-        writeln!(out, "MERCHANT NO. 商户编号:  {}", c.merchant_no())?;
+        writeln!(out, "MERCHANT NO. 商户编号:  {}", r.merchant_no)?;
         writeln!(
             out,
             "TERMINAL NO. 终端编号:  {}   OPERATOR: {}",
@@ -88,11 +88,7 @@ impl<'a> Receipt<'a> {
         writeln!(out, "AUTH NO. 授权码:        {}", r.auth_code)?;
         writeln!(out, "REF. NO. 参考号:        {}", r.rrn)?;
         writeln!(out, "DATE/TIME 日期时间:     {}", r.when)?;
-        let sign = if r.settles_as_debit() == Some(false) {
-            "-"
-        } else {
-            ""
-        };
+        let sign = if r.is_credit() { "-" } else { "" };
         writeln!(out, "AMOUNT 金额:            RMB {sign}{}", Fen(r.amount))?;
         if let Some(o) = r.original_stan {
             writeln!(out, "ORIGINAL VOUCHER 原凭证号: {o:06}")?;

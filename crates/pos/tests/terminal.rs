@@ -309,21 +309,11 @@ fn every_request_type_has_its_codes_and_a_valid_mac() {
         &host,
     );
     let sent_totals = SettlementTotals::from_message(&decode(&out[..s.len])).unwrap();
-    // Debits: purchase 1234 + completion 8000; credits: void 1234, refund 500, completion void 8000.
-    assert_eq!(
-        (
-            sent_totals.domestic.debit_amount,
-            sent_totals.domestic.debit_count
-        ),
-        (9234, 2)
-    );
-    assert_eq!(
-        (
-            sent_totals.domestic.credit_amount,
-            sent_totals.domestic.credit_count
-        ),
-        (9734, 3)
-    );
+    // The purchase and the completion were voided: they and their voids count nowhere; the
+    // refund of 500 is the one credit.
+    let d = sent_totals.domestic;
+    assert_eq!((d.debit_amount, d.debit_count), (0, 0));
+    assert_eq!((d.credit_amount, d.credit_count), (500, 1));
     match round_trip(&mut t, &mut host, &out[..s.len]) {
         Outcome::Settled {
             balanced: false,
@@ -586,6 +576,19 @@ fn declines_and_wrong_pin() {
             ..
         }
     ));
+    // So may a 03: the host does not know the terminal.
+    let s = t
+        .purchase(&card, 10, Some(&pin("123456")), now(), &mut out)
+        .unwrap();
+    let req = decode(&out[..s.len]);
+    let unknown = host.reply(&req, "03", &[], false);
+    assert!(matches!(
+        t.on_reply(&unknown).unwrap(),
+        Outcome::Declined {
+            code: ResponseCode::InvalidMerchant,
+            ..
+        }
+    ));
     // Any other reply without a MAC is not accepted.
     let s = t
         .purchase(&card, 10, Some(&pin("123456")), now(), &mut out)
@@ -673,4 +676,25 @@ fn dukpt_as_the_pin_key_source() {
         t.discard_reversal();
     }
     assert_eq!(counters, [1, 2]);
+}
+
+#[test]
+fn receipts_print_the_merchant_number_the_host_settles_under() {
+    use cardwire_pos::receipt::{Copy, Receipt};
+    let (mut t, mut host) = signed_in();
+    host.merchant_no = Some("898310054110001".into());
+    let mut out = [0u8; 512];
+    let card = CardData::swipe(SWIPE).unwrap();
+    let s = t
+        .purchase(&card, 880, Some(&pin("123456")), now(), &mut out)
+        .unwrap();
+    let a = approved(round_trip(&mut t, &mut host, &out[..s.len]));
+    assert_eq!(a.record.merchant_no.as_str(), "898310054110001");
+    let slip = Receipt::new(t.config(), &a.record, Copy::Merchant).to_string();
+    assert!(
+        slip.contains("898310054110001") && slip.contains("A Noodle Shop"),
+        "{slip}"
+    );
+    assert!(slip.contains("621483******5673 (S)") && !slip.contains("6214830012345673"));
+    assert!(slip.contains("RMB 8.80"));
 }

@@ -10,7 +10,7 @@ use crate::text::{Text, all_digits};
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Config {
     terminal_id: Text<8>,
-    merchant_no: Text<15>,
+    pub(crate) merchant_no: Text<15>,
     merchant_name: Text<40>,
     city: Text<15>,
     serial: Text<20>,

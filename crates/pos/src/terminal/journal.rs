@@ -33,6 +33,9 @@ pub struct Record {
     pub voided: bool,
     /// The card's application label (chip and QR cards), e.g. `UnionPay Debit`.
     pub card_label: Text<16>,
+    /// The merchant number the host's reply named (field 42): the one the transaction is
+    /// settled under, which receipts print.
+    pub merchant_no: Text<15>,
     pub(crate) pan: Text<19>,
     pub(crate) expiry: Option<Text<4>>,
 }
@@ -48,17 +51,27 @@ impl Record {
         MaskedPan(self.pan.as_str())
     }
 
-    /// How the record counts in settlement: `Some(true)` a debit (money to the merchant),
-    /// `Some(false)` a credit (money back to the cardholder), `None` not settled
-    /// (pre-authorisations hold funds only).
+    /// How the record counts in settlement (unless voided): `Some(true)` a debit (money to
+    /// the merchant), `Some(false)` a credit (money back to the cardholder), `None` not at all
+    /// (pre-authorisations hold funds only; a void cancels its original instead).
     pub const fn settles_as_debit(&self) -> Option<bool> {
         match self.transaction {
             Transaction::Purchase | Transaction::PreAuthCompletion => Some(true),
-            Transaction::PurchaseVoid
-            | Transaction::PreAuthCompletionVoid
-            | Transaction::Refund => Some(false),
+            Transaction::Refund => Some(false),
             _ => None,
         }
+    }
+
+    /// Whether money moves back to the cardholder (voids and refunds): receipts print the
+    /// amount negative.
+    pub const fn is_credit(&self) -> bool {
+        matches!(
+            self.transaction,
+            Transaction::PurchaseVoid
+                | Transaction::PreAuthCompletionVoid
+                | Transaction::PreAuthVoid
+                | Transaction::Refund
+        )
     }
 }
 
@@ -167,13 +180,13 @@ impl<const N: usize> Journal<N> {
         self.len = 0;
     }
 
-    /// The batch's totals for field 48: debits are purchases and pre-authorisation
-    /// completions, credits are voids (of either) and refunds — each approved transaction
-    /// counts once, a voided purchase as a debit and its void as a credit, as the host
-    /// records them. All cards count as domestic (内卡).
+    /// The batch's totals for field 48, as the acquirer host counts them: debits are the
+    /// purchases and pre-authorisation completions that were not voided, credits the refunds;
+    /// a void cancels its original and counts nowhere, pre-authorisations hold funds only.
+    /// All cards count as domestic (内卡).
     pub fn totals(&self) -> SettlementTotals {
         let mut t = Totals::default();
-        for r in self.iter() {
+        for r in self.iter().filter(|r| !r.voided) {
             match r.settles_as_debit() {
                 Some(true) => {
                     t.debit_amount = t.debit_amount.saturating_add(r.amount);
@@ -210,6 +223,7 @@ mod tests {
             original_stan: None,
             voided: false,
             card_label: Text::new(),
+            merchant_no: Text::new(),
             pan: Text::copy_from("6214830012345673").unwrap(),
             expiry: None,
         }
@@ -221,6 +235,9 @@ mod tests {
         j.push(record(1, Transaction::Purchase, 100)).unwrap();
         j.push(record(2, Transaction::PreAuth, 900)).unwrap();
         j.push(record(3, Transaction::Refund, 30)).unwrap();
+        let mut voided = record(9, Transaction::Purchase, 5000);
+        voided.voided = true;
+        assert_eq!(j.push(voided).unwrap_err().kind(), ErrorKind::Full);
         assert_eq!(
             j.push(record(4, Transaction::Purchase, 1))
                 .unwrap_err()

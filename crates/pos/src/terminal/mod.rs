@@ -939,7 +939,12 @@ impl<const J: usize> Terminal<J> {
                 (Some(mac), Some(mab), Some(keys)) => {
                     verify_field64(&keys.mac, mab, mac.value()).is_ok()
                 }
-                (None, _, _) => code == ResponseCode::MacFailed,
+                // The host declines without a MAC when it could not check ours (A0) or does
+                // not know the terminal (03): keys it has just shown it does not share.
+                (None, _, _) => matches!(
+                    code,
+                    ResponseCode::MacFailed | ResponseCode::InvalidMerchant
+                ),
                 _ => false,
             };
             if !verified {
@@ -1035,6 +1040,11 @@ impl<const J: usize> Terminal<J> {
             original_stan: p.original_stan,
             voided: false,
             card_label: card.map(|c| c.label).unwrap_or_default(),
+            merchant_no: msg
+                .field(42)
+                .and_then(|f| f.as_str())
+                .and_then(|m| Text::copy_from(m).ok())
+                .unwrap_or(self.config.merchant_no),
             pan: card.map(|c| c.pan).unwrap_or_default(),
             expiry: card.and_then(|c| c.expiry),
         };

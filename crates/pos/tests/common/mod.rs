@@ -145,6 +145,9 @@ pub struct FakeHost {
     pub arqcs_verified: usize,
     /// Corrupt the ARPC (the card must then refuse).
     pub bad_arpc: bool,
+    /// The merchant number replies carry in field 42 instead of the request's (an acquirer
+    /// that rotates merchant numbers).
+    pub merchant_no: Option<String>,
 }
 
 impl FakeHost {
@@ -171,6 +174,7 @@ impl FakeHost {
             settle_result: 1,
             arqcs_verified: 0,
             bad_arpc: false,
+            merchant_no: None,
         }
     }
 
@@ -296,8 +300,11 @@ impl FakeHost {
         if sign_in {
             fields.push((60, Some(format!("00{:06}003", self.batch).into_bytes())));
         }
+        if let Some(m) = &self.merchant_no {
+            fields.push((42, Some(m.clone().into_bytes())));
+        }
         for n in [2, 3, 4, 11, 25, 41, 42, 49, 60] {
-            if n == 60 && sign_in {
+            if (n == 60 && sign_in) || (n == 42 && self.merchant_no.is_some()) {
                 continue;
             }
             if req.field(n).is_some() {
