@@ -173,7 +173,10 @@ pub fn common_session_key(mk: &TdesKey, r: &[u8; 8]) -> TdesKey {
     }
     cipher.encrypt_block(&mut left);
     cipher.encrypt_block(&mut right);
-    TdesKey::from_halves(u64::from_be_bytes(left), u64::from_be_bytes(right)).with_odd_parity()
+    let key = TdesKey::from_halves(u64::from_be_bytes(left), u64::from_be_bytes(right));
+    left.fill(0);
+    right.fill(0);
+    key.with_odd_parity()
 }
 
 /// The common session key with `R = ATC ‖ 00 00 00 00 00 00` (Visa CVN 18/22, Mastercard
