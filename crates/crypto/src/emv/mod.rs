@@ -5,7 +5,8 @@
 //!
 //! Everything takes plain bytes: the caller extracts tag values from field 55 (for example
 //! with `cardwire-emv`) and passes them here. Nothing allocates. Every MAC is ISO/IEC 9797-1
-//! algorithm 3 (retail MAC) with a double-length key; every verification compares in
+//! algorithm 3 (retail MAC) with a double-length key `K ‖ K′` (a single-length key is taken
+//! as `K = K′`, a triple-length key as its first two parts); every verification compares in
 //! constant time.
 
 mod cvn;
