@@ -698,3 +698,26 @@ fn receipts_print_the_merchant_number_the_host_settles_under() {
     assert!(slip.contains("621483******5673 (S)") && !slip.contains("6214830012345673"));
     assert!(slip.contains("RMB 8.80"));
 }
+
+#[test]
+fn echo_test_and_sign_out() {
+    let (mut t, mut host) = signed_in();
+    let mut out = [0u8; 256];
+    let s = t.echo_test(now(), &mut out).unwrap();
+    let msg = decode(&out[..s.len]);
+    assert_eq!(Transaction::of(&msg), Some(Transaction::EchoTest));
+    assert_eq!(msg.mti().to_u16(), 820);
+    assert_eq!(
+        msg.field(60).unwrap().subfield(3).unwrap().to_string(),
+        "301"
+    );
+    assert!(msg.mac().is_none());
+    let reply = host.reply(&msg, "00", &[], false);
+    assert_eq!(t.on_reply(&reply).unwrap(), Outcome::Acknowledged);
+    let s = t.sign_out(now(), &mut out).unwrap();
+    let msg = decode(&out[..s.len]);
+    assert_eq!(Transaction::of(&msg), Some(Transaction::SignOut));
+    let reply = host.reply(&msg, "00", &[], false);
+    assert_eq!(t.on_reply(&reply).unwrap(), Outcome::SignedOut);
+    assert!(!t.is_signed_in());
+}

@@ -130,7 +130,9 @@ pub enum Outcome {
         /// The batch now open.
         batch: u32,
     },
-    /// An advice (script result) was acknowledged.
+    /// Signed out: the working keys are dropped.
+    SignedOut,
+    /// An echo test or an advice (script result) was acknowledged.
     Acknowledged,
 }
 
@@ -204,6 +206,15 @@ impl Pending {
             icc: None,
         }
     }
+}
+
+/// Network management (0800/0820): sent without a MAC, and never held back by a pending
+/// reversal.
+const fn network_management(t: Transaction) -> bool {
+    matches!(
+        t,
+        Transaction::SignIn | Transaction::SignOut | Transaction::EchoTest
+    )
 }
 
 /// Whether a transaction's approval goes into the journal.
@@ -390,6 +401,22 @@ impl<const J: usize> Terminal<J> {
     /// [`ErrorKind::Busy`], or an encoding error.
     pub fn sign_in(&mut self, now: DateTime, out: &mut [u8]) -> Result<Sent> {
         self.start(Pending::new(Transaction::SignIn, now), out)
+    }
+
+    /// Sign-out (0820, 60.3 `002`): the working keys are dropped when the host confirms.
+    ///
+    /// # Errors
+    /// [`ErrorKind::Busy`], or an encoding error.
+    pub fn sign_out(&mut self, now: DateTime, out: &mut [u8]) -> Result<Sent> {
+        self.start(Pending::new(Transaction::SignOut, now), out)
+    }
+
+    /// Echo test (0820, 60.3 `301`): is the host there?
+    ///
+    /// # Errors
+    /// [`ErrorKind::Busy`], or an encoding error.
+    pub fn echo_test(&mut self, now: DateTime, out: &mut [u8]) -> Result<Sent> {
+        self.start(Pending::new(Transaction::EchoTest, now), out)
     }
 
     /// Balance inquiry (0200, 310000). The PIN is required.
@@ -725,7 +752,7 @@ impl<const J: usize> Terminal<J> {
         if self.in_flight.is_some() {
             return Err(ErrorKind::Busy.into());
         }
-        if p.transaction != Transaction::SignIn {
+        if !network_management(p.transaction) {
             if self.keys.is_none() {
                 return Err(ErrorKind::NotSignedIn.into());
             }
@@ -829,7 +856,7 @@ impl<const J: usize> Terminal<J> {
             if !c.serial().is_empty() {
                 r = r.private62(c.serial().as_bytes());
             }
-        } else {
+        } else if !network_management(p.transaction) {
             r = r.with_mac();
         }
         if p.reversal {
@@ -934,7 +961,7 @@ impl<const J: usize> Terminal<J> {
             .response_code()
             .and_then(ResponseCode::parse)
             .ok_or(Error::from(ErrorKind::MissingField { field: 39 }))?;
-        if p.transaction != Transaction::SignIn {
+        if !network_management(p.transaction) {
             let verified = match (msg.mac(), msg.mab(), self.keys.as_ref()) {
                 (Some(mac), Some(mab), Some(keys)) => {
                     verify_field64(&keys.mac, mab, mac.value()).is_ok()
@@ -972,6 +999,10 @@ impl<const J: usize> Terminal<J> {
         }
         match p.transaction {
             Transaction::SignIn => self.signed_in(&reply),
+            Transaction::SignOut => {
+                self.keys = None;
+                Ok(Outcome::SignedOut)
+            }
             Transaction::Balance => Ok(Outcome::Balance {
                 balance: reply.balance(),
             }),
