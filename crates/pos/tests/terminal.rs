@@ -721,3 +721,61 @@ fn echo_test_and_sign_out() {
     assert_eq!(t.on_reply(&reply).unwrap(), Outcome::SignedOut);
     assert!(!t.is_signed_in());
 }
+
+#[test]
+fn transact_sends_the_reversal_first_then_the_transaction() {
+    let (mut t, mut host) = signed_in();
+    let card = CardData::swipe(SWIPE).unwrap();
+    let p = pin("123456");
+    let (mut out, mut reply) = ([0u8; 512], [0u8; 512]);
+    // The host never answers the first purchase.
+    let o = t
+        .transact(
+            &mut out,
+            &mut reply,
+            |t, out| t.purchase(&card, 300, Some(&p), now(), out),
+            |_, _| Ok(None),
+        )
+        .unwrap();
+    assert!(
+        matches!(
+            o,
+            Outcome::NoReply {
+                reversal: false,
+                reversal_pending: true,
+                ..
+            }
+        ),
+        "{o:?}"
+    );
+    // The next one: reversal, then the purchase, in one call.
+    let mut sent = Vec::new();
+    let o = t
+        .transact(
+            &mut out,
+            &mut reply,
+            |t, out| t.purchase(&card, 400, Some(&p), now(), out),
+            |req, rep| {
+                sent.push(decode(req).mti().to_u16());
+                let r = host.answer(req);
+                rep[..r.len()].copy_from_slice(&r);
+                Ok(Some(r.len()))
+            },
+        )
+        .unwrap();
+    assert_eq!(sent, [400, 200]);
+    let a = approved(o);
+    assert_eq!(a.record.amount, 400);
+    assert_eq!(t.pending_reversal(), None);
+    // A transport error: the request is treated as unanswered.
+    let err = t
+        .transact(
+            &mut out,
+            &mut reply,
+            |t, out| t.purchase(&card, 500, Some(&p), now(), out),
+            |_, _| Err(ErrorKind::Transport.into()),
+        )
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Transport);
+    assert!(t.pending_reversal().is_some());
+}

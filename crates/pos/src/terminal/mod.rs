@@ -132,6 +132,18 @@ pub enum Outcome {
     },
     /// Signed out: the working keys are dropped.
     SignedOut,
+    /// No reply came (from [`Terminal::transact`]): a reversible request is now the pending
+    /// reversal.
+    NoReply {
+        /// The transaction sent.
+        transaction: Transaction,
+        /// Whether it was the reversal of an earlier request.
+        reversal: bool,
+        /// Its STAN.
+        stan: u32,
+        /// Whether a reversal is pending now.
+        reversal_pending: bool,
+    },
     /// An echo test or an advice (script result) was acknowledged.
     Acknowledged,
 }
@@ -872,6 +884,54 @@ impl<const J: usize> Terminal<J> {
         }
         format.write_head(Some(c.tpdu()), &c.header(), encoded.len, out)?;
         Ok(head + encoded.len)
+    }
+
+    /// One whole exchange with the host: `start` writes the request (e.g.
+    /// `|t, out| t.purchase(&card, amount, Some(&pin), now, out)`), `exchange` sends it and
+    /// writes the reply frame into its second argument, returning its length or `None` when
+    /// no reply came in time. A pending reversal goes first: when it is confirmed, `start` runs
+    /// again for the transaction itself.
+    ///
+    /// # Errors
+    /// Whatever `start` or `on_reply` return; an error of `exchange` (the request may have
+    /// left: it is treated as unanswered first).
+    pub fn transact<S, X>(
+        &mut self,
+        out: &mut [u8],
+        reply: &mut [u8],
+        mut start: S,
+        mut exchange: X,
+    ) -> Result<Outcome>
+    where
+        S: FnMut(&mut Self, &mut [u8]) -> Result<Sent>,
+        X: FnMut(&[u8], &mut [u8]) -> Result<Option<usize>>,
+    {
+        loop {
+            let sent = start(self, out)?;
+            let request = out.get(..sent.len).ok_or(ErrorKind::BufferTooSmall)?;
+            let answered = match exchange(request, reply) {
+                Ok(a) => a,
+                Err(e) => {
+                    self.on_timeout()?;
+                    return Err(e);
+                }
+            };
+            let outcome = match answered {
+                Some(n) => self.on_reply(reply.get(..n).ok_or(ErrorKind::BufferTooSmall)?)?,
+                None => {
+                    let reversal_pending = self.on_timeout()?;
+                    return Ok(Outcome::NoReply {
+                        transaction: sent.transaction,
+                        reversal: sent.reversal,
+                        stan: sent.stan,
+                        reversal_pending,
+                    });
+                }
+            };
+            if !matches!(outcome, Outcome::Reversed { .. }) {
+                return Ok(outcome);
+            }
+        }
     }
 
     // ----- replies -----
