@@ -78,3 +78,89 @@ fn seeds_are_replies_the_terminal_accepts() {
         }
     }
 }
+
+/// Records what the simulated card answers, in the `card_read` target's input format.
+struct Recorder<'c> {
+    card: &'c mut cardwire_pos::card::sim::SimCard,
+    log: Vec<u8>,
+}
+
+impl cardwire_pos::card::CardReader for Recorder<'_> {
+    fn transmit(&mut self, command: &[u8], response: &mut [u8]) -> cardwire_pos::Result<usize> {
+        let n = self.card.transmit(command, response)?;
+        self.log.extend(u16::try_from(n).unwrap().to_be_bytes());
+        self.log.extend(&response[..n]);
+        Ok(n)
+    }
+}
+
+#[test]
+fn card_seeds_replay_to_the_same_card_data() {
+    use cardwire_pos::card::chip;
+    use cardwire_pos::card::sim::Interface;
+    let f = fixtures();
+    let dir = std::env::var_os("CARDWIRE_FUZZ_SEEDS")
+        .map(|d| std::path::PathBuf::from(d).join("card_read"));
+    if let Some(d) = &dir {
+        std::fs::create_dir_all(d).unwrap();
+    }
+    let params = chip::Params {
+        amount: 12_345,
+        amount_other: 0,
+        transaction_type: 0,
+        when: now(),
+        unpredictable: [0x12, 0x34, 0x56, 0x78],
+        sequence: 2,
+        ifd_serial: *b"POS-0001",
+        no_cvm_limit: 100_000,
+    };
+    for (id, interface, selector) in [
+        ("debit-chip", Interface::Contact, 2u8),
+        ("long-pan", Interface::Contact, 0),
+        ("credit-chip", Interface::Contactless, 1),
+    ] {
+        let mut card = sim_card(&f, id, interface);
+        let mut rec = Recorder {
+            card: &mut card,
+            log: vec![selector],
+        };
+        let mut session = chip::read(&mut rec, interface, &params).unwrap();
+        if selector & 2 != 0 {
+            let arpc = [0u8; 10];
+            session
+                .complete(&mut rec, true, Some(&arpc), *b"00")
+                .unwrap();
+        }
+        let seed = rec.log;
+        // Replaying the recording reads the same card.
+        struct Replay<'a>(&'a [u8]);
+        impl cardwire_pos::card::CardReader for Replay<'_> {
+            fn transmit(&mut self, _: &[u8], response: &mut [u8]) -> cardwire_pos::Result<usize> {
+                let n = usize::from(u16::from_be_bytes([self.0[0], self.0[1]]));
+                response[..n].copy_from_slice(&self.0[2..2 + n]);
+                self.0 = &self.0[2 + n..];
+                Ok(n)
+            }
+        }
+        let again = chip::read(&mut Replay(&seed[1..]), interface, &params).unwrap();
+        assert_eq!(again.card(), session.card());
+        if let Some(d) = &dir {
+            std::fs::write(d.join(format!("{id}-{}", interface_name(interface))), &seed).unwrap();
+        }
+    }
+    // A consumer-presented code and a track 2, as scanned text.
+    let mut wallet = sim_card(&f, "credit-chip", Interface::Contact);
+    let mut buf = [0u8; 512];
+    let code = wallet
+        .consumer_qr([9, 8, 7, 6], now(), &mut buf)
+        .unwrap()
+        .to_owned();
+    if let Some(d) = &dir {
+        let mut seed = vec![0u8];
+        seed.extend(code.as_bytes());
+        std::fs::write(d.join("cpm-credit-chip"), seed).unwrap();
+        let mut seed = vec![0u8];
+        seed.extend(SWIPE.as_bytes());
+        std::fs::write(d.join("track2-debit"), seed).unwrap();
+    }
+}
