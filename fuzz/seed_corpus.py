@@ -118,9 +118,10 @@ def iso8583():
 
 
 def pos():
-    """Host replies to each request the terminal_reply target puts in flight. They carry MACs
-    under the session key, so the terminal's tests build them (crates/pos/tests/fuzz_seeds.rs,
-    from spec-vectors/pos-fixtures.json) and write them here."""
+    """terminal_reply: host replies to each request the target puts in flight (they carry MACs
+    under the session key); card_read: the simulated card's answers to the chip flow, a
+    consumer-presented code and a track 2. The terminal's tests build them
+    (crates/pos/tests/fuzz_seeds.rs, from spec-vectors/pos-fixtures.json) and write them here."""
     import os
     import subprocess
 
