@@ -15,7 +15,18 @@ extern crate alloc;
 extern crate std;
 
 mod error;
+#[cfg(feature = "alloc")]
+pub mod host;
+#[cfg(feature = "alloc")]
+pub mod ledger;
 pub mod response;
+#[cfg(feature = "std")]
+pub mod statement;
+#[cfg(feature = "testkit")]
+#[doc(hidden)]
+pub mod testkit;
+#[cfg(feature = "std")]
+pub mod transport;
 
 pub use error::{Error, ErrorKind, Result};
 pub use response::ResponseCode;
