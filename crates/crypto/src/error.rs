@@ -75,6 +75,14 @@ pub enum ErrorKind {
     BufferTooSmall,
     /// The caller's random source failed.
     Random,
+    /// A PAN sequence number (tag 5F34) above 99.
+    PanSequenceNumber {
+        /// The value given.
+        value: u8,
+    },
+    /// An ARPC response that belongs to the other ARPC method than the cryptogram version
+    /// uses (an ARC for method 2, a CSU for method 1).
+    ArpcMethod,
 }
 
 /// An error with its kind and, where it applies, the byte or character offset in the input
@@ -156,6 +164,10 @@ impl fmt::Display for ErrorKind {
             Self::Payload => f.write_str("decrypted key block payload is malformed"),
             Self::BufferTooSmall => f.write_str("output buffer too small"),
             Self::Random => f.write_str("random source failed"),
+            Self::PanSequenceNumber { value } => {
+                write!(f, "PAN sequence number {value} (0 to 99 allowed)")
+            }
+            Self::ArpcMethod => f.write_str("ARPC response of the other ARPC method"),
         }
     }
 }

@@ -22,6 +22,7 @@ pub mod block;
 pub mod card;
 pub mod cups;
 pub mod dukpt;
+pub mod emv;
 mod error;
 mod hex;
 pub mod key;
