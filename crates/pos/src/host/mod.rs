@@ -60,6 +60,10 @@ pub mod registry;
 mod reply;
 
 pub use registry::{Cardholder, IssuerKeys, Merchant, Registry, TerminalEntry};
+
+/// The operating system's random source, for [`Host::handle`] under `std`.
+#[cfg(feature = "std")]
+pub use getrandom::SysRng as OsRng;
 use reply::{ReplyParts, write_reply};
 
 /// A terminal's working keys and batch, as the host holds them between requests.
