@@ -18,7 +18,7 @@ impl<L: Ledger> Bench<L> {
     fn send(&mut self, t: &mut TestTerminal, frame: &[u8]) -> ReplyView {
         let mut out = [0u8; 512];
         let a = self.host.handle(frame, NOW, &mut OsRng, &mut out).unwrap();
-        t.read_reply(&out[..a.len]).unwrap()
+        t.read_reply(&out[..a.len]).unwrap_or_else(|e| panic!("{e}: {}", cardwire_emv::hex::Hex(&out[..a.len])))
     }
 
     fn sign_in(&mut self, id: &str) -> TestTerminal {
@@ -394,10 +394,17 @@ fn broken_frames_are_refused_or_answered_30() {
     let card = b.fx.card("debit-chip").clone();
     let mut buf = [0u8; 512];
     let (n, _) = t.request(&Req::purchase(&card, Entry::Swipe, None, 100), &mut buf);
-    // The amount (field 4, BCD) gets a nibble that is no digit: the message no longer
-    // validates, but fields 11 and 41 can still be echoed.
+    let pristine = buf;
+    // Field 60 (BCD) gets a nibble that is no digit: the message no longer validates, but
+    // fields 11 and 41 before it can be echoed in a format-error reply.
+    let at = buf[..n].windows(4).position(|w| w == [0x00, 0x08, 0x22, 0x00]).unwrap();
+    buf[at + 2] = 0x2A;
+    let r = b.send(&mut t, &buf[..n]);
+    assert_eq!((r.code, r.mac), (Some(ResponseCode::FormatError), false));
+    // Broken before field 41 (the amount): nothing to answer to, the frame is refused.
+    let mut buf = pristine;
     let at = buf[..n].windows(6).position(|w| w == [0, 0, 0, 0, 1, 0]).unwrap();
     buf[at + 5] = 0xAA;
-    let r = b.send(&mut t, &buf[..n]);
-    assert_eq!(r.code, Some(ResponseCode::FormatError));
+    assert!(b.host.handle(&buf[..n], NOW, &mut OsRng, &mut out).is_err());
+    assert_eq!(b.balance("debit-chip"), 500_000);
 }
