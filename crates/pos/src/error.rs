@@ -34,8 +34,10 @@ pub enum ErrorKind {
     Full,
     /// The ledger (database) failed.
     Ledger,
-    /// The transport failed: connection refused, closed or timed out.
+    /// The transport failed: connection refused or closed, or a frame that is not one.
     Transport,
+    /// No reply came in time: the request may have been answered, so a terminal reverses it.
+    Timeout,
 }
 
 /// An error with its kind and, where it applies, the ISO 8583 field it concerns.
@@ -109,6 +111,7 @@ impl fmt::Display for ErrorKind {
             Self::Full => f.write_str("a fixed-capacity table is full"),
             Self::Ledger => f.write_str("the ledger failed"),
             Self::Transport => f.write_str("the transport failed"),
+            Self::Timeout => f.write_str("no reply in time"),
         }
     }
 }

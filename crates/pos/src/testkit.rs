@@ -4,10 +4,10 @@
 //! by the fixtures' card profile). Tests, benches, the fuzz seeder and examples use it; the
 //! terminal proper lives in its own module.
 
-use std::format;
+use alloc::format;
+use alloc::string::{String, ToString};
+use alloc::vec::Vec;
 use std::path::PathBuf;
-use std::string::{String, ToString};
-use std::vec::Vec;
 
 use cardwire_crypto::TdesKey;
 use cardwire_crypto::cups::{Field62, WorkingKeys, field64, verify_field64};
@@ -108,6 +108,11 @@ impl Fixtures {
     }
 }
 
+/// The member `key` of an object (`null` when absent).
+fn at<'v>(v: &'v Value, key: &str) -> &'v Value {
+    v.get(key).unwrap_or(&Value::Null)
+}
+
 fn hex(v: &Value) -> Result<Vec<u8>, String> {
     cardwire_emv::hex::decode_to_vec(v.as_str().ok_or("expected a hex string")?)
         .map_err(|e| e.to_string())
@@ -118,7 +123,9 @@ fn key(v: &Value) -> Result<TdesKey, String> {
 }
 
 fn s(v: &Value) -> Result<String, String> {
-    v.as_str().map(Into::into).ok_or_else(|| format!("expected a string: {v}"))
+    v.as_str()
+        .map(Into::into)
+        .ok_or_else(|| format!("expected a string: {v}"))
 }
 
 /// Reads the fixtures JSON.
@@ -127,40 +134,40 @@ fn s(v: &Value) -> Result<String, String> {
 /// A message naming what is missing or malformed.
 pub fn fixtures_from_json(text: &str) -> Result<Fixtures, String> {
     let j: Value = serde_json::from_str(text).map_err(|e| e.to_string())?;
-    let issuer = &j["issuer"];
-    let profile = &issuer["card_profile"];
-    let pvki = issuer["pvki"].as_u64().ok_or("pvki")?;
+    let issuer = at(&j, "issuer");
+    let profile = at(issuer, "card_profile");
+    let pvki = at(issuer, "pvki").as_u64().ok_or("pvki")?;
     let mut registry = Registry {
         merchants: Vec::new(),
         terminals: Vec::new(),
         cardholders: Vec::new(),
         issuer: IssuerKeys {
-            imk_ac: key(&issuer["imk_ac"])?,
-            pvk: key(&issuer["pvk"])?,
+            imk_ac: key(at(issuer, "imk_ac"))?,
+            pvk: key(at(issuer, "pvk"))?,
             pvki: u8::try_from(pvki).map_err(|e| e.to_string())?,
-            cdol1: hex(&profile["cdol1"])?,
+            cdol1: hex(at(profile, "cdol1"))?,
         },
     };
     let mut merchant_of = std::collections::HashMap::new();
-    for m in j["merchants"].as_array().ok_or("merchants")? {
+    for m in at(&j, "merchants").as_array().ok_or("merchants")? {
         let merchant = Merchant {
-            merchant_no: s(&m["merchant_no"])?,
-            name: s(&m["name"])?,
-            mcc: s(&m["mcc"])?,
-            fee_bps: u32::try_from(m["fee_bps"].as_u64().ok_or("fee_bps")?)
+            merchant_no: s(at(m, "merchant_no"))?,
+            name: s(at(m, "name"))?,
+            mcc: s(at(m, "mcc"))?,
+            fee_bps: u32::try_from(at(m, "fee_bps").as_u64().ok_or("fee_bps")?)
                 .map_err(|e| e.to_string())?,
         };
-        merchant_of.insert(s(&m["id"])?, merchant.clone());
+        merchant_of.insert(s(at(m, "id"))?, merchant.clone());
         registry.merchants.push(merchant);
     }
-    let pool = &j["code_pool"];
-    let pool_numbers: Vec<String> = pool["merchant_numbers"]
+    let pool = at(&j, "code_pool");
+    let pool_numbers: Vec<String> = at(pool, "merchant_numbers")
         .as_array()
         .ok_or("code_pool")?
         .iter()
         .map(s)
         .collect::<Result<_, _>>()?;
-    let pool_name = s(&pool["name"])?;
+    let pool_name = s(at(pool, "name"))?;
     for no in &pool_numbers {
         registry.merchants.push(Merchant {
             merchant_no: no.clone(),
@@ -171,15 +178,15 @@ pub fn fixtures_from_json(text: &str) -> Result<Fixtures, String> {
         });
     }
     let mut cards = Vec::new();
-    for c in j["cards"].as_array().ok_or("cards")? {
+    for c in at(&j, "cards").as_array().ok_or("cards")? {
         let card = CardFixture {
-            id: s(&c["id"])?,
-            pan: s(&c["pan"])?,
-            psn: s(&c["psn"])?.parse().map_err(|_| "psn")?,
-            expiry: s(&c["expiry"])?,
-            service_code: s(&c["service_code"])?,
-            pin: s(&c["pin"])?,
-            balance: c["balance_fen"].as_i64().ok_or("balance_fen")?,
+            id: s(at(c, "id"))?,
+            pan: s(at(c, "pan"))?,
+            psn: s(at(c, "psn"))?.parse().map_err(|_| "psn")?,
+            expiry: s(at(c, "expiry"))?,
+            service_code: s(at(c, "service_code"))?,
+            pin: s(at(c, "pin"))?,
+            balance: at(c, "balance_fen").as_i64().ok_or("balance_fen")?,
         };
         registry
             .add_cardholder(
@@ -199,17 +206,17 @@ pub fn fixtures_from_json(text: &str) -> Result<Fixtures, String> {
         .first()
         .map(|m| m.merchant_no.clone())
         .unwrap_or_default();
-    for t in j["terminals"].as_array().ok_or("terminals")? {
-        let merchant = t["merchant"]
+    for t in at(&j, "terminals").as_array().ok_or("terminals")? {
+        let merchant = at(t, "merchant")
             .as_str()
             .and_then(|id| merchant_of.get(id))
             .map(|m| m.merchant_no.clone());
-        let rotates = t["rotates_through"].as_str() == Some("code_pool");
+        let rotates = at(t, "rotates_through").as_str() == Some("code_pool");
         let entry = TerminalEntry {
-            terminal_id: s(&t["terminal_id"])?,
-            serial: s(&t["serial"])?,
-            tmk: key(&t["tmk"])?,
-            activated: t["activated"].as_bool().unwrap_or(false),
+            terminal_id: s(at(t, "terminal_id"))?,
+            serial: s(at(t, "serial"))?,
+            tmk: key(at(t, "tmk"))?,
+            activated: at(t, "activated").as_bool().unwrap_or(false),
             merchant_no: merchant.clone(),
             pool: if rotates {
                 pool_numbers.clone()
@@ -218,7 +225,7 @@ pub fn fixtures_from_json(text: &str) -> Result<Fixtures, String> {
             },
         };
         terminals.push(TerminalFixture {
-            id: s(&t["id"])?,
+            id: s(at(t, "id"))?,
             terminal_id: entry.terminal_id.clone(),
             merchant_no: merchant.unwrap_or_else(|| fallback.clone()),
             tmk: entry.tmk.clone(),
@@ -230,8 +237,8 @@ pub fn fixtures_from_json(text: &str) -> Result<Fixtures, String> {
         registry,
         cards,
         terminals,
-        aip: hex(&profile["aip"])?,
-        iad: hex(&profile["iad"])?,
+        aip: hex(at(profile, "aip"))?,
+        iad: hex(at(profile, "iad"))?,
     })
 }
 
@@ -298,7 +305,12 @@ impl<'a> Req<'a> {
     }
 
     /// A purchase of `amount` fen with `card` presented as `entry`, PIN `pin`.
-    pub fn purchase(card: &'a CardFixture, entry: Entry, pin: Option<&'a str>, amount: u64) -> Self {
+    pub fn purchase(
+        card: &'a CardFixture,
+        entry: Entry,
+        pin: Option<&'a str>,
+        amount: u64,
+    ) -> Self {
         Self {
             card: Some(card),
             entry,
@@ -487,7 +499,10 @@ impl TestTerminal {
         let mut pin_block = [0u8; 8];
         let mut psn = String::new();
         if let Some(card) = req.card {
-            track2 = format!("{}D{}{}0000000000", card.pan, card.expiry, card.service_code);
+            track2 = format!(
+                "{}D{}{}0000000000",
+                card.pan, card.expiry, card.service_code
+            );
             let entry_mode = match (req.entry, req.pin.is_some()) {
                 (Entry::Swipe, true) => "021",
                 (Entry::Swipe, false) => "022",
@@ -499,8 +514,8 @@ impl TestTerminal {
             r = r.track2(&track2).currency("156");
             if let Some(pin) = req.pin {
                 let pin = Pin::new(pin).expect("PIN");
-                let block = PinBlock::new(PinFormat::Iso0, &pin, Some(&card.pan), None)
-                    .expect("PIN block");
+                let block =
+                    PinBlock::new(PinFormat::Iso0, &pin, Some(&card.pan), None).expect("PIN block");
                 pin_block = block.encipher(&keys.pin);
                 r = r.pin_capture("06").security("2600000000000000");
             }
@@ -517,7 +532,9 @@ impl TestTerminal {
         {
             r = r.pan(&card.pan);
             if !reversal {
-                r = r.card_sequence(&psn).icc(icc.get(..icc_len).unwrap_or_default());
+                r = r
+                    .card_sequence(&psn)
+                    .icc(icc.get(..icc_len).unwrap_or_default());
             }
         }
         if let Some(o) = req.original {
@@ -617,17 +634,16 @@ impl TestTerminal {
         };
         let r = Reply(&msg);
         let code = r.response_code().and_then(ResponseCode::parse);
-        let arpc_ok = msg
-            .field(55)
-            .and_then(|f| f.bytes())
-            .and_then(|icc| {
-                let tag91 = Reader::new(icc).find(Tag::from_u32(0x91)?).ok()??;
-                let v = tag91.value();
-                let (arqc, sk) = self.last_arqc.as_ref()?;
-                let arc: [u8; 2] = v.get(8..10)?.try_into().ok()?;
-                Some(verify_arpc_method1(sk, arqc, arc, v.get(..8)?).is_ok()
-                    && code.map(|c| c.code()) == Some(arc))
-            });
+        let arpc_ok = msg.field(55).and_then(|f| f.bytes()).and_then(|icc| {
+            let tag91 = Reader::new(icc).find(Tag::from_u32(0x91)?).ok()??;
+            let v = tag91.value();
+            let (arqc, sk) = self.last_arqc.as_ref()?;
+            let arc: [u8; 2] = v.get(8..10)?.try_into().ok()?;
+            Some(
+                verify_arpc_method1(sk, arqc, arc, v.get(..8)?).is_ok()
+                    && code.map(|c| c.code()) == Some(arc),
+            )
+        });
         Ok(ReplyView {
             mti: msg.mti().to_u16(),
             code,

@@ -34,9 +34,7 @@ pub(crate) fn card_data(msg: &Message<'_, '_>) -> Result<CardData, ResponseCode>
     let mut data = CardData::default();
     if let Some(track) = msg.get(35) {
         let text: String = track.chars().collect();
-        let sep = text
-            .find(['D', '='])
-            .ok_or(ResponseCode::InvalidCard)?;
+        let sep = text.find(['D', '=']).ok_or(ResponseCode::InvalidCard)?;
         data.pan = text.get(..sep).unwrap_or_default().into();
         let rest = text.get(sep + 1..).unwrap_or_default();
         data.track2_expiry = rest.get(..4).map(Into::into);

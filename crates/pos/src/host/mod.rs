@@ -50,8 +50,8 @@ use zeroize::Zeroizing;
 
 use crate::error::{Error, ErrorKind, Result};
 use crate::ledger::{
-    Ledger, LocalTime, OriginalChange, Posting, Reversed, SettlementRecord, TerminalSession,
-    TxKey, TxRecord, TxState,
+    Ledger, LocalTime, OriginalChange, Posting, Reversed, SettlementRecord, TerminalSession, TxKey,
+    TxRecord, TxState,
 };
 use crate::response::ResponseCode;
 
@@ -339,7 +339,11 @@ impl<L: Ledger> Host<L> {
     }
 
     /// Checks binding, session and MAC; `Err` carries the refusal to send.
-    fn verified(&mut self, head: &Head, msg: &Message<'_, '_>) -> Result<Result<Session, ResponseCode>> {
+    fn verified(
+        &mut self,
+        head: &Head,
+        msg: &Message<'_, '_>,
+    ) -> Result<Result<Session, ResponseCode>> {
         let tmk = match self.bound(head) {
             Ok(entry) => entry.tmk.clone(),
             Err(code) => return Ok(Err(code)),
@@ -351,7 +355,11 @@ impl<L: Ledger> Host<L> {
             (Some(mab), Some(mac)) => verify_field64(&session.keys.mac, mab, mac.value()).is_ok(),
             _ => false,
         };
-        Ok(if ok { Ok(session) } else { Err(ResponseCode::MacFailed) })
+        Ok(if ok {
+            Ok(session)
+        } else {
+            Err(ResponseCode::MacFailed)
+        })
     }
 
     fn next_seq(&mut self) -> (u64, [u8; 12]) {
@@ -466,8 +474,17 @@ impl<L: Ledger> Host<L> {
         };
         let host = batch_totals(&mut self.ledger, &head.terminal_id, head.batch)?;
         let same = |a: &Totals, b: &Totals| {
-            (a.debit_amount, a.debit_count, a.credit_amount, a.credit_count)
-                == (b.debit_amount, b.debit_count, b.credit_amount, b.credit_count)
+            (
+                a.debit_amount,
+                a.debit_count,
+                a.credit_amount,
+                a.credit_count,
+            ) == (
+                b.debit_amount,
+                b.debit_count,
+                b.credit_amount,
+                b.credit_count,
+            )
         };
         let domestic = same(&requested.domestic, &host.domestic);
         let foreign = same(&requested.foreign, &host.foreign);
@@ -787,9 +804,9 @@ impl<L: Ledger> Host<L> {
             Transaction::PreAuthCompletionVoid => &[Transaction::PreAuthCompletion],
             _ => &[Transaction::PreAuth],
         };
-        let Some(o) = found.filter(|o| {
-            o.is_live() && wanted.contains(&o.transaction) && o.account == pan
-        }) else {
+        let Some(o) =
+            found.filter(|o| o.is_live() && wanted.contains(&o.transaction) && o.account == pan)
+        else {
             return Ok(Err(ResponseCode::OriginalNotFound));
         };
         if o.state.voided || o.state.completed || (t != Transaction::Refund && o.state.refunded > 0)

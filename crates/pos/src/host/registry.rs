@@ -137,9 +137,7 @@ impl Registry {
 
     /// The terminal with this id.
     pub fn terminal(&self, terminal_id: &str) -> Option<&TerminalEntry> {
-        self.terminals
-            .iter()
-            .find(|t| t.terminal_id == terminal_id)
+        self.terminals.iter().find(|t| t.terminal_id == terminal_id)
     }
 
     /// The cardholder with this PAN.

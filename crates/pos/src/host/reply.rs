@@ -67,8 +67,8 @@ pub(crate) fn write_reply(
     let body = out
         .get_mut(head..)
         .ok_or(Error::new(ErrorKind::BufferTooSmall))?;
-    let mti = Mti::from_u16(request.mti().to_u16() + 10)
-        .ok_or(Error::new(ErrorKind::UnexpectedReply))?;
+    let mti =
+        Mti::from_u16(request.mti().to_u16() + 10).ok_or(Error::new(ErrorKind::UnexpectedReply))?;
     let mut e = Encoder::new(&specs::CUPS, body, mti)?;
     let echo = |e: &mut Encoder<'_, '_>, n: usize| -> Result<()> {
         if let Some(f) = request.field(n) {

@@ -5,8 +5,8 @@ use alloc::string::String;
 use alloc::vec::Vec;
 
 use super::{
-    Ledger, OriginalChange, Posting, Reversed, SettlementRecord, TerminalSession,
-    TxKey, TxRecord, TxState,
+    Ledger, OriginalChange, Posting, Reversed, SettlementRecord, TerminalSession, TxKey, TxRecord,
+    TxState,
 };
 use crate::error::{Error, ErrorKind, Result};
 
@@ -136,7 +136,9 @@ impl Ledger for MemoryLedger {
         };
         if record.balance_delta != 0 {
             let balance = self.accounts.get(&record.account).ok_or_else(failed)?;
-            balance.checked_add(record.balance_delta).ok_or_else(failed)?;
+            balance
+                .checked_add(record.balance_delta)
+                .ok_or_else(failed)?;
         }
         self.adjust(&record.account, record.balance_delta)?;
         if let Some((i, state)) = original

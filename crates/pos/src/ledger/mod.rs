@@ -373,7 +373,5 @@ pub(crate) const FINANCIAL: [Transaction; 8] = [
 /// The financial transaction stored as its 60.1 code.
 #[cfg_attr(not(feature = "sqlite"), allow(dead_code))]
 pub(crate) fn transaction_from_code(code: &str) -> Option<Transaction> {
-    FINANCIAL
-        .into_iter()
-        .find(|t| t.codes().type_code == code)
+    FINANCIAL.into_iter().find(|t| t.codes().type_code == code)
 }

@@ -222,7 +222,8 @@ impl SqliteLedger {
     }
 
     fn setup(conn: Connection, sync: Sync) -> Result<Self> {
-        conn.pragma_update(None, "journal_mode", "WAL").map_err(db)?;
+        conn.pragma_update(None, "journal_mode", "WAL")
+            .map_err(db)?;
         let level = match sync {
             Sync::Normal => "NORMAL",
             Sync::Full => "FULL",
@@ -236,11 +237,7 @@ impl SqliteLedger {
         Ok(Self { conn })
     }
 
-    fn select_one(
-        &self,
-        filter: &str,
-        params: impl rusqlite::Params,
-    ) -> Result<Option<TxRecord>> {
+    fn select_one(&self, filter: &str, params: impl rusqlite::Params) -> Result<Option<TxRecord>> {
         let sql = alloc::format!("SELECT {COLUMNS} FROM transactions WHERE {filter}");
         let mut stmt = self.conn.prepare_cached(&sql).map_err(db)?;
         stmt.query_row(params, record).optional().map_err(db)
@@ -444,9 +441,7 @@ impl Ledger for SqliteLedger {
             .transaction_with_behavior(TransactionBehavior::Immediate)
             .map_err(db)?;
         if let (Some(key), Some(change)) = (&r.original, posting.change) {
-            let mut state = find(&tx, key)?
-                .ok_or(Error::new(ErrorKind::Ledger))?
-                .state;
+            let mut state = find(&tx, key)?.ok_or(Error::new(ErrorKind::Ledger))?.state;
             change_state(&mut state, change, false)?;
             set_state(&tx, key, &state)?;
         }
@@ -469,9 +464,7 @@ impl Ledger for SqliteLedger {
             Some(r) if !r.is_live() => Reversed::AlreadyDone,
             Some(r) => {
                 if let (Some(okey), Some(change)) = (&r.original, change_of(&r)) {
-                    let mut state = find(&tx, okey)?
-                        .ok_or(Error::new(ErrorKind::Ledger))?
-                        .state;
+                    let mut state = find(&tx, okey)?.ok_or(Error::new(ErrorKind::Ledger))?.state;
                     change_state(&mut state, change, true)?;
                     set_state(&tx, okey, &state)?;
                 }
