@@ -669,3 +669,214 @@ pub fn message(frame: &[u8]) -> Result<Message<'_, 'static>, String> {
     };
     Message::decode(&specs::CUPS, f.message).map_err(|e| e.to_string())
 }
+
+/// A deterministic "random" source (a counter through SplitMix64) so that sign-in keys and
+/// the MACs under them are reproducible in seeds and fuzzing. Never a source of secrets.
+#[derive(Clone, Debug)]
+pub struct CounterRng(pub u64);
+
+impl rand_core::TryRng for CounterRng {
+    type Error = core::convert::Infallible;
+
+    fn try_next_u32(&mut self) -> Result<u32, Self::Error> {
+        Ok(u32::try_from(self.try_next_u64()? >> 32).unwrap_or(0))
+    }
+
+    fn try_next_u64(&mut self) -> Result<u64, Self::Error> {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        Ok(z ^ (z >> 31))
+    }
+
+    fn try_fill_bytes(&mut self, dst: &mut [u8]) -> Result<(), Self::Error> {
+        for chunk in dst.chunks_mut(8) {
+            let v = self.try_next_u64()?.to_be_bytes();
+            chunk.copy_from_slice(v.get(..chunk.len()).unwrap_or_default());
+        }
+        Ok(())
+    }
+}
+
+impl rand_core::TryCryptoRng for CounterRng {}
+
+impl TestTerminal {
+    /// Recomputes field 64 of a request frame under the terminal's MAK, when the frame holds
+    /// a message that decodes and ends with a MAC (fuzzing reaches past the MAC check so).
+    pub fn remac(&self, frame: &mut [u8]) {
+        let Some(keys) = &self.keys else { return };
+        let Ok(Progress::Complete(f)) = FrameFormat::CUPS.read(frame) else {
+            return;
+        };
+        let offset = f.message_offset();
+        let Ok(msg) = Message::decode(&specs::CUPS, f.message) else {
+            return;
+        };
+        let (Some(mab), Some(mac)) = (msg.mab(), msg.mac()) else {
+            return;
+        };
+        let value = field64(&keys.0.mac, mab);
+        let at = offset + mac.value_offset();
+        if let Some(slot) = frame.get_mut(at..at + 8) {
+            slot.copy_from_slice(&value);
+        }
+    }
+}
+
+/// The seed used for [`CounterRng`] by [`seed_session`].
+pub const SEED: u64 = 0x00C0_FFEE;
+
+/// A host over a memory ledger with terminal `noodle-1` signed in under [`CounterRng`]`(SEED)`,
+/// the same way every time: the fuzz target and the seed requests share its keys.
+///
+/// # Panics
+/// When the fixtures are broken (test support).
+#[allow(clippy::expect_used)]
+pub fn seed_session(
+    fx: &Fixtures,
+) -> (crate::host::Host<crate::ledger::MemoryLedger>, TestTerminal) {
+    let mut host = crate::host::Host::new(fx.registry.clone(), crate::ledger::MemoryLedger::new())
+        .expect("host");
+    let mut t = fx.terminal("noodle-1");
+    let mut buf = [0u8; 512];
+    let n = t.sign_in(&mut buf);
+    let mut out = [0u8; 512];
+    let a = host
+        .handle(
+            buf.get(..n).unwrap_or_default(),
+            crate::ledger::LocalTime {
+                year: 2026,
+                month: 11,
+                day: 26,
+                hour: 10,
+                minute: 0,
+                second: 0,
+            },
+            &mut CounterRng(SEED),
+            &mut out,
+        )
+        .expect("sign-in");
+    t.accept_sign_in(out.get(..a.len).unwrap_or_default())
+        .expect("keys");
+    (host, t)
+}
+
+/// Requests of every kind from the terminal of [`seed_session`], in an order where each
+/// original exists before its void, refund or completion: `(name, frame)`.
+#[allow(clippy::expect_used)]
+pub fn seed_requests(fx: &Fixtures) -> Vec<(String, Vec<u8>)> {
+    let (_, mut t) = seed_session(fx);
+    let debit = fx.card("debit-chip");
+    let credit = fx.card("credit-chip");
+    let long = fx.card("long-pan");
+    let mut out = Vec::new();
+    let mut push = |name: &str, t: &mut TestTerminal, req: &Req<'_>| -> u32 {
+        let mut buf = [0u8; 512];
+        let (n, stan) = t.request(req, &mut buf);
+        out.push((name.into(), buf.get(..n).unwrap_or_default().to_vec()));
+        stan
+    };
+    let swipe = Req::purchase(debit, Entry::Swipe, Some("123456"), 12_345);
+    let s1 = push("purchase-swipe-pin", &mut t, &swipe);
+    push(
+        "purchase-chip-pin",
+        &mut t,
+        &Req::purchase(credit, Entry::Chip, Some("246810"), 8_800),
+    );
+    push(
+        "purchase-tap",
+        &mut t,
+        &Req::purchase(credit, Entry::Tap, None, 990),
+    );
+    push(
+        "purchase-long-pan",
+        &mut t,
+        &Req::purchase(long, Entry::Chip, Some("8642"), 100),
+    );
+    push(
+        "purchase-wrong-pin",
+        &mut t,
+        &Req::purchase(debit, Entry::Swipe, Some("000000"), 1),
+    );
+    let original = Original {
+        batch: t.batch,
+        stan: s1,
+        date: 0,
+    };
+    push(
+        "void",
+        &mut t,
+        &Req {
+            card: Some(debit),
+            amount: Some(12_345),
+            original: Some(original),
+            rrn: Some("000000000001"),
+            ..Req::new(Transaction::PurchaseVoid)
+        },
+    );
+    push(
+        "refund",
+        &mut t,
+        &Req {
+            card: Some(credit),
+            amount: Some(800),
+            original: Some(Original {
+                date: 1126,
+                stan: s1 + 1,
+                ..original
+            }),
+            rrn: Some("000000000002"),
+            ..Req::new(Transaction::Refund)
+        },
+    );
+    let pa = push(
+        "preauth",
+        &mut t,
+        &Req {
+            card: Some(credit),
+            amount: Some(50_000),
+            ..Req::new(Transaction::PreAuth)
+        },
+    );
+    push(
+        "preauth-completion",
+        &mut t,
+        &Req {
+            card: Some(credit),
+            amount: Some(40_000),
+            original: Some(Original {
+                stan: pa,
+                ..original
+            }),
+            ..Req::new(Transaction::PreAuthCompletion)
+        },
+    );
+    push(
+        "balance",
+        &mut t,
+        &Req {
+            card: Some(debit),
+            pin: Some("123456"),
+            ..Req::new(Transaction::Balance)
+        },
+    );
+    let mut buf = [0u8; 512];
+    let n = t.reversal(&swipe, s1, &mut buf);
+    let reversal = buf.get(..n).unwrap_or_default().to_vec();
+    push(
+        "settlement",
+        &mut t,
+        &Req {
+            totals: Some(SettlementTotals::default()),
+            ..Req::new(Transaction::Settlement)
+        },
+    );
+    push(
+        "batch-upload-end",
+        &mut t,
+        &Req::new(Transaction::BatchUploadEnd),
+    );
+    out.push(("reversal".into(), reversal));
+    out
+}

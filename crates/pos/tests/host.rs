@@ -412,6 +412,17 @@ fn reversing_a_void_restores_the_purchase() {
     let (r, _) = b.run(&mut t, &void);
     assert_eq!(r.code, Some(ResponseCode::Approved));
     assert_eq!(b.balance("debit-chip"), 500_000);
+    // Reversing the voided purchase itself would pay back twice: refused, nothing changes.
+    let n = t.reversal(
+        &Req::purchase(&card, Entry::Swipe, None, 3_000),
+        stan,
+        &mut buf,
+    );
+    let mut out = [0u8; 512];
+    let a = b.host.handle(&buf[..n], NOW, &mut OsRng, &mut out).unwrap();
+    assert_eq!(a.reversed, Some(Reversed::Refused));
+    assert_eq!(a.response, Some(ResponseCode::InvalidTransaction));
+    assert_eq!(b.balance("debit-chip"), 500_000);
 }
 
 #[test]

@@ -19,6 +19,7 @@
 //! | amount present and not zero | `13` |
 //! | original of a void, refund or completion found, live and matching | `25` |
 //! | original not already voided / completed; refund within the amount left | `12` / `13` |
+//! | a reversal of a transaction voided, refunded or completed since | `12` |
 //! | enough balance or credit | `51` |
 //!
 //! Replies to requests the host could verify carry a MAC; an `A0` (and a `03`, and any reply
@@ -447,11 +448,15 @@ impl<L: Ledger> Host<L> {
         let (seq, _) = self.next_seq();
         let mark = TxRecord::mark(key.clone(), transaction, seq, io.now);
         let outcome = self.ledger.reverse(&key, &mark)?;
+        let code = match outcome {
+            Reversed::Refused => ResponseCode::InvalidTransaction,
+            _ => ResponseCode::Approved,
+        };
         let mut answer = io.answer(
             head,
             ReplyParts {
                 mac: Some(&session.keys.mac),
-                ..simple(ResponseCode::Approved, io.now)
+                ..simple(code, io.now)
             },
         )?;
         answer.reversed = Some(outcome);

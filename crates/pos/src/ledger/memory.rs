@@ -159,6 +159,9 @@ impl Ledger for MemoryLedger {
         if !record.is_live() {
             return Ok(Reversed::AlreadyDone);
         }
+        if record.state.has_dependents() {
+            return Ok(Reversed::Refused);
+        }
         let original = match (&record.original, change_of(&record)) {
             (Some(k), Some(change)) => {
                 let oi = self.index(k).ok_or_else(failed)?;

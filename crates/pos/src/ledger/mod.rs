@@ -175,6 +175,13 @@ impl fmt::Debug for TxRecord {
     }
 }
 
+impl TxState {
+    /// Whether later transactions depend on it (voided, completed or partly refunded).
+    pub fn has_dependents(&self) -> bool {
+        self.voided || self.completed || self.refunded > 0
+    }
+}
+
 impl TxRecord {
     /// The mark a reversal leaves for a transaction `key` of kind `transaction` that the host
     /// never saw: no response, already reversed.
@@ -238,6 +245,9 @@ pub enum Reversed {
     AlreadyDone,
     /// The host never saw it: a mark now refuses it should it arrive late.
     NeverSeen,
+    /// It was voided, refunded or completed since: reversing it would give money back twice,
+    /// so nothing changed (the host answers `12`).
+    Refused,
 }
 
 /// A terminal's session with the host: its working keys (field 62 as sent, encrypted under
@@ -325,7 +335,8 @@ pub trait Ledger {
 
     /// Reverses the transaction `key`, all or nothing: marks it reversed, gives back its
     /// balance change and undoes its change to its original. Idempotent: a second reversal,
-    /// or one of a declined transaction, changes nothing. A reversal of a transaction never
+    /// or one of a declined transaction, changes nothing; nor does the reversal of a
+    /// transaction that later ones voided, refunded or completed ([`Reversed::Refused`]). A reversal of a transaction never
     /// seen records `mark` (see [`TxRecord::mark`]) so that the transaction is refused as a
     /// duplicate should it arrive late.
     ///

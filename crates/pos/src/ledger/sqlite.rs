@@ -462,6 +462,7 @@ impl Ledger for SqliteLedger {
                 Reversed::NeverSeen
             }
             Some(r) if !r.is_live() => Reversed::AlreadyDone,
+            Some(r) if r.state.has_dependents() => Reversed::Refused,
             Some(r) => {
                 if let (Some(okey), Some(change)) = (&r.original, change_of(&r)) {
                     let mut state = find(&tx, okey)?.ok_or(Error::new(ErrorKind::Ledger))?.state;
@@ -484,6 +485,7 @@ impl Ledger for SqliteLedger {
             Reversed::Undone => "undone",
             Reversed::AlreadyDone => "already-done",
             Reversed::NeverSeen => "never-seen",
+            Reversed::Refused => "refused",
         };
         tx.prepare_cached(
             "INSERT INTO reversals (terminal_id, batch, stan, outcome) VALUES (?1, ?2, ?3, ?4)",
