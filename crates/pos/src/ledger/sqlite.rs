@@ -35,6 +35,45 @@ pub enum Sync {
 #[derive(Debug)]
 pub struct SqliteLedger {
     conn: Connection,
+    checkpointer: Option<Checkpointer>,
+}
+
+/// Checkpoints the write-ahead log from its own connection and thread, so that the disk
+/// flushes of a checkpoint do not hold up a commit (and the reply waiting for it).
+#[derive(Debug)]
+struct Checkpointer {
+    stop: std::sync::Arc<core::sync::atomic::AtomicBool>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Checkpointer {
+    fn spawn(path: &Path) -> Result<Self> {
+        let conn = Connection::open(path).map_err(db)?;
+        conn.busy_timeout(core::time::Duration::from_secs(5))
+            .map_err(db)?;
+        let stop = std::sync::Arc::new(core::sync::atomic::AtomicBool::new(false));
+        let flag = std::sync::Arc::clone(&stop);
+        let thread = std::thread::spawn(move || {
+            while !flag.load(core::sync::atomic::Ordering::Relaxed) {
+                std::thread::sleep(core::time::Duration::from_millis(100));
+                // PASSIVE: copies what it can without waiting for or blocking the writer.
+                let _ = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()));
+            }
+        });
+        Ok(Self {
+            stop,
+            thread: Some(thread),
+        })
+    }
+}
+
+impl Drop for Checkpointer {
+    fn drop(&mut self) {
+        self.stop.store(true, core::sync::atomic::Ordering::Relaxed);
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
 }
 
 const SCHEMA: &str = "
@@ -74,7 +113,6 @@ CREATE TABLE IF NOT EXISTS transactions (
     refunded INTEGER NOT NULL,
     UNIQUE (terminal_id, batch, stan)
 );
-CREATE INDEX IF NOT EXISTS transactions_rrn ON transactions (rrn) WHERE rrn <> '';
 CREATE TABLE IF NOT EXISTS reversals (
     id INTEGER PRIMARY KEY,
     terminal_id TEXT NOT NULL,
@@ -210,7 +248,16 @@ impl SqliteLedger {
     /// # Errors
     /// [`ErrorKind::Ledger`] when the file cannot be opened or is not a ledger.
     pub fn open(path: impl AsRef<Path>, sync: Sync) -> Result<Self> {
-        Self::setup(Connection::open(path).map_err(db)?, sync)
+        let path = path.as_ref();
+        let mut ledger = Self::setup(Connection::open(path).map_err(db)?, sync)?;
+        // Checkpoints move to their own thread; the writer only checkpoints itself when the
+        // log grows far beyond what that thread keeps up with.
+        ledger
+            .conn
+            .pragma_update(None, "wal_autocheckpoint", 20_000)
+            .map_err(db)?;
+        ledger.checkpointer = Some(Checkpointer::spawn(path)?);
+        Ok(ledger)
     }
 
     /// A ledger in an in-memory SQLite database (for tests).
@@ -234,7 +281,10 @@ impl SqliteLedger {
             .map_err(db)?;
         conn.execute_batch(SCHEMA).map_err(db)?;
         conn.set_prepared_statement_cache_capacity(32);
-        Ok(Self { conn })
+        Ok(Self {
+            conn,
+            checkpointer: None,
+        })
     }
 
     fn select_one(&self, filter: &str, params: impl rusqlite::Params) -> Result<Option<TxRecord>> {
@@ -420,10 +470,12 @@ impl Ledger for SqliteLedger {
     }
 
     fn by_rrn(&mut self, rrn: &str) -> Result<Option<TxRecord>> {
-        if rrn.is_empty() {
+        // The host's RRN is its sequence number: found through the primary key, no index on
+        // the RRN to write at every commit.
+        let Ok(seq) = rrn.parse::<i64>() else {
             return Ok(None);
-        }
-        self.select_one("rrn = ?1", [rrn])
+        };
+        self.select_one("seq = ?1 AND rrn = ?2", params![seq, rrn])
     }
 
     fn last_seq(&mut self) -> Result<u64> {
