@@ -29,7 +29,10 @@ use cardwire::pos::testkit::{Entry, Req, TestTerminal, fixtures};
 use cardwire::pos::transport::{Client, Server, ServerConfig};
 
 fn env(name: &str, default: usize) -> usize {
-    std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
 }
 
 fn main() {
@@ -45,7 +48,10 @@ fn main() {
     let noodle = registry.terminal("10580001").unwrap().clone();
     let ids: Vec<String> = (0..terminals).map(|i| format!("3{i:07}")).collect();
     for id in &ids {
-        registry.terminals.push(TerminalEntry { terminal_id: id.clone(), ..noodle.clone() });
+        registry.terminals.push(TerminalEntry {
+            terminal_id: id.clone(),
+            ..noodle.clone()
+        });
     }
     // Enough credit for every purchase.
     for c in &mut registry.cardholders {
@@ -54,24 +60,42 @@ fn main() {
     let dir = std::env::temp_dir().join(format!("cardwire-pos-bench-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let db = dir.join("ledger.db");
-    let label = if memory { "memory".to_string() } else { format!("SQLite WAL, synchronous={sync:?}") };
-    println!("pos_host: {terminals} terminals x {purchases} chip purchases with PIN, ledger {label}");
+    let label = if memory {
+        "memory".to_string()
+    } else {
+        format!("SQLite WAL, synchronous={sync:?}")
+    };
+    println!(
+        "pos_host: {terminals} terminals x {purchases} chip purchases with PIN, ledger {label}"
+    );
     let (server, addr) = if memory {
-        let host = Arc::new(Mutex::new(Host::new(registry, MemoryLedger::new()).unwrap()));
+        let host = Arc::new(Mutex::new(
+            Host::new(registry, MemoryLedger::new()).unwrap(),
+        ));
         serve(host)
     } else {
-        let host = Arc::new(Mutex::new(Host::new(registry, SqliteLedger::open(&db, sync).unwrap()).unwrap()));
+        let host = Arc::new(Mutex::new(
+            Host::new(registry, SqliteLedger::open(&db, sync).unwrap()).unwrap(),
+        ));
         serve(host)
     };
     let card = fx.card("credit-chip").clone();
     // Sign in and build every frame before the clock starts.
     let mut prepared = Vec::new();
     for id in &ids {
-        let mut t = TestTerminal::new(id, noodle.merchant_no.as_deref().unwrap(), noodle.tmk.clone(), &fx);
+        let mut t = TestTerminal::new(
+            id,
+            noodle.merchant_no.as_deref().unwrap(),
+            noodle.tmk.clone(),
+            &fx,
+        );
         let mut c = Client::connect(addr, Duration::from_secs(30)).unwrap();
         let mut buf = [0u8; 512];
         let n = t.sign_in(&mut buf);
-        assert_eq!(t.accept_sign_in(c.send(&buf[..n]).unwrap()).unwrap(), ResponseCode::Approved);
+        assert_eq!(
+            t.accept_sign_in(c.send(&buf[..n]).unwrap()).unwrap(),
+            ResponseCode::Approved
+        );
         let frames: Vec<Vec<u8>> = (0..purchases)
             .map(|i| {
                 let req = Req {
@@ -135,7 +159,12 @@ fn main() {
     if !memory {
         let mut ledger = SqliteLedger::open(&db, sync).unwrap();
         let mut rows = 0;
-        ledger.for_each(&mut |_| { rows += 1; Ok(()) }).unwrap();
+        ledger
+            .for_each(&mut |_| {
+                rows += 1;
+                Ok(())
+            })
+            .unwrap();
         assert_eq!(rows, total, "every purchase committed");
     }
     let _ = std::fs::remove_dir_all(&dir);
@@ -143,7 +172,8 @@ fn main() {
 
 fn serve<L: Ledger + Send + 'static>(host: Arc<Mutex<Host<L>>>) -> (Server, std::net::SocketAddr) {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let server = Server::spawn(listener, host, ServerConfig::default(), Arc::new(|_, _| {})).unwrap();
+    let server =
+        Server::spawn(listener, host, ServerConfig::default(), Arc::new(|_, _| {})).unwrap();
     let addr = server.addr();
     (server, addr)
 }

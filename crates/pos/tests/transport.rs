@@ -12,13 +12,53 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use cardwire_pos::host::{Host, TerminalEntry};
-use cardwire_pos::ledger::{Ledger, MemoryLedger};
+use cardwire_pos::ledger::{Ledger, MemoryLedger, SqliteLedger, Sync};
 use cardwire_pos::testkit::{Entry, Req, TestTerminal, fixtures};
 use cardwire_pos::transport::{Client, Server, ServerConfig};
 use cardwire_pos::{ErrorKind, ResponseCode};
 
 #[test]
 fn many_terminals_concurrently() {
+    let host = concurrent(MemoryLedger::new());
+    let card = fixtures().unwrap().card("credit-chip").clone();
+    let balance = host
+        .lock()
+        .unwrap()
+        .ledger()
+        .balance(&card.pan)
+        .unwrap()
+        .unwrap();
+    assert_eq!(balance, card.balance - SPENT);
+}
+
+#[test]
+fn many_terminals_concurrently_on_sqlite_group_commits_survive_a_restart() {
+    let dir = std::env::temp_dir().join(format!("cardwire-pos-{}-server", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("ledger.db");
+    drop(concurrent(SqliteLedger::open(&path, Sync::Normal).unwrap()));
+    let mut ledger = SqliteLedger::open(&path, Sync::Normal).unwrap();
+    let card = fixtures().unwrap().card("credit-chip").clone();
+    assert_eq!(
+        ledger.balance(&card.pan).unwrap(),
+        Some(card.balance - SPENT)
+    );
+    let mut rows = 0;
+    ledger
+        .for_each(&mut |_| {
+            rows += 1;
+            Ok(())
+        })
+        .unwrap();
+    assert_eq!(rows, 8 * 25);
+}
+
+/// What the terminals of [`concurrent`] spend together.
+const SPENT: i64 = 8 * (100 * 25 + 24 * 25 / 2);
+
+/// 8 terminals × 25 chip purchases at once through the server; returns the host.
+fn concurrent<L: Ledger + Send + 'static>(ledger: L) -> Arc<Mutex<Host<L>>> {
     let fx = fixtures().unwrap();
     let mut registry = fx.registry.clone();
     let noodle = registry.terminal("10580001").unwrap().clone();
@@ -29,9 +69,7 @@ fn many_terminals_concurrently() {
             ..noodle.clone()
         });
     }
-    let host = Arc::new(Mutex::new(
-        Host::new(registry, MemoryLedger::new()).unwrap(),
-    ));
+    let host = Arc::new(Mutex::new(Host::new(registry, ledger).unwrap()));
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let server = Server::spawn(
         listener,
@@ -76,15 +114,7 @@ fn many_terminals_concurrently() {
         t.join().unwrap();
     }
     server.stop();
-    let spent: i64 = 8 * (0..25).map(|i| 100 + i).sum::<i64>();
-    let balance = host
-        .lock()
-        .unwrap()
-        .ledger()
-        .balance(&card.pan)
-        .unwrap()
-        .unwrap();
-    assert_eq!(balance, card.balance - spent);
+    host
 }
 
 #[test]

@@ -199,6 +199,12 @@ impl<L: Ledger> Host<L> {
         &mut self.ledger
     }
 
+    /// Forgets the cached terminal sessions (they are read again from the ledger): after a
+    /// group commit failed, the cache may hold keys the ledger does not.
+    pub fn forget_sessions(&mut self) {
+        self.sessions.clear();
+    }
+
     /// The ledger, giving up the host.
     pub fn into_ledger(self) -> L {
         self.ledger

@@ -367,6 +367,26 @@ pub trait Ledger {
     /// # Errors
     /// As [`Ledger::session`], or the first error `each` returns.
     fn for_each(&mut self, each: &mut dyn FnMut(&TxRecord) -> Result<()>) -> Result<()>;
+
+    /// Starts a group: the postings and reversals that follow are each still all or nothing,
+    /// but become durable together at [`Ledger::commit_group`] (group commit: one disk write
+    /// for many terminals' transactions). Replies to the group's requests must wait for that
+    /// commit. A ledger without groups (the default) commits each one at once.
+    ///
+    /// # Errors
+    /// As [`Ledger::session`].
+    fn begin_group(&mut self) -> Result<()> {
+        Ok(())
+    }
+
+    /// Commits the group begun by [`Ledger::begin_group`]; on error nothing of the group is
+    /// kept, and none of its replies may be sent.
+    ///
+    /// # Errors
+    /// As [`Ledger::session`].
+    fn commit_group(&mut self) -> Result<()> {
+        Ok(())
+    }
 }
 
 /// The financial transactions a ledger records, stored by their 60.1 code (unique among them).

@@ -36,6 +36,33 @@ pub enum Sync {
 pub struct SqliteLedger {
     conn: Connection,
     checkpointer: Option<Checkpointer>,
+    in_group: bool,
+}
+
+/// One posting's all-or-nothing unit: its own SQL transaction, or a savepoint inside a group.
+enum Unit<'c> {
+    Alone(rusqlite::Transaction<'c>),
+    InGroup(rusqlite::Savepoint<'c>),
+}
+
+impl core::ops::Deref for Unit<'_> {
+    type Target = Connection;
+    fn deref(&self) -> &Connection {
+        match self {
+            Self::Alone(t) => t,
+            Self::InGroup(s) => s,
+        }
+    }
+}
+
+impl Unit<'_> {
+    fn commit(self) -> Result<()> {
+        match self {
+            Self::Alone(t) => t.commit(),
+            Self::InGroup(s) => s.commit(),
+        }
+        .map_err(db)
+    }
 }
 
 /// Checkpoints the write-ahead log from its own connection and thread, so that the disk
@@ -284,6 +311,7 @@ impl SqliteLedger {
         Ok(Self {
             conn,
             checkpointer: None,
+            in_group: false,
         })
     }
 
@@ -309,6 +337,19 @@ impl SqliteLedger {
     }
 }
 
+impl SqliteLedger {
+    fn unit(&mut self) -> Result<Unit<'_>> {
+        if self.in_group {
+            self.conn.savepoint().map(Unit::InGroup).map_err(db)
+        } else {
+            self.conn
+                .transaction_with_behavior(TransactionBehavior::Immediate)
+                .map(Unit::Alone)
+                .map_err(db)
+        }
+    }
+}
+
 fn key_params(key: &TxKey) -> (String, i64, i64) {
     (
         key.terminal_id.clone(),
@@ -317,7 +358,7 @@ fn key_params(key: &TxKey) -> (String, i64, i64) {
     )
 }
 
-fn insert(tx: &rusqlite::Transaction<'_>, r: &TxRecord) -> Result<()> {
+fn insert(tx: &Connection, r: &TxRecord) -> Result<()> {
     let mut stmt = tx
         .prepare_cached(&alloc::format!(
             "INSERT INTO transactions ({COLUMNS}) VALUES \
@@ -361,7 +402,7 @@ fn insert(tx: &rusqlite::Transaction<'_>, r: &TxRecord) -> Result<()> {
     Ok(())
 }
 
-fn adjust(tx: &rusqlite::Transaction<'_>, account: &str, delta: i64) -> Result<()> {
+fn adjust(tx: &Connection, account: &str, delta: i64) -> Result<()> {
     if delta == 0 {
         return Ok(());
     }
@@ -377,7 +418,7 @@ fn adjust(tx: &rusqlite::Transaction<'_>, account: &str, delta: i64) -> Result<(
     }
 }
 
-fn set_state(tx: &rusqlite::Transaction<'_>, key: &TxKey, s: &TxState) -> Result<()> {
+fn set_state(tx: &Connection, key: &TxKey, s: &TxState) -> Result<()> {
     let (t, b, n) = key_params(key);
     tx.prepare_cached(
         "UPDATE transactions SET reversed = ?4, voided = ?5, completed = ?6, refunded = ?7 \
@@ -397,7 +438,7 @@ fn set_state(tx: &rusqlite::Transaction<'_>, key: &TxKey, s: &TxState) -> Result
     Ok(())
 }
 
-fn find(tx: &rusqlite::Transaction<'_>, key: &TxKey) -> Result<Option<TxRecord>> {
+fn find(tx: &Connection, key: &TxKey) -> Result<Option<TxRecord>> {
     let (t, b, n) = key_params(key);
     tx.prepare_cached(&alloc::format!(
         "SELECT {COLUMNS} FROM transactions WHERE terminal_id = ?1 AND batch = ?2 AND stan = ?3"
@@ -488,10 +529,7 @@ impl Ledger for SqliteLedger {
 
     fn post(&mut self, posting: &Posting) -> Result<()> {
         let r = &posting.record;
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)
-            .map_err(db)?;
+        let tx = self.unit()?;
         if let (Some(key), Some(change)) = (&r.original, posting.change) {
             let mut state = find(&tx, key)?.ok_or(Error::new(ErrorKind::Ledger))?.state;
             change_state(&mut state, change, false)?;
@@ -500,14 +538,11 @@ impl Ledger for SqliteLedger {
         adjust(&tx, &r.account, r.balance_delta)?;
         insert(&tx, r)?;
         // Dropping `tx` on an error above rolls everything back.
-        tx.commit().map_err(db)
+        tx.commit()
     }
 
     fn reverse(&mut self, key: &TxKey, mark: &TxRecord) -> Result<Reversed> {
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)
-            .map_err(db)?;
+        let tx = self.unit()?;
         let outcome = match find(&tx, key)? {
             None => {
                 insert(&tx, mark)?;
@@ -545,7 +580,7 @@ impl Ledger for SqliteLedger {
         .map_err(db)?
         .execute(params![t, b, n, text])
         .map_err(db)?;
-        tx.commit().map_err(db)?;
+        tx.commit()?;
         Ok(outcome)
     }
 
@@ -611,5 +646,25 @@ impl Ledger for SqliteLedger {
 
     fn for_each(&mut self, each: &mut dyn FnMut(&TxRecord) -> Result<()>) -> Result<()> {
         self.select_all("", [], each)
+    }
+
+    fn begin_group(&mut self) -> Result<()> {
+        if !self.in_group {
+            self.conn.execute_batch("BEGIN IMMEDIATE").map_err(db)?;
+            self.in_group = true;
+        }
+        Ok(())
+    }
+
+    fn commit_group(&mut self) -> Result<()> {
+        if !self.in_group {
+            return Ok(());
+        }
+        self.in_group = false;
+        if let Err(e) = self.conn.execute_batch("COMMIT") {
+            let _ = self.conn.execute_batch("ROLLBACK");
+            return Err(db(e));
+        }
+        Ok(())
     }
 }

@@ -6,7 +6,7 @@ use core::net::SocketAddr;
 use core::sync::atomic::{AtomicBool, Ordering};
 use core::time::Duration;
 use std::net::{TcpListener, TcpStream};
-use std::sync::Mutex;
+use std::sync::{Mutex, mpsc};
 use std::thread::{self, JoinHandle};
 
 use super::{read_frame, write_frame};
@@ -33,7 +33,8 @@ impl Default for ServerConfig {
     }
 }
 
-/// What is called after each request: the answer, or the error that closed the connection.
+/// What is called after each request: the answer, or the error that closed the connection
+/// (called from the host worker thread).
 pub type Log = dyn Fn(SocketAddr, core::result::Result<&Answer, &Error>) + Send + Sync;
 
 /// A running host server. Stop it with [`Server::stop`] (dropping it stops it too).
@@ -51,10 +52,23 @@ impl core::fmt::Debug for Server {
     }
 }
 
+/// One request on its way to the host worker, and where its reply goes.
+struct Job {
+    frame: Vec<u8>,
+    peer: SocketAddr,
+    reply: mpsc::Sender<Result<(Vec<u8>, Answer)>>,
+}
+
+/// The most requests answered in one group (one ledger commit).
+const MAX_GROUP: usize = 64;
+
 impl Server {
-    /// Serves `host` on `listener` from a new thread; each terminal connection gets its own
-    /// thread, the host is shared behind its mutex. The clock is China Standard Time, the
-    /// random source the operating system's.
+    /// Serves `host` on `listener`. Each terminal connection gets a thread that reads and
+    /// writes its frames; one worker thread answers them with the host, taking every request
+    /// waiting at that moment as a group whose ledger writes are committed together before
+    /// any of its replies is released (group commit; each transaction still all or nothing).
+    /// The host stays behind its mutex so that others can read the ledger meanwhile. The
+    /// clock is China Standard Time, the random source the operating system's.
     ///
     /// # Errors
     /// [`ErrorKind::Transport`] when the listener's address cannot be read.
@@ -69,15 +83,16 @@ impl Server {
             .map_err(|_| Error::new(ErrorKind::Transport))?;
         let stop = Arc::new(AtomicBool::new(false));
         let flag = Arc::clone(&stop);
+        let (jobs, queue) = mpsc::channel::<Job>();
+        thread::spawn(move || work(&queue, &host, &*log));
         let accept = thread::spawn(move || {
             for conn in listener.incoming() {
                 if flag.load(Ordering::SeqCst) {
                     break;
                 }
                 let Ok(stream) = conn else { continue };
-                let host = Arc::clone(&host);
-                let log = Arc::clone(&log);
-                thread::spawn(move || serve(stream, &host, config, &*log));
+                let jobs = jobs.clone();
+                thread::spawn(move || serve(stream, &jobs, config));
             }
         });
         Ok(Self {
@@ -108,6 +123,51 @@ impl Server {
     }
 }
 
+/// The host worker: answers requests in groups until every connection and the accept loop
+/// are gone.
+fn work<L: Ledger>(queue: &mpsc::Receiver<Job>, host: &Mutex<Host<L>>, log: &Log) {
+    let mut group = Vec::with_capacity(MAX_GROUP);
+    let mut reply = [0u8; 1024];
+    while let Ok(first) = queue.recv() {
+        group.push(first);
+        while group.len() < MAX_GROUP {
+            match queue.try_recv() {
+                Ok(job) => group.push(job),
+                Err(_) => break,
+            }
+        }
+        let mut answers = Vec::with_capacity(group.len());
+        match host.lock() {
+            Ok(mut h) => {
+                let begun = h.ledger().begin_group();
+                for job in &group {
+                    let answer = begun.and_then(|()| {
+                        let a =
+                            h.handle(&job.frame, LocalTime::now_china(), &mut OsRng, &mut reply)?;
+                        let bytes = reply
+                            .get(..a.len)
+                            .ok_or(Error::new(ErrorKind::BufferTooSmall))?;
+                        Ok((bytes.to_vec(), a))
+                    });
+                    answers.push(answer);
+                }
+                if let Err(e) = h.ledger().commit_group() {
+                    // Nothing of the group is kept: no reply may go out.
+                    h.forget_sessions();
+                    for a in &mut answers {
+                        *a = Err(e);
+                    }
+                }
+            }
+            Err(_) => answers.resize(group.len(), Err(Error::new(ErrorKind::Ledger))),
+        }
+        for (job, answer) in group.drain(..).zip(answers) {
+            log(job.peer, answer.as_ref().map(|(_, a)| a));
+            let _ = job.reply.send(answer);
+        }
+    }
+}
+
 impl Drop for Server {
     fn drop(&mut self) {
         if self.accept.is_some() {
@@ -116,9 +176,9 @@ impl Drop for Server {
     }
 }
 
-/// Answers the frames of one connection until it closes, idles out or sends what the host
-/// refuses.
-fn serve<L: Ledger>(mut stream: TcpStream, host: &Mutex<Host<L>>, config: ServerConfig, log: &Log) {
+/// Reads the frames of one connection, has the worker answer them, and writes the replies,
+/// until the connection closes, idles out or sends what the host refuses.
+fn serve(mut stream: TcpStream, jobs: &mpsc::Sender<Job>, config: ServerConfig) {
     let Ok(peer) = stream.peer_addr() else { return };
     let setup = stream
         .set_read_timeout(Some(config.idle_timeout))
@@ -127,37 +187,24 @@ fn serve<L: Ledger>(mut stream: TcpStream, host: &Mutex<Host<L>>, config: Server
     if setup.is_err() {
         return;
     }
+    let (reply, answers) = mpsc::channel();
     let mut request = Vec::with_capacity(512);
-    let mut reply = [0u8; 1024];
-    loop {
-        match read_frame(&mut stream, &mut request) {
-            Ok(true) => {}
-            Ok(false) => return,
-            Err(e) => {
-                log(peer, Err(&e));
-                return;
-            }
-        }
-        let answered = match host.lock() {
-            Ok(mut h) => h.handle(&request, LocalTime::now_china(), &mut OsRng, &mut reply),
-            Err(_) => Err(Error::new(ErrorKind::Ledger)),
+    while let Ok(true) = read_frame(&mut stream, &mut request) {
+        let job = Job {
+            frame: core::mem::take(&mut request),
+            peer,
+            reply: reply.clone(),
         };
-        match answered {
-            Ok(a) => {
-                log(peer, Ok(&a));
-                let sent = reply
-                    .get(..a.len)
-                    .ok_or(Error::new(ErrorKind::BufferTooSmall))
-                    .and_then(|r| write_frame(&mut stream, r));
-                if let Err(e) = sent {
-                    log(peer, Err(&e));
+        if jobs.send(job).is_err() {
+            return;
+        }
+        match answers.recv() {
+            Ok(Ok((bytes, _))) => {
+                if write_frame(&mut stream, &bytes).is_err() {
                     return;
                 }
             }
-            Err(e) => {
-                log(peer, Err(&e));
-                return;
-            }
+            _ => return,
         }
     }
 }
