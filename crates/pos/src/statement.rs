@@ -134,3 +134,26 @@ pub fn write_csv<L: Ledger + ?Sized, W: std::io::Write>(ledger: &mut L, out: W) 
     }
     w.flush().map_err(|_| Error::new(ErrorKind::Transport))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::yuan;
+    use crate::host::fee;
+
+    #[test]
+    fn yuan_has_two_decimals_and_a_sign() {
+        assert_eq!(yuan(0), "0.00");
+        assert_eq!(yuan(5), "0.05");
+        assert_eq!(yuan(123_456), "1234.56");
+        assert_eq!(yuan(-1_667), "-16.67");
+    }
+
+    #[test]
+    fn fees_round_half_up_to_the_fen() {
+        assert_eq!(fee(1_999, 60), 12); // 11.994
+        assert_eq!(fee(2_500, 60), 15); // 15.0
+        assert_eq!(fee(12_500, 38), 48); // 47.5 → 48
+        assert_eq!(fee(1, 60), 0); // 0.006
+        assert_eq!(fee(u64::MAX, 10_000), u64::MAX);
+    }
+}

@@ -406,3 +406,29 @@ pub(crate) const FINANCIAL: [Transaction; 8] = [
 pub(crate) fn transaction_from_code(code: &str) -> Option<Transaction> {
     FINANCIAL.into_iter().find(|t| t.codes().type_code == code)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn local_time_from_unix() {
+        // 2026-11-26 01:30:05 UTC is 09:30:05 in China.
+        let t = LocalTime::from_unix(1_795_656_605, 8 * 3600);
+        assert_eq!(alloc::format!("{t}"), "2026-11-26 09:30:05");
+        assert_eq!(t.yymm(), 2611);
+        assert_eq!(
+            alloc::format!("{}", LocalTime::from_unix(0, 0)),
+            "1970-01-01 00:00:00"
+        );
+        // A leap day, and the day before the epoch.
+        assert_eq!(
+            alloc::format!("{}", LocalTime::from_unix(951_782_400, 0)),
+            "2000-02-29 00:00:00"
+        );
+        assert_eq!(
+            alloc::format!("{}", LocalTime::from_unix(-1, 0)),
+            "1969-12-31 23:59:59"
+        );
+    }
+}

@@ -69,7 +69,7 @@ impl Unit<'_> {
 /// flushes of a checkpoint do not hold up a commit (and the reply waiting for it).
 #[derive(Debug)]
 struct Checkpointer {
-    stop: std::sync::Arc<core::sync::atomic::AtomicBool>,
+    stop: alloc::sync::Arc<core::sync::atomic::AtomicBool>,
     thread: Option<std::thread::JoinHandle<()>>,
 }
 
@@ -78,8 +78,8 @@ impl Checkpointer {
         let conn = Connection::open(path).map_err(db)?;
         conn.busy_timeout(core::time::Duration::from_secs(5))
             .map_err(db)?;
-        let stop = std::sync::Arc::new(core::sync::atomic::AtomicBool::new(false));
-        let flag = std::sync::Arc::clone(&stop);
+        let stop = alloc::sync::Arc::new(core::sync::atomic::AtomicBool::new(false));
+        let flag = alloc::sync::Arc::clone(&stop);
         let thread = std::thread::spawn(move || {
             while !flag.load(core::sync::atomic::Ordering::Relaxed) {
                 std::thread::sleep(core::time::Duration::from_millis(100));

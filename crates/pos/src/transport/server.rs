@@ -154,9 +154,7 @@ fn work<L: Ledger>(queue: &mpsc::Receiver<Job>, host: &Mutex<Host<L>>, log: &Log
                 if let Err(e) = h.ledger().commit_group() {
                     // Nothing of the group is kept: no reply may go out.
                     h.forget_sessions();
-                    for a in &mut answers {
-                        *a = Err(e);
-                    }
+                    answers.fill(Err(e));
                 }
             }
             Err(_) => answers.resize(group.len(), Err(Error::new(ErrorKind::Ledger))),
