@@ -362,6 +362,8 @@ pub struct TestTerminal {
     pub batch: u32,
     /// The last STAN used.
     pub stan: u32,
+    /// The device serial number sent in field 62 at sign-in, if any.
+    pub serial: Option<String>,
     last_arqc: Option<([u8; 8], TdesKey)>,
 }
 
@@ -392,6 +394,7 @@ impl TestTerminal {
             iad: fixtures.iad.clone(),
             batch: 1,
             stan: 0,
+            serial: None,
             last_arqc: None,
         }
     }
@@ -414,12 +417,14 @@ impl TestTerminal {
         let stan = self.next_stan();
         let head = FrameFormat::CUPS.head_len();
         let body = out.get_mut(head..).unwrap_or_default();
-        let len = Request::new(Transaction::SignIn, &self.terminal_id, &self.merchant_no)
+        let mut r = Request::new(Transaction::SignIn, &self.terminal_id, &self.merchant_no)
             .stan(stan)
             .batch(self.batch)
-            .operator("001")
-            .encode(body)
-            .map_or(0, |e| e.len);
+            .operator("001");
+        if let Some(serial) = &self.serial {
+            r = r.private62(serial.as_bytes());
+        }
+        let len = r.encode(body).map_or(0, |e| e.len);
         Self::frame(out, len)
     }
 

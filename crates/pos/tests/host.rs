@@ -141,6 +141,27 @@ fn unbound_terminal_is_refused_at_sign_in() {
 }
 
 #[test]
+fn sign_in_from_another_device_is_refused() {
+    let mut b = memory();
+    for (serial, expected) in [
+        ("CWPOS-0666", ResponseCode::InvalidMerchant),
+        ("CWPOS-0001", ResponseCode::Approved),
+    ] {
+        let mut t = b.fx.terminal("noodle-1");
+        t.serial = Some(serial.into());
+        let mut buf = [0u8; 512];
+        let n = t.sign_in(&mut buf);
+        let mut out = [0u8; 512];
+        let a = b.host.handle(&buf[..n], NOW, &mut OsRng, &mut out).unwrap();
+        assert_eq!(
+            t.accept_sign_in(&out[..a.len]).unwrap(),
+            expected,
+            "{serial}"
+        );
+    }
+}
+
+#[test]
 fn terminal_claiming_another_merchant_is_refused() {
     let mut b = memory();
     let mut t = b.fx.terminal("hotel-1");

@@ -9,7 +9,7 @@
 //!
 //! | check | code |
 //! |---|---|
-//! | terminal registered, activated and bound; field 42 is its merchant | `03` |
+//! | terminal registered, activated and bound; field 42 is its merchant; at sign-in, the serial number in field 62 (if sent) is the bound device's | `03` |
 //! | terminal signed in, field 64 verifies under its MAK | `A0` (reply not MAC'd) |
 //! | same terminal, batch and STAN already answered | `94` |
 //! | card number known (field 2 / track 2), track 2 and expiry agree with the card file | `14` |
@@ -381,7 +381,18 @@ impl<L: Ledger> Host<L> {
         rng: &mut R,
     ) -> Result<Answer> {
         let tmk = match self.bound(head) {
-            Ok(entry) => entry.tmk.clone(),
+            // A sign-in that names the device (field 62, its serial number) must come from
+            // the device the terminal id was bound to.
+            Ok(entry)
+                if io
+                    .msg
+                    .field(62)
+                    .and_then(|f| f.bytes())
+                    .is_none_or(|serial| serial == entry.serial.as_bytes()) =>
+            {
+                entry.tmk.clone()
+            }
+            Ok(_) => return io.answer(head, simple(ResponseCode::InvalidMerchant, io.now)),
             Err(code) => return io.answer(head, simple(code, io.now)),
         };
         let mut fresh = || -> Result<TdesKey> {
