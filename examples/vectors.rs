@@ -81,6 +81,7 @@ const SETS: &[(&str, Runner)] = &[
     ("TR-31", crypto::tr31),
     ("Card values", crypto::card_values),
     ("CUPS MAC, field 62", crypto::cups),
+    ("EMV cryptograms", crypto::emv_cryptograms),
     ("ISO 8583", iso8583::messages),
 ];
 

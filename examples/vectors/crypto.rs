@@ -4,6 +4,7 @@
 use cardwire::crypto::card::{self, DecimalizationTable};
 use cardwire::crypto::cups::{self, Field62};
 use cardwire::crypto::dukpt::{aes, tdes};
+use cardwire::crypto::emv;
 use cardwire::crypto::mac::{self, Padding};
 use cardwire::crypto::pin::{self, Pin, PinBlock, PinField, PinFormat};
 use cardwire::crypto::tr31::KeyBlock;
@@ -519,4 +520,150 @@ pub fn cups() -> Outcome {
         },
     );
     merge([mac, field62])
+}
+
+/// The first two bytes of a key's check value, as the EMV sources publish them.
+fn kcv2(key: &TdesKey) -> String {
+    up(key.check_value().get(..2).unwrap_or_default())
+}
+
+/// Checks a 2-byte KCV unless the source gives none (`null`).
+fn same_kcv(key: &TdesKey, v: &Value, field: &str) -> Check {
+    match v[field].as_str() {
+        Some(want) => same(&kcv2(key), want, field),
+        None => Ok(()),
+    }
+}
+
+fn icc_mk_of(v: &Value, imk_field: &str, option: emv::MasterKeyOption) -> Result<TdesKey, String> {
+    let imk = TdesKey::new(&hex(s(v, imk_field))).map_err(err)?;
+    let psn = match v["psn"].as_str() {
+        Some(p) => Some(p.parse::<u8>().map_err(err)?),
+        None => None,
+    };
+    emv::icc_master_key(&imk, s(v, "pan").as_bytes(), psn, option).map_err(err)
+}
+
+fn option_of(v: &Value) -> emv::MasterKeyOption {
+    if v["option"] == "b" {
+        emv::MasterKeyOption::B
+    } else {
+        emv::MasterKeyOption::A
+    }
+}
+
+fn array<const N: usize>(v: &Value, field: &str) -> Result<[u8; N], String> {
+    <[u8; N]>::try_from(hex(s(v, field)).as_slice()).map_err(|_| format!("{field}: not {N} bytes"))
+}
+
+/// One chain: master key, session key, AC (generate and verify), ARPCs.
+fn emv_chain(v: &Value) -> Check {
+    let mk = icc_mk_of(v, "imk", option_of(v))?;
+    same_kcv(&mk, v, "mk_kcv")?;
+    let sk = emv::common_session_key(&mk, &array::<8>(v, "r")?);
+    same_kcv(&sk, v, "sk_kcv")?;
+    let padding = if v["padding"] == "00" {
+        emv::AcPadding::Method1Zero
+    } else {
+        emv::AcPadding::Method2
+    };
+    let data = hex(s(v, "data"));
+    let arqc = emv::application_cryptogram(&sk, &data, padding);
+    same(&up(&arqc), s(v, "arqc"), "arqc")?;
+    emv::verify_application_cryptogram(&sk, &data, padding, &arqc).map_err(err)?;
+    let mut wrong = arqc;
+    wrong[0] ^= 1;
+    if emv::verify_application_cryptogram(&sk, &data, padding, &wrong).is_ok() {
+        return Err("a changed ARQC verified".into());
+    }
+    for p in v["arpc"].as_array().into_iter().flatten() {
+        let key = if p["key"] == "mk" { &mk } else { &sk };
+        let got = if p["method"] == 1 {
+            up(&emv::arpc_method1(key, &arqc, array::<2>(p, "arc")?))
+        } else {
+            let pad = hex(s(p, "pad"));
+            up(&emv::arpc_method2(key, &arqc, array::<4>(p, "csu")?, &pad).map_err(err)?)
+        };
+        same(&got, s(p, "expected"), "arpc")?;
+    }
+    Ok(())
+}
+
+fn emv_script(v: &Value) -> Check {
+    let mk = icc_mk_of(v, "imk", option_of(v))?;
+    same_kcv(&mk, v, "mk_kcv")?;
+    let sk = if v["group"] == "visa_script_key" {
+        emv::visa_script_session_key(&mk, array::<2>(v, "atc")?)
+    } else {
+        emv::common_session_key(&mk, &array::<8>(v, "r")?)
+    };
+    same_kcv(&sk, v, "sk_kcv")?;
+    same(
+        &up(&emv::script_mac(&sk, &hex(s(v, "data")))),
+        s(v, "mac"),
+        "mac",
+    )
+}
+
+fn emv_cvn(v: &Value) -> Check {
+    let cvn = match s(v, "cvn") {
+        "visa10" => emv::Cvn::Visa10,
+        "visa18" => emv::Cvn::Visa18,
+        "visa22" => emv::Cvn::Visa22,
+        "mastercard16" => emv::Cvn::Mastercard16,
+        "mastercard17" => emv::Cvn::Mastercard17,
+        other => return Err(format!("unknown CVN {other}")),
+    };
+    let mk = icc_mk_of(v, "imk_ac", cvn.master_key_option())?;
+    same_kcv(&mk, v, "mk_ac_kcv")?;
+    let mk_smi = icc_mk_of(v, "imk_smi", cvn.master_key_option())?;
+    same_kcv(&mk_smi, v, "mk_smi_kcv")?;
+    let iad = hex(s(v, "iad"));
+    let data = emv::AcData {
+        amount_authorised: array(v, "amount_authorised")?,
+        amount_other: array(v, "amount_other")?,
+        terminal_country_code: array(v, "terminal_country_code")?,
+        tvr: array(v, "tvr")?,
+        currency_code: array(v, "currency_code")?,
+        transaction_date: array(v, "transaction_date")?,
+        transaction_type: array::<1>(v, "transaction_type")?[0],
+        unpredictable_number: array(v, "unpredictable_number")?,
+        aip: array(v, "aip")?,
+        atc: array(v, "atc")?,
+        iad: &iad,
+    };
+    same_kcv(
+        &cvn.session_key(&mk, data.atc, data.unpredictable_number),
+        v,
+        "sk_kcv",
+    )?;
+    let arqc = cvn.generate_ac(&mk, &data).map_err(err)?;
+    same(&up(&arqc), s(v, "arqc"), "arqc")?;
+    cvn.verify_ac(&mk, &data, &arqc).map_err(err)?;
+    let r = &v["arpc_response"];
+    let pad = hex(s(r, "pad"));
+    let response = if r["arc"].is_string() {
+        emv::ArpcResponse::Arc(array(r, "arc")?)
+    } else {
+        emv::ArpcResponse::Csu {
+            csu: array(r, "csu")?,
+            proprietary: &pad,
+        }
+    };
+    let arpc = cvn
+        .arpc(&mk, data.atc, data.unpredictable_number, &arqc, response)
+        .map_err(err)?;
+    same(&up(arpc.as_bytes()), s(v, "arpc"), "arpc")?;
+    let mac = cvn.script_mac(&mk_smi, data.atc, &arqc, &hex(s(v, "script_header")), &[]);
+    same(&up(&mac), s(v, "script_mac"), "script_mac")
+}
+
+pub fn emv_cryptograms() -> Outcome {
+    let file = "emv_cryptograms.json";
+    merge([
+        run(file, &group(file, "chain"), emv_chain),
+        run(file, &group(file, "script_mac"), emv_script),
+        run(file, &group(file, "visa_script_key"), emv_script),
+        run(file, &group(file, "cvn"), emv_cvn),
+    ])
 }

@@ -114,3 +114,31 @@ fn duplicates_are_kept_in_order() {
     let t61 = cardwire_emv::tlv::Tag::from_u32(0x61).unwrap();
     assert_eq!(Reader::new(&data).find_all(t61).count(), 2);
 }
+
+#[test]
+fn value_past_end_says_how_much_was_announced() {
+    use cardwire_emv::ErrorKind;
+    // Short form: 9F02 announces 6 bytes, 2 are left.
+    let err = Reader::new(&[0x9F, 0x02, 0x06, 0x00, 0x01])
+        .validate()
+        .unwrap_err();
+    assert_eq!(
+        err.kind(),
+        ErrorKind::ValuePastEnd {
+            needed: 6,
+            available: 2
+        }
+    );
+    assert_eq!(err.offset(), 3);
+    // Long form: 70 81 90 announces 144 bytes, 1 is left.
+    let err = Reader::new(&[0x70, 0x81, 0x90, 0x00])
+        .validate()
+        .unwrap_err();
+    assert_eq!(
+        err.kind(),
+        ErrorKind::ValuePastEnd {
+            needed: 144,
+            available: 1
+        }
+    );
+}

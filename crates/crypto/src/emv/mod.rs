@@ -5,7 +5,8 @@
 //!
 //! Everything takes plain bytes: the caller extracts tag values from field 55 (for example
 //! with `cardwire-emv`) and passes them here. Nothing allocates. Every MAC is ISO/IEC 9797-1
-//! algorithm 3 (retail MAC) with a double-length key; every verification compares in
+//! algorithm 3 (retail MAC) with a double-length key `K ‖ K′` (a single-length key is taken
+//! as `K = K′`, a triple-length key as its first two parts); every verification compares in
 //! constant time.
 
 mod cvn;
@@ -173,7 +174,10 @@ pub fn common_session_key(mk: &TdesKey, r: &[u8; 8]) -> TdesKey {
     }
     cipher.encrypt_block(&mut left);
     cipher.encrypt_block(&mut right);
-    TdesKey::from_halves(u64::from_be_bytes(left), u64::from_be_bytes(right)).with_odd_parity()
+    let key = TdesKey::from_halves(u64::from_be_bytes(left), u64::from_be_bytes(right));
+    left.fill(0);
+    right.fill(0);
+    key.with_odd_parity()
 }
 
 /// The common session key with `R = ATC ‖ 00 00 00 00 00 00` (Visa CVN 18/22, Mastercard

@@ -197,7 +197,9 @@ fn diagnose(buf: &[u8], mode: Mode) -> Error {
     if field.len() < len_len {
         return at(ErrorKind::Truncated, buf.len());
     }
-    let Some((needed, _)) = long_length(field, mode).or((len_len == 1).then_some((0, 1))) else {
+    let Some((needed, _)) =
+        long_length(field, mode).or((len_len == 1).then_some((usize::from(lead), 1)))
+    else {
         return at(ErrorKind::NonMinimalLength, tag_len);
     };
     let available = buf.len() - tag_len - len_len;
