@@ -24,7 +24,7 @@ use std::time::{Duration, Instant};
 
 use cardwire::pos::ResponseCode;
 use cardwire::pos::host::{Host, TerminalEntry};
-use cardwire::pos::ledger::{Ledger, MemoryLedger, SqliteLedger, Sync};
+use cardwire::pos::ledger::{Durability, Ledger, MemoryLedger, SqliteLedger};
 use cardwire::pos::testkit::{Entry, Req, TestTerminal, fixtures};
 use cardwire::pos::transport::{Client, Server, ServerConfig};
 
@@ -39,8 +39,8 @@ fn main() {
     let terminals = env("POS_BENCH_TERMINALS", 8);
     let purchases = env("POS_BENCH_PURCHASES", 2500);
     let sync = match std::env::var("POS_BENCH_SYNC").as_deref() {
-        Ok("full") => Sync::Full,
-        _ => Sync::Normal,
+        Ok("full") => Durability::Full,
+        _ => Durability::Normal,
     };
     let memory = std::env::var("POS_BENCH_LEDGER").as_deref() == Ok("memory");
     let fx = fixtures().unwrap();
@@ -63,7 +63,7 @@ fn main() {
     let label = if memory {
         "memory".to_string()
     } else {
-        format!("SQLite WAL, synchronous={sync:?}")
+        format!("SQLite WAL, durability {sync:?}")
     };
     println!(
         "pos_host: {terminals} terminals x {purchases} chip purchases with PIN, ledger {label}"

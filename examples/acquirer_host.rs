@@ -25,7 +25,7 @@ use std::process::ExitCode;
 use std::sync::{Arc, Mutex};
 
 use cardwire::pos::host::Host;
-use cardwire::pos::ledger::{SqliteLedger, Sync};
+use cardwire::pos::ledger::{Durability, SqliteLedger};
 use cardwire::pos::statement;
 use cardwire::pos::testkit::fixtures_from_json;
 use cardwire::pos::transport::{Server, ServerConfig};
@@ -35,7 +35,7 @@ struct Options {
     port: u16,
     db: String,
     fixtures: String,
-    sync: Sync,
+    sync: Durability,
     forever: bool,
     statement: Option<String>,
 }
@@ -49,7 +49,7 @@ fn options() -> Result<Options, String> {
             "{}/spec-vectors/pos-fixtures.json",
             env!("CARGO_MANIFEST_DIR")
         ),
-        sync: Sync::Normal,
+        sync: Durability::Normal,
         forever: false,
         statement: None,
     };
@@ -64,8 +64,8 @@ fn options() -> Result<Options, String> {
             "--statement" => o.statement = Some(value()?),
             "--sync" => {
                 o.sync = match value()?.as_str() {
-                    "normal" => Sync::Normal,
-                    "full" => Sync::Full,
+                    "normal" => Durability::Normal,
+                    "full" => Durability::Full,
                     other => return Err(format!("--sync: normal or full, not {other}")),
                 }
             }

@@ -14,7 +14,7 @@ use cardwire_iso8583::cups::{Original, Transaction};
 use cardwire_merchant::{AuditConfig, Rule, audit};
 use cardwire_pos::ResponseCode;
 use cardwire_pos::host::{Host, OsRng, batch_totals};
-use cardwire_pos::ledger::{Ledger, LocalTime, MemoryLedger, Reversed, SqliteLedger, Sync};
+use cardwire_pos::ledger::{Durability, Ledger, LocalTime, MemoryLedger, Reversed, SqliteLedger};
 use cardwire_pos::statement;
 use cardwire_pos::testkit::{Entry, Fixtures, ReplyView, Req, TestTerminal, fixtures};
 
@@ -68,7 +68,7 @@ fn restart_between_request_and_reversal_still_reverses() {
     let (mut t, stan, first_rrn) = {
         let mut host = Host::new(
             fx.registry.clone(),
-            SqliteLedger::open(&path, Sync::Normal).unwrap(),
+            SqliteLedger::open(&path, Durability::Normal).unwrap(),
         )
         .unwrap();
         let mut t = sign_in(&mut host, &fx, "noodle-1");
@@ -80,7 +80,7 @@ fn restart_between_request_and_reversal_still_reverses() {
     };
     let mut host = Host::new(
         fx.registry.clone(),
-        SqliteLedger::open(&path, Sync::Normal).unwrap(),
+        SqliteLedger::open(&path, Durability::Normal).unwrap(),
     )
     .unwrap();
     // The terminal's keys are still known (field 62 under its TMK in the ledger).
@@ -99,7 +99,7 @@ fn restart_between_request_and_reversal_still_reverses() {
     // And the reversal itself survives the next restart.
     let mut host = Host::new(
         fx.registry.clone(),
-        SqliteLedger::open(&path, Sync::Full).unwrap(),
+        SqliteLedger::open(&path, Durability::Full).unwrap(),
     )
     .unwrap();
     assert_eq!(host.ledger().balance(&card.pan).unwrap(), Some(500_000));
@@ -243,7 +243,7 @@ fn ledger_settlement_and_statement_agree_to_the_fen_on_both_ledgers() {
     check_sums(&mut memory, &fx);
     let mut sqlite = Host::new(
         fx.registry.clone(),
-        SqliteLedger::open(temp_db("agree"), Sync::Normal).unwrap(),
+        SqliteLedger::open(temp_db("agree"), Durability::Normal).unwrap(),
     )
     .unwrap();
     let b = day(&mut sqlite, &fx);

@@ -12,7 +12,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use cardwire_pos::host::{Host, TerminalEntry};
-use cardwire_pos::ledger::{Ledger, MemoryLedger, SqliteLedger, Sync};
+use cardwire_pos::ledger::{Durability, Ledger, MemoryLedger, SqliteLedger};
 use cardwire_pos::testkit::{Entry, Req, TestTerminal, fixtures};
 use cardwire_pos::transport::{Client, Server, ServerConfig};
 use cardwire_pos::{ErrorKind, ResponseCode};
@@ -37,8 +37,10 @@ fn many_terminals_concurrently_on_sqlite_group_commits_survive_a_restart() {
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
     let path = dir.join("ledger.db");
-    drop(concurrent(SqliteLedger::open(&path, Sync::Normal).unwrap()));
-    let mut ledger = SqliteLedger::open(&path, Sync::Normal).unwrap();
+    drop(concurrent(
+        SqliteLedger::open(&path, Durability::Normal).unwrap(),
+    ));
+    let mut ledger = SqliteLedger::open(&path, Durability::Normal).unwrap();
     let card = fixtures().unwrap().card("credit-chip").clone();
     assert_eq!(
         ledger.balance(&card.pan).unwrap(),

@@ -24,7 +24,7 @@ mod sqlite;
 
 pub use memory::MemoryLedger;
 #[cfg(feature = "sqlite")]
-pub use sqlite::{SqliteLedger, Sync};
+pub use sqlite::{Durability, SqliteLedger};
 
 /// A local date and time (the acquirer's clock, China time for CUPS), to the second.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]

@@ -17,7 +17,7 @@ use cardwire_iso8583::cups::{SettlementTotals, Transaction};
 
 /// How hard each commit is pushed to the disk (SQLite's `synchronous` in WAL mode).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub enum Sync {
+pub enum Durability {
     /// `NORMAL`: a commit is in the write-ahead log before the reply goes out, so a crash or
     /// restart of the host loses nothing answered; a power cut may lose the last commits
     /// (the WAL is synced at checkpoints).
@@ -274,7 +274,7 @@ impl SqliteLedger {
     ///
     /// # Errors
     /// [`ErrorKind::Ledger`] when the file cannot be opened or is not a ledger.
-    pub fn open(path: impl AsRef<Path>, sync: Sync) -> Result<Self> {
+    pub fn open(path: impl AsRef<Path>, sync: Durability) -> Result<Self> {
         let path = path.as_ref();
         let mut ledger = Self::setup(Connection::open(path).map_err(db)?, sync)?;
         // Checkpoints move to their own thread; the writer only checkpoints itself when the
@@ -292,15 +292,18 @@ impl SqliteLedger {
     /// # Errors
     /// [`ErrorKind::Ledger`].
     pub fn open_in_memory() -> Result<Self> {
-        Self::setup(Connection::open_in_memory().map_err(db)?, Sync::Normal)
+        Self::setup(
+            Connection::open_in_memory().map_err(db)?,
+            Durability::Normal,
+        )
     }
 
-    fn setup(conn: Connection, sync: Sync) -> Result<Self> {
+    fn setup(conn: Connection, sync: Durability) -> Result<Self> {
         conn.pragma_update(None, "journal_mode", "WAL")
             .map_err(db)?;
         let level = match sync {
-            Sync::Normal => "NORMAL",
-            Sync::Full => "FULL",
+            Durability::Normal => "NORMAL",
+            Durability::Full => "FULL",
         };
         conn.pragma_update(None, "synchronous", level).map_err(db)?;
         // Several host threads may share the file through their own connections.
