@@ -134,8 +134,18 @@ def pos():
     )
 
 
+def pos_host():
+    """Request frames built by the pos test kit under the deterministic seed session: each
+    seed is mode byte 0 (frames as they are) plus the frame, and one seed with every frame
+    in a row (a whole session)."""
+    frames = vectors("pos-host-requests.json")
+    for v in frames:
+        write("host_handler", v["id"], b"\x00" + bytes.fromhex(v["hex"]))
+    write("host_handler", "session", b"\x00" + b"".join(bytes.fromhex(v["hex"]) for v in frames))
+
+
 # Later vector sets add a function here and to SEEDERS.
-SEEDERS = [tlv, merchant, crypto, dol, qr, bits, iso8583, pos]
+SEEDERS = [tlv, merchant, crypto, dol, qr, bits, iso8583, pos, pos_host]
 
 if __name__ == "__main__":
     for seed in SEEDERS:

@@ -34,7 +34,7 @@ pub enum ErrorKind {
     Full,
     /// The ledger (database) failed.
     Ledger,
-    /// The transport failed: connection refused, closed or timed out.
+    /// The transport failed: connection refused or closed, or a frame that is not one.
     Transport,
     /// Text that should be UTF-8 (or digits) is not.
     InvalidText,
@@ -53,6 +53,8 @@ pub enum ErrorKind {
     Track2,
     /// The card's data is incomplete or inconsistent (no PAN, no AID, an AFL out of range).
     CardData,
+    /// No reply came in time: the request may have been answered, so a terminal reverses it.
+    Timeout,
 }
 
 /// An error with its kind and, where it applies, the ISO 8583 field it concerns.
@@ -134,6 +136,7 @@ impl fmt::Display for ErrorKind {
             Self::NotFound => f.write_str("no such transaction in the journal"),
             Self::Track2 => f.write_str("track 2 data is malformed"),
             Self::CardData => f.write_str("the card data is incomplete"),
+            Self::Timeout => f.write_str("no reply in time"),
         }
     }
 }

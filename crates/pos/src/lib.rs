@@ -16,10 +16,21 @@ extern crate std;
 
 pub mod card;
 mod error;
+#[cfg(feature = "alloc")]
+pub mod host;
+#[cfg(feature = "alloc")]
+pub mod ledger;
 pub mod receipt;
 pub mod response;
+#[cfg(feature = "std")]
+pub mod statement;
 pub mod terminal;
+#[cfg(feature = "testkit")]
+#[doc(hidden)]
+pub mod testkit;
 pub mod text;
+#[cfg(feature = "std")]
+pub mod transport;
 
 pub use error::{Error, ErrorKind, Result};
 pub use response::ResponseCode;

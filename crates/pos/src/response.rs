@@ -33,6 +33,8 @@ pub enum ResponseCode {
     SystemError,
     /// `A0` MAC verification failed; the terminal should sign in again.
     MacFailed,
+    /// `A7` security processing failed (the card's application cryptogram did not verify).
+    SecurityFailure,
     /// Any other code, as the two ASCII characters received.
     Other([u8; 2]),
 }
@@ -54,6 +56,7 @@ impl ResponseCode {
             Self::Duplicate => *b"94",
             Self::SystemError => *b"96",
             Self::MacFailed => *b"A0",
+            Self::SecurityFailure => *b"A7",
             Self::Other(c) => *c,
         }
     }
@@ -74,6 +77,7 @@ impl ResponseCode {
             Self::Duplicate,
             Self::SystemError,
             Self::MacFailed,
+            Self::SecurityFailure,
         ]
         .into_iter()
         .find(|c| c.code() == code)
@@ -108,6 +112,7 @@ impl ResponseCode {
             Self::Duplicate => "duplicate transaction",
             Self::SystemError => "system error",
             Self::MacFailed => "MAC error, sign in again",
+            Self::SecurityFailure => "security check failed",
             Self::Other(_) => "declined",
         }
     }

@@ -1,0 +1,179 @@
+//! Load benchmark of the acquirer host (not a timed test): N terminals × M chip purchases over
+//! loopback TCP against the real server, with MAC, PIN (format 0 → PVV) and ARQC verification
+//! and the SQLite ledger in WAL mode (a file in the temporary directory). Prints throughput and
+//! latency percentiles.
+//!
+//! `cargo bench --bench pos_host` — environment: `POS_BENCH_TERMINALS` (default 8),
+//! `POS_BENCH_PURCHASES` per terminal (default 2500), `POS_BENCH_SYNC` (`normal` or `full`),
+//! `POS_BENCH_LEDGER` (`sqlite` or `memory`).
+//!
+//! The requests are built before the clock starts (each terminal's frames carry their own
+//! STAN, PIN block, ARQC and MAC), so the figures are the host's: read, verify, decide, commit,
+//! reply. No peer: no Rust acquirer host was found to measure beside it.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic,
+    clippy::cast_possible_truncation
+)] // benches may fail loudly
+
+use std::net::TcpListener;
+use std::sync::{Arc, Barrier, Mutex};
+use std::time::{Duration, Instant};
+
+use cardwire::pos::ResponseCode;
+use cardwire::pos::host::{Host, TerminalEntry};
+use cardwire::pos::ledger::{Durability, Ledger, MemoryLedger, SqliteLedger};
+use cardwire::pos::testkit::{Entry, Req, TestTerminal, fixtures};
+use cardwire::pos::transport::{Client, Server, ServerConfig};
+
+fn env(name: &str, default: usize) -> usize {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+fn main() {
+    let terminals = env("POS_BENCH_TERMINALS", 8);
+    let purchases = env("POS_BENCH_PURCHASES", 2500);
+    let sync = match std::env::var("POS_BENCH_SYNC").as_deref() {
+        Ok("full") => Durability::Full,
+        _ => Durability::Normal,
+    };
+    let memory = std::env::var("POS_BENCH_LEDGER").as_deref() == Ok("memory");
+    let fx = fixtures().unwrap();
+    let mut registry = fx.registry.clone();
+    let noodle = registry.terminal("10580001").unwrap().clone();
+    let ids: Vec<String> = (0..terminals).map(|i| format!("3{i:07}")).collect();
+    for id in &ids {
+        registry.terminals.push(TerminalEntry {
+            terminal_id: id.clone(),
+            ..noodle.clone()
+        });
+    }
+    // Enough credit for every purchase.
+    for c in &mut registry.cardholders {
+        c.balance = i64::MAX / 4;
+    }
+    let dir = std::env::temp_dir().join(format!("cardwire-pos-bench-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let db = dir.join("ledger.db");
+    let label = if memory {
+        "memory".to_string()
+    } else {
+        format!("SQLite WAL, durability {sync:?}")
+    };
+    println!(
+        "pos_host: {terminals} terminals x {purchases} chip purchases with PIN, ledger {label}"
+    );
+    let (server, addr) = if memory {
+        let host = Arc::new(Mutex::new(
+            Host::new(registry, MemoryLedger::new()).unwrap(),
+        ));
+        serve(host)
+    } else {
+        let host = Arc::new(Mutex::new(
+            Host::new(registry, SqliteLedger::open(&db, sync).unwrap()).unwrap(),
+        ));
+        serve(host)
+    };
+    let card = fx.card("credit-chip").clone();
+    // Sign in and build every frame before the clock starts.
+    let mut prepared = Vec::new();
+    for id in &ids {
+        let mut t = TestTerminal::new(
+            id,
+            noodle.merchant_no.as_deref().unwrap(),
+            noodle.tmk.clone(),
+            &fx,
+        );
+        let mut c = Client::connect(addr, Duration::from_secs(30)).unwrap();
+        let mut buf = [0u8; 512];
+        let n = t.sign_in(&mut buf);
+        assert_eq!(
+            t.accept_sign_in(c.send(&buf[..n]).unwrap()).unwrap(),
+            ResponseCode::Approved
+        );
+        let frames: Vec<Vec<u8>> = (0..purchases)
+            .map(|i| {
+                let req = Req {
+                    atc: (i % 0xFFFF) as u16 + 1,
+                    ..Req::purchase(&card, Entry::Chip, Some("246810"), 100 + (i as u64 % 900))
+                };
+                let (n, _) = t.request(&req, &mut buf);
+                buf[..n].to_vec()
+            })
+            .collect();
+        prepared.push((t, c, frames));
+    }
+    let barrier = Arc::new(Barrier::new(terminals + 1));
+    let threads: Vec<_> = prepared
+        .into_iter()
+        .map(|(t, mut c, frames)| {
+            let barrier = Arc::clone(&barrier);
+            std::thread::spawn(move || {
+                let mut latencies = Vec::with_capacity(frames.len());
+                let mut replies = Vec::with_capacity(frames.len());
+                barrier.wait();
+                for f in &frames {
+                    let start = Instant::now();
+                    let reply = c.send(f).unwrap().to_vec();
+                    latencies.push(start.elapsed());
+                    replies.push(reply);
+                }
+                (t, latencies, replies)
+            })
+        })
+        .collect();
+    barrier.wait();
+    let start = Instant::now();
+    let results: Vec<_> = threads.into_iter().map(|h| h.join().unwrap()).collect();
+    let elapsed = start.elapsed();
+    server.stop();
+    let mut latencies = Vec::new();
+    let mut approved = 0;
+    for (mut t, l, replies) in results {
+        latencies.extend(l);
+        for r in replies {
+            let v = t.read_reply(&r).unwrap();
+            assert!(v.mac);
+            if v.code == Some(ResponseCode::Approved) {
+                approved += 1;
+            }
+        }
+    }
+    let total = terminals * purchases;
+    assert_eq!(approved, total, "every purchase approved");
+    latencies.sort();
+    let pct = |p: f64| latencies[((latencies.len() as f64 * p) as usize).min(latencies.len() - 1)];
+    println!(
+        "{total} purchases in {:.3} s: {:.0} purchases/s; latency p50 {:?}, p99 {:?}, max {:?}",
+        elapsed.as_secs_f64(),
+        total as f64 / elapsed.as_secs_f64(),
+        pct(0.50),
+        pct(0.99),
+        latencies[latencies.len() - 1],
+    );
+    if !memory {
+        let mut ledger = SqliteLedger::open(&db, sync).unwrap();
+        let mut rows = 0;
+        ledger
+            .for_each(&mut |_| {
+                rows += 1;
+                Ok(())
+            })
+            .unwrap();
+        assert_eq!(rows, total, "every purchase committed");
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+fn serve<L: Ledger + Send + 'static>(host: Arc<Mutex<Host<L>>>) -> (Server, std::net::SocketAddr) {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let server =
+        Server::spawn(listener, host, ServerConfig::default(), Arc::new(|_, _| {})).unwrap();
+    let addr = server.addr();
+    (server, addr)
+}

@@ -1,0 +1,175 @@
+//! Card checks the host makes as issuer of its cardholders: card number and track 2, expiry,
+//! PIN (format 0 under the PIK, checked against the PVV), and the chip's ARQC.
+//!
+//! Each check answers `Err(code)` with the response code to decline with.
+
+use alloc::string::String;
+
+use cardwire_crypto::TdesKey;
+use cardwire_crypto::card::verify_pvv;
+use cardwire_crypto::emv::{
+    AcPadding, MasterKeyOption, arpc_method1, common_session_key_atc, icc_master_key,
+    verify_application_cryptogram,
+};
+use cardwire_crypto::pin::{PinBlock, PinFormat};
+use cardwire_emv::dol::Dol;
+use cardwire_emv::tlv::{Reader, Tag};
+use cardwire_iso8583::Message;
+
+use super::registry::{Cardholder, IssuerKeys, Registry};
+use crate::ledger::LocalTime;
+use crate::response::ResponseCode;
+
+/// The card data of a request: PAN and, from track 2, expiry and service code.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub(crate) struct CardData {
+    pub pan: String,
+    pub track2_expiry: Option<String>,
+    pub service_code: Option<String>,
+}
+
+/// Reads the PAN (field 2, or the start of track 2 in field 35).
+pub(crate) fn card_data(msg: &Message<'_, '_>) -> Result<CardData, ResponseCode> {
+    let field2: Option<String> = msg.get(2).map(|c| c.chars().collect());
+    let mut data = CardData::default();
+    if let Some(track) = msg.get(35) {
+        let text: String = track.chars().collect();
+        let sep = text.find(['D', '=']).ok_or(ResponseCode::InvalidCard)?;
+        data.pan = text.get(..sep).unwrap_or_default().into();
+        let rest = text.get(sep + 1..).unwrap_or_default();
+        data.track2_expiry = rest.get(..4).map(Into::into);
+        data.service_code = rest.get(4..7).map(Into::into);
+        if field2.as_ref().is_some_and(|p| *p != data.pan) {
+            return Err(ResponseCode::InvalidCard);
+        }
+    } else {
+        data.pan = field2.ok_or(ResponseCode::FormatError)?;
+    }
+    Ok(data)
+}
+
+/// Finds the cardholder and checks track 2 and expiry against the card file.
+pub(crate) fn check_card<'r>(
+    registry: &'r Registry,
+    msg: &Message<'_, '_>,
+    data: &CardData,
+    now: LocalTime,
+) -> Result<&'r Cardholder, ResponseCode> {
+    let card = registry
+        .cardholder(&data.pan)
+        .ok_or(ResponseCode::InvalidCard)?;
+    let keyed_expiry: Option<String> = msg.get(14).map(|c| c.chars().collect());
+    for (given, on_file) in [
+        (data.track2_expiry.as_deref(), card.expiry.as_str()),
+        (keyed_expiry.as_deref(), card.expiry.as_str()),
+        (data.service_code.as_deref(), card.service_code.as_str()),
+    ] {
+        if given.is_some_and(|g| g != on_file) {
+            return Err(ResponseCode::InvalidCard);
+        }
+    }
+    let expiry: u16 = card.expiry.parse().map_err(|_| ResponseCode::InvalidCard)?;
+    if expiry < now.yymm() {
+        return Err(ResponseCode::ExpiredCard);
+    }
+    Ok(card)
+}
+
+/// Checks the PIN of field 52, when there is one: format 0 under the PIK, against the PVV.
+pub(crate) fn check_pin(
+    issuer: &IssuerKeys,
+    pik: &TdesKey,
+    card: &Cardholder,
+    msg: &Message<'_, '_>,
+) -> Result<(), ResponseCode> {
+    let Some(field) = msg.field(52) else {
+        return Ok(());
+    };
+    let block: [u8; 8] = field
+        .bytes()
+        .and_then(|b| b.try_into().ok())
+        .ok_or(ResponseCode::FormatError)?;
+    let pin = PinBlock::decipher(&block, pik)
+        .decode_as(PinFormat::Iso0, Some(&card.pan))
+        .map_err(|_| ResponseCode::IncorrectPin)?;
+    verify_pvv(&issuer.pvk, &card.pan, issuer.pvki, &pin, &card.pvv)
+        .map_err(|_| ResponseCode::IncorrectPin)
+}
+
+/// A verified ARQC: what the ARPC is computed from.
+pub(crate) struct Arqc {
+    session_key: TdesKey,
+    arqc: [u8; 8],
+}
+
+impl Arqc {
+    /// ARPC method 1 with the response code as ARC.
+    pub(crate) fn arpc(&self, code: ResponseCode) -> ([u8; 8], [u8; 2]) {
+        let arc = code.code();
+        (arpc_method1(&self.session_key, &self.arqc, arc), arc)
+    }
+}
+
+fn tag(n: u32) -> Result<Tag, ResponseCode> {
+    Tag::from_u32(n).ok_or(ResponseCode::SystemError)
+}
+
+/// Verifies the ARQC of field 55, when there is one, by the card profile: ICC master key
+/// Option A (B above 16 PAN digits), common session key from the ATC, MAC algorithm 3 with
+/// padding method 2 over the CDOL1 data, AIP, ATC and the whole IAD.
+pub(crate) fn check_arqc(
+    issuer: &IssuerKeys,
+    card: &Cardholder,
+    msg: &Message<'_, '_>,
+) -> Result<Option<Arqc>, ResponseCode> {
+    let Some(field) = msg.field(55) else {
+        return Ok(None);
+    };
+    let icc = field.bytes().ok_or(ResponseCode::FormatError)?;
+    let reader = Reader::new(icc);
+    let value = |n: u32| -> Result<&[u8], ResponseCode> {
+        reader
+            .find(tag(n)?)
+            .ok()
+            .flatten()
+            .map(|t| t.value())
+            .ok_or(ResponseCode::FormatError)
+    };
+    let arqc: [u8; 8] = value(0x9F26)?
+        .try_into()
+        .map_err(|_| ResponseCode::FormatError)?;
+    let atc: [u8; 2] = value(0x9F36)?
+        .try_into()
+        .map_err(|_| ResponseCode::FormatError)?;
+    let aip = value(0x82)?;
+    let iad = value(0x9F10)?;
+    let dol = Dol::new(&issuer.cdol1).map_err(|_| ResponseCode::SystemError)?;
+    let mut data = [0u8; 512];
+    let n = dol
+        .build_from(&reader, &mut data)
+        .map_err(|_| ResponseCode::FormatError)?;
+    let mut len = n;
+    for part in [aip, &atc[..], iad] {
+        let end = len + part.len();
+        data.get_mut(len..end)
+            .ok_or(ResponseCode::FormatError)?
+            .copy_from_slice(part);
+        len = end;
+    }
+    let option = if card.pan.len() > 16 {
+        MasterKeyOption::B
+    } else {
+        MasterKeyOption::A
+    };
+    let mk = icc_master_key(&issuer.imk_ac, card.pan.as_bytes(), Some(card.psn), option)
+        .map_err(|_| ResponseCode::SecurityFailure)?;
+    let session_key = common_session_key_atc(&mk, atc);
+    verify_application_cryptogram(
+        &session_key,
+        data.get(..len).unwrap_or_default(),
+        AcPadding::Method2,
+        &arqc,
+    )
+    .map_err(|_| ResponseCode::SecurityFailure)?;
+    Ok(Some(Arqc { session_key, arqc }))
+}

@@ -1,0 +1,173 @@
+//! What the acquirer knows before any message arrives: its merchants, the terminals it
+//! activated and bound to them (with their master keys), and — as issuer of the simulated
+//! cards — the cardholder table and the issuer keys.
+
+use alloc::string::String;
+use alloc::vec::Vec;
+use core::fmt;
+
+use cardwire_crypto::TdesKey;
+use cardwire_crypto::card::pvv;
+use cardwire_crypto::pin::Pin;
+
+use crate::error::Result;
+
+/// A merchant the acquirer signed.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Merchant {
+    /// The 15-digit merchant number (field 42).
+    pub merchant_no: String,
+    /// Name (field 43 / the statement's `merchant_name`).
+    pub name: String,
+    /// Merchant category code, 4 digits.
+    pub mcc: String,
+    /// Fee rate in basis points of the amount (60 = 0.60 %).
+    pub fee_bps: u32,
+}
+
+/// A terminal in the acquirer's registry.
+#[derive(Clone)]
+pub struct TerminalEntry {
+    /// Terminal id (field 41, 8 characters).
+    pub terminal_id: String,
+    /// The device serial number.
+    pub serial: String,
+    /// The terminal master key, loaded into the device at activation.
+    pub tmk: TdesKey,
+    /// Whether the terminal was activated.
+    pub activated: bool,
+    /// The merchant number it is bound to; `None` when never bound.
+    pub merchant_no: Option<String>,
+    /// Merchant numbers that an acquirer rotates the terminal's transactions through (跳码);
+    /// empty for an honest binding. Each must be a [`Merchant`] of the registry.
+    pub pool: Vec<String>,
+}
+
+impl fmt::Debug for TerminalEntry {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("TerminalEntry")
+            .field("terminal_id", &self.terminal_id)
+            .field("serial", &self.serial)
+            .field("activated", &self.activated)
+            .field("merchant_no", &self.merchant_no)
+            .field("pool", &self.pool)
+            .finish_non_exhaustive()
+    }
+}
+
+impl TerminalEntry {
+    /// Whether the terminal may sign in: activated and bound to a merchant.
+    pub fn is_bound(&self) -> bool {
+        self.activated && self.merchant_no.is_some()
+    }
+}
+
+/// A cardholder of the issuer: what the host checks a card and PIN against.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Cardholder {
+    /// The PAN.
+    pub pan: String,
+    /// Card sequence number (tag 5F34 / field 23), 0–99.
+    pub psn: u8,
+    /// Expiry date `YYMM`.
+    pub expiry: String,
+    /// Service code, 3 digits.
+    pub service_code: String,
+    /// The Visa PVV of the cardholder's PIN under the issuer's PVK (never the PIN itself).
+    pub pvv: String,
+    /// Opening balance (or credit limit) in fen.
+    pub balance: i64,
+}
+
+impl fmt::Debug for Cardholder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut masked = String::new();
+        // Masking into a String cannot fail.
+        let _ = cardwire_emv::mask::write_masked(
+            &mut masked,
+            self.pan.chars(),
+            cardwire_emv::mask::Masking::Pan,
+        );
+        f.debug_struct("Cardholder")
+            .field("pan", &masked)
+            .field("expiry", &self.expiry)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The issuer's keys the host verifies cards with.
+#[derive(Clone)]
+pub struct IssuerKeys {
+    /// Issuer master key for application cryptograms (IMK-AC).
+    pub imk_ac: TdesKey,
+    /// PIN verification key.
+    pub pvk: TdesKey,
+    /// PIN verification key index (0–9).
+    pub pvki: u8,
+    /// The card profile's CDOL1 (tag-length list) whose data the ARQC covers.
+    pub cdol1: Vec<u8>,
+}
+
+impl fmt::Debug for IssuerKeys {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("IssuerKeys")
+            .field("pvki", &self.pvki)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The registry of merchants, bound terminals and cardholders.
+#[derive(Clone, Debug)]
+pub struct Registry {
+    /// Merchants, including the numbers of any rotation pool.
+    pub merchants: Vec<Merchant>,
+    /// Terminals.
+    pub terminals: Vec<TerminalEntry>,
+    /// Cardholders.
+    pub cardholders: Vec<Cardholder>,
+    /// Issuer keys.
+    pub issuer: IssuerKeys,
+}
+
+impl Registry {
+    /// The merchant with this number.
+    pub fn merchant(&self, merchant_no: &str) -> Option<&Merchant> {
+        self.merchants.iter().find(|m| m.merchant_no == merchant_no)
+    }
+
+    /// The terminal with this id.
+    pub fn terminal(&self, terminal_id: &str) -> Option<&TerminalEntry> {
+        self.terminals.iter().find(|t| t.terminal_id == terminal_id)
+    }
+
+    /// The cardholder with this PAN.
+    pub fn cardholder(&self, pan: &str) -> Option<&Cardholder> {
+        self.cardholders.iter().find(|c| c.pan == pan)
+    }
+
+    /// Adds a cardholder, storing the PVV of `pin` (the PIN itself is not kept).
+    ///
+    /// # Errors
+    /// A PAN or PIN the PVV algorithm refuses.
+    pub fn add_cardholder(
+        &mut self,
+        pan: &str,
+        psn: u8,
+        expiry: &str,
+        service_code: &str,
+        pin: &str,
+        balance: i64,
+    ) -> Result<()> {
+        let pin = Pin::new(pin)?;
+        let pvv = pvv(&self.issuer.pvk, pan, self.issuer.pvki, &pin)?;
+        self.cardholders.push(Cardholder {
+            pan: pan.into(),
+            psn,
+            expiry: expiry.into(),
+            service_code: service_code.into(),
+            pvv: pvv.as_str().into(),
+            balance,
+        });
+        Ok(())
+    }
+}

@@ -1,0 +1,150 @@
+//! Writing a reply frame: the request's TPDU swapped, its header echoed, the reply message with
+//! the fields a CUPS POS expects back, and field 64 when the reply is MAC'd.
+
+use cardwire_crypto::TdesKey;
+use cardwire_crypto::cups::field64;
+use cardwire_emv::tlv::{Builder, Tag};
+use cardwire_iso8583::cups::SettlementTotals;
+use cardwire_iso8583::frame::{FrameFormat, Tpdu};
+use cardwire_iso8583::{Encoder, Message, Mti, specs};
+
+use crate::error::{Error, ErrorKind, Result};
+use crate::ledger::LocalTime;
+use crate::response::ResponseCode;
+
+/// The parts of a reply that are not echoed from the request.
+#[derive(Default)]
+pub(crate) struct ReplyParts<'a> {
+    pub code: Option<ResponseCode>,
+    pub time: LocalTime,
+    pub rrn: Option<&'a str>,
+    pub auth_code: Option<&'a str>,
+    /// Field 42 of the reply (the merchant number settled under); the request's when `None`.
+    pub merchant_no: Option<&'a str>,
+    pub balance: Option<i64>,
+    /// Tag 91 of field 55: ARPC and ARC.
+    pub issuer_auth: Option<([u8; 8], [u8; 2])>,
+    pub settlement: Option<SettlementTotals>,
+    /// Field 60 digits; the request's when `None`.
+    pub field60: Option<&'a [u8]>,
+    pub field62: Option<&'a [u8]>,
+    /// The MAK when the reply carries a MAC.
+    pub mac: Option<&'a TdesKey>,
+}
+
+fn two(v: u8) -> [u8; 2] {
+    [b'0' + v / 10 % 10, b'0' + v % 10]
+}
+
+/// Field 54 for a balance: account type `10`, amount type `01` (ledger balance), currency
+/// 156, sign `C`/`D`, 12 digits.
+fn balance_field(balance: i64) -> [u8; 20] {
+    let mut out = *b"1001156C000000000000";
+    if balance < 0
+        && let Some(s) = out.get_mut(7)
+    {
+        *s = b'D';
+    }
+    let mut v = balance.unsigned_abs();
+    for d in out.iter_mut().skip(8).rev() {
+        *d = b'0' + u8::try_from(v % 10).unwrap_or(0);
+        v /= 10;
+    }
+    out
+}
+
+/// Writes the reply to `request` (its frame's TPDU and header given) into `out`; returns the
+/// frame's length.
+pub(crate) fn write_reply(
+    request: &Message<'_, '_>,
+    tpdu: Option<Tpdu>,
+    header: &[u8],
+    parts: &ReplyParts<'_>,
+    out: &mut [u8],
+) -> Result<usize> {
+    let format = FrameFormat::CUPS;
+    let head = format.head_len();
+    let body = out
+        .get_mut(head..)
+        .ok_or(Error::new(ErrorKind::BufferTooSmall))?;
+    let mti =
+        Mti::from_u16(request.mti().to_u16() + 10).ok_or(Error::new(ErrorKind::UnexpectedReply))?;
+    let mut e = Encoder::new(&specs::CUPS, body, mti)?;
+    let echo = |e: &mut Encoder<'_, '_>, n: usize| -> Result<()> {
+        if let Some(f) = request.field(n) {
+            e.copy(&f)?;
+        }
+        Ok(())
+    };
+    for n in [2, 3, 4, 11] {
+        echo(&mut e, n)?;
+    }
+    let t = parts.time;
+    let hhmmss = [two(t.hour), two(t.minute), two(t.second)];
+    e.field(12, hhmmss.as_flattened())?;
+    let mmdd = [two(t.month), two(t.day)];
+    e.field(13, mmdd.as_flattened())?;
+    if request.field(4).is_some() {
+        // Settlement date of a financial transaction: the host's business day.
+        e.field(15, mmdd.as_flattened())?;
+    }
+    echo(&mut e, 25)?;
+    if let Some(rrn) = parts.rrn {
+        e.field(37, rrn.as_bytes())?;
+    }
+    if let Some(auth) = parts.auth_code {
+        e.field(38, auth.as_bytes())?;
+    }
+    if let Some(code) = parts.code {
+        e.field(39, &code.code())?;
+    }
+    echo(&mut e, 41)?;
+    match parts.merchant_no {
+        Some(m) => {
+            e.field(42, m.as_bytes())?;
+        }
+        None => echo(&mut e, 42)?,
+    }
+    if let Some(totals) = parts.settlement {
+        e.field(48, &totals.to_digits())?;
+    }
+    echo(&mut e, 49)?;
+    if let Some(b) = parts.balance {
+        e.field(54, &balance_field(b))?;
+    }
+    if let Some((arpc, arc)) = parts.issuer_auth {
+        let mut value = [0u8; 10];
+        let (a, b) = value.split_at_mut(8);
+        a.copy_from_slice(&arpc);
+        b.copy_from_slice(&arc);
+        let mut tlv = [0u8; 16];
+        let tag = Tag::from_u32(0x91).ok_or(Error::new(ErrorKind::UnexpectedReply))?;
+        let mut builder = Builder::new(&mut tlv);
+        builder.primitive(tag, &value)?;
+        let n = builder.finish();
+        e.field(55, tlv.get(..n).unwrap_or_default())?;
+    }
+    match parts.field60 {
+        Some(f) => {
+            e.field(60, f)?;
+        }
+        None => echo(&mut e, 60)?,
+    }
+    echo(&mut e, 61)?;
+    if let Some(k) = parts.field62 {
+        e.field(62, k)?;
+    }
+    if parts.mac.is_some() {
+        e.field(64, &[0; 8])?;
+    }
+    let done = e.finish()?;
+    if let (Some(mak), Some(mac), Some(mab)) = (parts.mac, done.mac.clone(), done.mab()) {
+        let value = field64(mak, body.get(mab).unwrap_or_default());
+        body.get_mut(mac)
+            .ok_or(Error::new(ErrorKind::BufferTooSmall))?
+            .copy_from_slice(&value);
+    }
+    let tpdu = tpdu.map(|t| t.reply());
+    format.write_head(tpdu, header, done.len, out)?;
+    Ok(head + done.len)
+}

@@ -1,0 +1,434 @@
+//! The acquirer host's ledger: terminal sessions, card accounts, answered transactions,
+//! reversals and settlements, behind a small trait so that another database can be put in
+//! place of the embedded ones.
+//!
+//! Every method that changes money ([`Ledger::post`], [`Ledger::reverse`]) is one atomic unit:
+//! the host calls it, and only when it returns `Ok` sends the reply. A ledger that persists
+//! (the SQLite one) has therefore committed everything a terminal was told.
+//!
+//! Two implementations: [`MemoryLedger`] (alloc, for tests, fuzzing and no_std hosts) and,
+//! under the `sqlite` feature, [`SqliteLedger`] (file-backed, WAL).
+
+use alloc::string::String;
+use alloc::vec::Vec;
+use core::fmt;
+
+use cardwire_iso8583::cups::Transaction;
+
+use crate::error::Result;
+use crate::response::ResponseCode;
+
+mod memory;
+#[cfg(feature = "sqlite")]
+mod sqlite;
+
+pub use memory::MemoryLedger;
+#[cfg(feature = "sqlite")]
+pub use sqlite::{Durability, SqliteLedger};
+
+/// A local date and time (the acquirer's clock, China time for CUPS), to the second.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct LocalTime {
+    /// Year, e.g. 2026.
+    pub year: u16,
+    /// Month 1–12.
+    pub month: u8,
+    /// Day 1–31.
+    pub day: u8,
+    /// Hour 0–23.
+    pub hour: u8,
+    /// Minute 0–59.
+    pub minute: u8,
+    /// Second 0–59.
+    pub second: u8,
+}
+
+impl LocalTime {
+    /// The local time `offset_seconds` east of UTC at `unix_seconds` since 1970-01-01 UTC.
+    pub fn from_unix(unix_seconds: i64, offset_seconds: i32) -> Self {
+        let t = unix_seconds.saturating_add(i64::from(offset_seconds));
+        let days = t.div_euclid(86_400);
+        let secs = t.rem_euclid(86_400);
+        // Civil-from-days (proleptic Gregorian), H. Hinnant's algorithm.
+        let z = days + 719_468;
+        let era = z.div_euclid(146_097);
+        let doe = z.rem_euclid(146_097);
+        let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+        let mp = (5 * doy + 2) / 153;
+        let day = doy - (153 * mp + 2) / 5 + 1;
+        let month = if mp < 10 { mp + 3 } else { mp - 9 };
+        let year = yoe + era * 400 + i64::from(month <= 2);
+        let small = |v: i64| u8::try_from(v).unwrap_or(0);
+        Self {
+            year: u16::try_from(year).unwrap_or(0),
+            month: small(month),
+            day: small(day),
+            hour: small(secs / 3600),
+            minute: small(secs / 60 % 60),
+            second: small(secs % 60),
+        }
+    }
+
+    /// The current China Standard Time (UTC+8) from the system clock.
+    #[cfg(feature = "std")]
+    pub fn now_china() -> Self {
+        let secs = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(0));
+        Self::from_unix(secs, 8 * 3600)
+    }
+
+    /// `YYMM`, as a card's expiry date is written, for comparing with one.
+    pub fn yymm(&self) -> u16 {
+        (self.year % 100) * 100 + u16::from(self.month)
+    }
+}
+
+impl fmt::Display for LocalTime {
+    /// `YYYY-MM-DD hh:mm:ss`, the statement's `time` column.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{:04}-{:02}-{:02} {:02}:{:02}:{:02}",
+            self.year, self.month, self.day, self.hour, self.minute, self.second
+        )
+    }
+}
+
+/// Identifies a terminal's transaction: terminal id, batch number (60.2) and STAN (11).
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct TxKey {
+    /// Field 41.
+    pub terminal_id: String,
+    /// Field 60.2.
+    pub batch: u32,
+    /// Field 11.
+    pub stan: u32,
+}
+
+/// What later transactions did to an answered one.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct TxState {
+    /// Reversed (0400): it no longer counts anywhere.
+    pub reversed: bool,
+    /// Voided (purchase void, pre-authorisation void, completion void).
+    pub voided: bool,
+    /// A pre-authorisation that was completed.
+    pub completed: bool,
+    /// Fen refunded against it so far.
+    pub refunded: u64,
+}
+
+/// One answered financial transaction (approved or declined), or the mark a reversal leaves
+/// for a transaction it never saw (then [`TxRecord::response`] is `None`).
+#[derive(Clone, PartialEq, Eq)]
+pub struct TxRecord {
+    /// Terminal, batch and STAN.
+    pub key: TxKey,
+    /// The host's sequence number (the RRN is made from it); increasing.
+    pub seq: u64,
+    /// The transaction.
+    pub transaction: Transaction,
+    /// The answer given; `None` for a reversal's mark of a transaction never seen.
+    pub response: Option<ResponseCode>,
+    /// Amount in fen (field 4).
+    pub amount: u64,
+    /// The merchant's fee in fen: positive charged, negative returned (a void).
+    pub fee: i64,
+    /// Change to the card account's balance in fen (negative = debited or held).
+    pub balance_delta: i64,
+    /// The card account (PAN). A production ledger would keep a token here.
+    pub account: String,
+    /// The merchant number the transaction was settled under (field 42 of the reply).
+    pub merchant_no: String,
+    /// That merchant's name.
+    pub merchant_name: String,
+    /// That merchant's MCC.
+    pub mcc: String,
+    /// Field 37 of the reply (12 characters).
+    pub rrn: String,
+    /// Field 38 of the reply (6 characters), empty when declined.
+    pub auth_code: String,
+    /// When the host answered.
+    pub time: LocalTime,
+    /// The original of a void, refund or completion.
+    pub original: Option<TxKey>,
+    /// What happened to it since.
+    pub state: TxState,
+}
+
+impl fmt::Debug for TxRecord {
+    // The account stays out of Debug; the key and the figures identify the record.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("TxRecord")
+            .field("key", &self.key)
+            .field("seq", &self.seq)
+            .field("transaction", &self.transaction)
+            .field("response", &self.response)
+            .field("amount", &self.amount)
+            .field("fee", &self.fee)
+            .field("merchant_no", &self.merchant_no)
+            .field("rrn", &self.rrn)
+            .field("state", &self.state)
+            .finish_non_exhaustive()
+    }
+}
+
+impl TxState {
+    /// Whether later transactions depend on it (voided, completed or partly refunded).
+    pub fn has_dependents(&self) -> bool {
+        self.voided || self.completed || self.refunded > 0
+    }
+}
+
+impl TxRecord {
+    /// The mark a reversal leaves for a transaction `key` of kind `transaction` that the host
+    /// never saw: no response, already reversed.
+    pub fn mark(key: TxKey, transaction: Transaction, seq: u64, time: LocalTime) -> Self {
+        Self {
+            key,
+            seq,
+            transaction,
+            response: None,
+            amount: 0,
+            fee: 0,
+            balance_delta: 0,
+            account: String::new(),
+            merchant_no: String::new(),
+            merchant_name: String::new(),
+            mcc: String::new(),
+            rrn: String::new(),
+            auth_code: String::new(),
+            time,
+            original: None,
+            state: TxState {
+                reversed: true,
+                ..TxState::default()
+            },
+        }
+    }
+
+    /// Whether it was approved and is not reversed: it moved money.
+    pub fn is_live(&self) -> bool {
+        self.response.is_some_and(|r| r.is_approved()) && !self.state.reversed
+    }
+}
+
+/// How a posted transaction changes its original.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum OriginalChange {
+    /// The original is now voided (purchase void, pre-authorisation void, completion void).
+    Void,
+    /// A pre-authorisation is now completed.
+    Complete,
+    /// This many fen of the original are now refunded.
+    Refund(u64),
+}
+
+/// A transaction to record atomically: the record, its balance change on its account, and
+/// its change to its original.
+#[derive(Clone, Debug)]
+pub struct Posting {
+    /// The record (its `balance_delta` is applied to its `account`).
+    pub record: TxRecord,
+    /// The change to `record.original`, if any.
+    pub change: Option<OriginalChange>,
+}
+
+/// What a reversal did.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Reversed {
+    /// The transaction was live and is now undone.
+    Undone,
+    /// It was already reversed, or declined: nothing changed.
+    AlreadyDone,
+    /// The host never saw it: a mark now refuses it should it arrive late.
+    NeverSeen,
+    /// It was voided, refunded or completed since: reversing it would give money back twice,
+    /// so nothing changed (the host answers `12`).
+    Refused,
+}
+
+/// A terminal's session with the host: its working keys (field 62 as sent, encrypted under
+/// its TMK, so the ledger never holds a clear key), its open batch and where its merchant
+/// number pool stands.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct TerminalSession {
+    /// Field 62 of the last sign-in reply; empty before the first sign-in.
+    pub field62: Vec<u8>,
+    /// The open batch number.
+    pub batch: u32,
+    /// How many merchant numbers of its pool it has used (rotating terminals only).
+    pub pool_next: u32,
+}
+
+/// A settlement (0500) as the host answered it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SettlementRecord {
+    /// The terminal.
+    pub terminal_id: String,
+    /// The batch settled.
+    pub batch: u32,
+    /// When.
+    pub time: LocalTime,
+    /// The terminal's totals (field 48 of the request).
+    pub terminal: cardwire_iso8583::cups::SettlementTotals,
+    /// The host's totals of the batch.
+    pub host: cardwire_iso8583::cups::SettlementTotals,
+    /// Whether they agreed.
+    pub balanced: bool,
+}
+
+/// The storage an acquirer host keeps.
+pub trait Ledger {
+    /// The session of `terminal_id`, if it ever signed in.
+    ///
+    /// # Errors
+    /// [`ErrorKind::Ledger`](crate::ErrorKind::Ledger) when the storage fails (so for every
+    /// method here).
+    fn session(&mut self, terminal_id: &str) -> Result<Option<TerminalSession>>;
+
+    /// Stores the session of `terminal_id`.
+    ///
+    /// # Errors
+    /// As [`Ledger::session`].
+    fn save_session(&mut self, terminal_id: &str, session: &TerminalSession) -> Result<()>;
+
+    /// The balance in fen of a card account, if it exists.
+    ///
+    /// # Errors
+    /// As [`Ledger::session`].
+    fn balance(&mut self, account: &str) -> Result<Option<i64>>;
+
+    /// Opens a card account with `balance`, unless it exists (then nothing changes).
+    ///
+    /// # Errors
+    /// As [`Ledger::session`].
+    fn open_account(&mut self, account: &str, balance: i64) -> Result<()>;
+
+    /// The transaction with this key (or a reversal's mark for it).
+    ///
+    /// # Errors
+    /// As [`Ledger::session`].
+    fn transaction(&mut self, key: &TxKey) -> Result<Option<TxRecord>>;
+
+    /// The transaction answered with this retrieval reference number.
+    ///
+    /// # Errors
+    /// As [`Ledger::session`].
+    fn by_rrn(&mut self, rrn: &str) -> Result<Option<TxRecord>>;
+
+    /// The highest sequence number recorded (0 for none).
+    ///
+    /// # Errors
+    /// As [`Ledger::session`].
+    fn last_seq(&mut self) -> Result<u64>;
+
+    /// Records a transaction, applies its balance change and its change to its original, all
+    /// or nothing. A key that exists already is refused with
+    /// [`ErrorKind::Ledger`](crate::ErrorKind::Ledger) (the host checks for duplicates first).
+    ///
+    /// # Errors
+    /// As [`Ledger::session`].
+    fn post(&mut self, posting: &Posting) -> Result<()>;
+
+    /// Reverses the transaction `key`, all or nothing: marks it reversed, gives back its
+    /// balance change and undoes its change to its original. Idempotent: a second reversal,
+    /// or one of a declined transaction, changes nothing; nor does the reversal of a
+    /// transaction that later ones voided, refunded or completed ([`Reversed::Refused`]). A reversal of a transaction never
+    /// seen records `mark` (see [`TxRecord::mark`]) so that the transaction is refused as a
+    /// duplicate should it arrive late.
+    ///
+    /// # Errors
+    /// As [`Ledger::session`].
+    fn reverse(&mut self, key: &TxKey, mark: &TxRecord) -> Result<Reversed>;
+
+    /// Every record of a terminal's batch, in sequence order.
+    ///
+    /// # Errors
+    /// As [`Ledger::session`].
+    fn batch(&mut self, terminal_id: &str, batch: u32) -> Result<Vec<TxRecord>>;
+
+    /// Records a settlement.
+    ///
+    /// # Errors
+    /// As [`Ledger::session`].
+    fn settle(&mut self, settlement: &SettlementRecord) -> Result<()>;
+
+    /// Every settlement, in the order recorded.
+    ///
+    /// # Errors
+    /// As [`Ledger::session`].
+    fn settlements(&mut self) -> Result<Vec<SettlementRecord>>;
+
+    /// Calls `each` with every record, in sequence order (the statement's source).
+    ///
+    /// # Errors
+    /// As [`Ledger::session`], or the first error `each` returns.
+    fn for_each(&mut self, each: &mut dyn FnMut(&TxRecord) -> Result<()>) -> Result<()>;
+
+    /// Starts a group: the postings and reversals that follow are each still all or nothing,
+    /// but become durable together at [`Ledger::commit_group`] (group commit: one disk write
+    /// for many terminals' transactions). Replies to the group's requests must wait for that
+    /// commit. A ledger without groups (the default) commits each one at once.
+    ///
+    /// # Errors
+    /// As [`Ledger::session`].
+    fn begin_group(&mut self) -> Result<()> {
+        Ok(())
+    }
+
+    /// Commits the group begun by [`Ledger::begin_group`]; on error nothing of the group is
+    /// kept, and none of its replies may be sent.
+    ///
+    /// # Errors
+    /// As [`Ledger::session`].
+    fn commit_group(&mut self) -> Result<()> {
+        Ok(())
+    }
+}
+
+/// The financial transactions a ledger records, stored by their 60.1 code (unique among them).
+pub(crate) const FINANCIAL: [Transaction; 8] = [
+    Transaction::Balance,
+    Transaction::PreAuth,
+    Transaction::PreAuthVoid,
+    Transaction::PreAuthCompletion,
+    Transaction::PreAuthCompletionVoid,
+    Transaction::Purchase,
+    Transaction::PurchaseVoid,
+    Transaction::Refund,
+];
+
+/// The financial transaction stored as its 60.1 code.
+#[cfg_attr(not(feature = "sqlite"), allow(dead_code))]
+pub(crate) fn transaction_from_code(code: &str) -> Option<Transaction> {
+    FINANCIAL.into_iter().find(|t| t.codes().type_code == code)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn local_time_from_unix() {
+        // 2026-11-26 01:30:05 UTC is 09:30:05 in China.
+        let t = LocalTime::from_unix(1_795_656_605, 8 * 3600);
+        assert_eq!(alloc::format!("{t}"), "2026-11-26 09:30:05");
+        assert_eq!(t.yymm(), 2611);
+        assert_eq!(
+            alloc::format!("{}", LocalTime::from_unix(0, 0)),
+            "1970-01-01 00:00:00"
+        );
+        // A leap day, and the day before the epoch.
+        assert_eq!(
+            alloc::format!("{}", LocalTime::from_unix(951_782_400, 0)),
+            "2000-02-29 00:00:00"
+        );
+        assert_eq!(
+            alloc::format!("{}", LocalTime::from_unix(-1, 0)),
+            "1969-12-31 23:59:59"
+        );
+    }
+}

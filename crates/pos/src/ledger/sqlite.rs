@@ -1,0 +1,673 @@
+//! The embedded ledger: SQLite in one file, write-ahead log, one SQL transaction per posting.
+
+use alloc::string::String;
+use alloc::vec::Vec;
+use std::path::Path;
+
+use rusqlite::{Connection, OptionalExtension, Row, TransactionBehavior, params};
+
+use super::memory::{change_of, change_state};
+use super::{
+    Ledger, LocalTime, Posting, Reversed, SettlementRecord, TerminalSession, TxKey, TxRecord,
+    TxState, transaction_from_code,
+};
+use crate::error::{Error, ErrorKind, Result};
+use crate::response::ResponseCode;
+use cardwire_iso8583::cups::{SettlementTotals, Transaction};
+
+/// How hard each commit is pushed to the disk (SQLite's `synchronous` in WAL mode).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Durability {
+    /// `NORMAL`: a commit is in the write-ahead log before the reply goes out, so a crash or
+    /// restart of the host loses nothing answered; a power cut may lose the last commits
+    /// (the WAL is synced at checkpoints).
+    #[default]
+    Normal,
+    /// `FULL`: the WAL is synced at every commit, so an answered transaction survives a power
+    /// cut too, at the price of one disk flush per transaction.
+    Full,
+}
+
+/// A [`Ledger`] in an SQLite database (file-backed, `journal_mode=WAL`).
+///
+/// A restart that opens the same file finds every transaction that was answered: the host
+/// sends a reply only after [`Ledger::post`] or [`Ledger::reverse`] committed.
+#[derive(Debug)]
+pub struct SqliteLedger {
+    conn: Connection,
+    checkpointer: Option<Checkpointer>,
+    in_group: bool,
+}
+
+/// One posting's all-or-nothing unit: its own SQL transaction, or a savepoint inside a group.
+enum Unit<'c> {
+    Alone(rusqlite::Transaction<'c>),
+    InGroup(rusqlite::Savepoint<'c>),
+}
+
+impl core::ops::Deref for Unit<'_> {
+    type Target = Connection;
+    fn deref(&self) -> &Connection {
+        match self {
+            Self::Alone(t) => t,
+            Self::InGroup(s) => s,
+        }
+    }
+}
+
+impl Unit<'_> {
+    fn commit(self) -> Result<()> {
+        match self {
+            Self::Alone(t) => t.commit(),
+            Self::InGroup(s) => s.commit(),
+        }
+        .map_err(db)
+    }
+}
+
+/// Checkpoints the write-ahead log from its own connection and thread, so that the disk
+/// flushes of a checkpoint do not hold up a commit (and the reply waiting for it).
+#[derive(Debug)]
+struct Checkpointer {
+    stop: alloc::sync::Arc<core::sync::atomic::AtomicBool>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Checkpointer {
+    fn spawn(path: &Path) -> Result<Self> {
+        let conn = Connection::open(path).map_err(db)?;
+        conn.busy_timeout(core::time::Duration::from_secs(5))
+            .map_err(db)?;
+        let stop = alloc::sync::Arc::new(core::sync::atomic::AtomicBool::new(false));
+        let flag = alloc::sync::Arc::clone(&stop);
+        let thread = std::thread::spawn(move || {
+            while !flag.load(core::sync::atomic::Ordering::Relaxed) {
+                std::thread::sleep(core::time::Duration::from_millis(100));
+                // PASSIVE: copies what it can without waiting for or blocking the writer.
+                let _ = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()));
+            }
+        });
+        Ok(Self {
+            stop,
+            thread: Some(thread),
+        })
+    }
+}
+
+impl Drop for Checkpointer {
+    fn drop(&mut self) {
+        self.stop.store(true, core::sync::atomic::Ordering::Relaxed);
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+const SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS sessions (
+    terminal_id TEXT PRIMARY KEY,
+    field62 BLOB NOT NULL,
+    batch INTEGER NOT NULL,
+    pool_next INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS accounts (
+    account TEXT PRIMARY KEY,
+    balance INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS transactions (
+    seq INTEGER PRIMARY KEY,
+    terminal_id TEXT NOT NULL,
+    batch INTEGER NOT NULL,
+    stan INTEGER NOT NULL,
+    type TEXT NOT NULL,
+    response TEXT,
+    amount INTEGER NOT NULL,
+    fee INTEGER NOT NULL,
+    balance_delta INTEGER NOT NULL,
+    account TEXT NOT NULL,
+    merchant_no TEXT NOT NULL,
+    merchant_name TEXT NOT NULL,
+    mcc TEXT NOT NULL,
+    rrn TEXT NOT NULL,
+    auth_code TEXT NOT NULL,
+    time TEXT NOT NULL,
+    orig_terminal TEXT,
+    orig_batch INTEGER,
+    orig_stan INTEGER,
+    reversed INTEGER NOT NULL,
+    voided INTEGER NOT NULL,
+    completed INTEGER NOT NULL,
+    refunded INTEGER NOT NULL,
+    UNIQUE (terminal_id, batch, stan)
+);
+CREATE TABLE IF NOT EXISTS reversals (
+    id INTEGER PRIMARY KEY,
+    terminal_id TEXT NOT NULL,
+    batch INTEGER NOT NULL,
+    stan INTEGER NOT NULL,
+    outcome TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS settlements (
+    id INTEGER PRIMARY KEY,
+    terminal_id TEXT NOT NULL,
+    batch INTEGER NOT NULL,
+    time TEXT NOT NULL,
+    terminal_totals TEXT NOT NULL,
+    host_totals TEXT NOT NULL,
+    balanced INTEGER NOT NULL
+);
+";
+
+const COLUMNS: &str = "seq, terminal_id, batch, stan, type, response, amount, fee, balance_delta, \
+    account, merchant_no, merchant_name, mcc, rrn, auth_code, time, orig_terminal, orig_batch, \
+    orig_stan, reversed, voided, completed, refunded";
+
+fn db(_: rusqlite::Error) -> Error {
+    Error::new(ErrorKind::Ledger)
+}
+
+fn to_i64(v: u64) -> Result<i64> {
+    i64::try_from(v).map_err(|_| Error::new(ErrorKind::Ledger))
+}
+
+fn parse_time(text: &str) -> LocalTime {
+    let num = |from: usize, len: usize| {
+        text.get(from..from + len)
+            .and_then(|s| s.parse::<u16>().ok())
+            .unwrap_or(0)
+    };
+    let small = |v: u16| u8::try_from(v).unwrap_or(0);
+    LocalTime {
+        year: num(0, 4),
+        month: small(num(5, 2)),
+        day: small(num(8, 2)),
+        hour: small(num(11, 2)),
+        minute: small(num(14, 2)),
+        second: small(num(17, 2)),
+    }
+}
+
+fn parse_totals(text: &str) -> SettlementTotals {
+    let digit = |i: usize| {
+        text.as_bytes()
+            .get(i)
+            .map_or(0, |c| u64::from(c.wrapping_sub(b'0') % 10))
+    };
+    let num = |from: usize, len: usize| (from..from + len).fold(0u64, |a, i| a * 10 + digit(i));
+    let group = |at: usize| cardwire_iso8583::cups::Totals {
+        debit_amount: num(at, 12),
+        debit_count: u16::try_from(num(at + 12, 3)).unwrap_or(0),
+        credit_amount: num(at + 15, 12),
+        credit_count: u16::try_from(num(at + 27, 3)).unwrap_or(0),
+        result: u8::try_from(num(at + 30, 1)).unwrap_or(0),
+    };
+    SettlementTotals {
+        domestic: group(0),
+        foreign: group(31),
+    }
+}
+
+fn totals_text(t: &SettlementTotals) -> String {
+    t.to_digits().iter().map(|&c| char::from(c)).collect()
+}
+
+/// Reads a record from a row selected with [`COLUMNS`].
+fn record(row: &Row<'_>) -> rusqlite::Result<TxRecord> {
+    let u32_of = |i: usize| -> rusqlite::Result<u32> {
+        let v: i64 = row.get(i)?;
+        u32::try_from(v).map_err(|_| rusqlite::Error::IntegralValueOutOfRange(i, v))
+    };
+    let u64_of = |i: usize| -> rusqlite::Result<u64> {
+        let v: i64 = row.get(i)?;
+        u64::try_from(v).map_err(|_| rusqlite::Error::IntegralValueOutOfRange(i, v))
+    };
+    let type_code: String = row.get(4)?;
+    let response: Option<String> = row.get(5)?;
+    let time: String = row.get(15)?;
+    let orig_terminal: Option<String> = row.get(16)?;
+    let orig_batch: Option<i64> = row.get(17)?;
+    let orig_stan: Option<i64> = row.get(18)?;
+    let original = match (orig_terminal, orig_batch, orig_stan) {
+        (Some(terminal_id), Some(b), Some(s)) => Some(TxKey {
+            terminal_id,
+            batch: u32::try_from(b).unwrap_or(0),
+            stan: u32::try_from(s).unwrap_or(0),
+        }),
+        _ => None,
+    };
+    let flag = |i: usize| -> rusqlite::Result<bool> { Ok(row.get::<_, i64>(i)? != 0) };
+    Ok(TxRecord {
+        seq: u64_of(0)?,
+        key: TxKey {
+            terminal_id: row.get(1)?,
+            batch: u32_of(2)?,
+            stan: u32_of(3)?,
+        },
+        transaction: transaction_from_code(&type_code).unwrap_or(Transaction::Purchase),
+        response: response.as_deref().and_then(ResponseCode::parse),
+        amount: u64_of(6)?,
+        fee: row.get(7)?,
+        balance_delta: row.get(8)?,
+        account: row.get(9)?,
+        merchant_no: row.get(10)?,
+        merchant_name: row.get(11)?,
+        mcc: row.get(12)?,
+        rrn: row.get(13)?,
+        auth_code: row.get(14)?,
+        time: parse_time(&time),
+        original,
+        state: TxState {
+            reversed: flag(19)?,
+            voided: flag(20)?,
+            completed: flag(21)?,
+            refunded: u64_of(22)?,
+        },
+    })
+}
+
+fn response_text(r: Option<ResponseCode>) -> Option<String> {
+    r.map(|r| r.code().iter().map(|&c| char::from(c)).collect())
+}
+
+impl SqliteLedger {
+    /// Opens (or creates) the ledger in the file at `path`, in WAL mode.
+    ///
+    /// # Errors
+    /// [`ErrorKind::Ledger`] when the file cannot be opened or is not a ledger.
+    pub fn open(path: impl AsRef<Path>, sync: Durability) -> Result<Self> {
+        let path = path.as_ref();
+        let mut ledger = Self::setup(Connection::open(path).map_err(db)?, sync)?;
+        // Checkpoints move to their own thread; the writer only checkpoints itself when the
+        // log grows far beyond what that thread keeps up with.
+        ledger
+            .conn
+            .pragma_update(None, "wal_autocheckpoint", 20_000)
+            .map_err(db)?;
+        ledger.checkpointer = Some(Checkpointer::spawn(path)?);
+        Ok(ledger)
+    }
+
+    /// A ledger in an in-memory SQLite database (for tests).
+    ///
+    /// # Errors
+    /// [`ErrorKind::Ledger`].
+    pub fn open_in_memory() -> Result<Self> {
+        Self::setup(
+            Connection::open_in_memory().map_err(db)?,
+            Durability::Normal,
+        )
+    }
+
+    fn setup(conn: Connection, sync: Durability) -> Result<Self> {
+        conn.pragma_update(None, "journal_mode", "WAL")
+            .map_err(db)?;
+        let level = match sync {
+            Durability::Normal => "NORMAL",
+            Durability::Full => "FULL",
+        };
+        conn.pragma_update(None, "synchronous", level).map_err(db)?;
+        // Several host threads may share the file through their own connections.
+        conn.busy_timeout(core::time::Duration::from_secs(5))
+            .map_err(db)?;
+        conn.execute_batch(SCHEMA).map_err(db)?;
+        conn.set_prepared_statement_cache_capacity(32);
+        Ok(Self {
+            conn,
+            checkpointer: None,
+            in_group: false,
+        })
+    }
+
+    fn select_one(&self, filter: &str, params: impl rusqlite::Params) -> Result<Option<TxRecord>> {
+        let sql = alloc::format!("SELECT {COLUMNS} FROM transactions WHERE {filter}");
+        let mut stmt = self.conn.prepare_cached(&sql).map_err(db)?;
+        stmt.query_row(params, record).optional().map_err(db)
+    }
+
+    fn select_all(
+        &self,
+        filter: &str,
+        params: impl rusqlite::Params,
+        each: &mut dyn FnMut(&TxRecord) -> Result<()>,
+    ) -> Result<()> {
+        let sql = alloc::format!("SELECT {COLUMNS} FROM transactions {filter} ORDER BY seq");
+        let mut stmt = self.conn.prepare_cached(&sql).map_err(db)?;
+        let rows = stmt.query_map(params, record).map_err(db)?;
+        for r in rows {
+            each(&r.map_err(db)?)?;
+        }
+        Ok(())
+    }
+}
+
+impl SqliteLedger {
+    fn unit(&mut self) -> Result<Unit<'_>> {
+        if self.in_group {
+            self.conn.savepoint().map(Unit::InGroup).map_err(db)
+        } else {
+            self.conn
+                .transaction_with_behavior(TransactionBehavior::Immediate)
+                .map(Unit::Alone)
+                .map_err(db)
+        }
+    }
+}
+
+fn key_params(key: &TxKey) -> (String, i64, i64) {
+    (
+        key.terminal_id.clone(),
+        i64::from(key.batch),
+        i64::from(key.stan),
+    )
+}
+
+fn insert(tx: &Connection, r: &TxRecord) -> Result<()> {
+    let mut stmt = tx
+        .prepare_cached(&alloc::format!(
+            "INSERT INTO transactions ({COLUMNS}) VALUES \
+             (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, \
+              ?19, ?20, ?21, ?22, ?23)"
+        ))
+        .map_err(db)?;
+    let (ot, ob, os) = match &r.original {
+        Some(k) => {
+            let (t, b, s) = key_params(k);
+            (Some(t), Some(b), Some(s))
+        }
+        None => (None, None, None),
+    };
+    stmt.execute(params![
+        to_i64(r.seq)?,
+        r.key.terminal_id,
+        i64::from(r.key.batch),
+        i64::from(r.key.stan),
+        r.transaction.codes().type_code,
+        response_text(r.response),
+        to_i64(r.amount)?,
+        r.fee,
+        r.balance_delta,
+        r.account,
+        r.merchant_no,
+        r.merchant_name,
+        r.mcc,
+        r.rrn,
+        r.auth_code,
+        alloc::format!("{}", r.time),
+        ot,
+        ob,
+        os,
+        i64::from(r.state.reversed),
+        i64::from(r.state.voided),
+        i64::from(r.state.completed),
+        to_i64(r.state.refunded)?,
+    ])
+    .map_err(db)?;
+    Ok(())
+}
+
+fn adjust(tx: &Connection, account: &str, delta: i64) -> Result<()> {
+    if delta == 0 {
+        return Ok(());
+    }
+    let changed = tx
+        .prepare_cached("UPDATE accounts SET balance = balance + ?2 WHERE account = ?1")
+        .map_err(db)?
+        .execute(params![account, delta])
+        .map_err(db)?;
+    if changed == 1 {
+        Ok(())
+    } else {
+        Err(Error::new(ErrorKind::Ledger))
+    }
+}
+
+fn set_state(tx: &Connection, key: &TxKey, s: &TxState) -> Result<()> {
+    let (t, b, n) = key_params(key);
+    tx.prepare_cached(
+        "UPDATE transactions SET reversed = ?4, voided = ?5, completed = ?6, refunded = ?7 \
+         WHERE terminal_id = ?1 AND batch = ?2 AND stan = ?3",
+    )
+    .map_err(db)?
+    .execute(params![
+        t,
+        b,
+        n,
+        i64::from(s.reversed),
+        i64::from(s.voided),
+        i64::from(s.completed),
+        to_i64(s.refunded)?,
+    ])
+    .map_err(db)?;
+    Ok(())
+}
+
+fn find(tx: &Connection, key: &TxKey) -> Result<Option<TxRecord>> {
+    let (t, b, n) = key_params(key);
+    tx.prepare_cached(&alloc::format!(
+        "SELECT {COLUMNS} FROM transactions WHERE terminal_id = ?1 AND batch = ?2 AND stan = ?3"
+    ))
+    .map_err(db)?
+    .query_row(params![t, b, n], record)
+    .optional()
+    .map_err(db)
+}
+
+impl Ledger for SqliteLedger {
+    fn session(&mut self, terminal_id: &str) -> Result<Option<TerminalSession>> {
+        self.conn
+            .prepare_cached("SELECT field62, batch, pool_next FROM sessions WHERE terminal_id = ?1")
+            .map_err(db)?
+            .query_row([terminal_id], |row| {
+                let batch: i64 = row.get(1)?;
+                let pool: i64 = row.get(2)?;
+                Ok(TerminalSession {
+                    field62: row.get(0)?,
+                    batch: u32::try_from(batch).unwrap_or(0),
+                    pool_next: u32::try_from(pool).unwrap_or(0),
+                })
+            })
+            .optional()
+            .map_err(db)
+    }
+
+    fn save_session(&mut self, terminal_id: &str, session: &TerminalSession) -> Result<()> {
+        self.conn
+            .prepare_cached(
+                "INSERT INTO sessions (terminal_id, field62, batch, pool_next) VALUES (?1, ?2, ?3, ?4) \
+                 ON CONFLICT (terminal_id) DO UPDATE SET field62 = ?2, batch = ?3, pool_next = ?4",
+            )
+            .map_err(db)?
+            .execute(params![
+                terminal_id,
+                session.field62,
+                i64::from(session.batch),
+                i64::from(session.pool_next)
+            ])
+            .map_err(db)?;
+        Ok(())
+    }
+
+    fn balance(&mut self, account: &str) -> Result<Option<i64>> {
+        self.conn
+            .prepare_cached("SELECT balance FROM accounts WHERE account = ?1")
+            .map_err(db)?
+            .query_row([account], |row| row.get(0))
+            .optional()
+            .map_err(db)
+    }
+
+    fn open_account(&mut self, account: &str, balance: i64) -> Result<()> {
+        self.conn
+            .prepare_cached("INSERT OR IGNORE INTO accounts (account, balance) VALUES (?1, ?2)")
+            .map_err(db)?
+            .execute(params![account, balance])
+            .map_err(db)?;
+        Ok(())
+    }
+
+    fn transaction(&mut self, key: &TxKey) -> Result<Option<TxRecord>> {
+        let (t, b, n) = key_params(key);
+        self.select_one(
+            "terminal_id = ?1 AND batch = ?2 AND stan = ?3",
+            params![t, b, n],
+        )
+    }
+
+    fn by_rrn(&mut self, rrn: &str) -> Result<Option<TxRecord>> {
+        // The host's RRN is its sequence number: found through the primary key, no index on
+        // the RRN to write at every commit.
+        let Ok(seq) = rrn.parse::<i64>() else {
+            return Ok(None);
+        };
+        self.select_one("seq = ?1 AND rrn = ?2", params![seq, rrn])
+    }
+
+    fn last_seq(&mut self) -> Result<u64> {
+        let v: Option<i64> = self
+            .conn
+            .query_row("SELECT MAX(seq) FROM transactions", [], |row| row.get(0))
+            .map_err(db)?;
+        Ok(v.and_then(|v| u64::try_from(v).ok()).unwrap_or(0))
+    }
+
+    fn post(&mut self, posting: &Posting) -> Result<()> {
+        let r = &posting.record;
+        let tx = self.unit()?;
+        if let (Some(key), Some(change)) = (&r.original, posting.change) {
+            let mut state = find(&tx, key)?.ok_or(Error::new(ErrorKind::Ledger))?.state;
+            change_state(&mut state, change, false)?;
+            set_state(&tx, key, &state)?;
+        }
+        adjust(&tx, &r.account, r.balance_delta)?;
+        insert(&tx, r)?;
+        // Dropping `tx` on an error above rolls everything back.
+        tx.commit()
+    }
+
+    fn reverse(&mut self, key: &TxKey, mark: &TxRecord) -> Result<Reversed> {
+        let tx = self.unit()?;
+        let outcome = match find(&tx, key)? {
+            None => {
+                insert(&tx, mark)?;
+                Reversed::NeverSeen
+            }
+            Some(r) if !r.is_live() => Reversed::AlreadyDone,
+            Some(r) if r.state.has_dependents() => Reversed::Refused,
+            Some(r) => {
+                if let (Some(okey), Some(change)) = (&r.original, change_of(&r)) {
+                    let mut state = find(&tx, okey)?.ok_or(Error::new(ErrorKind::Ledger))?.state;
+                    change_state(&mut state, change, true)?;
+                    set_state(&tx, okey, &state)?;
+                }
+                let back = r
+                    .balance_delta
+                    .checked_neg()
+                    .ok_or(Error::new(ErrorKind::Ledger))?;
+                adjust(&tx, &r.account, back)?;
+                let mut state = r.state;
+                state.reversed = true;
+                set_state(&tx, key, &state)?;
+                Reversed::Undone
+            }
+        };
+        let (t, b, n) = key_params(key);
+        let text = match outcome {
+            Reversed::Undone => "undone",
+            Reversed::AlreadyDone => "already-done",
+            Reversed::NeverSeen => "never-seen",
+            Reversed::Refused => "refused",
+        };
+        tx.prepare_cached(
+            "INSERT INTO reversals (terminal_id, batch, stan, outcome) VALUES (?1, ?2, ?3, ?4)",
+        )
+        .map_err(db)?
+        .execute(params![t, b, n, text])
+        .map_err(db)?;
+        tx.commit()?;
+        Ok(outcome)
+    }
+
+    fn batch(&mut self, terminal_id: &str, batch: u32) -> Result<Vec<TxRecord>> {
+        let mut out = Vec::new();
+        self.select_all(
+            "WHERE terminal_id = ?1 AND batch = ?2",
+            params![terminal_id, i64::from(batch)],
+            &mut |r| {
+                out.push(r.clone());
+                Ok(())
+            },
+        )?;
+        Ok(out)
+    }
+
+    fn settle(&mut self, s: &SettlementRecord) -> Result<()> {
+        self.conn
+            .prepare_cached(
+                "INSERT INTO settlements (terminal_id, batch, time, terminal_totals, host_totals, \
+                 balanced) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            )
+            .map_err(db)?
+            .execute(params![
+                s.terminal_id,
+                i64::from(s.batch),
+                alloc::format!("{}", s.time),
+                totals_text(&s.terminal),
+                totals_text(&s.host),
+                i64::from(s.balanced)
+            ])
+            .map_err(db)?;
+        Ok(())
+    }
+
+    fn settlements(&mut self) -> Result<Vec<SettlementRecord>> {
+        let mut stmt = self
+            .conn
+            .prepare_cached(
+                "SELECT terminal_id, batch, time, terminal_totals, host_totals, balanced \
+                 FROM settlements ORDER BY id",
+            )
+            .map_err(db)?;
+        let rows = stmt
+            .query_map([], |row| {
+                let batch: i64 = row.get(1)?;
+                let time: String = row.get(2)?;
+                let terminal: String = row.get(3)?;
+                let host: String = row.get(4)?;
+                let balanced: i64 = row.get(5)?;
+                Ok(SettlementRecord {
+                    terminal_id: row.get(0)?,
+                    batch: u32::try_from(batch).unwrap_or(0),
+                    time: parse_time(&time),
+                    terminal: parse_totals(&terminal),
+                    host: parse_totals(&host),
+                    balanced: balanced != 0,
+                })
+            })
+            .map_err(db)?;
+        rows.map(|r| r.map_err(db)).collect()
+    }
+
+    fn for_each(&mut self, each: &mut dyn FnMut(&TxRecord) -> Result<()>) -> Result<()> {
+        self.select_all("", [], each)
+    }
+
+    fn begin_group(&mut self) -> Result<()> {
+        if !self.in_group {
+            self.conn.execute_batch("BEGIN IMMEDIATE").map_err(db)?;
+            self.in_group = true;
+        }
+        Ok(())
+    }
+
+    fn commit_group(&mut self) -> Result<()> {
+        if !self.in_group {
+            return Ok(());
+        }
+        self.in_group = false;
+        if let Err(e) = self.conn.execute_batch("COMMIT") {
+            let _ = self.conn.execute_batch("ROLLBACK");
+            return Err(db(e));
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,294 @@
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic,
+    clippy::cast_possible_truncation
+)] // tests may fail loudly
+//! The ledgers: SQLite survives a restart, both ledgers agree, the ledger, the settlement
+//! totals and the statement agree to the fen, and the statement passes the merchant audit.
+
+use std::path::PathBuf;
+
+use cardwire_iso8583::cups::{Original, Transaction};
+use cardwire_merchant::{AuditConfig, Rule, audit};
+use cardwire_pos::ResponseCode;
+use cardwire_pos::host::{Host, OsRng, batch_totals};
+use cardwire_pos::ledger::{Durability, Ledger, LocalTime, MemoryLedger, Reversed, SqliteLedger};
+use cardwire_pos::statement;
+use cardwire_pos::testkit::{Entry, Fixtures, ReplyView, Req, TestTerminal, fixtures};
+
+const NOW: LocalTime = LocalTime {
+    year: 2026,
+    month: 11,
+    day: 26,
+    hour: 10,
+    minute: 0,
+    second: 0,
+};
+
+fn temp_db(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("cardwire-pos-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir.join("ledger.db")
+}
+
+fn send<L: Ledger>(host: &mut Host<L>, t: &mut TestTerminal, frame: &[u8]) -> ReplyView {
+    let mut out = [0u8; 512];
+    let a = host.handle(frame, NOW, &mut OsRng, &mut out).unwrap();
+    t.read_reply(&out[..a.len]).unwrap()
+}
+
+fn sign_in<L: Ledger>(host: &mut Host<L>, fx: &Fixtures, id: &str) -> TestTerminal {
+    let mut t = fx.terminal(id);
+    let mut buf = [0u8; 512];
+    let n = t.sign_in(&mut buf);
+    let mut out = [0u8; 512];
+    let a = host.handle(&buf[..n], NOW, &mut OsRng, &mut out).unwrap();
+    assert_eq!(
+        t.accept_sign_in(&out[..a.len]).unwrap(),
+        ResponseCode::Approved
+    );
+    t
+}
+
+fn run<L: Ledger>(host: &mut Host<L>, t: &mut TestTerminal, req: &Req<'_>) -> (ReplyView, u32) {
+    let mut buf = [0u8; 512];
+    let (n, stan) = t.request(req, &mut buf);
+    (send(host, t, &buf[..n]), stan)
+}
+
+#[test]
+fn restart_between_request_and_reversal_still_reverses() {
+    let fx = fixtures().unwrap();
+    let path = temp_db("restart");
+    let card = fx.card("debit-chip").clone();
+    let req = Req::purchase(&card, Entry::Chip, Some("123456"), 25_000);
+    let (mut t, stan, first_rrn) = {
+        let mut host = Host::new(
+            fx.registry.clone(),
+            SqliteLedger::open(&path, Durability::Normal).unwrap(),
+        )
+        .unwrap();
+        let mut t = sign_in(&mut host, &fx, "noodle-1");
+        let (r, stan) = run(&mut host, &mut t, &req);
+        assert_eq!(r.code, Some(ResponseCode::Approved));
+        assert_eq!(host.ledger().balance(&card.pan).unwrap(), Some(475_000));
+        (t, stan, r.rrn.unwrap())
+        // The host goes down here; its reply is taken as lost by the terminal.
+    };
+    let mut host = Host::new(
+        fx.registry.clone(),
+        SqliteLedger::open(&path, Durability::Normal).unwrap(),
+    )
+    .unwrap();
+    // The terminal's keys are still known (field 62 under its TMK in the ledger).
+    let mut buf = [0u8; 512];
+    let n = t.request_with_stan(&req, stan, &mut buf);
+    assert_eq!(
+        send(&mut host, &mut t, &buf[..n]).code,
+        Some(ResponseCode::Duplicate)
+    );
+    let n = t.reversal(&req, stan, &mut buf);
+    let mut out = [0u8; 512];
+    let a = host.handle(&buf[..n], NOW, &mut OsRng, &mut out).unwrap();
+    assert_eq!(a.reversed, Some(Reversed::Undone));
+    assert_eq!(host.ledger().balance(&card.pan).unwrap(), Some(500_000));
+    drop(host);
+    // And the reversal itself survives the next restart.
+    let mut host = Host::new(
+        fx.registry.clone(),
+        SqliteLedger::open(&path, Durability::Full).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(host.ledger().balance(&card.pan).unwrap(), Some(500_000));
+    let a = host.handle(&buf[..n], NOW, &mut OsRng, &mut out).unwrap();
+    assert_eq!(a.reversed, Some(Reversed::AlreadyDone));
+    assert!(statement::rows(host.ledger()).unwrap().is_empty());
+    // RRNs continue after the restart: never one given before.
+    let (r, _) = run(&mut host, &mut t, &req);
+    assert!(r.rrn.unwrap().as_str() > first_rrn.as_str());
+}
+
+/// A day of business on both terminals; returns the statement CSV.
+fn day<L: Ledger>(host: &mut Host<L>, fx: &Fixtures) -> Vec<u8> {
+    let mut noodle = sign_in(host, fx, "noodle-1");
+    let mut hotel = sign_in(host, fx, "hotel-1");
+    let debit = fx.card("debit-chip").clone();
+    let credit = fx.card("credit-chip").clone();
+    let long = fx.card("long-pan").clone();
+    let (p1, s1) = run(
+        host,
+        &mut noodle,
+        &Req::purchase(&debit, Entry::Chip, Some("123456"), 3_850),
+    );
+    run(
+        host,
+        &mut noodle,
+        &Req::purchase(&credit, Entry::Tap, None, 1_999),
+    );
+    run(
+        host,
+        &mut noodle,
+        &Req::purchase(&long, Entry::Swipe, Some("8642"), 12_001),
+    );
+    let (p4, s4) = run(
+        host,
+        &mut noodle,
+        &Req::purchase(&credit, Entry::Swipe, None, 6_667),
+    );
+    // Declined, reversed: never on the statement.
+    run(
+        host,
+        &mut noodle,
+        &Req::purchase(&debit, Entry::Swipe, Some("000000"), 100),
+    );
+    let lost = Req::purchase(&debit, Entry::Swipe, None, 4_444);
+    let (_, lost_stan) = run(host, &mut noodle, &lost);
+    let mut buf = [0u8; 512];
+    let n = noodle.reversal(&lost, lost_stan, &mut buf);
+    send(host, &mut noodle, &buf[..n]);
+    let void = Req {
+        card: Some(&debit),
+        amount: Some(3_850),
+        original: Some(Original {
+            batch: 1,
+            stan: s1,
+            date: 0,
+        }),
+        rrn: p1.rrn.as_deref(),
+        ..Req::new(Transaction::PurchaseVoid)
+    };
+    assert_eq!(
+        run(host, &mut noodle, &void).0.code,
+        Some(ResponseCode::Approved)
+    );
+    let refund = Req {
+        card: Some(&credit),
+        amount: Some(1_667),
+        original: Some(Original {
+            batch: 1,
+            stan: s4,
+            date: 1126,
+        }),
+        rrn: p4.rrn.as_deref(),
+        ..Req::new(Transaction::Refund)
+    };
+    assert_eq!(
+        run(host, &mut noodle, &refund).0.code,
+        Some(ResponseCode::Approved)
+    );
+    for amount in [88_000, 45_600, 128_800, 99_900, 66_600] {
+        let (r, _) = run(
+            host,
+            &mut hotel,
+            &Req::purchase(&credit, Entry::Chip, Some("246810"), amount),
+        );
+        assert_eq!(r.code, Some(ResponseCode::Approved));
+    }
+    // Settlement of both batches, from the host's own figures: balanced.
+    for t in [&mut noodle, &mut hotel] {
+        let totals = batch_totals(host.ledger(), &t.terminal_id.clone(), 1).unwrap();
+        let (r, _) = run(
+            host,
+            t,
+            &Req {
+                totals: Some(totals),
+                ..Req::new(Transaction::Settlement)
+            },
+        );
+        assert_eq!(r.settlement.unwrap().domestic.result, 1);
+    }
+    let mut csv = Vec::new();
+    statement::write_csv(host.ledger(), &mut csv).unwrap();
+    csv
+}
+
+fn check_sums<L: Ledger>(host: &mut Host<L>, fx: &Fixtures) {
+    let rows = statement::rows(host.ledger()).unwrap();
+    let statement_sum: i64 = rows.iter().map(|r| r.amount).sum();
+    let spent: i64 = fx
+        .cards
+        .iter()
+        .map(|c| c.balance - host.ledger().balance(&c.pan).unwrap().unwrap())
+        .sum();
+    assert_eq!(
+        statement_sum, spent,
+        "statement = money moved off the card accounts"
+    );
+    let settled: i64 = host
+        .ledger()
+        .settlements()
+        .unwrap()
+        .iter()
+        .map(|s| s.host.domestic.debit_amount as i64 - s.host.domestic.credit_amount as i64)
+        .sum();
+    assert_eq!(statement_sum, settled, "statement = settlement totals");
+    let fees: i64 = rows.iter().map(|r| r.fee).sum();
+    // 0.60 % of the purchases that stand, rounded half up each: 1999→12, 12001→72, 6667→40,
+    // the hotel's five: 528+274+773+599+400; the voided 3850 paid 23 and got it back.
+    assert_eq!(fees, 12 + 72 + 40 + 528 + 274 + 773 + 599 + 400);
+    assert_eq!(
+        statement_sum,
+        1_999 + 12_001 + 6_667 - 1_667 + 88_000 + 45_600 + 128_800 + 99_900 + 66_600
+    );
+}
+
+#[test]
+fn ledger_settlement_and_statement_agree_to_the_fen_on_both_ledgers() {
+    let fx = fixtures().unwrap();
+    let mut memory = Host::new(fx.registry.clone(), MemoryLedger::new()).unwrap();
+    let a = day(&mut memory, &fx);
+    check_sums(&mut memory, &fx);
+    let mut sqlite = Host::new(
+        fx.registry.clone(),
+        SqliteLedger::open(temp_db("agree"), Durability::Normal).unwrap(),
+    )
+    .unwrap();
+    let b = day(&mut sqlite, &fx);
+    check_sums(&mut sqlite, &fx);
+    // Same rows apart from the authorisation-independent columns: RRNs, amounts, merchants.
+    let strip = |csv: &[u8]| String::from_utf8(csv.to_vec()).unwrap();
+    assert_eq!(strip(&a), strip(&b));
+}
+
+#[test]
+fn the_statement_passes_the_audit_and_the_rotating_terminal_is_flagged() {
+    let fx = fixtures().unwrap();
+    let mut host = Host::new(fx.registry.clone(), MemoryLedger::new()).unwrap();
+    let csv = day(&mut host, &fx);
+    let text = String::from_utf8(csv.clone()).unwrap();
+    assert!(
+        text.starts_with(
+            "time,terminal_id,merchant_no,merchant_name,mcc,amount,fee,card,type,rrn\n"
+        )
+    );
+    assert!(
+        text.contains(",A Noodle Shop,5812,-16.67,0.00,622588******5675,refund,"),
+        "{text}"
+    );
+    assert!(!text.contains("6225880012345675"), "cards are masked");
+    let report = audit(csv.as_slice(), &AuditConfig::default()).unwrap();
+    assert!(report.errors.is_empty(), "{:?}", report.errors);
+    assert_eq!(
+        report.rows as usize,
+        statement::rows(host.ledger()).unwrap().len()
+    );
+    let noodle = report
+        .terminals
+        .iter()
+        .find(|t| t.terminal_id.to_string() == "10580001")
+        .unwrap();
+    assert!(noodle.findings.is_empty(), "{:?}", noodle.findings);
+    assert_eq!(noodle.amount_fen, 1_999 + 12_001 + 6_667 - 1_667);
+    let hotel = report
+        .terminals
+        .iter()
+        .find(|t| t.terminal_id.to_string() == "10580002")
+        .unwrap();
+    let rules: Vec<Rule> = hotel.findings.iter().map(|f| f.rule()).collect();
+    assert!(rules.contains(&Rule::TerminalMerchantChanged), "{rules:?}");
+    assert!(rules.contains(&Rule::ManyMerchantsPerTerminal), "{rules:?}");
+    assert_eq!(hotel.merchant_nos.len(), 4);
+}
