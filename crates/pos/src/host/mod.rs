@@ -194,6 +194,11 @@ impl<L: Ledger> Host<L> {
         &self.registry
     }
 
+    /// The registry, to activate and bind terminals or add cardholders while serving.
+    pub fn registry_mut(&mut self) -> &mut Registry {
+        &mut self.registry
+    }
+
     /// The ledger.
     pub fn ledger(&mut self) -> &mut L {
         &mut self.ledger

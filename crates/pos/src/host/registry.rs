@@ -145,6 +145,28 @@ impl Registry {
         self.cardholders.iter().find(|c| c.pan == pan)
     }
 
+    /// Activates a terminal and binds it to one of the registry's merchants: from then on it
+    /// may sign in, and its transactions settle under that merchant number. A terminal that
+    /// was never bound is refused at sign-in — binding at activation is what keeps a device
+    /// from being moved between merchant numbers (跳码).
+    ///
+    /// # Errors
+    /// [`ErrorKind::InvalidInput`](crate::ErrorKind::InvalidInput) for an unknown terminal
+    /// or merchant.
+    pub fn activate(&mut self, terminal_id: &str, merchant_no: &str) -> Result<()> {
+        if self.merchant(merchant_no).is_none() {
+            return Err(crate::ErrorKind::InvalidInput.into());
+        }
+        let entry = self
+            .terminals
+            .iter_mut()
+            .find(|t| t.terminal_id == terminal_id)
+            .ok_or(crate::ErrorKind::InvalidInput)?;
+        entry.activated = true;
+        entry.merchant_no = Some(merchant_no.into());
+        Ok(())
+    }
+
     /// Adds a cardholder, storing the PVV of `pin` (the PIN itself is not kept).
     ///
     /// # Errors
