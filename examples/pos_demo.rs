@@ -1,0 +1,613 @@
+//! The cardwire POS demo: a personal POS terminal and an acquirer host, assembled from the
+//! crates, talking China UnionPay POS ISO 8583 over loopback TCP.
+//!
+//! ```text
+//! cargo run --example pos_demo
+//! ```
+//!
+//! The host runs with an SQLite ledger (WAL) in a temporary file. A new terminal is refused
+//! until the acquirer activates it and binds it to its merchant; then it signs in and takes a
+//! swipe, a chip card with PIN (ARQC checked by the host, ARPC checked by the card), a tap
+//! under the floor limit, a consumer-presented QR code, a purchase whose reply is lost (the
+//! terminal reverses it before the next transaction), a void, a refund and the settlement.
+//! The merchant's statement (对账单) follows. Then a hotel's terminal whose acquirer rotates it
+//! through a pool of supermarket merchant numbers (跳码): the hotel audits its statement with
+//! cardwire-merchant and the code jumping is flagged. Exits 0 when every step behaved as told.
+//!
+//! Keys, cardholders, merchants and terminals come from `spec-vectors/pos-fixtures.json`
+//! (test keys; made-up cards).
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic,
+    clippy::cast_possible_truncation
+)] // examples may fail loudly
+
+use std::error::Error;
+use std::net::TcpListener;
+use std::process::ExitCode;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use cardwire::crypto::TdesKey;
+use cardwire::crypto::pin::Pin;
+use cardwire::emv::hex::decode_to_vec;
+use cardwire::merchant::{AuditConfig, Expectation, audit};
+use cardwire::pos::card::sim::{Account, Interface, Profile, SimCard, track2};
+use cardwire::pos::card::{CardData, chip, qr};
+use cardwire::pos::host::{self, Host};
+use cardwire::pos::ledger::{Durability, LocalTime, SqliteLedger};
+use cardwire::pos::receipt::{Copy, Receipt};
+use cardwire::pos::terminal::{Approval, Outcome, Reference, Sent};
+use cardwire::pos::transport::{Client, Server, ServerConfig};
+use cardwire::pos::{Config, DateTime, Terminal, statement};
+use serde_json::Value;
+
+type Res<T = ()> = Result<T, Box<dyn Error>>;
+
+fn main() -> ExitCode {
+    match run() {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("pos_demo: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Fails the demo unless `ok`: the demo checks what it shows.
+fn expect(ok: bool, what: &str) -> Res {
+    if ok {
+        Ok(())
+    } else {
+        Err(format!("unexpected: {what}").into())
+    }
+}
+
+fn title(text: &str) {
+    println!("\n━━ {text}");
+}
+
+/// The fixtures file as JSON, plus the lookups the terminal side needs.
+struct Fixtures(Value);
+
+impl Fixtures {
+    fn load() -> Res<(Self, String)> {
+        let path = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/spec-vectors/pos-fixtures.json"
+        );
+        let text = std::fs::read_to_string(path)?;
+        Ok((Self(serde_json::from_str(&text)?), text))
+    }
+
+    fn find(&self, list: &str, id: &str) -> &Value {
+        self.0[list]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|v| v["id"] == id)
+            .unwrap_or_else(|| panic!("no {list} {id} in the fixtures"))
+    }
+
+    fn key(&self, hex: &str) -> TdesKey {
+        TdesKey::new(&decode_to_vec(hex).unwrap()).unwrap()
+    }
+
+    /// The terminal `id`, configured for its merchant (the one it is sold to).
+    fn terminal(&self, id: &str, city: &str) -> Res<Terminal<64>> {
+        let t = self.find("terminals", id);
+        let m = self.find("merchants", t["merchant"].as_str().unwrap());
+        let config = Config::new(
+            t["terminal_id"].as_str().unwrap(),
+            m["merchant_no"].as_str().unwrap(),
+            m["name"].as_str().unwrap(),
+        )?
+        .with_serial(t["serial"].as_str().unwrap())?
+        .with_city(city)?
+        .with_fee_bps(u16::try_from(m["fee_bps"].as_u64().unwrap())?)
+        .with_floor_limit(self.0["floor_limit_fen"].as_u64().unwrap());
+        Ok(Terminal::new(config, self.key(t["tmk"].as_str().unwrap())))
+    }
+
+    /// A cardholder's card, simulated at the APDU level.
+    fn card(&self, id: &str, interface: Interface) -> Res<(SimCard, String, Pin)> {
+        let c = self.find("cards", id);
+        let p = &self.0["issuer"]["card_profile"];
+        let h = |k: &str| decode_to_vec(p[k].as_str().unwrap()).unwrap();
+        let (aid, iad, cdol1, pdol) = (h("aid"), h("iad"), h("cdol1"), h("pdol"));
+        let profile = Profile {
+            aid: &aid,
+            label: p["application_label"].as_str().unwrap(),
+            aip: h("aip").try_into().unwrap(),
+            iad: &iad,
+            cdol1: &cdol1,
+            pdol: &pdol,
+        };
+        let account = Account {
+            pan: c["pan"].as_str().unwrap(),
+            psn: c["psn"].as_str().unwrap().parse()?,
+            expiry: c["expiry"].as_str().unwrap(),
+            service_code: c["service_code"].as_str().unwrap(),
+            discretionary: "0000000000",
+        };
+        let imk = self.key(self.0["issuer"]["imk_ac"].as_str().unwrap());
+        let stripe = track2(&account)?.as_str().to_owned();
+        let card = SimCard::new(&profile, &account, &imk, interface)?;
+        Ok((card, stripe, Pin::new(c["pin"].as_str().unwrap())?))
+    }
+}
+
+/// The terminal's clock: China Standard Time from the system clock.
+fn now() -> DateTime {
+    let t = LocalTime::now_china();
+    DateTime::new(t.year, t.month, t.day, t.hour, t.minute, t.second).unwrap()
+}
+
+/// A terminal with its connection to the host.
+struct Pos {
+    terminal: Terminal<64>,
+    client: Client,
+}
+
+impl Pos {
+    fn connect(terminal: Terminal<64>, server: &Server) -> Res<Self> {
+        let client = Client::connect(server.addr(), Duration::from_secs(5))?;
+        Ok(Self { terminal, client })
+    }
+
+    /// Sends what `start` writes and hands the reply to the terminal. A pending reversal goes
+    /// first (the terminal writes it in place of the transaction): it is shown, and then the
+    /// transaction is started again.
+    fn run(
+        &mut self,
+        mut start: impl FnMut(&mut Terminal<64>, &mut [u8]) -> Res<Sent>,
+    ) -> Res<Outcome> {
+        let mut out = [0u8; 1024];
+        loop {
+            let sent = start(&mut self.terminal, &mut out)?;
+            if sent.reversal {
+                println!(
+                    "  terminal: a reversal is pending — 0400 for STAN {:06} ({}) goes first",
+                    sent.stan, sent.transaction
+                );
+            }
+            let reply = self.client.send(&out[..sent.len])?.to_vec();
+            let outcome = self.terminal.on_reply(&reply)?;
+            if let Outcome::Reversed { transaction, stan } = &outcome {
+                println!("  host: reversal of {transaction} STAN {stan:06} confirmed");
+                continue;
+            }
+            return Ok(outcome);
+        }
+    }
+
+    /// As [`Pos::run`], but the reply never reaches the terminal (the network drops it after
+    /// the host answered): the terminal times out and keeps a reversal pending.
+    fn run_reply_lost(
+        &mut self,
+        mut start: impl FnMut(&mut Terminal<64>, &mut [u8]) -> Res<Sent>,
+    ) -> Res<bool> {
+        let mut out = [0u8; 1024];
+        let sent = start(&mut self.terminal, &mut out)?;
+        let _dropped = self.client.send(&out[..sent.len])?;
+        Ok(self.terminal.on_timeout()?)
+    }
+}
+
+fn approved(outcome: Outcome, what: &str) -> Res<Approval> {
+    match outcome {
+        Outcome::Approved(a) => Ok(a),
+        other => Err(format!("{what}: expected an approval, got {other:?}").into()),
+    }
+}
+
+fn show_approval(pos: &Pos, a: &Approval, receipts: bool) {
+    let r = &a.record;
+    println!(
+        "  approved: STAN {:06}  RRN {}  auth {}  RMB {}.{:02}  card {}",
+        r.stan,
+        r.rrn.as_str(),
+        r.auth_code.as_str(),
+        r.amount / 100,
+        r.amount % 100,
+        r.masked_pan()
+    );
+    if receipts {
+        for copy in [Copy::Merchant, Copy::Cardholder] {
+            let slip = Receipt::new(pos.terminal.config(), r, copy).to_string();
+            println!();
+            for line in slip.lines() {
+                println!("    │ {line}");
+            }
+        }
+    }
+}
+
+fn quote(pos: &Pos, amount: u64) {
+    println!("  screen: {}", pos.terminal.quote(amount));
+}
+
+fn run() -> Res {
+    let (fx, text) = Fixtures::load()?;
+    let registry = cardwire::pos::testkit::fixtures_from_json(&text)?.registry;
+
+    // ── the acquirer host ──────────────────────────────────────────────────────────────
+    title("Acquirer host");
+    let db = std::env::temp_dir().join(format!("cardwire-pos-demo-{}.db", std::process::id()));
+    let ledger = SqliteLedger::open(&db, Durability::Normal)?;
+    let mut registry = registry;
+    // The noodle shop's terminal is a new device in this story: not activated yet.
+    let noodle_tid = fx.find("terminals", "noodle-1")["terminal_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let noodle_no = fx.find("merchants", "noodle-shop")["merchant_no"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    for t in registry
+        .terminals
+        .iter_mut()
+        .filter(|t| t.terminal_id == noodle_tid)
+    {
+        t.activated = false;
+        t.merchant_no = None;
+    }
+    let host = Arc::new(Mutex::new(Host::new(registry, ledger)?));
+    let log = Arc::new(
+        |_peer, outcome: Result<&host::Answer, &cardwire::pos::Error>| match outcome {
+            Ok(a) => println!("  host ▸ {a}"),
+            Err(e) => println!("  host ▸ connection closed: {e}"),
+        },
+    );
+    let listener = TcpListener::bind("127.0.0.1:0")?;
+    let server = Server::spawn(listener, Arc::clone(&host), ServerConfig::default(), log)?;
+    println!(
+        "  listening on {}, ledger {} (SQLite, WAL; every answer committed before it is sent)",
+        server.addr(),
+        db.display()
+    );
+
+    // ── a new terminal: refused, activated, signed in ──────────────────────────────────
+    title("A new terminal for a noodle shop in Shanghai");
+    let mut pos = Pos::connect(fx.terminal("noodle-1", "Shanghai")?, &server)?;
+    let c = pos.terminal.config();
+    println!(
+        "  terminal {} (serial {}) for {} {}",
+        c.terminal_id(),
+        c.serial(),
+        c.merchant_no(),
+        c.merchant_name()
+    );
+    let outcome = pos.run(|t, out| Ok(t.sign_in(now(), out)?))?;
+    let Outcome::Declined { code, .. } = outcome else {
+        return Err(format!("sign-in before activation: {outcome:?}").into());
+    };
+    println!("  sign-in before activation refused: {code}");
+    expect(
+        code.code() == *b"03",
+        "an unactivated terminal must be refused with 03",
+    )?;
+    host.lock()
+        .unwrap()
+        .registry_mut()
+        .activate(&noodle_tid, &noodle_no)?;
+    println!("  acquirer: terminal {noodle_tid} activated and bound to merchant {noodle_no}");
+    let outcome = pos.run(|t, out| Ok(t.sign_in(now(), out)?))?;
+    expect(
+        matches!(outcome, Outcome::SignedIn { .. }),
+        "sign-in after activation",
+    )?;
+    println!(
+        "  signed in: PIK and MAK from field 62, check values verified; batch {:06}",
+        pos.terminal.batch()
+    );
+
+    // ── swipe ─────────────────────────────────────────────────────────────────────────
+    title("Swipe: a debit card's magnetic stripe, PIN on the pad");
+    let (_, stripe, pin) = fx.card("debit-chip", Interface::Contact)?;
+    let swipe = CardData::swipe(&stripe)?;
+    quote(&pos, 3_850);
+    let swiped = approved(
+        pos.run(|t, out| Ok(t.purchase(&swipe, 3_850, Some(&pin), now(), out)?))?,
+        "swipe purchase",
+    )?;
+    show_approval(&pos, &swiped, true);
+
+    // ── chip with PIN ─────────────────────────────────────────────────────────────────
+    title("Chip: SELECT PPSE/AID, GPO, READ RECORD, GENERATE AC → ARQC; the host returns the ARPC");
+    let (mut card, _, pin) = fx.card("credit-chip", Interface::Contact)?;
+    quote(&pos, 26_800);
+    let params = pos
+        .terminal
+        .emv_params(26_800, 0x00, now(), [0x1A, 0x2B, 0x3C, 0x4D]);
+    let mut session = chip::read(&mut card, Interface::Contact, &params)?;
+    println!(
+        "  card read: {} {}",
+        session.card().label(),
+        session.card().masked_pan()
+    );
+    let dipped = approved(
+        pos.run(|t, out| Ok(t.purchase(session.card(), 26_800, Some(&pin), now(), out)?))?,
+        "chip purchase",
+    )?;
+    let done = session.complete(&mut card, true, dipped.issuer_authentication(), *b"00")?;
+    println!(
+        "  card: issuer authentication {}, second GENERATE AC → {}",
+        match done.issuer_authenticated {
+            Some(true) => "passed (ARPC verified)",
+            Some(false) => "FAILED",
+            None => "not performed",
+        },
+        if done.accepted {
+            "TC (accepted)"
+        } else {
+            "AAC (declined)"
+        }
+    );
+    expect(
+        done.accepted && done.issuer_authenticated == Some(true),
+        "the card accepts the ARPC",
+    )?;
+    show_approval(&pos, &dipped, false);
+
+    // ── tap ───────────────────────────────────────────────────────────────────────────
+    title("Tap under the floor limit: contactless, no PIN");
+    let (mut card, _, _) = fx.card("debit-chip", Interface::Contactless)?;
+    card.present(Interface::Contactless)?;
+    quote(&pos, 1_600);
+    let params = pos
+        .terminal
+        .emv_params(1_600, 0x00, now(), [0x55, 0x66, 0x77, 0x88]);
+    let session = chip::read(&mut card, Interface::Contactless, &params)?;
+    expect(
+        !session.card().pin_required(),
+        "no PIN under the floor limit",
+    )?;
+    let tapped = approved(
+        pos.run(|t, out| Ok(t.purchase(session.card(), 1_600, None, now(), out)?))?,
+        "tap",
+    )?;
+    show_approval(&pos, &tapped, false);
+
+    // ── QR ────────────────────────────────────────────────────────────────────────────
+    title("QR: the terminal shows its code; the cardholder's wallet shows one back");
+    let mut qr_buf = [0u8; 512];
+    let shown = qr::merchant_qr(
+        pos.terminal.config(),
+        "48020000",
+        Some(4_200),
+        "NOODLE-0042",
+        &mut qr_buf,
+    )?;
+    println!("  merchant-presented (EMV MPM): {shown}");
+    let (mut wallet, _, _) = fx.card("credit-chip", Interface::Contact)?;
+    let mut code_buf = [0u8; 512];
+    let code = wallet
+        .consumer_qr([0x0C, 0x0D, 0x0E, 0x0F], now(), &mut code_buf)?
+        .to_owned();
+    println!("  consumer-presented (EMV CPM, base64): {code}");
+    let params = pos.terminal.emv_params(4_200, 0x00, now(), [0; 4]);
+    let scanned = qr::from_consumer_qr(&code, &params)?;
+    quote(&pos, 4_200);
+    let by_qr = approved(
+        pos.run(|t, out| Ok(t.purchase(&scanned, 4_200, None, now(), out)?))?,
+        "QR purchase",
+    )?;
+    show_approval(&pos, &by_qr, false);
+
+    // ── reply lost → reversal ─────────────────────────────────────────────────────────
+    title("A purchase whose reply is lost on the way back");
+    let pending = pos.run_reply_lost(|t, out| {
+        Ok(t.purchase(&swipe, 9_900, Some(&pin_of(&fx, "debit-chip")?), now(), out)?)
+    })?;
+    println!("  terminal: no reply in time — reversal pending: {pending}");
+    expect(pending, "a lost reply leaves a reversal pending")?;
+    quote(&pos, 2_000);
+    let after = approved(
+        pos.run(|t, out| {
+            Ok(t.purchase(&swipe, 2_000, Some(&pin_of(&fx, "debit-chip")?), now(), out)?)
+        })?,
+        "purchase after the reversal",
+    )?;
+    expect(
+        pos.terminal.pending_reversal().is_none(),
+        "the reversal is cleared",
+    )?;
+    show_approval(&pos, &after, false);
+
+    // ── void and refund ───────────────────────────────────────────────────────────────
+    title("Void of the swipe purchase, refund of part of the chip purchase");
+    let pin = pin_of(&fx, "debit-chip")?;
+    let voided = approved(
+        pos.run(|t, out| Ok(t.void(swiped.record.stan, Some(&swipe), Some(&pin), now(), out)?))?,
+        "void",
+    )?;
+    show_approval(&pos, &voided, false);
+    let (card, _, credit_pin) = fx.card("credit-chip", Interface::Contact)?;
+    let credit_stripe = CardData::swipe(card.track2())?;
+    let refunded = approved(
+        pos.run(|t, out| {
+            Ok(t.refund(
+                &Reference::of(&dipped.record),
+                &credit_stripe,
+                6_800,
+                Some(&credit_pin),
+                now(),
+                out,
+            )?)
+        })?,
+        "refund",
+    )?;
+    show_approval(&pos, &refunded, false);
+
+    // ── settlement ────────────────────────────────────────────────────────────────────
+    title("Settlement (0500 with field 48 totals)");
+    let terminal_totals = pos.terminal.journal().totals();
+    let batch = pos.terminal.batch();
+    let outcome = pos.run(|t, out| Ok(t.settle(now(), out)?))?;
+    let Outcome::Settled { balanced, totals } = outcome else {
+        return Err(format!("settlement: {outcome:?}").into());
+    };
+    println!(
+        "  terminal totals: {} debits RMB {}, {} credits RMB {} — host says {}",
+        totals.domestic.debit_count,
+        statement::yuan(totals.domestic.debit_amount as i64),
+        totals.domestic.credit_count,
+        statement::yuan(totals.domestic.credit_amount as i64),
+        if balanced {
+            "balanced (对账平)"
+        } else {
+            "unbalanced (对账不平)"
+        }
+    );
+    expect(balanced, "the noodle shop's batch balances")?;
+
+    // The three views of the money agree to the fen.
+    let (host_totals, rows) = {
+        let mut h = host.lock().unwrap();
+        let t = host::batch_totals(h.ledger(), &noodle_tid, batch)?;
+        (t, statement::rows(h.ledger())?)
+    };
+    let statement_net: i64 = rows
+        .iter()
+        .filter(|r| r.terminal_id == noodle_tid)
+        .map(|r| r.amount)
+        .sum();
+    let terminal_net = terminal_totals.domestic.debit_amount as i64
+        - terminal_totals.domestic.credit_amount as i64;
+    let host_net =
+        host_totals.domestic.debit_amount as i64 - host_totals.domestic.credit_amount as i64;
+    println!(
+        "  net RMB {} — terminal journal {}, host ledger {}, statement {}",
+        statement::yuan(terminal_net),
+        statement::yuan(terminal_net),
+        statement::yuan(host_net),
+        statement::yuan(statement_net)
+    );
+    expect(
+        terminal_net == host_net && host_net == statement_net,
+        "journal, ledger and statement agree to the fen",
+    )?;
+
+    // ── the merchant's statement ──────────────────────────────────────────────────────
+    title("The noodle shop's statement (对账单)");
+    print_statement(&rows, &noodle_tid);
+
+    // ── 跳码: a hotel's terminal rotated through supermarket numbers ────────────────────
+    title("A hotel in Guangzhou: its acquirer rotates the terminal through supermarket numbers");
+    let hotel_tid = fx.find("terminals", "hotel-1")["terminal_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let hotel = fx.find("merchants", "riverside-hotel");
+    let mut hotel_pos = Pos::connect(fx.terminal("hotel-1", "Guangzhou")?, &server)?;
+    let outcome = hotel_pos.run(|t, out| Ok(t.sign_in(now(), out)?))?;
+    expect(
+        matches!(outcome, Outcome::SignedIn { .. }),
+        "the hotel terminal signs in",
+    )?;
+    let guests = [
+        "debit-chip",
+        "credit-chip",
+        "long-pan",
+        "debit-chip",
+        "credit-chip",
+    ];
+    for (i, guest) in guests.iter().enumerate() {
+        let (card, _, pin) = fx.card(guest, Interface::Contact)?;
+        let stay = 38_800 + 10_000 * i as u64;
+        let data = CardData::swipe(card.track2())?;
+        let a = approved(
+            hotel_pos.run(|t, out| Ok(t.purchase(&data, stay, Some(&pin), now(), out)?))?,
+            "hotel stay",
+        )?;
+        println!(
+            "  room charge RMB {}: slip shows merchant {} (the hotel is {})",
+            statement::yuan(stay as i64),
+            a.record.merchant_no.as_str(),
+            hotel["merchant_no"].as_str().unwrap()
+        );
+    }
+
+    title("The hotel downloads its statement and audits it with cardwire-merchant");
+    let rows = statement::rows(host.lock().unwrap().ledger())?;
+    let csv = statement_csv(&rows, &hotel_tid);
+    print!("{}", indent(&csv));
+    let config = AuditConfig {
+        expectation: Expectation {
+            group: Some("hotel".parse()?),
+            region: Some(hotel["region"].as_str().unwrap().parse()?),
+            ..Expectation::default()
+        },
+        ..AuditConfig::default()
+    };
+    let report = audit(csv.as_bytes(), &config)?;
+    println!("  {} rows audited; findings:", report.rows);
+    let mut rules = Vec::new();
+    for f in report
+        .terminals
+        .iter()
+        .flat_map(|t| &t.findings)
+        .chain(&report.findings)
+    {
+        println!("  • [{}] {}: {}", f.severity(), f.rule(), f);
+        rules.push(f.rule().to_string());
+    }
+    for rule in [
+        "terminal-merchant-changed",
+        "many-merchants-per-terminal",
+        "mcc-not-expected",
+    ] {
+        expect(
+            rules.iter().any(|r| r == rule),
+            &format!("the audit flags {rule}"),
+        )?;
+    }
+
+    // ── done ──────────────────────────────────────────────────────────────────────────
+    server.stop();
+    drop(host);
+    for suffix in ["", "-wal", "-shm"] {
+        let _ = std::fs::remove_file(format!("{}{suffix}", db.display()));
+    }
+    title("Done: every step behaved as shown");
+    Ok(())
+}
+
+fn pin_of(fx: &Fixtures, card: &str) -> Res<Pin> {
+    Ok(Pin::new(fx.find("cards", card)["pin"].as_str().unwrap())?)
+}
+
+/// The statement CSV of one terminal's rows, in the layout `statement::write_csv` uses.
+fn statement_csv(rows: &[statement::Row], terminal_id: &str) -> String {
+    let mut out = statement::HEADER.join(",");
+    out.push('\n');
+    for r in rows.iter().filter(|r| r.terminal_id == terminal_id) {
+        let line = [
+            r.time.as_str(),
+            &r.terminal_id,
+            &r.merchant_no,
+            &r.merchant_name,
+            &r.mcc,
+            &statement::yuan(r.amount),
+            &statement::yuan(r.fee),
+            &r.card,
+            r.kind,
+            &r.rrn,
+        ];
+        out.push_str(&line.join(","));
+        out.push('\n');
+    }
+    out
+}
+
+fn print_statement(rows: &[statement::Row], terminal_id: &str) {
+    print!("{}", indent(&statement_csv(rows, terminal_id)));
+}
+
+fn indent(text: &str) -> String {
+    text.lines().map(|l| format!("    {l}\n")).collect()
+}
