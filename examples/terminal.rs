@@ -42,7 +42,7 @@ use cardwire::emv::hex::decode_to_vec;
 use cardwire::pos::card::sim::{Account, Interface, Profile, SimCard};
 use cardwire::pos::card::{CardData, chip, qr};
 use cardwire::pos::ledger::LocalTime;
-use cardwire::pos::receipt::{Copy, Receipt};
+use cardwire::pos::receipt::{self, Receipt};
 use cardwire::pos::statement::yuan;
 use cardwire::pos::terminal::{Approval, Reference};
 use cardwire::pos::testkit::fixtures_from_json;
@@ -437,7 +437,6 @@ fn main() -> ExitCode {
     ExitCode::from(code)
 }
 
-#[allow(clippy::too_many_lines)]
 fn run_main() -> Result<bool, Failure> {
     let o = options().map_err(Failure::Usage)?;
     let text =
@@ -624,7 +623,7 @@ fn run_main() -> Result<bool, Failure> {
     match &outcome {
         Outcome::Approved(a) => {
             println!();
-            println!("{}", receipt(&t, a));
+            println!("{}", slip(&t, a));
             if o.void {
                 let void = run(&mut t, &mut wire, &state, |t, out| {
                     t.void(a.record.stan, Some(&data), pin.as_ref(), now(), out)
@@ -634,7 +633,7 @@ fn run_main() -> Result<bool, Failure> {
                     return Ok(false);
                 };
                 println!();
-                println!("{}", receipt(&t, &v));
+                println!("{}", slip(&t, &v));
             }
             Ok(true)
         }
@@ -643,8 +642,8 @@ fn run_main() -> Result<bool, Failure> {
     }
 }
 
-fn receipt(t: &Terminal<8>, a: &Approval) -> String {
-    Receipt::new(t.config(), &a.record, Copy::Cardholder).to_string()
+fn slip(t: &Terminal<8>, a: &Approval) -> String {
+    Receipt::new(t.config(), &a.record, receipt::Copy::Cardholder).to_string()
 }
 
 /// The terminal's unpredictable number for the card, from the clock's nanoseconds (a real

@@ -23,7 +23,7 @@ use cardwire_pos::card::sim::{Interface, track2};
 use cardwire_pos::card::{CardData, chip, qr};
 use cardwire_pos::host::{Host, batch_totals};
 use cardwire_pos::ledger::{Durability, Ledger, SqliteLedger, TxKey};
-use cardwire_pos::receipt::{Copy, Receipt};
+use cardwire_pos::receipt::{self, Receipt};
 use cardwire_pos::terminal::quote;
 use cardwire_pos::terminal::{Reference, Sent};
 use cardwire_pos::testkit::{self, Fixtures};
@@ -462,7 +462,7 @@ fn every_transaction_type_over_loopback() {
     let q = t.quote(12_345);
     assert_eq!((q.amount, q.fee, q.total), (12_345, 74, 12_345));
     let by_swipe = swipe_purchase(&mut link, &mut t, &f, "debit-chip", q.total);
-    let slip = Receipt::new(t.config(), &by_swipe.record, Copy::Cardholder).to_string();
+    let slip = Receipt::new(t.config(), &by_swipe.record, receipt::Copy::Cardholder).to_string();
     assert!(slip.contains("621483******5673"), "{slip}");
     assert!(!slip.contains("6214830012345673"));
     assert!(slip.contains(by_swipe.record.rrn.as_str()));
