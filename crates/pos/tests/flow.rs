@@ -583,12 +583,97 @@ fn every_transaction_type_over_loopback() {
         ),
         (2_000 + 50_000 + 150_000 + 3_000, 500)
     );
+
+    // Network management: echo test, sign-out (the keys are dropped).
+    let o = link.run(&mut t, |t, out| t.echo_test(now(), out));
+    assert_eq!(o, Outcome::Acknowledged);
+    let o = link.run(&mut t, |t, out| t.sign_out(now(), out));
+    assert_eq!(o, Outcome::SignedOut);
+    assert!(!t.is_signed_in());
+    assert_books_agree(&acq, &t, &tally);
     assert_eq!(
         link.mtis(),
         [
-            800, 200, 200, 200, 620, 200, 200, 200, 200, 220, 100, 200, 200, 100, 100, 500
+            800, 200, 200, 200, 620, 200, 200, 200, 200, 220, 100, 200, 200, 100, 100, 500, 820,
+            820
         ]
     );
+}
+
+#[test]
+fn lost_replies_of_a_void_and_a_completion_are_reversed() {
+    let f = fixtures();
+    let db = TempDb::new("lost2");
+    let acq = Acquirer::start(&db.0);
+    let mut link = acq.connect();
+    let mut t = terminal_of(&f, 0, NOODLE);
+    let mut tally = Tally::default();
+    sign_in(&mut link, &mut t);
+    let pan = card(&f, "debit-chip")["pan"].as_str().unwrap().to_owned();
+    let opening = acq.opening("debit-chip");
+    let (swipe, pin) = (swipe_of(&f, "debit-chip"), pin_of(&f, "debit-chip"));
+
+    // A void whose reply is lost: its reversal restores the sale (and its fee).
+    let sale = swipe_purchase(&mut link, &mut t, &f, "debit-chip", 3_000);
+    link.fault = Fault::DropReply;
+    let o = link.run(&mut t, |t, out| {
+        t.void(sale.record.stan, Some(&swipe), Some(&pin), now(), out)
+    });
+    assert!(
+        matches!(
+            o,
+            Outcome::NoReply {
+                reversal_pending: true,
+                ..
+            }
+        ),
+        "{o:?}"
+    );
+    assert_eq!(acq.balance(&pan), opening, "the host did void it");
+    assert_eq!(
+        t.pending_reversal().map(|p| p.0),
+        Some(Transaction::PurchaseVoid)
+    );
+
+    // A pre-authorisation (the void's reversal goes first), then its completion, whose reply
+    // is lost.
+    let pre = approved(link.run(&mut t, |t, out| {
+        t.pre_auth(&swipe, 10_000, Some(&pin), now(), out)
+    }));
+    assert_eq!(acq.balance(&pan), opening - 3_000 - 10_000);
+    assert_books_agree(&acq, &t, &tally);
+    let pre_ref = Reference::of(&pre.record);
+    link.fault = Fault::DropReply;
+    let o = link.run(&mut t, |t, out| {
+        t.pre_auth_completion(&pre_ref, &swipe, 7_000, Some(&pin), now(), out)
+    });
+    assert!(
+        matches!(
+            o,
+            Outcome::NoReply {
+                reversal_pending: true,
+                ..
+            }
+        ),
+        "{o:?}"
+    );
+    assert_eq!(
+        acq.balance(&pan),
+        opening - 3_000 - 7_000,
+        "completed at the host"
+    );
+
+    // The completion's reversal puts the hold back; the pre-authorisation can be completed
+    // again.
+    let done = approved(link.run(&mut t, |t, out| {
+        t.pre_auth_completion(&pre_ref, &swipe, 6_000, Some(&pin), now(), out)
+    }));
+    assert_eq!(done.record.amount, 6_000);
+    assert_eq!(acq.balance(&pan), opening - 3_000 - 6_000);
+    assert_eq!(link.mtis(), [800, 200, 200, 400, 100, 200, 400, 200]);
+    assert_books_agree(&acq, &t, &tally);
+    settle_balanced(&mut link, &mut t, &mut tally);
+    assert_books_agree(&acq, &t, &tally);
 }
 
 #[test]
