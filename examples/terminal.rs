@@ -342,7 +342,21 @@ where
     let mut reply = [0u8; 1024];
     let outcome = t.transact(&mut out, &mut reply, &mut start, |f, r| wire.exchange(f, r));
     state.save(t);
-    let outcome = outcome.map_err(|e| failed(format!("host {}: {e}", wire.addr)))?;
+    let outcome = match outcome {
+        Ok(o) => o,
+        Err(e) => {
+            // The connection failed with the request perhaps delivered: reverse it.
+            if let Some((_, stan)) = t.pending_reversal() {
+                println!("connection failed during trace {stan:06}: reversing it");
+                if let Err(Failure::Declined(r) | Failure::Usage(r)) =
+                    reverse(t, wire, state, &mut start)
+                {
+                    eprintln!("error: {r}");
+                }
+            }
+            return Err(failed(format!("host {}: {e}", wire.addr)));
+        }
+    };
     if let Outcome::NoReply {
         reversal_pending: true,
         stan,
