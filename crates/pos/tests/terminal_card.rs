@@ -51,7 +51,7 @@ fn chip_purchase_with_pin_and_issuer_authentication() {
     let data = session.card();
     assert_eq!(data.entry(), Entry::Chip);
     assert_eq!(data.pan(), "6214830012345673");
-    assert_eq!(data.expiry(), Some("2912"));
+    assert_eq!(data.expiry(), Some("4912"));
     assert_eq!(data.sequence(), Some(1));
     assert_eq!(data.label(), "UnionPay Debit");
     assert!(data.pin_required());
@@ -243,7 +243,7 @@ fn swipe_of_the_same_card() {
     assert_eq!(msg.get(22).unwrap().to_string(), "021");
     assert_eq!(
         msg.get(35).unwrap().to_string(),
-        "6217000098765437D30052200000000000"
+        "6217000098765437D49052200000000000"
     );
     assert!(msg.field(55).is_none());
     let reply = host.answer(&out[..s.len]);
