@@ -8,20 +8,11 @@
 //! The crypto commands of `cardwire`: outputs on published vectors, exit status 2 and a
 //! one-line error on bad input.
 
-use std::process::Command;
+mod common;
+
+use common::{bad, run};
 
 /// Runs `cardwire` with `args`: (exit code, stdout, stderr).
-fn run(args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_cardwire"))
-        .args(args)
-        .output()
-        .expect("run cardwire");
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8(out.stdout).unwrap(),
-        String::from_utf8(out.stderr).unwrap(),
-    )
-}
 
 /// The command succeeds and prints exactly `expected` and a newline.
 fn ok(args: &[&str], expected: &str) {
@@ -31,16 +22,6 @@ fn ok(args: &[&str], expected: &str) {
 }
 
 /// The command fails with exit status 2 and one line on stderr containing `needle`.
-fn bad(args: &[&str], needle: &str) {
-    let (code, out, err) = run(args);
-    assert_eq!(code, 2, "{args:?}");
-    assert!(out.is_empty(), "{args:?} printed {out}");
-    assert_eq!(err.lines().count(), 1, "{args:?}: {err}");
-    assert!(
-        err.starts_with("error: ") && err.contains(needle),
-        "{args:?}: {err}"
-    );
-}
 
 const PAN: &str = "4012345678909";
 

@@ -7,14 +7,9 @@
     clippy::cast_possible_truncation
 )] // tests may fail loudly
 
-use std::process::{Command, Output};
+mod common;
 
-fn cardwire(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_cardwire"))
-        .args(args)
-        .output()
-        .unwrap()
-}
+use common::{cardwire, rejected};
 
 fn ok(args: &[&str]) -> String {
     let out = cardwire(args);
@@ -27,14 +22,6 @@ fn ok(args: &[&str]) -> String {
 }
 
 /// Exit 2 and exactly one line on stderr.
-fn rejected(args: &[&str]) -> String {
-    let out = cardwire(args);
-    assert_eq!(out.status.code(), Some(2), "{args:?}");
-    assert!(out.stdout.is_empty());
-    let err = String::from_utf8(out.stderr).unwrap();
-    assert_eq!(err.lines().count(), 1, "{err}");
-    err
-}
 
 fn tlv_vector(id: &str) -> String {
     let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../spec-vectors/tlv.json");

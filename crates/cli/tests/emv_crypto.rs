@@ -9,19 +9,9 @@
 //! them, against pyemv's published known answers (knovichikhin/pyemv tests/test_kd_hsm.py,
 //! test_ac_hsm.py, test_cvn_hsm.py); exit status 2 and one line on bad input.
 
-use std::process::Command;
+mod common;
 
-fn run(args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_cardwire"))
-        .args(args)
-        .output()
-        .expect("run cardwire");
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8(out.stdout).unwrap(),
-        String::from_utf8(out.stderr).unwrap(),
-    )
-}
+use common::{bad, run};
 
 /// The command succeeds; returns its one output line.
 fn ok(args: &[&str]) -> String {
@@ -35,16 +25,6 @@ fn ok(args: &[&str]) -> String {
 }
 
 /// The command fails with exit status 2 and one line on stderr containing `needle`.
-fn bad(args: &[&str], needle: &str) {
-    let (code, out, err) = run(args);
-    assert_eq!(code, 2, "{args:?}");
-    assert!(out.is_empty(), "{args:?} printed {out}");
-    assert_eq!(err.lines().count(), 1, "{args:?}: {err}");
-    assert!(
-        err.starts_with("error: ") && err.contains(needle),
-        "{args:?}: {err}"
-    );
-}
 
 fn kcv2(key: &str) -> String {
     ok(&["kcv", "--key", key])[..4].to_owned()

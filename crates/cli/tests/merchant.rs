@@ -8,16 +8,11 @@
     clippy::cast_possible_truncation
 )] // tests may fail loudly
 
-use std::process::{Command, Output};
+mod common;
+
+use common::cardwire;
 
 use serde_json::Value;
-
-fn cardwire(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_cardwire"))
-        .args(args)
-        .output()
-        .unwrap()
-}
 
 fn json_ok(args: &[&str]) -> Value {
     let out = cardwire(args);

@@ -8,16 +8,13 @@
     clippy::cast_possible_truncation
 )] // tests may fail loudly
 
-use std::process::{Command, Output};
+mod common;
+
+use std::process::Output;
+
+use common::cardwire;
 
 use serde_json::Value;
-
-fn cardwire(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_cardwire"))
-        .args(args)
-        .output()
-        .unwrap()
-}
 
 fn json(out: &Output) -> Value {
     assert!(

@@ -1,14 +1,9 @@
 //! Usage mistakes are bad input like any other: one line on stderr, exit status 2.
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests may fail loudly
 
-use std::process::Command;
+mod common;
 
-fn run(args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_cardwire"))
-        .args(args)
-        .output()
-        .unwrap()
-}
+use common::cardwire as run;
 
 #[test]
 fn unknown_flags_and_bad_values_give_one_line_and_exit_2() {
