@@ -12,16 +12,12 @@ mod common;
 
 use common::{bad, run};
 
-/// Runs `cardwire` with `args`: (exit code, stdout, stderr).
-
 /// The command succeeds and prints exactly `expected` and a newline.
 fn ok(args: &[&str], expected: &str) {
     let (code, out, err) = run(args);
     assert_eq!(code, 0, "{args:?}: {err}");
     assert_eq!(out, format!("{expected}\n"), "{args:?}");
 }
-
-/// The command fails with exit status 2 and one line on stderr containing `needle`.
 
 const PAN: &str = "4012345678909";
 

@@ -21,8 +21,6 @@ fn ok(args: &[&str]) -> String {
     String::from_utf8(out.stdout).unwrap()
 }
 
-/// Exit 2 and exactly one line on stderr.
-
 fn tlv_vector(id: &str) -> String {
     let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../spec-vectors/tlv.json");
     let doc: serde_json::Value =

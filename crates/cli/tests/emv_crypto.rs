@@ -24,8 +24,6 @@ fn ok(args: &[&str]) -> String {
     out.trim_end().to_owned()
 }
 
-/// The command fails with exit status 2 and one line on stderr containing `needle`.
-
 fn kcv2(key: &str) -> String {
     ok(&["kcv", "--key", key])[..4].to_owned()
 }
