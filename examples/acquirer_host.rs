@@ -123,7 +123,21 @@ fn run() -> Result<(), String> {
     Ok(())
 }
 
+/// What `--help` prints.
+const HELP: &str = "\
+Runs the acquirer host until the end of standard input (or, with --forever, a signal).
+
+Usage: acquirer_host [--port N] [--bind ADDR] [--db PATH] [--fixtures PATH] [--sync normal|full]
+                     [--forever] [--statement PATH]
+
+Defaults: --port 5858 (0 picks a free port), --bind 127.0.0.1, --db acquirer.db,
+--fixtures spec-vectors/pos-fixtures.json, --sync normal.";
+
 fn main() -> ExitCode {
+    if std::env::args().any(|a| a == "--help" || a == "-h") {
+        println!("{HELP}");
+        return ExitCode::SUCCESS;
+    }
     match run() {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {

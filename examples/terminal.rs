@@ -435,7 +435,24 @@ fn show(outcome: &Outcome) -> String {
     }
 }
 
+/// What `--help` prints.
+const HELP: &str = "\
+One transaction against a running acquirer host (cargo run --example acquirer_host).
+
+Usage: terminal [--host ADDR] [--terminal ID] [--card ID] [--entry swipe|chip|tap|qr]
+                [--type purchase|balance|refund|preauth] [--amount YUAN] [--pin PIN] [--void]
+                [--rrn R --orig-stan N --orig-batch N [--orig-date MMDD]]
+                [--timeout SECONDS] [--fixtures PATH] [--state PATH] [--stan N]
+
+Defaults: --host 127.0.0.1:5858, --terminal 10580001, --card debit-chip, --entry chip,
+--type purchase. Terminals and cards are those of spec-vectors/pos-fixtures.json.
+Exit status: 0 approved, 1 declined or no reply, 2 usage error.";
+
 fn main() -> ExitCode {
+    if std::env::args().any(|a| a == "--help" || a == "-h") {
+        println!("{HELP}");
+        return ExitCode::SUCCESS;
+    }
     let code = match run_main() {
         Ok(true) => 0,
         Ok(false) => 1,
