@@ -35,7 +35,11 @@ impl CardReader for Replay<'_> {
 
 fuzz_target!(|data: &[u8]| {
     let [selector, rest @ ..] = data else { return };
-    let interface = if selector & 1 == 0 { Interface::Contact } else { Interface::Contactless };
+    let interface = if selector & 1 == 0 {
+        Interface::Contact
+    } else {
+        Interface::Contactless
+    };
     let params = Params {
         amount: 12_345,
         amount_other: 0,

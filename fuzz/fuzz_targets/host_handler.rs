@@ -23,10 +23,19 @@ fn fx() -> &'static Fixtures {
     })
 }
 
-const NOW: LocalTime = LocalTime { year: 2026, month: 11, day: 26, hour: 10, minute: 0, second: 0 };
+const NOW: LocalTime = LocalTime {
+    year: 2026,
+    month: 11,
+    day: 26,
+    hour: 10,
+    minute: 0,
+    second: 0,
+};
 
 fuzz_target!(|data: &[u8]| {
-    let Some((&mode, mut rest)) = data.split_first() else { return };
+    let Some((&mode, mut rest)) = data.split_first() else {
+        return;
+    };
     let (mut host, terminal) = seed_session(fx());
     let mut rng = CounterRng(u64::from(mode));
     let mut out = [0u8; 1024];

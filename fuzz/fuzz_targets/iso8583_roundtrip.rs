@@ -7,13 +7,16 @@ use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
     for spec in specs::ALL {
-        let Ok(msg) = Message::decode(spec, data) else { continue };
+        let Ok(msg) = Message::decode(spec, data) else {
+            continue;
+        };
         let mut out = vec![0u8; data.len() + 64];
         let mut e = Encoder::new(spec, &mut out, msg.mti()).expect("room for the head");
         let mut value = [0u8; 1024];
         for f in msg.fields() {
             let n = f.copy_value(&mut value).expect("value fits");
-            e.field(usize::from(f.number()), &value[..n]).expect("decoded field re-encodes");
+            e.field(usize::from(f.number()), &value[..n])
+                .expect("decoded field re-encodes");
         }
         let done = e.finish().expect("finish");
         assert_eq!(&out[..done.len], data, "{}: logical values", spec.name());

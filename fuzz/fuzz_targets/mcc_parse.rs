@@ -16,8 +16,17 @@ impl Write for Sink {
 
 fn inspect(m: Mcc) {
     let _ = write!(Sink, "{m} {} {:?}", m.iso_range(), m.private_range());
-    let _ = (m.is_reserved(), m.is_private(), m.is_known(), m.group(), m.cn_fee_tier());
-    let _ = (m.in_cn_2013_dining_entertainment(), Policy::DEFAULT.earns_no_points(m));
+    let _ = (
+        m.is_reserved(),
+        m.is_private(),
+        m.is_known(),
+        m.group(),
+        m.cn_fee_tier(),
+    );
+    let _ = (
+        m.in_cn_2013_dining_entertainment(),
+        Policy::DEFAULT.earns_no_points(m),
+    );
     let _ = m.description();
     for l in List::ALL {
         let _ = m.description_in(l);
@@ -43,6 +52,8 @@ fuzz_target!(|data: &[u8]| {
     }
     if let Ok(s) = core::str::from_utf8(data) {
         let _ = s.parse::<cardwire_merchant::MccGroup>();
-        let _ = s.parse::<cardwire_merchant::Region>().map(|r| r.candidates());
+        let _ = s
+            .parse::<cardwire_merchant::Region>()
+            .map(|r| r.candidates());
     }
 });

@@ -22,12 +22,27 @@ fuzz_target!(|data: &[u8]| {
     if let Ok(m) = MerchantNo::parse(data) {
         assert_eq!(m.as_bytes().as_slice(), data);
         let _ = (m.acquirer_code(), m.acquirer(), m.sequence());
-        assert_eq!(m.mcc().to_ascii().as_slice(), data.get(7..11).unwrap_or_default());
+        assert_eq!(
+            m.mcc().to_ascii().as_slice(),
+            data.get(7..11).unwrap_or_default()
+        );
         for c in m.region().candidates().iter() {
-            let _ = write!(Sink, "{} {:?} {:?}", c.scheme().id(), c.province().name_zh(), c.city());
+            let _ = write!(
+                Sink,
+                "{} {:?} {:?}",
+                c.scheme().id(),
+                c.province().name_zh(),
+                c.city()
+            );
         }
         let _ = write!(Sink, "{m} {:?}", m.mcc().description());
-        assert_eq!(MerchantId::parse(data).map(|id| *id.as_bytes()).ok().as_ref(), Some(m.as_bytes()));
+        assert_eq!(
+            MerchantId::parse(data)
+                .map(|id| *id.as_bytes())
+                .ok()
+                .as_ref(),
+            Some(m.as_bytes())
+        );
     }
     // The same bytes cut into the records of one transaction.
     let mut parts = data.splitn(6, |&b| b == b'|');
@@ -45,7 +60,9 @@ fuzz_target!(|data: &[u8]| {
     };
     let exp = Expectation {
         mcc: obs.field18,
-        group: data.first().and_then(|&i| MccGroup::ALL.get(usize::from(i) % 11).copied()),
+        group: data
+            .first()
+            .and_then(|&i| MccGroup::ALL.get(usize::from(i) % 11).copied()),
         region: data.get(1).and_then(|&r| Region::new(u16::from(r) * 39)),
     };
     let findings = check(&obs, &exp, &Policy::DEFAULT);

@@ -9,14 +9,21 @@ use cardwire_crypto::{AesKey, TdesKey};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
-    let Some((&selector, rest)) = data.split_first() else { return };
+    let Some((&selector, rest)) = data.split_first() else {
+        return;
+    };
     let pan = rest.get(16..).and_then(|p| core::str::from_utf8(p).ok());
     let _ = Pin::from_ascii(rest);
     if let Some(block) = rest.get(..8).and_then(|b| <[u8; 8]>::try_from(b).ok()) {
         let clear = PinBlock::from_bytes(block);
         let _ = format!("{clear:?}");
         let _ = clear.decode(pan);
-        for format in [PinFormat::Iso0, PinFormat::Iso1, PinFormat::Iso2, PinFormat::Iso3] {
+        for format in [
+            PinFormat::Iso0,
+            PinFormat::Iso1,
+            PinFormat::Iso2,
+            PinFormat::Iso3,
+        ] {
             if let Ok(pin) = clear.decode_as(format, pan) {
                 // Formats 0 and 2 have no free fill: encoding the PIN again gives the block.
                 if matches!(format, PinFormat::Iso0 | PinFormat::Iso2) {

@@ -12,7 +12,11 @@ fuzz_target!(|data: &[u8]| {
     let report = audit(input.as_slice(), &AuditConfig::default()).expect("header is present");
     let in_terminals: u64 = report.terminals.iter().map(|t| t.rows).sum();
     assert_eq!(in_terminals + report.errors.len() as u64, report.rows);
-    for f in report.findings.iter().chain(report.terminals.iter().flat_map(|t| &t.findings)) {
+    for f in report
+        .findings
+        .iter()
+        .chain(report.terminals.iter().flat_map(|t| &t.findings))
+    {
         let _ = f.to_string();
     }
     for e in &report.errors {

@@ -18,9 +18,15 @@ use cardwire_pos::card::CardData;
 use cardwire_pos::{Config, DateTime, Terminal};
 use libfuzzer_sys::fuzz_target;
 
-const TMK: [u8; 16] = [0x11, 0x11, 0x11, 0x11, 0x11, 0x11, 0x11, 0x11, 0x22, 0x22, 0x22, 0x22, 0x22, 0x22, 0x22, 0x22];
-const PIK: [u8; 16] = [0x01, 0x23, 0x45, 0x67, 0x89, 0xAB, 0xCD, 0xEF, 0x10, 0x32, 0x54, 0x76, 0x98, 0xBA, 0xDC, 0xFE];
-const MAK: [u8; 16] = [0xF1, 0xE2, 0xD3, 0xC4, 0xB5, 0xA6, 0x97, 0x88, 0x79, 0x6A, 0x5B, 0x4C, 0x3D, 0x2E, 0x1F, 0x00];
+const TMK: [u8; 16] = [
+    0x11, 0x11, 0x11, 0x11, 0x11, 0x11, 0x11, 0x11, 0x22, 0x22, 0x22, 0x22, 0x22, 0x22, 0x22, 0x22,
+];
+const PIK: [u8; 16] = [
+    0x01, 0x23, 0x45, 0x67, 0x89, 0xAB, 0xCD, 0xEF, 0x10, 0x32, 0x54, 0x76, 0x98, 0xBA, 0xDC, 0xFE,
+];
+const MAK: [u8; 16] = [
+    0xF1, 0xE2, 0xD3, 0xC4, 0xB5, 0xA6, 0x97, 0x88, 0x79, 0x6A, 0x5B, 0x4C, 0x3D, 0x2E, 0x1F, 0x00,
+];
 const SWIPE: &str = "6214830012345673=29122200000000000";
 const HEADER: [u8; 6] = [0x60, 0x31, 0x00, 0x31, 0x02, 0x08];
 
@@ -34,10 +40,17 @@ fn sign_in_reply() -> &'static [u8] {
     REPLY.get_or_init(|| {
         let tmk = TdesKey::new(&TMK).expect("tmk");
         let mut f62 = [0u8; 40];
-        let n = encrypt_field62(&tmk, &TdesKey::new(&PIK).expect("pik"), &TdesKey::new(&MAK).expect("mak"), None, &mut f62)
-            .expect("field 62");
+        let n = encrypt_field62(
+            &tmk,
+            &TdesKey::new(&PIK).expect("pik"),
+            &TdesKey::new(&MAK).expect("mak"),
+            None,
+            &mut f62,
+        )
+        .expect("field 62");
         let mut msg = [0u8; 256];
-        let mut e = Encoder::new(&specs::CUPS, &mut msg, Mti::from_u16(810).expect("mti")).expect("encoder");
+        let mut e = Encoder::new(&specs::CUPS, &mut msg, Mti::from_u16(810).expect("mti"))
+            .expect("encoder");
         e.field(11, b"000001").expect("11");
         e.field(39, b"00").expect("39");
         e.field(41, b"10580001").expect("41");
@@ -47,7 +60,12 @@ fn sign_in_reply() -> &'static [u8] {
         let len = e.finish().expect("finish").len;
         let mut frame = vec![0u8; len + 13];
         let n = FrameFormat::CUPS
-            .write(Some(Tpdu::new([0, 0], [0, 3])), &HEADER, &msg[..len], &mut frame)
+            .write(
+                Some(Tpdu::new([0, 0], [0, 3])),
+                &HEADER,
+                &msg[..len],
+                &mut frame,
+            )
             .expect("frame");
         frame.truncate(n);
         frame
@@ -96,10 +114,16 @@ fn scenario(t: &mut Terminal<16>, which: u8) {
 
 /// Writes the MAC the host would compute into the reply's field 64, when it decodes.
 fn remac(frame: &mut [u8]) {
-    let Ok(Progress::Complete(f)) = FrameFormat::CUPS.read(frame) else { return };
+    let Ok(Progress::Complete(f)) = FrameFormat::CUPS.read(frame) else {
+        return;
+    };
     let offset = f.message_offset();
-    let Ok(msg) = Message::decode(&specs::CUPS, f.message) else { return };
-    let (Some(mac), Some(mab)) = (msg.mac(), msg.mab()) else { return };
+    let Ok(msg) = Message::decode(&specs::CUPS, f.message) else {
+        return;
+    };
+    let (Some(mac), Some(mab)) = (msg.mac(), msg.mab()) else {
+        return;
+    };
     let value = field64(&TdesKey::new(&MAK).expect("mak"), mab);
     let at = offset + mac.value_offset();
     if let Some(dst) = frame.get_mut(at..at + 8) {
@@ -108,7 +132,9 @@ fn remac(frame: &mut [u8]) {
 }
 
 fuzz_target!(|data: &[u8]| {
-    let [which, flags, reply @ ..] = data else { return };
+    let [which, flags, reply @ ..] = data else {
+        return;
+    };
     let mut t = terminal();
     scenario(&mut t, *which);
     let mut reply = reply.to_vec();
