@@ -41,19 +41,12 @@ pub const MAX_COUNTER_ONES: u32 = 16;
 #[cfg_attr(feature = "serde", serde(try_from = "[u8; 12]", into = "[u8; 12]"))]
 #[derive(Clone, Copy, PartialEq, Eq, Hash)]
 pub struct Ksn([u8; 12]);
-super::ksn_common!(12);
+super::ksn_common!(12, counter_at: 8);
 
 impl Ksn {
     /// Parses a 12-byte KSN, rejecting a counter with more than 16 one-bits.
     pub fn from_bytes(bytes: &[u8]) -> Result<Self> {
-        let ksn: [u8; 12] = bytes
-            .try_into()
-            .map_err(|_| Error::new(ErrorKind::Length { len: bytes.len() }))?;
-        let ksn = Self(ksn);
-        if ksn.counter().count_ones() > MAX_COUNTER_ONES {
-            return Err(Error::at(ErrorKind::KsnCounter, 8));
-        }
-        Ok(ksn)
+        Self::checked(bytes)
     }
 
     /// The KSN for an initial key ID and a counter, checked like [`Ksn::from_bytes`].

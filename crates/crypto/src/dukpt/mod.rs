@@ -9,7 +9,22 @@
 /// `TryFrom`/`From` byte arrays (parsing checks the counter), and `Debug`/`Display` as hex,
 /// for the `Ksn` type of `$n` bytes in the calling module.
 macro_rules! ksn_common {
-    ($n:literal) => {
+    ($n:literal, counter_at: $at:literal) => {
+        impl Ksn {
+            /// Parses `$n` bytes, refusing a counter with more than `MAX_COUNTER_ONES`
+            /// one-bits (reported at the counter's first byte, `$at`).
+            fn checked(bytes: &[u8]) -> Result<Self> {
+                let ksn: [u8; $n] = bytes
+                    .try_into()
+                    .map_err(|_| Error::new(ErrorKind::Length { len: bytes.len() }))?;
+                let ksn = Self(ksn);
+                if ksn.counter().count_ones() > MAX_COUNTER_ONES {
+                    return Err(Error::at(ErrorKind::KsnCounter, $at));
+                }
+                Ok(ksn)
+            }
+        }
+
         impl TryFrom<[u8; $n]> for Ksn {
             type Error = Error;
             fn try_from(bytes: [u8; $n]) -> Result<Self> {

@@ -42,20 +42,13 @@ const KEY_MASK: u64 = 0xC0C0_C0C0_0000_0000;
 #[cfg_attr(feature = "serde", serde(try_from = "[u8; 10]", into = "[u8; 10]"))]
 #[derive(Clone, Copy, PartialEq, Eq, Hash)]
 pub struct Ksn([u8; 10]);
-super::ksn_common!(10);
+super::ksn_common!(10, counter_at: 7);
 
 impl Ksn {
     /// Parses a 10-byte KSN, rejecting a counter with more than 10 one-bits (a terminal
     /// never uses those).
     pub fn from_bytes(bytes: &[u8]) -> Result<Self> {
-        let ksn: [u8; 10] = bytes
-            .try_into()
-            .map_err(|_| Error::new(ErrorKind::Length { len: bytes.len() }))?;
-        let ksn = Self(ksn);
-        if ksn.counter().count_ones() > MAX_COUNTER_ONES {
-            return Err(Error::at(ErrorKind::KsnCounter, 7));
-        }
-        Ok(ksn)
+        Self::checked(bytes)
     }
 
     /// The 10 bytes.
