@@ -20,6 +20,7 @@ use crate::error::{Column, Error, ErrorKind};
 use crate::finding::{Evidence, Finding, Rule, Shown, Source};
 use crate::mcc::Mcc;
 use crate::merchant_no::{MerchantId, TerminalId};
+use crate::money::Fen;
 use crate::policy::Policy;
 use crate::region::Region;
 
@@ -438,41 +439,7 @@ fn merchant_findings(m: &MerchantState, config: &AuditConfig, sink: &mut impl Fn
 
 /// Yuan with at most two decimals, optionally negative, to fen.
 fn parse_amount(text: &[u8]) -> Result<i64, Error> {
-    let (negative, digits) = match text.split_first() {
-        Some((b'-', rest)) => (true, rest),
-        _ => (false, text),
-    };
-    let offset = usize::from(negative);
-    let (whole, frac) = match digits.iter().position(|&b| b == b'.') {
-        Some(dot) => digits.split_at(dot),
-        None => (digits, &[][..]),
-    };
-    let frac = frac.get(1..).unwrap_or(&[]);
-    let bad = |i: usize| Error::new(ErrorKind::NotAnAmount, offset.saturating_add(i));
-    if whole.is_empty() {
-        return Err(bad(0));
-    }
-    if frac.len() > 2 {
-        return Err(bad(whole.len() + 3));
-    }
-    if digits.len() > whole.len() && frac.is_empty() {
-        return Err(bad(whole.len()));
-    }
-    let mut fen: i64 = 0;
-    let all = whole
-        .iter()
-        .chain(frac.iter().chain([b'0', b'0'].iter()).take(2));
-    for (i, &b) in all.enumerate() {
-        if !b.is_ascii_digit() {
-            let at = if i < whole.len() { i } else { i + 1 };
-            return Err(bad(at));
-        }
-        fen = fen
-            .checked_mul(10)
-            .and_then(|v| v.checked_add(i64::from(b - b'0')))
-            .ok_or(Error::new(ErrorKind::OutOfRange, offset))?;
-    }
-    Ok(if negative { -fen } else { fen })
+    Fen::parse_yuan(text).map(|f| f.0)
 }
 
 /// Where the needed columns are.

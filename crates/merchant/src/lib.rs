@@ -23,6 +23,7 @@ mod finding;
 mod history;
 mod mcc;
 mod merchant_no;
+mod money;
 mod policy;
 mod region;
 mod tables;
@@ -38,5 +39,6 @@ pub use finding::{Evidence, Expected, Finding, Findings, Rule, Severity, Shown, 
 pub use history::TerminalHistory;
 pub use mcc::{FeeTier, IsoRange, List, Lists, Mcc, MccGroup, RangeKind};
 pub use merchant_no::{MerchantId, MerchantNo, TerminalId};
+pub use money::{FeeRate, Fen};
 pub use policy::{McSet, Policy};
 pub use region::{Province, Region, RegionCandidate, RegionCandidates, Scheme};
