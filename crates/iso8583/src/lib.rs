@@ -17,6 +17,7 @@ extern crate std;
 mod bitmap;
 mod chars;
 pub mod cups;
+mod decimal;
 mod describe;
 mod encode;
 mod error;
@@ -30,6 +31,7 @@ pub mod spec;
 mod spec_serde;
 pub mod specs;
 mod text;
+pub mod time;
 
 pub use bitmap::{Bitmap, Iter as BitmapIter};
 pub use chars::Chars;

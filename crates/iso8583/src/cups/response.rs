@@ -1,9 +1,9 @@
-//! Response codes (field 39) that the CUPS POS host answers with, and what a terminal shows.
+//! Response codes (field 39) a CUPS POS host answers with, and what a terminal shows.
 
 use core::fmt;
 
-/// A field 39 response code. The codes the host of this crate gives have their own variant;
-/// any other two-character code a host sends is kept as [`ResponseCode::Other`].
+/// A field 39 response code. The codes cardwire's acquirer host gives have their own
+/// variant; any other two-character code a host sends is kept as [`ResponseCode::Other`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum ResponseCode {
