@@ -10,8 +10,10 @@
 //! constant time.
 
 mod cvn;
+mod profile;
 
 pub use cvn::{AcData, Arpc, ArpcMethod, ArpcResponse, Cvn, IadPart, ScriptKey, SessionKeyMethod};
+pub use profile::CdolProfile;
 
 use des::Des;
 use retail_mac::RetailMac;
