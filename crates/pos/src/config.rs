@@ -1,6 +1,8 @@
 //! Who the terminal is: identifiers, the merchant it is bound to, its framing and limits.
+//! Card reading (the merchant QR code), the terminal and receipts all read it.
 
 use cardwire_iso8583::frame::Tpdu;
+use cardwire_merchant::FeeRate;
 
 use crate::error::{ErrorKind, Result};
 use crate::text::{Text, all_digits};
@@ -15,7 +17,7 @@ pub struct Config {
     city: Text<15>,
     serial: Text<20>,
     operator: Text<3>,
-    fee_bps: u16,
+    fee_rate: FeeRate,
     floor_limit: u64,
     tpdu: Tpdu,
     header: [u8; 6],
@@ -45,7 +47,7 @@ impl Config {
             city: Text::new(),
             serial: Text::new(),
             operator: Text::copy_from("001")?,
-            fee_bps: 0,
+            fee_rate: FeeRate::default(),
             floor_limit: 100_000,
             tpdu: Tpdu::new([0x00, 0x03], [0x00, 0x00]),
             header: [0x60, 0x31, 0x00, 0x31, 0x02, 0x08],
@@ -85,10 +87,10 @@ impl Config {
         Ok(self)
     }
 
-    /// With the merchant's fee rate in basis points (60 = 0.60 %), shown in quotes.
+    /// With the merchant's fee rate (e.g. `FeeRate::from_bps(60)`, 0.60 %), shown in quotes.
     #[must_use]
-    pub fn with_fee_bps(mut self, fee_bps: u16) -> Self {
-        self.fee_bps = fee_bps;
+    pub fn with_fee_rate(mut self, rate: FeeRate) -> Self {
+        self.fee_rate = rate;
         self
     }
 
@@ -142,9 +144,9 @@ impl Config {
         self.operator.as_str()
     }
 
-    /// The fee rate in basis points.
-    pub fn fee_bps(&self) -> u16 {
-        self.fee_bps
+    /// The merchant's fee rate.
+    pub fn fee_rate(&self) -> FeeRate {
+        self.fee_rate
     }
 
     /// The contactless no-CVM limit in fen.

@@ -30,10 +30,8 @@ pub enum ErrorKind {
         /// The status word (`0` when the card did not answer).
         sw: u16,
     },
-    /// A capacity of a fixed-size table (journal, registry) is exhausted.
+    /// A capacity of a fixed-size table (the journal, a fixed-capacity text) is exhausted.
     Full,
-    /// The ledger (database) failed.
-    Ledger,
     /// The transport failed: connection refused or closed, or a frame that is not one.
     Transport,
     /// Text that should be UTF-8 (or digits) is not.
@@ -126,7 +124,6 @@ impl fmt::Display for ErrorKind {
             Self::Card { sw: 0 } => f.write_str("the card did not answer"),
             Self::Card { sw } => write!(f, "the card answered {sw:04X}"),
             Self::Full => f.write_str("a fixed-capacity table is full"),
-            Self::Ledger => f.write_str("the ledger failed"),
             Self::Transport => f.write_str("the transport failed"),
             Self::InvalidText => f.write_str("text is not valid UTF-8 or digits"),
             Self::InvalidInput => f.write_str("a value is out of range"),

@@ -9,29 +9,23 @@
     clippy::alloc_instead_of_core
 )]
 
-#[cfg(feature = "alloc")]
+// Unit tests format into `String`s whatever the features.
+#[cfg(any(feature = "alloc", test))]
 extern crate alloc;
 #[cfg(feature = "std")]
 extern crate std;
 
 pub mod card;
+mod config;
 mod error;
-#[cfg(feature = "alloc")]
-pub mod host;
-#[cfg(feature = "alloc")]
-pub mod ledger;
 pub mod receipt;
-pub mod response;
-#[cfg(feature = "std")]
-pub mod statement;
 pub mod terminal;
-#[cfg(feature = "testkit")]
-#[doc(hidden)]
-pub mod testkit;
 pub mod text;
 #[cfg(feature = "std")]
 pub mod transport;
 
+pub use cardwire_iso8583::cups::ResponseCode;
+pub use cardwire_iso8583::time::DateTime;
+pub use config::Config;
 pub use error::{Error, ErrorKind, Result};
-pub use response::ResponseCode;
-pub use terminal::{Config, DateTime, Outcome, Sent, Terminal};
+pub use terminal::{Outcome, Sent, Terminal};

@@ -5,7 +5,9 @@ use core::fmt;
 
 use cardwire_iso8583::cups::Transaction;
 
-use crate::terminal::{Config, Fen, Record};
+use crate::config::Config;
+use crate::terminal::Record;
+use crate::terminal::quote::yuan;
 
 /// Which copy.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -88,8 +90,8 @@ impl<'a> Receipt<'a> {
         writeln!(out, "AUTH NO. 授权码:        {}", r.auth_code)?;
         writeln!(out, "REF. NO. 参考号:        {}", r.rrn)?;
         writeln!(out, "DATE/TIME 日期时间:     {}", r.when)?;
-        let sign = if r.is_credit() { "-" } else { "" };
-        writeln!(out, "AMOUNT 金额:            RMB {sign}{}", Fen(r.amount))?;
+        let sign = if r.transaction.is_credit() { "-" } else { "" };
+        writeln!(out, "AMOUNT 金额:            RMB {sign}{}", yuan(r.amount)?)?;
         if let Some(o) = r.original_stan {
             writeln!(out, "ORIGINAL VOUCHER 原凭证号: {o:06}")?;
         }

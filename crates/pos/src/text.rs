@@ -141,12 +141,20 @@ pub(crate) fn all_digits(text: &[u8]) -> bool {
     !text.is_empty() && text.iter().all(u8::is_ascii_digit)
 }
 
+/// The last decimal digit of `v` (0–9).
+const fn last_digit(v: u64) -> u8 {
+    // `v % 10` is below 10: the cast cannot truncate.
+    #[allow(clippy::cast_possible_truncation)]
+    let d = (v % 10) as u8;
+    d
+}
+
 /// `value` as `WIDTH` zero-padded ASCII digits (the value is taken modulo 10^WIDTH).
 pub(crate) fn digits<const WIDTH: usize>(value: u64) -> [u8; WIDTH] {
     let mut out = [b'0'; WIDTH];
     let mut v = value;
     for d in out.iter_mut().rev() {
-        *d = b'0' + u8::try_from(v % 10).unwrap_or(0);
+        *d = b'0' + last_digit(v);
         v /= 10;
     }
     out
@@ -157,17 +165,24 @@ pub(crate) fn bcd<const WIDTH: usize>(value: u64) -> [u8; WIDTH] {
     let mut out = [0u8; WIDTH];
     let mut v = value;
     for b in out.iter_mut().rev() {
-        let lo = u8::try_from(v % 10).unwrap_or(0);
+        let lo = last_digit(v);
         v /= 10;
-        let hi = u8::try_from(v % 10).unwrap_or(0);
+        let hi = last_digit(v);
         v /= 10;
         *b = (hi << 4) | lo;
     }
     out
 }
 
+/// One BCD byte of `v` (0–99; higher values keep their last two digits).
+#[cfg(any(feature = "sim", test))]
+pub(crate) const fn bcd_byte(v: u8) -> u8 {
+    ((v / 10 % 10) << 4) | (v % 10)
+}
+
 /// Packs ASCII digits into BCD nibbles, padding an odd count with `pad` (a nibble) on the
 /// right. Returns the bytes written.
+#[cfg(any(feature = "sim", test))]
 pub(crate) fn pack_digits(text: &[u8], pad: u8, out: &mut [u8]) -> Option<usize> {
     let n = text.len().div_ceil(2);
     let dst = out.get_mut(..n)?;
@@ -182,6 +197,7 @@ pub(crate) fn pack_digits(text: &[u8], pad: u8, out: &mut [u8]) -> Option<usize>
     Some(n)
 }
 
+#[cfg(any(feature = "sim", test))]
 fn nibble_of(c: u8) -> Option<u8> {
     match c {
         b'0'..=b'9' => Some(c - b'0'),
@@ -208,6 +224,8 @@ mod tests {
         assert!(Text::<3>::copy_from("abcd").is_err());
         assert_eq!(digits::<6>(1_000_001), *b"000001");
         assert_eq!(bcd::<3>(260_526), [0x26, 0x05, 0x26]);
+        assert_eq!(bcd_byte(7), 0x07);
+        assert_eq!(bcd_byte(42), 0x42);
         let mut out = [0u8; 3];
         assert_eq!(pack_digits(b"12345", 0xF, &mut out), Some(3));
         assert_eq!(out, [0x12, 0x34, 0x5F]);

@@ -18,16 +18,16 @@
 use cardwire_emv::dol::Dol;
 use cardwire_emv::tlv::{Builder, Reader, Tag, Tlv};
 
+use cardwire_iso8583::time::DateTime;
+
 use crate::card::apdu::{Command, MAX_RESPONSE, exchange};
-use crate::card::sim::{Interface, PPSE, PSE};
 use crate::card::tags::{
     AC, AFL, AID, AIP, AMOUNT, AMOUNT_OTHER, APP_VERSION, ARC, ATC, CAPABILITIES, CDOL1, CDOL2,
     CID, COUNTRY, CURRENCY, CVM_LIST, CVM_RESULTS, DATE, DF_NAME, EXPIRY, IAD, IFD_SERIAL, LABEL,
     PAN, PDOL, PSN, SEQUENCE, TERMINAL_TYPE, TIME, TRACK2, TTQ, TVR, TXN_TYPE, UN,
 };
-use crate::card::{CardData, CardReader, Entry, Track2, track2};
+use crate::card::{CardData, CardReader, Entry, Interface, Track2, field55, track2};
 use crate::error::{Error, ErrorKind, Result};
-use crate::terminal::DateTime;
 use crate::text::{Bytes, Text, bcd};
 
 /// Terminal capabilities (`9F33`): IC, magstripe and key entry; enciphered online PIN,
@@ -109,7 +109,7 @@ pub(crate) fn bcd_digits<const N: usize>(data: &[u8]) -> Result<Text<N>> {
             _ => return Err(ErrorKind::CardData.into()),
         }
     }
-    Text::from_utf8(out.get(..n).unwrap_or_default())
+    Text::from_utf8(out.split_at(n.min(N)).0)
 }
 
 /// The terminal's data objects for this transaction, as TLV.
@@ -134,7 +134,7 @@ pub(crate) fn terminal_data(params: &Params, interface: Interface) -> Result<Byt
         b.primitive(TTQ, &TTQ_ONLINE)?;
     }
     let n = b.finish();
-    Bytes::from_slice(buf.get(..n).unwrap_or_default())
+    Bytes::from_slice(buf.split_at(n.min(buf.len())).0)
 }
 
 /// Builds the data of `dol` from the terminal's objects, then the card's.
@@ -156,11 +156,7 @@ pub fn read<R: CardReader + ?Sized>(
     params: &Params,
 ) -> Result<Session> {
     let mut rsp = [0u8; MAX_RESPONSE];
-    let directory = match interface {
-        Interface::Contact => PSE,
-        Interface::Contactless => PPSE,
-    };
-    let fci = exchange(reader, &Command::select(directory)?, &mut rsp)?;
+    let fci = exchange(reader, &Command::select(interface.directory())?, &mut rsp)?;
     let aid = Bytes::<16>::from_slice(value(fci, AID).ok_or(ErrorKind::CardData)?)
         .map_err(|_| Error::from(ErrorKind::CardData))?;
 
@@ -176,7 +172,7 @@ pub fn read<R: CardReader + ?Sized>(
     let n = dol_data(pdol.as_slice(), terminal.as_slice(), &[], &mut pdol_data)?;
     let gpo = exchange(
         reader,
-        &Command::gpo(pdol_data.get(..n).unwrap_or_default())?,
+        &Command::gpo(pdol_data.get(..n).ok_or(ErrorKind::BufferTooSmall)?)?,
         &mut rsp,
     )?;
     // Everything the card said, as TLV: GPO response, records, then GENERATE AC.
@@ -189,7 +185,7 @@ pub fn read<R: CardReader + ?Sized>(
             let mut w = Builder::new(&mut b);
             w.primitive(AIP, aip)?.primitive(AFL, afl)?;
             let n = w.finish();
-            card.extend(b.get(..n).unwrap_or_default())?;
+            card.extend(b.get(..n).ok_or(ErrorKind::BufferTooSmall)?)?;
             Bytes::<64>::from_slice(afl)?
         }
         _ => {
@@ -222,7 +218,7 @@ pub fn read<R: CardReader + ?Sized>(
         let n = dol_data(cdol1, terminal.as_slice(), card.as_slice(), &mut data)?;
         let gac = exchange(
             reader,
-            &Command::generate_ac(0x80, data.get(..n).unwrap_or_default())?,
+            &Command::generate_ac(0x80, data.get(..n).ok_or(ErrorKind::BufferTooSmall)?)?,
             &mut rsp,
         )?;
         match gac {
@@ -240,7 +236,7 @@ pub fn read<R: CardReader + ?Sized>(
                     w.primitive(IAD, iad)?;
                 }
                 let n = w.finish();
-                card.extend(b.get(..n).unwrap_or_default())?;
+                card.extend(b.get(..n).ok_or(ErrorKind::BufferTooSmall)?)?;
             }
             _ => {
                 Reader::new(gac).validate()?;
@@ -277,7 +273,9 @@ pub fn read<R: CardReader + ?Sized>(
     }
     if let Some(e) = value(card, EXPIRY).filter(|e| e.len() == 3) {
         let yymm = bcd_digits::<6>(e)?;
-        data.expiry = Some(Text::copy_from(yymm.as_str().get(..4).unwrap_or_default())?);
+        data.expiry = Some(Text::copy_from(
+            yymm.as_str().get(..4).ok_or(ErrorKind::CardData)?,
+        )?);
     }
     if data.pan.len() < 12 {
         return Err(ErrorKind::CardData.into());
@@ -320,53 +318,16 @@ pub fn read<R: CardReader + ?Sized>(
     };
     data.pin_required = pin;
 
-    // Field 55.
+    // Field 55: the card's cryptogram and objects, the terminal's data around them.
     let term = terminal.as_slice();
-    let mut f55 = [0u8; 255];
-    let mut b = Builder::new(&mut f55);
-    let put = |b: &mut Builder<'_>, tag: Tag, v: Option<&[u8]>| -> Result<()> {
-        if let Some(v) = v {
-            b.primitive(tag, v)?;
-        }
-        Ok(())
-    };
-    put(&mut b, AC, value(card, AC))?;
-    put(&mut b, CID, Some(&[cid]))?;
-    put(&mut b, IAD, value(card, IAD))?;
-    for tag in [
-        UN,
-        ATC,
-        TVR,
-        DATE,
-        TXN_TYPE,
-        AMOUNT,
-        CURRENCY,
-        AIP,
-        COUNTRY,
-        AMOUNT_OTHER,
-        CAPABILITIES,
-    ] {
-        let v = if tag == ATC || tag == AIP {
-            value(card, tag)
-        } else {
-            value(term, tag)
-        };
-        put(&mut b, tag, v)?;
-    }
-    put(&mut b, CVM_RESULTS, Some(&cvm_results))?;
-    for tag in [TERMINAL_TYPE, IFD_SERIAL] {
-        put(&mut b, tag, value(term, tag))?;
-    }
-    put(&mut b, DF_NAME, Some(df_name.as_slice()))?;
-    for tag in [APP_VERSION, SEQUENCE] {
-        put(&mut b, tag, value(term, tag))?;
-    }
-    put(&mut b, PSN, value(card, PSN))?;
-    if interface == Interface::Contactless {
-        put(&mut b, TTQ, value(term, TTQ))?;
-    }
-    let n = b.finish();
-    data.icc = Bytes::from_slice(f55.get(..n).unwrap_or_default())?;
+    let cid = [cid];
+    data.icc = field55::build(|tag| match tag {
+        t if t == CID => Some(&cid[..]),
+        t if t == CVM_RESULTS => Some(&cvm_results[..]),
+        t if t == DF_NAME => Some(df_name.as_slice()),
+        t if [AC, IAD, ATC, AIP, PSN].contains(&t) => value(card, t),
+        t => value(term, t),
+    })?;
 
     Ok(Session {
         card: data,
@@ -414,7 +375,7 @@ impl Session {
         let mut authenticated = None;
         if let Some(data) = issuer_auth {
             let n = reader.transmit(Command::external_authenticate(data)?.as_bytes(), &mut rsp)?;
-            let (_, sw) = crate::card::apdu::split(rsp.get(..n).unwrap_or_default())?;
+            let (_, sw) = crate::card::apdu::split(rsp.get(..n).ok_or(ErrorKind::BufferTooSmall)?)?;
             authenticated = match sw {
                 0x9000 => Some(true),
                 0x6300 => Some(false),
@@ -435,7 +396,7 @@ impl Session {
         let cdol2 = self.cdol2.as_slice();
         let len = dol_data(
             cdol2,
-            objects.get(..n).unwrap_or_default(),
+            objects.get(..n).ok_or(ErrorKind::BufferTooSmall)?,
             self.terminal.as_slice(),
             &mut data,
         )?;
@@ -446,7 +407,7 @@ impl Session {
         };
         let gac = exchange(
             reader,
-            &Command::generate_ac(p1, data.get(..len).unwrap_or_default())?,
+            &Command::generate_ac(p1, data.get(..len).ok_or(ErrorKind::BufferTooSmall)?)?,
             &mut rsp,
         )?;
         let cid = value(gac, CID)

@@ -1,6 +1,8 @@
 //! Reading the card: what a reader driver implements ([`CardReader`]), magstripe track 2
-//! ([`track2`]), the contact and contactless chip flows ([`chip`]), EMV QR ([`qr`]) and an
-//! APDU-level simulated card ([`sim`]) to test them against.
+//! ([`track2`]), the contact and contactless chip flows ([`chip`]), EMV QR ([`qr`]), the
+//! field 55 the chip and QR flows write ([`field55`]) and, with the `sim` feature, an
+//! APDU-level simulated card (`sim`) to test them against. The flows never use the simulated
+//! card: it stands on them, not the other way round.
 //!
 //! Every way of reading ends in a [`CardData`]: the PAN, expiry, track 2 (or its chip
 //! equivalent), the card sequence number, field 55 for chip and QR cards, and whether an
@@ -15,17 +17,44 @@ use crate::text::{Bytes, Text};
 
 pub mod apdu;
 pub mod chip;
+pub mod field55;
 pub mod qr;
+#[cfg(feature = "sim")]
+#[cfg_attr(docsrs, doc(cfg(feature = "sim")))]
 pub mod sim;
 pub mod tags;
 pub mod track2;
 
 pub use track2::Track2;
 
+/// The contact payment directory (PSE).
+pub const PSE: &[u8] = b"1PAY.SYS.DDF01";
+/// The contactless payment directory (PPSE).
+pub const PPSE: &[u8] = b"2PAY.SYS.DDF01";
+
+/// Which interface a chip card is presented on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Interface {
+    /// Inserted: contact.
+    Contact,
+    /// Tapped: contactless.
+    Contactless,
+}
+
+impl Interface {
+    /// The payment directory a terminal selects first on this interface.
+    pub const fn directory(self) -> &'static [u8] {
+        match self {
+            Self::Contact => PSE,
+            Self::Contactless => PPSE,
+        }
+    }
+}
+
 /// What a card reader driver implements: send a command APDU, receive the response.
 ///
-/// The chip flows of [`chip`] drive any reader through this trait; [`sim::SimCard`] is a
-/// simulated card behind it.
+/// The chip flows of [`chip`] drive any reader through this trait; with the `sim` feature,
+/// `sim::SimCard` is a simulated card behind it.
 pub trait CardReader {
     /// Sends `command` (`CLA INS P1 P2 [Lc data] [Le]`) and writes the response, data then SW1
     /// SW2, into `response`. Returns the response length (at least 2).
@@ -71,11 +100,19 @@ impl Entry {
     }
 
     /// Field 22: the entry mode and the PIN digit (`1` PIN entered, `2` no PIN), e.g. `051`.
-    pub fn field22(self, pin: bool) -> [u8; 3] {
-        let [a, b] = *self.code().as_bytes() else {
-            return *b"000";
-        };
-        [a, b, if pin { b'1' } else { b'2' }]
+    pub const fn field22(self, pin: bool) -> &'static str {
+        match (self, pin) {
+            (Self::Keyed, true) => "011",
+            (Self::Keyed, false) => "012",
+            (Self::Swipe, true) => "021",
+            (Self::Swipe, false) => "022",
+            (Self::Qr, true) => "031",
+            (Self::Qr, false) => "032",
+            (Self::Chip, true) => "051",
+            (Self::Chip, false) => "052",
+            (Self::Contactless, true) => "071",
+            (Self::Contactless, false) => "072",
+        }
     }
 
     /// A one-letter mark for receipts: `M` keyed, `S` swiped, `Q` QR, `I` chip, `C`
@@ -274,8 +311,21 @@ mod tests {
         assert!(!format!("{card:?}").contains("0012345"));
         let no_pin = CardData::swipe("6225880012345675=2806201").unwrap();
         assert!(!no_pin.pin_required());
-        assert_eq!(Entry::Chip.field22(true), *b"051");
-        assert_eq!(Entry::Contactless.field22(false), *b"072");
+        assert_eq!(Entry::Chip.field22(true), "051");
+        assert_eq!(Entry::Contactless.field22(false), "072");
+        for e in [
+            Entry::Keyed,
+            Entry::Swipe,
+            Entry::Qr,
+            Entry::Chip,
+            Entry::Contactless,
+        ] {
+            for pin in [true, false] {
+                let f22 = e.field22(pin);
+                assert!(f22.starts_with(e.code()), "{f22}");
+                assert_eq!(f22.ends_with('1'), pin, "{f22}");
+            }
+        }
         assert!(CardData::keyed("12345", None).is_err());
     }
 }

@@ -9,18 +9,17 @@
 //!   mode `03`. The wallet verified the cardholder on the phone, so no PIN is asked.
 
 use cardwire_emv::qr::{Cpm, MpmBuilder};
-use cardwire_emv::tlv::{Builder, Tag};
+use cardwire_emv::tlv::Tag;
+use cardwire_merchant::Fen;
 
 use crate::card::chip::{Params, bcd_digits, terminal_data, value};
-use crate::card::sim::Interface;
 use crate::card::tags::{
-    AC, AID, AIP, AMOUNT, AMOUNT_OTHER, APP_VERSION, ATC, CAPABILITIES, CID, COUNTRY, CURRENCY,
-    CVM_RESULTS, DATE, DF_NAME, IAD, IFD_SERIAL, LABEL, PAN, PSN, SEQUENCE, TERMINAL_TYPE, TRACK2,
-    TVR, TXN_TYPE, UN,
+    AC, AID, AIP, APP_VERSION, ATC, CID, CVM_RESULTS, DF_NAME, IAD, IFD_SERIAL, LABEL, PAN, PSN,
+    SEQUENCE, TERMINAL_TYPE, TRACK2, TTQ,
 };
-use crate::card::{CardData, Entry, Track2, track2};
+use crate::card::{CardData, Entry, Interface, Track2, field55, track2};
+use crate::config::Config;
 use crate::error::{ErrorKind, Result};
-use crate::terminal::{Config, Fen};
 use crate::text::{Bytes, Text};
 
 /// Writes a merchant-presented EMV QR payload for the terminal's merchant into `out`:
@@ -55,8 +54,9 @@ pub fn merchant_qr<'o>(
     let mut amount_text = Text::<20>::new();
     if let Some(a) = amount {
         use core::fmt::Write;
+        let fen = i64::try_from(a).map_err(|_| ErrorKind::InvalidInput)?;
         let mut w = TextWriter(&mut amount_text);
-        write!(w, "{}", Fen(a)).map_err(|_| ErrorKind::InvalidInput)?;
+        write!(w, "{}", Fen(fen)).map_err(|_| ErrorKind::InvalidInput)?;
     }
     let mut b = MpmBuilder::new(out);
     b.value(0, "01")?
@@ -132,56 +132,24 @@ pub fn from_consumer_qr(text: &str, params: &Params) -> Result<CardData> {
         .unwrap_or_default();
     card.pin_required = false;
 
+    // A code has no contactless kernel: the terminal's data as for a contact card.
     let terminal = terminal_data(params, Interface::Contact)?;
     let term = terminal.as_slice();
-    let mut f55 = [0u8; 255];
-    let mut b = Builder::new(&mut f55);
-    for tag in [
-        AC,
-        CID,
-        IAD,
-        UN,
-        ATC,
-        TVR,
-        DATE,
-        TXN_TYPE,
-        AMOUNT,
-        CURRENCY,
-        AIP,
-        COUNTRY,
-        AMOUNT_OTHER,
-        CAPABILITIES,
-    ] {
-        let from_code = get(tag);
-        let v = match from_code {
-            Some(v) => Some(v),
-            None if tag == CID => Some(&[0x80][..]),
-            None if matches!(tag, t if t == AC || t == IAD || t == ATC || t == AIP) => None,
-            None => value(term, tag),
-        };
-        if let Some(v) = v {
-            b.primitive(tag, v)?;
-        }
-    }
     // The wallet verified the cardholder: no CVM at the terminal.
-    b.primitive(CVM_RESULTS, &[0x1F, 0x00, 0x02])?;
-    for tag in [TERMINAL_TYPE, IFD_SERIAL] {
-        if let Some(v) = value(term, tag) {
-            b.primitive(tag, v)?;
-        }
-    }
-    if let Some(aid) = get(AID) {
-        b.primitive(DF_NAME, aid)?;
-    }
-    for tag in [APP_VERSION, SEQUENCE] {
-        if let Some(v) = value(term, tag) {
-            b.primitive(tag, v)?;
-        }
-    }
-    if let Some(psn) = get(PSN) {
-        b.primitive(PSN, psn)?;
-    }
-    let n = b.finish();
-    card.icc = Bytes::from_slice(f55.get(..n).unwrap_or_default())?;
+    const NO_CVM: [u8; 3] = [0x1F, 0x00, 0x02];
+    // A code without its cryptogram information data carries an ARQC.
+    const ARQC: [u8; 1] = [0x80];
+    card.icc = field55::build(|tag| match tag {
+        // The cryptogram and what only the code knows.
+        t if [AC, IAD, ATC, AIP, PSN].contains(&t) => get(t),
+        t if t == CID => get(t).or(Some(&ARQC[..])),
+        t if t == CVM_RESULTS => Some(&NO_CVM[..]),
+        t if t == DF_NAME => get(AID),
+        // The terminal's own objects.
+        t if [TERMINAL_TYPE, IFD_SERIAL, APP_VERSION, SEQUENCE, TTQ].contains(&t) => value(term, t),
+        // The objects the cryptogram covers: the code's values where it has them (its amount
+        // 0, date and unpredictable number), the terminal's otherwise.
+        t => get(t).or_else(|| value(term, t)),
+    })?;
     Ok(card)
 }

@@ -4,8 +4,10 @@
 //!
 //! It answers SELECT of the payment directory (`1PAY.SYS.DDF01` contact, `2PAY.SYS.DDF01`
 //! contactless) and of its AID, GET PROCESSING OPTIONS, READ RECORD per its AFL, GENERATE AC
-//! and EXTERNAL AUTHENTICATE. Its cryptograms follow the card profile of
-//! `spec-vectors/pos-fixtures.json`, which the acquirer host mirrors:
+//! and EXTERNAL AUTHENTICATE. Its cryptograms follow its [`Profile`]'s
+//! [`CdolProfile`](cardwire_crypto::emv::CdolProfile) — the one definition the acquirer host
+//! verifies them with (the fixtures' cards of `spec-vectors/pos-fixtures.json` use
+//! [`CdolProfile::STANDARD`](cardwire_crypto::emv::CdolProfile::STANDARD)):
 //!
 //! - ICC master key from the issuer master key, Option A (Option B for PANs over 16 digits);
 //! - the EMV common session key with R = ATC ‖ `000000000000`;
@@ -14,6 +16,9 @@
 //! - issuer authentication: ARPC method 1 under the session key, ARC = field 39's two ASCII
 //!   characters, sent as tag `91` = ARPC ‖ ARC.
 //!
+//! It stands on the terminal's card module (the reader trait, the interfaces, the tags); the
+//! terminal's flows never use it.
+//!
 //! Over the contactless interface the card works qPBOC-style: its PDOL asks for every CDOL1
 //! object, and GET PROCESSING OPTIONS returns the ARQC at once (no GENERATE AC).
 //! [`SimCard::consumer_qr`] makes the same card present an EMV consumer-presented QR code.
@@ -21,27 +26,19 @@
 use core::fmt;
 
 use cardwire_crypto::TdesKey;
-use cardwire_crypto::emv::{
-    AcPadding, MasterKeyOption, application_cryptogram, arpc_method1, common_session_key_atc,
-    icc_master_key,
-};
+use cardwire_crypto::emv::CdolProfile;
 use cardwire_emv::dol::Dol;
 use cardwire_emv::tlv::{Builder, Tag};
+use cardwire_iso8583::time::DateTime;
 
-use crate::card::CardReader;
 use crate::card::tags::{
-    AC, AFL, AID, AIP, APP_TEMPLATE, ATC, CDOL1, CDOL2, CID, DF_NAME, EXPIRY, FCI,
-    FCI_DISCRETIONARY, FCI_PROPRIETARY, FORMAT2, IAD, LABEL, PAN, PDOL, PRIORITY, PSN, RECORD,
-    SERVICE_CODE, TRACK2, UN,
+    AC, AFL, AID, AIP, APP_TEMPLATE, APP_TRANSPARENT, ATC, CDOL1, CDOL2, CID, CVM_LIST, DF_NAME,
+    EXPIRY, FCI, FCI_DISCRETIONARY, FCI_PROPRIETARY, FORMAT2, IAD, LABEL, PAN, PAYLOAD_FORMAT,
+    PDOL, PRIORITY, PSN, RECORD, SERVICE_CODE, TRACK2, UN,
 };
+use crate::card::{CardReader, Interface, MaskedPan};
 use crate::error::{ErrorKind, Result};
-use crate::terminal::DateTime;
-use crate::text::{Bytes, Text, all_digits, pack_digits};
-
-/// The contact payment directory.
-pub const PSE: &[u8] = b"1PAY.SYS.DDF01";
-/// The contactless payment directory.
-pub const PPSE: &[u8] = b"2PAY.SYS.DDF01";
+use crate::text::{Bytes, Text, all_digits, bcd_byte, pack_digits};
 
 /// CDOL2 of the simulated card: ARC, unpredictable number, TVR.
 pub const CDOL2_LIST: &[u8] = &[0x8A, 0x02, 0x9F, 0x37, 0x04, 0x95, 0x05];
@@ -68,6 +65,8 @@ pub struct Profile<'a> {
     pub cdol1: &'a [u8],
     /// PDOL (tag `9F38`) of the contact interface.
     pub pdol: &'a [u8],
+    /// How its cryptograms are computed (and verified by its issuer).
+    pub cryptogram: CdolProfile,
 }
 
 /// The cardholder data on the card.
@@ -83,15 +82,6 @@ pub struct Account<'a> {
     pub service_code: &'a str,
     /// Track 2 discretionary data (digits; may be empty).
     pub discretionary: &'a str,
-}
-
-/// Which interface the card is presented on.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Interface {
-    /// Inserted: contact.
-    Contact,
-    /// Tapped: contactless.
-    Contactless,
 }
 
 /// Where the card is in the transaction.
@@ -111,6 +101,7 @@ enum State {
 /// A simulated chip card.
 pub struct SimCard {
     mk: TdesKey,
+    method: CdolProfile,
     aid: Bytes<16>,
     label: Text<16>,
     aip: [u8; 2],
@@ -133,10 +124,7 @@ pub struct SimCard {
 impl fmt::Debug for SimCard {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("SimCard")
-            .field(
-                "pan",
-                &format_args!("{}", super::MaskedPan(self.pan.as_str())),
-            )
+            .field("pan", &format_args!("{}", MaskedPan(self.pan.as_str())))
             .field("interface", &self.interface)
             .field("atc", &self.atc)
             .field("state", &self.state)
@@ -198,12 +186,10 @@ impl SimCard {
         if account.psn > 99 || Dol::new(profile.cdol1).is_err() || Dol::new(profile.pdol).is_err() {
             return Err(ErrorKind::InvalidInput.into());
         }
-        let mk = icc_master_key(
-            imk,
-            account.pan.as_bytes(),
-            Some(account.psn),
-            MasterKeyOption::B,
-        )?;
+        let mk =
+            profile
+                .cryptogram
+                .icc_master_key(imk, account.pan.as_bytes(), Some(account.psn))?;
         let mut pdol = Bytes::from_slice(profile.pdol)?;
         if interface == Interface::Contactless {
             pdol.extend(CONTACTLESS_EXTRA_PDOL)?;
@@ -211,6 +197,7 @@ impl SimCard {
         let bad = |_| ErrorKind::InvalidInput;
         Ok(Self {
             mk,
+            method: profile.cryptogram,
             aid: Bytes::from_slice(profile.aid).map_err(bad)?,
             label: Text::copy_from(profile.label).map_err(bad)?,
             aip: profile.aip,
@@ -242,7 +229,12 @@ impl SimCard {
                 0
             };
             let base = self.pdol.len().saturating_sub(extra);
-            pdol.extend(self.pdol.as_slice().get(..base).unwrap_or_default())?;
+            pdol.extend(
+                self.pdol
+                    .as_slice()
+                    .get(..base)
+                    .ok_or(ErrorKind::InvalidInput)?,
+            )?;
             if interface == Interface::Contactless {
                 pdol.extend(CONTACTLESS_EXTRA_PDOL)?;
             }
@@ -277,20 +269,17 @@ impl SimCard {
     }
 
     fn session_key(&self) -> TdesKey {
-        common_session_key_atc(&self.mk, self.atc.to_be_bytes())
+        self.method.session_key(&self.mk, self.atc.to_be_bytes())
     }
 
     /// The AC over `data` ‖ AIP ‖ ATC ‖ IAD under the current ATC's session key.
     fn cryptogram(&self, data: &[u8]) -> Result<[u8; 8]> {
-        let mut input = Bytes::<256>::new();
-        input.extend(data)?;
-        input.extend(&self.aip)?;
-        input.extend(&self.atc.to_be_bytes())?;
-        input.extend(self.iad.as_slice())?;
-        Ok(application_cryptogram(
+        Ok(self.method.cryptogram(
             &self.session_key(),
-            input.as_slice(),
-            AcPadding::Method2,
+            data,
+            self.aip,
+            self.atc.to_be_bytes(),
+            self.iad.as_slice(),
         ))
     }
 
@@ -302,23 +291,21 @@ impl SimCard {
         Ok(())
     }
 
-    /// Track 2 equivalent data: BCD nibbles, `D` separator, `F` pad.
-    fn track2_nibbles(&self, out: &mut [u8; 19]) -> usize {
-        pack_digits(self.track2.as_str().as_bytes(), 0xF, out).unwrap_or(0)
+    /// Track 2 equivalent data: BCD nibbles, `D` separator, `F` pad. (The track was checked
+    /// to be digits and `=` of at most 37 characters when the card was made.)
+    fn track2_nibbles(&self, out: &mut [u8; 19]) -> Result<usize> {
+        pack_digits(self.track2.as_str().as_bytes(), 0xF, out).ok_or(ErrorKind::InvalidInput.into())
     }
 
-    fn pan_nibbles(&self, out: &mut [u8; 10]) -> usize {
-        pack_digits(self.pan.as_str().as_bytes(), 0xF, out).unwrap_or(0)
+    /// The PAN in BCD nibbles, `F` pad (checked to be 12–19 digits when the card was made).
+    fn pan_nibbles(&self, out: &mut [u8; 10]) -> Result<usize> {
+        pack_digits(self.pan.as_str().as_bytes(), 0xF, out).ok_or(ErrorKind::InvalidInput.into())
     }
 
     fn select(&mut self, name: &[u8], out: &mut [u8]) -> Result<usize> {
         let mut buf = [0u8; 128];
         let mut b = Builder::new(&mut buf);
-        let directory = match self.interface {
-            Interface::Contact => PSE,
-            Interface::Contactless => PPSE,
-        };
-        if name == directory {
+        if name == self.interface.directory() {
             b.constructed(FCI, |b| {
                 b.primitive(DF_NAME, name)?;
                 b.constructed(FCI_PROPRIETARY, |b| {
@@ -353,7 +340,7 @@ impl SimCard {
             return status(out, &[], 0x6A82);
         }
         let n = b.finish();
-        status(out, buf.get(..n).unwrap_or_default(), 0x9000)
+        status(out, buf.get(..n).ok_or(ErrorKind::BufferTooSmall)?, 0x9000)
     }
 
     /// The CDOL1 data from the PDOL data (contactless: the PDOL holds every CDOL1 object).
@@ -372,7 +359,7 @@ impl SimCard {
         };
         let mut out = [0u8; 128];
         let n = cdol1.build(value, &mut out)?;
-        Bytes::from_slice(out.get(..n).unwrap_or_default())
+        Bytes::from_slice(out.get(..n).ok_or(ErrorKind::BufferTooSmall)?)
     }
 
     fn gpo(&mut self, data: &[u8], out: &mut [u8]) -> Result<usize> {
@@ -401,7 +388,9 @@ impl SimCard {
                 let cdol1 = self.cdol1_from_pdol(pdol_data)?;
                 let arqc = self.cryptogram(cdol1.as_slice())?;
                 let mut t2 = [0u8; 19];
-                let t2_len = self.track2_nibbles(&mut t2);
+                let t2_len = self.track2_nibbles(&mut t2)?;
+                let t2 = t2.get(..t2_len).ok_or(ErrorKind::BufferTooSmall)?;
+                let t2 = t2.get(..t2_len).ok_or(ErrorKind::BufferTooSmall)?;
                 b.constructed(FORMAT2, |b| {
                     b.primitive(AIP, &self.aip)?;
                     b.primitive(AFL, &afl)?;
@@ -409,7 +398,7 @@ impl SimCard {
                     b.primitive(ATC, &self.atc.to_be_bytes())?;
                     b.primitive(AC, &arqc)?;
                     b.primitive(IAD, self.iad.as_slice())?;
-                    b.primitive(TRACK2, t2.get(..t2_len).unwrap_or_default())?;
+                    b.primitive(TRACK2, t2)?;
                     b.primitive(PSN, &[bcd_byte(self.psn)])?;
                     Ok(())
                 })?;
@@ -418,7 +407,7 @@ impl SimCard {
             }
         }
         let n = b.finish();
-        status(out, buf.get(..n).unwrap_or_default(), 0x9000)
+        status(out, buf.get(..n).ok_or(ErrorKind::BufferTooSmall)?, 0x9000)
     }
 
     fn read_record(&mut self, p1: u8, p2: u8, out: &mut [u8]) -> Result<usize> {
@@ -430,38 +419,40 @@ impl SimCard {
         match p1 {
             1 => {
                 let mut t2 = [0u8; 19];
-                let n = self.track2_nibbles(&mut t2);
+                let n = self.track2_nibbles(&mut t2)?;
+                let t2 = t2.get(..n).ok_or(ErrorKind::BufferTooSmall)?;
                 b.constructed(RECORD, |b| {
-                    b.primitive(TRACK2, t2.get(..n).unwrap_or_default())?;
+                    b.primitive(TRACK2, t2)?;
                     Ok(())
                 })?;
             }
             2 => {
                 let mut pan = [0u8; 10];
-                let pan_len = self.pan_nibbles(&mut pan);
-                let expiry = self.expiry_date();
+                let pan_len = self.pan_nibbles(&mut pan)?;
+                let pan = pan.get(..pan_len).ok_or(ErrorKind::BufferTooSmall)?;
+                let expiry = self.expiry_date()?;
                 let mut service = [0u8; 2];
                 let mut sc = *b"0000";
                 if let Some(dst) = sc.get_mut(1..) {
                     dst.copy_from_slice(self.service_code.as_str().as_bytes());
                 }
-                pack_digits(&sc, 0, &mut service);
+                pack_digits(&sc, 0, &mut service).ok_or(ErrorKind::InvalidInput)?;
                 let cvm = self.cvm_list();
                 b.constructed(RECORD, |b| {
-                    b.primitive(PAN, pan.get(..pan_len).unwrap_or_default())?;
+                    b.primitive(PAN, pan)?;
                     b.primitive(EXPIRY, &expiry)?;
                     b.primitive(SERVICE_CODE, &service)?;
                     b.primitive(PSN, &[bcd_byte(self.psn)])?;
                     b.primitive(CDOL1, self.cdol1.as_slice())?;
                     b.primitive(CDOL2, CDOL2_LIST)?;
-                    b.primitive(super::tags::CVM_LIST, &cvm)?;
+                    b.primitive(CVM_LIST, &cvm)?;
                     Ok(())
                 })?;
             }
             _ => return status(out, &[], 0x6A83),
         }
         let n = b.finish();
-        status(out, buf.get(..n).unwrap_or_default(), 0x9000)
+        status(out, buf.get(..n).ok_or(ErrorKind::BufferTooSmall)?, 0x9000)
     }
 
     /// CVM list (tag `8E`): amounts X and Y zero, then one rule — online enciphered PIN when
@@ -476,16 +467,23 @@ impl SimCard {
     }
 
     /// Tag `5F24`: YYMMDD with the last day of the month.
-    fn expiry_date(&self) -> [u8; 3] {
-        let e = self.expiry.as_str().as_bytes();
-        let num = |i: usize| e.get(i).map_or(0, |c| c.wrapping_sub(b'0'));
-        let (yy, mm) = (num(0) * 10 + num(1), num(2) * 10 + num(3));
-        let last = DateTime::new(2000 + u16::from(yy), mm, 31, 0, 0, 0)
-            .map(|_| 31)
-            .or_else(|_| DateTime::new(2000 + u16::from(yy), mm, 30, 0, 0, 0).map(|_| 30))
-            .or_else(|_| DateTime::new(2000 + u16::from(yy), mm, 29, 0, 0, 0).map(|_| 29))
-            .unwrap_or(28);
-        [bcd_byte(yy), bcd_byte(mm), bcd_byte(last)]
+    ///
+    /// # Errors
+    /// [`ErrorKind::InvalidInput`] for an expiry month that does not exist (the expiry was
+    /// checked to be 4 digits when the card was made, not its month).
+    fn expiry_date(&self) -> Result<[u8; 3]> {
+        let bad = || crate::Error::from(ErrorKind::InvalidInput);
+        let &[y0, y1, m0, m1] = self.expiry.as_str().as_bytes() else {
+            return Err(bad());
+        };
+        let num = |a: u8, b: u8| (a.wrapping_sub(b'0')) * 10 + b.wrapping_sub(b'0');
+        let (yy, mm) = (num(y0, y1), num(m0, m1));
+        let year = 2000 + u16::from(yy);
+        let last = (28..=31)
+            .rev()
+            .find(|&d| DateTime::new(year, mm, d, 0, 0, 0).is_some())
+            .ok_or_else(bad)?;
+        Ok([bcd_byte(yy), bcd_byte(mm), bcd_byte(last)])
     }
 
     fn generate_ac(&mut self, p1: u8, data: &[u8], out: &mut [u8]) -> Result<usize> {
@@ -531,7 +529,7 @@ impl SimCard {
             Ok(())
         })?;
         let n = b.finish();
-        status(out, buf.get(..n).unwrap_or_default(), 0x9000)
+        status(out, buf.get(..n).ok_or(ErrorKind::BufferTooSmall)?, 0x9000)
     }
 
     fn external_authenticate(&mut self, data: &[u8], out: &mut [u8]) -> Result<usize> {
@@ -541,8 +539,10 @@ impl SimCard {
         let (Some(arpc), Some(&[a, b])) = (data.get(..8), data.get(8..10)) else {
             return status(out, &[], 0x6700);
         };
-        let expected = arpc_method1(&self.session_key(), &arqc, [a, b]);
-        let ok = bool::from(subtle_eq(&expected, arpc));
+        let ok = self
+            .method
+            .verify_arpc(&self.session_key(), &arqc, [a, b], arpc)
+            .is_ok();
         self.issuer_authenticated = Some(ok);
         status(out, &[], if ok { 0x9000 } else { 0x6300 })
     }
@@ -567,18 +567,19 @@ impl SimCard {
         let cdol1 = Dol::new(self.cdol1.as_slice())?;
         let mut data = [0u8; 128];
         let n = cdol1.build(|tag| values.get(tag), &mut data)?;
-        let arqc = self.cryptogram(data.get(..n).unwrap_or_default())?;
+        let arqc = self.cryptogram(data.get(..n).ok_or(ErrorKind::BufferTooSmall)?)?;
         let mut t2 = [0u8; 19];
-        let t2_len = self.track2_nibbles(&mut t2);
+        let t2_len = self.track2_nibbles(&mut t2)?;
+        let t2 = t2.get(..t2_len).ok_or(ErrorKind::BufferTooSmall)?;
         let mut tlv = [0u8; 256];
         let mut b = Builder::new(&mut tlv);
-        b.primitive(crate::card::tags::PAYLOAD_FORMAT, b"CPV01")?;
+        b.primitive(PAYLOAD_FORMAT, b"CPV01")?;
         b.constructed(APP_TEMPLATE, |b| {
             b.primitive(AID, self.aid.as_slice())?;
             b.primitive(LABEL, self.label.as_str().as_bytes())?;
-            b.primitive(TRACK2, t2.get(..t2_len).unwrap_or_default())?;
+            b.primitive(TRACK2, t2)?;
             b.primitive(PSN, &[bcd_byte(self.psn)])?;
-            b.constructed(crate::card::tags::APP_TRANSPARENT, |b| {
+            b.constructed(APP_TRANSPARENT, |b| {
                 b.primitive(AC, &arqc)?;
                 b.primitive(CID, &[0x80])?;
                 b.primitive(IAD, self.iad.as_slice())?;
@@ -598,7 +599,7 @@ impl SimCard {
         })?;
         let len = b.finish();
         Ok(cardwire_emv::qr::encode_cpm(
-            tlv.get(..len).unwrap_or_default(),
+            tlv.get(..len).ok_or(ErrorKind::BufferTooSmall)?,
             out,
         )?)
     }
@@ -638,15 +639,6 @@ impl CpmValues {
             _ => return None,
         })
     }
-}
-
-fn subtle_eq(a: &[u8], b: &[u8]) -> subtle::Choice {
-    use subtle::ConstantTimeEq;
-    a.ct_eq(b)
-}
-
-fn bcd_byte(v: u8) -> u8 {
-    ((v / 10 % 10) << 4) | (v % 10)
 }
 
 impl CardReader for SimCard {

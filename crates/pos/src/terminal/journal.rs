@@ -2,10 +2,10 @@
 //! voids, refunds and settlement need.
 
 use cardwire_iso8583::cups::{SettlementTotals, Totals, Transaction};
+use cardwire_iso8583::time::DateTime;
 
 use crate::card::{Entry, MaskedPan};
 use crate::error::{ErrorKind, Result};
-use crate::terminal::DateTime;
 use crate::text::Text;
 
 /// One approved transaction.
@@ -49,29 +49,6 @@ impl Record {
     /// The PAN masked, first 6 / last 4.
     pub fn masked_pan(&self) -> MaskedPan<'_> {
         MaskedPan(self.pan.as_str())
-    }
-
-    /// How the record counts in settlement (unless voided): `Some(true)` a debit (money to
-    /// the merchant), `Some(false)` a credit (money back to the cardholder), `None` not at all
-    /// (pre-authorisations hold funds only; a void cancels its original instead).
-    pub const fn settles_as_debit(&self) -> Option<bool> {
-        match self.transaction {
-            Transaction::Purchase | Transaction::PreAuthCompletion => Some(true),
-            Transaction::Refund => Some(false),
-            _ => None,
-        }
-    }
-
-    /// Whether money moves back to the cardholder (voids and refunds): receipts print the
-    /// amount negative.
-    pub const fn is_credit(&self) -> bool {
-        matches!(
-            self.transaction,
-            Transaction::PurchaseVoid
-                | Transaction::PreAuthCompletionVoid
-                | Transaction::PreAuthVoid
-                | Transaction::Refund
-        )
     }
 }
 
@@ -187,16 +164,8 @@ impl<const N: usize> Journal<N> {
     pub fn totals(&self) -> SettlementTotals {
         let mut t = Totals::default();
         for r in self.iter().filter(|r| !r.voided) {
-            match r.settles_as_debit() {
-                Some(true) => {
-                    t.debit_amount = t.debit_amount.saturating_add(r.amount);
-                    t.debit_count = t.debit_count.saturating_add(1);
-                }
-                Some(false) => {
-                    t.credit_amount = t.credit_amount.saturating_add(r.amount);
-                    t.credit_count = t.credit_count.saturating_add(1);
-                }
-                None => {}
+            if let Some(side) = r.transaction.settles_as() {
+                t.add(side, r.amount);
             }
         }
         SettlementTotals {

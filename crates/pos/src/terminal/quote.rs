@@ -1,25 +1,10 @@
 //! What the terminal shows before the cardholder confirms: the amount, the merchant's fee at
-//! its rate, and what the card is charged.
+//! its rate, and what the card is charged. The fee is cardwire-merchant's [`FeeRate::fee`],
+//! the rule the acquirer's posting and the reconciliation use too.
 
 use core::fmt;
 
-/// An amount in fen (1/100 yuan), displayed as yuan with two decimals.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct Fen(pub u64);
-
-impl fmt::Display for Fen {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}.{:02}", self.0 / 100, self.0 % 100)
-    }
-}
-
-/// The fee of `amount` fen at `rate_bps` basis points (1/100 of a percent), rounded half up
-/// to the fen: 0.60 % of 123.45 yuan is 0.74 yuan. The acquirer charges the merchant this;
-/// the host of this crate computes it the same way.
-pub fn fee(amount: u64, rate_bps: u16) -> u64 {
-    let scaled = u128::from(amount) * u128::from(rate_bps);
-    u64::try_from((scaled + 5_000) / 10_000).unwrap_or(u64::MAX)
-}
+use cardwire_merchant::{FeeRate, Fen};
 
 /// The amount, fee and total shown for confirmation.
 ///
@@ -36,11 +21,11 @@ pub struct Quote {
 }
 
 impl Quote {
-    /// The quote of `amount` fen at the merchant's `rate_bps`.
-    pub fn new(amount: u64, rate_bps: u16) -> Self {
+    /// The quote of `amount` fen at the merchant's `rate`.
+    pub fn new(amount: u64, rate: FeeRate) -> Self {
         Self {
             amount,
-            fee: fee(amount, rate_bps),
+            fee: rate.fee(amount),
             total: amount,
         }
     }
@@ -51,15 +36,21 @@ impl Quote {
     }
 }
 
+/// `fen` as yuan; an amount beyond what yuan can show (above 9.2 × 10^16 yuan) is a
+/// formatting error rather than a wrong figure.
+pub(crate) fn yuan(fen: u64) -> Result<Fen, fmt::Error> {
+    i64::try_from(fen).map(Fen).map_err(|_| fmt::Error)
+}
+
 impl fmt::Display for Quote {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
             "amount RMB {}  fee RMB {} (merchant)  card charged RMB {}  merchant receives RMB {}",
-            Fen(self.amount),
-            Fen(self.fee),
-            Fen(self.total),
-            Fen(self.net())
+            yuan(self.amount)?,
+            yuan(self.fee)?,
+            yuan(self.total)?,
+            yuan(self.net())?
         )
     }
 }
@@ -70,13 +61,9 @@ mod tests {
     use alloc::string::ToString;
 
     #[test]
-    fn fee_rounds_half_up() {
-        assert_eq!(fee(12_345, 60), 74);
-        assert_eq!(fee(10_000, 60), 60);
-        assert_eq!(fee(250, 20), 1); // 0.5 fen rounds up
-        assert_eq!(fee(249, 20), 0);
-        assert_eq!(fee(u64::MAX, 10_000), u64::MAX);
-        let q = Quote::new(12_345, 60);
+    fn quote_shows_the_fee_rounded_half_up() {
+        let rate = FeeRate::from_bps(60);
+        let q = Quote::new(12_345, rate);
         assert_eq!(
             (q.amount, q.fee, q.total, q.net()),
             (12_345, 74, 12_345, 12_271)
@@ -85,6 +72,11 @@ mod tests {
             q.to_string(),
             "amount RMB 123.45  fee RMB 0.74 (merchant)  card charged RMB 123.45  merchant receives RMB 122.71"
         );
-        assert_eq!(Fen(5).to_string(), "0.05");
+        assert_eq!(Quote::new(10_000, rate).fee, 60);
+        assert_eq!(Quote::new(250, FeeRate::from_bps(20)).fee, 1); // 0.5 fen rounds up
+        assert_eq!(Quote::new(249, FeeRate::from_bps(20)).fee, 0);
+        assert_eq!(Quote::new(u64::MAX, FeeRate::MAX).fee, u64::MAX);
+        assert_eq!(yuan(5).unwrap().to_string(), "0.05");
+        assert!(yuan(u64::MAX).is_err());
     }
 }

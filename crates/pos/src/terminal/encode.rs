@@ -1,0 +1,138 @@
+//! Writing a request: the pending reversal in its place when one waits, the CUPS message with
+//! its MAC, framed with the terminal's TPDU and header.
+
+use cardwire_crypto::cups::field64;
+use cardwire_iso8583::cups::{Request, Transaction};
+use cardwire_iso8583::frame::FrameFormat;
+
+use super::{Pending, READ_CAPABILITY, SECURITY_CONTROL, Sent, Terminal};
+use crate::error::{ErrorKind, Result};
+use crate::text::{Bytes, digits};
+
+impl<const J: usize> Terminal<J> {
+    /// Writes `p` (or the pending reversal in its place) and puts it in flight.
+    pub(super) fn start(&mut self, mut p: Pending, out: &mut [u8]) -> Result<Sent> {
+        if self.in_flight.is_some() {
+            return Err(ErrorKind::Busy.into());
+        }
+        if !p.transaction.is_network_management() {
+            if self.keys.is_none() {
+                return Err(ErrorKind::NotSignedIn.into());
+            }
+            if let Some(rev) = &self.reversal {
+                let mut r = rev.clone();
+                r.reversal = true;
+                let len = self.encode(&r, out)?;
+                let sent = Sent {
+                    len,
+                    transaction: r.transaction,
+                    reversal: true,
+                    stan: r.stan,
+                };
+                self.in_flight = Some(r);
+                return Ok(sent);
+            }
+        }
+        if p.transaction.is_journaled() && self.journal.is_full() {
+            return Err(ErrorKind::Full.into());
+        }
+        p.stan = self.next_stan();
+        p.batch = self.batch;
+        let len = self.encode(&p, out)?;
+        self.stan = p.stan;
+        let sent = Sent {
+            len,
+            transaction: p.transaction,
+            reversal: false,
+            stan: p.stan,
+        };
+        self.in_flight = Some(p);
+        Ok(sent)
+    }
+
+    /// Encodes `p` framed into `out`, with its MAC.
+    pub(super) fn encode(&self, p: &Pending, out: &mut [u8]) -> Result<usize> {
+        let format = FrameFormat::CUPS;
+        let head = format.head_len();
+        let body = out.get_mut(head..).ok_or(ErrorKind::BufferTooSmall)?;
+        let c = &self.config;
+        let mut r = Request::new(p.transaction, c.terminal_id(), c.merchant_no())
+            .stan(p.stan)
+            .batch(p.batch);
+        let psn;
+        let icc = p.icc.as_ref().map(Bytes::as_slice);
+        if let Some(card) = &p.card {
+            r = r.pan(card.pan());
+            if let Some(e) = card.expiry() {
+                r = r.expiry(e);
+            }
+            let with_pin = p.pin_block.is_some() && !p.reversal;
+            r = r.entry_mode(card.entry.field22(with_pin));
+            if let Some(s) = card.sequence {
+                psn = digits::<3>(u64::from(s));
+                r = r
+                    .card_sequence(core::str::from_utf8(&psn).map_err(|_| ErrorKind::InvalidText)?);
+            }
+            // The track goes with the authorisation only, never with a reversal or advice.
+            let advice = p.transaction.is_advice();
+            if let Some(t2) = card.track2().filter(|_| !p.reversal && !advice) {
+                r = r.track2(t2);
+            }
+            let data = icc.unwrap_or(card.icc());
+            if !data.is_empty() {
+                r = r.icc(data);
+            }
+            if !advice {
+                r = r.read_capability(READ_CAPABILITY).ic_condition(0);
+            }
+        }
+        if let Some(a) = p.amount {
+            r = r.amount(a).currency("156");
+        }
+        if let Some(block) = p.pin_block.as_ref().filter(|_| !p.reversal) {
+            r = r
+                .pin_capture("06")
+                .pin_block(block)
+                .security(SECURITY_CONTROL);
+            if let Some(ksn) = &p.ksn {
+                r = r.private62(ksn);
+            }
+        }
+        if let Some(o) = p.original {
+            r = r.original(o);
+        }
+        if let Some(rrn) = &p.rrn {
+            r = r.rrn(rrn.as_str());
+        }
+        if let Some(a) = &p.auth_code {
+            r = r.auth_code(a.as_str());
+        }
+        if let Some(t) = p.totals {
+            r = r.settlement(t);
+        }
+        if p.transaction == Transaction::SignIn {
+            r = r.operator(c.operator());
+            if !c.serial().is_empty() {
+                r = r.private62(c.serial().as_bytes());
+            }
+        } else if !p.transaction.is_network_management() {
+            r = r.with_mac();
+        }
+        if p.reversal {
+            r = r.reversal(p.reason);
+        }
+        let encoded = r.encode(body)?;
+        if let (Some(mac), Some(mab)) = (encoded.mac.clone(), encoded.mab()) {
+            let keys = self.keys.as_ref().ok_or(ErrorKind::NotSignedIn)?;
+            // The MAC covers exactly what the encoder says; a range outside the message is a
+            // bug, never an empty MAC input.
+            let mab = body.get(mab).ok_or(ErrorKind::BufferTooSmall)?;
+            let value = field64(&keys.mac, mab);
+            body.get_mut(mac)
+                .ok_or(ErrorKind::BufferTooSmall)?
+                .copy_from_slice(&value);
+        }
+        format.write_head(Some(c.tpdu()), &c.header(), encoded.len, out)?;
+        Ok(head + encoded.len)
+    }
+}
