@@ -18,3 +18,6 @@ pub use cardwire_merchant as merchant;
 
 #[cfg(feature = "pos")]
 pub use cardwire_pos as pos;
+
+#[cfg(feature = "acquirer")]
+pub use cardwire_acquirer as acquirer;

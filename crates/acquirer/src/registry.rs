@@ -8,9 +8,11 @@ use core::fmt;
 
 use cardwire_crypto::TdesKey;
 use cardwire_crypto::card::pvv;
+use cardwire_crypto::emv::CdolProfile;
 use cardwire_crypto::pin::Pin;
+use cardwire_merchant::FeeRate;
 
-use crate::error::Result;
+use crate::error::{ErrorKind, Result};
 
 /// A merchant the acquirer signed.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -21,8 +23,8 @@ pub struct Merchant {
     pub name: String,
     /// Merchant category code, 4 digits.
     pub mcc: String,
-    /// Fee rate in basis points of the amount (60 = 0.60 %).
-    pub fee_bps: u32,
+    /// The fee rate the acquirer charges it (e.g. `FeeRate::from_bps(60)`, 0.60 %).
+    pub fee_rate: FeeRate,
 }
 
 /// A terminal in the acquirer's registry.
@@ -106,6 +108,8 @@ pub struct IssuerKeys {
     pub pvki: u8,
     /// The card profile's CDOL1 (tag-length list) whose data the ARQC covers.
     pub cdol1: Vec<u8>,
+    /// How the cards compute their cryptograms (the one definition the cards use too).
+    pub profile: CdolProfile,
 }
 
 impl fmt::Debug for IssuerKeys {
@@ -151,17 +155,22 @@ impl Registry {
     /// from being moved between merchant numbers (跳码).
     ///
     /// # Errors
-    /// [`ErrorKind::InvalidInput`](crate::ErrorKind::InvalidInput) for an unknown terminal
-    /// or merchant.
+    /// [`ErrorKind::InvalidInput`] for an unknown terminal or merchant.
     pub fn activate(&mut self, terminal_id: &str, merchant_no: &str) -> Result<()> {
         if self.merchant(merchant_no).is_none() {
-            return Err(crate::ErrorKind::InvalidInput.into());
+            return Err(crate::Error::new(ErrorKind::InvalidInput)
+                .during("activating")
+                .about(merchant_no));
         }
         let entry = self
             .terminals
             .iter_mut()
             .find(|t| t.terminal_id == terminal_id)
-            .ok_or(crate::ErrorKind::InvalidInput)?;
+            .ok_or_else(|| {
+                crate::Error::new(ErrorKind::InvalidInput)
+                    .during("activating")
+                    .about(terminal_id)
+            })?;
         entry.activated = true;
         entry.merchant_no = Some(merchant_no.into());
         Ok(())

@@ -1,4 +1,6 @@
-//! The host server: accepts terminals' connections and answers each frame with the host.
+//! The host server over TCP: accepts terminals' connections (2-byte length frames, read and
+//! written by `cardwire_iso8583::cups::io`) and answers each frame with the [`Host`], in
+//! groups that share one ledger commit.
 
 use alloc::sync::Arc;
 use alloc::vec::Vec;
@@ -9,10 +11,13 @@ use std::net::{TcpListener, TcpStream};
 use std::sync::{Mutex, mpsc};
 use std::thread::{self, JoinHandle};
 
-use super::{read_frame, write_frame};
+use cardwire_iso8583::cups::io::{read_frame, write_frame};
+use cardwire_iso8583::time::DateTime;
+
+use crate::OsRng;
 use crate::error::{Error, ErrorKind, Result};
-use crate::host::{Answer, Host, OsRng};
-use crate::ledger::{Ledger, LocalTime};
+use crate::host::{Answer, Host};
+use crate::ledger::Ledger;
 
 /// How the server treats connections.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -71,7 +76,7 @@ impl Server {
     /// clock is China Standard Time, the random source the operating system's.
     ///
     /// # Errors
-    /// [`ErrorKind::Transport`] when the listener's address cannot be read.
+    /// [`ErrorKind::Io`] when the listener's address cannot be read.
     pub fn spawn<L: Ledger + Send + 'static>(
         listener: TcpListener,
         host: Arc<Mutex<Host<L>>>,
@@ -80,7 +85,7 @@ impl Server {
     ) -> Result<Self> {
         let addr = listener
             .local_addr()
-            .map_err(|_| Error::new(ErrorKind::Transport))?;
+            .map_err(|e| Error::from(e).during("reading the listener's address"))?;
         let stop = Arc::new(AtomicBool::new(false));
         let flag = Arc::clone(&stop);
         let (jobs, queue) = mpsc::channel::<Job>();
@@ -141,9 +146,11 @@ fn work<L: Ledger>(queue: &mpsc::Receiver<Job>, host: &Mutex<Host<L>>, log: &Log
             Ok(mut h) => {
                 let begun = h.ledger().begin_group();
                 for job in &group {
-                    let answer = begun.and_then(|()| {
-                        let a =
-                            h.handle(&job.frame, LocalTime::now_china(), &mut OsRng, &mut reply)?;
+                    let answer = begun.clone().and_then(|()| {
+                        // A clock outside what the messages can carry answers nothing.
+                        let now = DateTime::now(DateTime::CHINA)
+                            .ok_or(Error::new(ErrorKind::Clock).during("reading the clock"))?;
+                        let a = h.handle(&job.frame, now, &mut OsRng, &mut reply)?;
                         let bytes = reply
                             .get(..a.len)
                             .ok_or(Error::new(ErrorKind::BufferTooSmall))?;
@@ -157,7 +164,11 @@ fn work<L: Ledger>(queue: &mpsc::Receiver<Job>, host: &Mutex<Host<L>>, log: &Log
                     answers.fill(Err(e));
                 }
             }
-            Err(_) => answers.resize(group.len(), Err(Error::new(ErrorKind::Ledger))),
+            // A worker that panicked holding the host: nothing is known about its ledger.
+            Err(_) => answers.resize(
+                group.len(),
+                Err(Error::new(ErrorKind::Ledger).during("locking the host")),
+            ),
         }
         for (job, answer) in group.drain(..).zip(answers) {
             log(job.peer, answer.as_ref().map(|(_, a)| a));

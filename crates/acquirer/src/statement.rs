@@ -6,14 +6,15 @@
 //! (positive amounts), and voids and refunds (negative amounts). Pre-authorisations and their
 //! voids only hold money and balance inquiries move none: they are not on the statement. A
 //! voided purchase shows as the purchase and its void. Amounts and fees are yuan with two
-//! decimals; the card is masked to its first 6 and last 4 digits.
+//! decimals (cardwire-merchant's [`Fen`], the form its audit reads back); the card is masked to
+//! its first 6 and last 4 digits.
 
-use alloc::string::String;
+use alloc::string::{String, ToString};
 use alloc::vec::Vec;
-use core::fmt::Write as _;
 
 use cardwire_emv::mask::{Masking, write_masked};
 use cardwire_iso8583::cups::Transaction;
+use cardwire_merchant::Fen;
 
 use crate::error::{Error, ErrorKind, Result};
 use crate::ledger::{Ledger, TxRecord};
@@ -62,18 +63,19 @@ pub fn row(r: &TxRecord) -> Option<Row> {
     if !r.is_live() {
         return None;
     }
-    let (kind, sign) = match r.transaction {
-        Transaction::Purchase => ("purchase", 1),
-        Transaction::PreAuthCompletion => ("completion", 1),
-        Transaction::PurchaseVoid => ("void", -1),
-        Transaction::PreAuthCompletionVoid => ("completion-void", -1),
-        Transaction::Refund => ("refund", -1),
+    let kind = match r.transaction {
+        Transaction::Purchase => "purchase",
+        Transaction::PreAuthCompletion => "completion",
+        Transaction::PurchaseVoid => "void",
+        Transaction::PreAuthCompletionVoid => "completion-void",
+        Transaction::Refund => "refund",
         _ => return None,
     };
+    let sign = if r.transaction.is_credit() { -1 } else { 1 };
     let mut card = String::new();
     write_masked(&mut card, r.account.chars(), Masking::Pan).ok()?;
     Some(Row {
-        time: alloc::format!("{}", r.time),
+        time: r.time.to_string(),
         terminal_id: r.key.terminal_id.clone(),
         merchant_no: r.merchant_no.clone(),
         merchant_name: r.merchant_name.clone(),
@@ -99,22 +101,16 @@ pub fn rows<L: Ledger + ?Sized>(ledger: &mut L) -> Result<Vec<Row>> {
     Ok(out)
 }
 
-/// Fen as yuan with two decimals: `-1234` → `-12.34`.
-pub fn yuan(fen: i64) -> String {
-    let sign = if fen < 0 { "-" } else { "" };
-    let abs = fen.unsigned_abs();
-    let mut s = String::new();
-    // Writing into a String cannot fail.
-    let _ = write!(s, "{sign}{}.{:02}", abs / 100, abs % 100);
-    s
-}
-
 /// Writes the statement as CSV (header and one line per row).
 ///
 /// # Errors
-/// [`ErrorKind::Ledger`] for a ledger failure, [`ErrorKind::Transport`] when `out` fails.
+/// A ledger error, or [`ErrorKind::Io`] when `out` fails (the cause is the csv error).
 pub fn write_csv<L: Ledger + ?Sized, W: std::io::Write>(ledger: &mut L, out: W) -> Result<()> {
-    let io = |_| Error::new(ErrorKind::Transport);
+    let io = |e: csv::Error| {
+        Error::new(ErrorKind::Io)
+            .during("writing the statement")
+            .caused_by(e)
+    };
     let mut w = csv::Writer::from_writer(out);
     w.write_record(HEADER).map_err(io)?;
     for r in rows(ledger)? {
@@ -124,36 +120,85 @@ pub fn write_csv<L: Ledger + ?Sized, W: std::io::Write>(ledger: &mut L, out: W) 
             &r.merchant_no,
             &r.merchant_name,
             &r.mcc,
-            &yuan(r.amount),
-            &yuan(r.fee),
+            &Fen(r.amount).to_string(),
+            &Fen(r.fee).to_string(),
             &r.card,
             r.kind,
             &r.rrn,
         ])
         .map_err(io)?;
     }
-    w.flush().map_err(|_| Error::new(ErrorKind::Transport))
+    w.flush()
+        .map_err(|e| Error::from(e).during("writing the statement"))
 }
 
 #[cfg(test)]
 mod tests {
-    use super::yuan;
-    use crate::host::fee;
+    use super::*;
+    use crate::ledger::{TxKey, TxState};
+    use cardwire_iso8583::cups::ResponseCode;
+    use cardwire_iso8583::time::DateTime;
 
-    #[test]
-    fn yuan_has_two_decimals_and_a_sign() {
-        assert_eq!(yuan(0), "0.00");
-        assert_eq!(yuan(5), "0.05");
-        assert_eq!(yuan(123_456), "1234.56");
-        assert_eq!(yuan(-1_667), "-16.67");
+    fn record(transaction: Transaction, amount: u64, fee: i64) -> TxRecord {
+        TxRecord {
+            key: TxKey {
+                terminal_id: "10580001".into(),
+                batch: 1,
+                stan: 7,
+            },
+            seq: 1,
+            transaction,
+            response: Some(ResponseCode::Approved),
+            amount,
+            fee,
+            balance_delta: 0,
+            account: "6214830012345673".into(),
+            merchant_no: "898310058121234".into(),
+            merchant_name: "A Noodle Shop".into(),
+            mcc: "5812".into(),
+            rrn: "000000000001".into(),
+            auth_code: "123456".into(),
+            time: DateTime::new(2026, 11, 26, 9, 30, 0).unwrap(),
+            original: None,
+            state: TxState::default(),
+        }
     }
 
     #[test]
-    fn fees_round_half_up_to_the_fen() {
-        assert_eq!(fee(1_999, 60), 12); // 11.994
-        assert_eq!(fee(2_500, 60), 15); // 15.0
-        assert_eq!(fee(12_500, 38), 48); // 47.5 → 48
-        assert_eq!(fee(1, 60), 0); // 0.006
-        assert_eq!(fee(u64::MAX, 10_000), u64::MAX);
+    fn rows_sign_mask_and_leave_out() {
+        let sale = row(&record(Transaction::Purchase, 123_456, 741)).unwrap();
+        assert_eq!(
+            (sale.amount, sale.fee, sale.kind),
+            (123_456, 741, "purchase")
+        );
+        assert_eq!(sale.card, "621483******5673");
+        assert_eq!(sale.time, "2026-11-26 09:30:00");
+        let refund = row(&record(Transaction::Refund, 1_667, 0)).unwrap();
+        assert_eq!((refund.amount, refund.kind), (-1_667, "refund"));
+        let void = row(&record(Transaction::PurchaseVoid, 5, -1)).unwrap();
+        assert_eq!((void.amount, void.fee), (-5, -1));
+        // Holds and inquiries move no money; declines and reversals moved none.
+        assert!(row(&record(Transaction::PreAuth, 5, 0)).is_none());
+        assert!(row(&record(Transaction::PreAuthVoid, 5, 0)).is_none());
+        assert!(row(&record(Transaction::Balance, 0, 0)).is_none());
+        let mut declined = record(Transaction::Purchase, 5, 0);
+        declined.response = Some(ResponseCode::IncorrectPin);
+        assert!(row(&declined).is_none());
+        let mut reversed = record(Transaction::Purchase, 5, 0);
+        reversed.state.reversed = true;
+        assert!(row(&reversed).is_none());
+    }
+
+    #[test]
+    fn yuan_has_two_decimals_and_a_sign() {
+        // The statement writes amounts and fees through cardwire-merchant's Fen.
+        for (fen, text) in [
+            (0, "0.00"),
+            (5, "0.05"),
+            (123_456, "1234.56"),
+            (-1_667, "-16.67"),
+        ] {
+            assert_eq!(Fen(fen).to_string(), text);
+        }
     }
 }

@@ -7,18 +7,15 @@ use alloc::string::String;
 
 use cardwire_crypto::TdesKey;
 use cardwire_crypto::card::verify_pvv;
-use cardwire_crypto::emv::{
-    AcPadding, MasterKeyOption, arpc_method1, common_session_key_atc, icc_master_key,
-    verify_application_cryptogram,
-};
+use cardwire_crypto::emv::CdolProfile;
 use cardwire_crypto::pin::{PinBlock, PinFormat};
 use cardwire_emv::dol::Dol;
 use cardwire_emv::tlv::{Reader, Tag};
 use cardwire_iso8583::Message;
 
-use super::registry::{Cardholder, IssuerKeys, Registry};
-use crate::ledger::LocalTime;
-use crate::response::ResponseCode;
+use crate::registry::{Cardholder, IssuerKeys, Registry};
+use cardwire_iso8583::cups::ResponseCode;
+use cardwire_iso8583::time::DateTime;
 
 /// The card data of a request: PAN and, from track 2, expiry and service code.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -53,7 +50,7 @@ pub(crate) fn check_card<'r>(
     registry: &'r Registry,
     msg: &Message<'_, '_>,
     data: &CardData,
-    now: LocalTime,
+    now: DateTime,
 ) -> Result<&'r Cardholder, ResponseCode> {
     let card = registry
         .cardholder(&data.pan)
@@ -98,25 +95,37 @@ pub(crate) fn check_pin(
 
 /// A verified ARQC: what the ARPC is computed from.
 pub(crate) struct Arqc {
+    profile: CdolProfile,
     session_key: TdesKey,
     arqc: [u8; 8],
 }
 
 impl Arqc {
-    /// ARPC method 1 with the response code as ARC.
+    /// The ARPC by the card's profile, with the response code as ARC.
     pub(crate) fn arpc(&self, code: ResponseCode) -> ([u8; 8], [u8; 2]) {
         let arc = code.code();
-        (arpc_method1(&self.session_key, &self.arqc, arc), arc)
+        (self.profile.arpc(&self.session_key, &self.arqc, arc), arc)
     }
 }
 
-fn tag(n: u32) -> Result<Tag, ResponseCode> {
-    Tag::from_u32(n).ok_or(ResponseCode::SystemError)
+/// A tag known at compile time: a value that is no tag fails the build.
+// cardwire-emv's generated named tag constants will replace these.
+#[allow(clippy::panic)] // only ever evaluated at compile time (const items)
+const fn tag(n: u32) -> Tag {
+    match Tag::from_u32(n) {
+        Some(t) => t,
+        None => panic!("not a BER-TLV tag"),
+    }
 }
 
-/// Verifies the ARQC of field 55, when there is one, by the card profile: ICC master key
-/// Option A (B above 16 PAN digits), common session key from the ATC, MAC algorithm 3 with
-/// padding method 2 over the CDOL1 data, AIP, ATC and the whole IAD.
+const AC: Tag = tag(0x9F26);
+const ATC: Tag = tag(0x9F36);
+const AIP: Tag = tag(0x82);
+const IAD: Tag = tag(0x9F10);
+
+/// Verifies the ARQC of field 55, when there is one, by the issuer's card profile
+/// ([`CdolProfile`], the definition the cards compute it with) over the CDOL1 data the
+/// terminal sent, the AIP, the ATC and the IAD.
 pub(crate) fn check_arqc(
     issuer: &IssuerKeys,
     card: &Cardholder,
@@ -127,49 +136,37 @@ pub(crate) fn check_arqc(
     };
     let icc = field.bytes().ok_or(ResponseCode::FormatError)?;
     let reader = Reader::new(icc);
-    let value = |n: u32| -> Result<&[u8], ResponseCode> {
+    let value = |t: Tag| -> Result<&[u8], ResponseCode> {
         reader
-            .find(tag(n)?)
+            .find(t)
             .ok()
             .flatten()
             .map(|t| t.value())
             .ok_or(ResponseCode::FormatError)
     };
-    let arqc: [u8; 8] = value(0x9F26)?
-        .try_into()
-        .map_err(|_| ResponseCode::FormatError)?;
-    let atc: [u8; 2] = value(0x9F36)?
-        .try_into()
-        .map_err(|_| ResponseCode::FormatError)?;
-    let aip = value(0x82)?;
-    let iad = value(0x9F10)?;
+    let wrong = |_| ResponseCode::FormatError;
+    let arqc: [u8; 8] = value(AC)?.try_into().map_err(wrong)?;
+    let atc: [u8; 2] = value(ATC)?.try_into().map_err(wrong)?;
+    let aip: [u8; 2] = value(AIP)?.try_into().map_err(wrong)?;
+    let iad = value(IAD)?;
+    // The issuer's CDOL1 is configuration: one that does not parse is the host's fault.
     let dol = Dol::new(&issuer.cdol1).map_err(|_| ResponseCode::SystemError)?;
-    let mut data = [0u8; 512];
+    let mut data = [0u8; 255];
     let n = dol
         .build_from(&reader, &mut data)
         .map_err(|_| ResponseCode::FormatError)?;
-    let mut len = n;
-    for part in [aip, &atc[..], iad] {
-        let end = len + part.len();
-        data.get_mut(len..end)
-            .ok_or(ResponseCode::FormatError)?
-            .copy_from_slice(part);
-        len = end;
-    }
-    let option = if card.pan.len() > 16 {
-        MasterKeyOption::B
-    } else {
-        MasterKeyOption::A
-    };
-    let mk = icc_master_key(&issuer.imk_ac, card.pan.as_bytes(), Some(card.psn), option)
+    let dol_data = data.get(..n).ok_or(ResponseCode::SystemError)?;
+    let profile = issuer.profile;
+    let mk = profile
+        .icc_master_key(&issuer.imk_ac, card.pan.as_bytes(), Some(card.psn))
         .map_err(|_| ResponseCode::SecurityFailure)?;
-    let session_key = common_session_key_atc(&mk, atc);
-    verify_application_cryptogram(
-        &session_key,
-        data.get(..len).unwrap_or_default(),
-        AcPadding::Method2,
-        &arqc,
-    )
-    .map_err(|_| ResponseCode::SecurityFailure)?;
-    Ok(Some(Arqc { session_key, arqc }))
+    let session_key = profile.session_key(&mk, atc);
+    profile
+        .verify(&session_key, dol_data, aip, atc, iad, &arqc)
+        .map_err(|_| ResponseCode::SecurityFailure)?;
+    Ok(Some(Arqc {
+        profile,
+        session_key,
+        arqc,
+    }))
 }

@@ -4,19 +4,25 @@
 use cardwire_crypto::TdesKey;
 use cardwire_crypto::cups::field64;
 use cardwire_emv::tlv::{Builder, Tag};
-use cardwire_iso8583::cups::SettlementTotals;
+use cardwire_iso8583::cups::{ResponseCode, SettlementTotals};
 use cardwire_iso8583::frame::{FrameFormat, Tpdu};
-use cardwire_iso8583::{Encoder, Message, Mti, specs};
+use cardwire_iso8583::time::DateTime;
+use cardwire_iso8583::{Encoder, Message, specs};
 
 use crate::error::{Error, ErrorKind, Result};
-use crate::ledger::LocalTime;
-use crate::response::ResponseCode;
+
+/// Tag `91`, issuer authentication data (ARPC ‖ ARC).
+const ISSUER_AUTH: Tag = match Tag::from_u32(0x91) {
+    Some(t) => t,
+    // Evaluated at compile time: a bad value fails the build.
+    #[allow(clippy::panic)]
+    None => panic!("not a BER-TLV tag"),
+};
 
 /// The parts of a reply that are not echoed from the request.
-#[derive(Default)]
 pub(crate) struct ReplyParts<'a> {
     pub code: Option<ResponseCode>,
-    pub time: LocalTime,
+    pub time: DateTime,
     pub rrn: Option<&'a str>,
     pub auth_code: Option<&'a str>,
     /// Field 42 of the reply (the merchant number settled under); the request's when `None`.
@@ -32,8 +38,23 @@ pub(crate) struct ReplyParts<'a> {
     pub mac: Option<&'a TdesKey>,
 }
 
-fn two(v: u8) -> [u8; 2] {
-    [b'0' + v / 10 % 10, b'0' + v % 10]
+impl ReplyParts<'_> {
+    /// Nothing but the time (fields 12 and 13): everything else echoed or left out.
+    pub(crate) fn at(time: DateTime) -> Self {
+        Self {
+            code: None,
+            time,
+            rrn: None,
+            auth_code: None,
+            merchant_no: None,
+            balance: None,
+            issuer_auth: None,
+            settlement: None,
+            field60: None,
+            field62: None,
+            mac: None,
+        }
+    }
 }
 
 /// Field 54 for a balance: account type `10`, amount type `01` (ledger balance), currency
@@ -45,10 +66,9 @@ fn balance_field(balance: i64) -> [u8; 20] {
     {
         *s = b'D';
     }
-    let mut v = balance.unsigned_abs();
-    for d in out.iter_mut().skip(8).rev() {
-        *d = b'0' + u8::try_from(v % 10).unwrap_or(0);
-        v /= 10;
+    let digits = super::digits::<12>(balance.unsigned_abs());
+    if let Some(amount) = out.get_mut(8..) {
+        amount.copy_from_slice(&digits);
     }
     out
 }
@@ -67,8 +87,10 @@ pub(crate) fn write_reply(
     let body = out
         .get_mut(head..)
         .ok_or(Error::new(ErrorKind::BufferTooSmall))?;
-    let mti =
-        Mti::from_u16(request.mti().to_u16() + 10).ok_or(Error::new(ErrorKind::UnexpectedReply))?;
+    let mti = request
+        .mti()
+        .response()
+        .ok_or(Error::new(ErrorKind::NotARequest))?;
     let mut e = Encoder::new(&specs::CUPS, body, mti)?;
     let echo = |e: &mut Encoder<'_, '_>, n: usize| -> Result<()> {
         if let Some(f) = request.field(n) {
@@ -80,13 +102,11 @@ pub(crate) fn write_reply(
         echo(&mut e, n)?;
     }
     let t = parts.time;
-    let hhmmss = [two(t.hour), two(t.minute), two(t.second)];
-    e.field(12, hhmmss.as_flattened())?;
-    let mmdd = [two(t.month), two(t.day)];
-    e.field(13, mmdd.as_flattened())?;
+    e.field(12, &t.field12())?;
+    e.field(13, &t.field13())?;
     if request.field(4).is_some() {
         // Settlement date of a financial transaction: the host's business day.
-        e.field(15, mmdd.as_flattened())?;
+        e.field(15, &t.field13())?;
     }
     echo(&mut e, 25)?;
     if let Some(rrn) = parts.rrn {
@@ -118,11 +138,10 @@ pub(crate) fn write_reply(
         a.copy_from_slice(&arpc);
         b.copy_from_slice(&arc);
         let mut tlv = [0u8; 16];
-        let tag = Tag::from_u32(0x91).ok_or(Error::new(ErrorKind::UnexpectedReply))?;
         let mut builder = Builder::new(&mut tlv);
-        builder.primitive(tag, &value)?;
+        builder.primitive(ISSUER_AUTH, &value)?;
         let n = builder.finish();
-        e.field(55, tlv.get(..n).unwrap_or_default())?;
+        e.field(55, tlv.get(..n).ok_or(ErrorKind::BufferTooSmall)?)?;
     }
     match parts.field60 {
         Some(f) => {
@@ -139,7 +158,10 @@ pub(crate) fn write_reply(
     }
     let done = e.finish()?;
     if let (Some(mak), Some(mac), Some(mab)) = (parts.mac, done.mac.clone(), done.mab()) {
-        let value = field64(mak, body.get(mab).unwrap_or_default());
+        // The MAC covers exactly what the encoder says; a range outside the message is a
+        // bug, never an empty MAC input.
+        let mab = body.get(mab).ok_or(ErrorKind::BufferTooSmall)?;
+        let value = field64(mak, mab);
         body.get_mut(mac)
             .ok_or(Error::new(ErrorKind::BufferTooSmall))?
             .copy_from_slice(&value);

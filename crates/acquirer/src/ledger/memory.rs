@@ -29,7 +29,7 @@ impl MemoryLedger {
 }
 
 fn failed() -> Error {
-    Error::new(ErrorKind::Ledger)
+    Error::new(ErrorKind::Ledger).during("changing the memory ledger")
 }
 
 /// Applies (`undo == false`) or takes back a change to an original's state.
@@ -53,7 +53,7 @@ pub(crate) fn change_state(state: &mut TxState, change: OriginalChange, undo: bo
 pub(crate) fn change_of(record: &TxRecord) -> Option<OriginalChange> {
     use cardwire_iso8583::cups::Transaction as T;
     match record.transaction {
-        T::PurchaseVoid | T::PreAuthVoid | T::PreAuthCompletionVoid => Some(OriginalChange::Void),
+        t if t.is_void() => Some(OriginalChange::Void),
         T::PreAuthCompletion => Some(OriginalChange::Complete),
         T::Refund => Some(OriginalChange::Refund(record.amount)),
         _ => None,

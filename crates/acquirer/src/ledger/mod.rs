@@ -13,10 +13,10 @@ use alloc::string::String;
 use alloc::vec::Vec;
 use core::fmt;
 
-use cardwire_iso8583::cups::Transaction;
+use cardwire_iso8583::cups::{ResponseCode, SettlementTotals, Transaction};
+use cardwire_iso8583::time::DateTime;
 
 use crate::error::Result;
-use crate::response::ResponseCode;
 
 mod memory;
 #[cfg(feature = "sqlite")]
@@ -25,76 +25,6 @@ mod sqlite;
 pub use memory::MemoryLedger;
 #[cfg(feature = "sqlite")]
 pub use sqlite::{Durability, SqliteLedger};
-
-/// A local date and time (the acquirer's clock, China time for CUPS), to the second.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct LocalTime {
-    /// Year, e.g. 2026.
-    pub year: u16,
-    /// Month 1–12.
-    pub month: u8,
-    /// Day 1–31.
-    pub day: u8,
-    /// Hour 0–23.
-    pub hour: u8,
-    /// Minute 0–59.
-    pub minute: u8,
-    /// Second 0–59.
-    pub second: u8,
-}
-
-impl LocalTime {
-    /// The local time `offset_seconds` east of UTC at `unix_seconds` since 1970-01-01 UTC.
-    pub fn from_unix(unix_seconds: i64, offset_seconds: i32) -> Self {
-        let t = unix_seconds.saturating_add(i64::from(offset_seconds));
-        let days = t.div_euclid(86_400);
-        let secs = t.rem_euclid(86_400);
-        // Civil-from-days (proleptic Gregorian), H. Hinnant's algorithm.
-        let z = days + 719_468;
-        let era = z.div_euclid(146_097);
-        let doe = z.rem_euclid(146_097);
-        let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-        let mp = (5 * doy + 2) / 153;
-        let day = doy - (153 * mp + 2) / 5 + 1;
-        let month = if mp < 10 { mp + 3 } else { mp - 9 };
-        let year = yoe + era * 400 + i64::from(month <= 2);
-        let small = |v: i64| u8::try_from(v).unwrap_or(0);
-        Self {
-            year: u16::try_from(year).unwrap_or(0),
-            month: small(month),
-            day: small(day),
-            hour: small(secs / 3600),
-            minute: small(secs / 60 % 60),
-            second: small(secs % 60),
-        }
-    }
-
-    /// The current China Standard Time (UTC+8) from the system clock.
-    #[cfg(feature = "std")]
-    pub fn now_china() -> Self {
-        let secs = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(0));
-        Self::from_unix(secs, 8 * 3600)
-    }
-
-    /// `YYMM`, as a card's expiry date is written, for comparing with one.
-    pub fn yymm(&self) -> u16 {
-        (self.year % 100) * 100 + u16::from(self.month)
-    }
-}
-
-impl fmt::Display for LocalTime {
-    /// `YYYY-MM-DD hh:mm:ss`, the statement's `time` column.
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "{:04}-{:02}-{:02} {:02}:{:02}:{:02}",
-            self.year, self.month, self.day, self.hour, self.minute, self.second
-        )
-    }
-}
 
 /// Identifies a terminal's transaction: terminal id, batch number (60.2) and STAN (11).
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -151,7 +81,7 @@ pub struct TxRecord {
     /// Field 38 of the reply (6 characters), empty when declined.
     pub auth_code: String,
     /// When the host answered.
-    pub time: LocalTime,
+    pub time: DateTime,
     /// The original of a void, refund or completion.
     pub original: Option<TxKey>,
     /// What happened to it since.
@@ -185,7 +115,7 @@ impl TxState {
 impl TxRecord {
     /// The mark a reversal leaves for a transaction `key` of kind `transaction` that the host
     /// never saw: no response, already reversed.
-    pub fn mark(key: TxKey, transaction: Transaction, seq: u64, time: LocalTime) -> Self {
+    pub fn mark(key: TxKey, transaction: Transaction, seq: u64, time: DateTime) -> Self {
         Self {
             key,
             seq,
@@ -271,11 +201,11 @@ pub struct SettlementRecord {
     /// The batch settled.
     pub batch: u32,
     /// When.
-    pub time: LocalTime,
+    pub time: DateTime,
     /// The terminal's totals (field 48 of the request).
-    pub terminal: cardwire_iso8583::cups::SettlementTotals,
+    pub terminal: SettlementTotals,
     /// The host's totals of the batch.
-    pub host: cardwire_iso8583::cups::SettlementTotals,
+    pub host: SettlementTotals,
     /// Whether they agreed.
     pub balanced: bool,
 }
@@ -386,49 +316,5 @@ pub trait Ledger {
     /// As [`Ledger::session`].
     fn commit_group(&mut self) -> Result<()> {
         Ok(())
-    }
-}
-
-/// The financial transactions a ledger records, stored by their 60.1 code (unique among them).
-pub(crate) const FINANCIAL: [Transaction; 8] = [
-    Transaction::Balance,
-    Transaction::PreAuth,
-    Transaction::PreAuthVoid,
-    Transaction::PreAuthCompletion,
-    Transaction::PreAuthCompletionVoid,
-    Transaction::Purchase,
-    Transaction::PurchaseVoid,
-    Transaction::Refund,
-];
-
-/// The financial transaction stored as its 60.1 code.
-#[cfg_attr(not(feature = "sqlite"), allow(dead_code))]
-pub(crate) fn transaction_from_code(code: &str) -> Option<Transaction> {
-    FINANCIAL.into_iter().find(|t| t.codes().type_code == code)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn local_time_from_unix() {
-        // 2026-11-26 01:30:05 UTC is 09:30:05 in China.
-        let t = LocalTime::from_unix(1_795_656_605, 8 * 3600);
-        assert_eq!(alloc::format!("{t}"), "2026-11-26 09:30:05");
-        assert_eq!(t.yymm(), 2611);
-        assert_eq!(
-            alloc::format!("{}", LocalTime::from_unix(0, 0)),
-            "1970-01-01 00:00:00"
-        );
-        // A leap day, and the day before the epoch.
-        assert_eq!(
-            alloc::format!("{}", LocalTime::from_unix(951_782_400, 0)),
-            "2000-02-29 00:00:00"
-        );
-        assert_eq!(
-            alloc::format!("{}", LocalTime::from_unix(-1, 0)),
-            "1969-12-31 23:59:59"
-        );
     }
 }

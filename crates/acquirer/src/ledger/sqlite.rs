@@ -6,14 +6,16 @@ use std::path::Path;
 
 use rusqlite::{Connection, OptionalExtension, Row, TransactionBehavior, params};
 
+use cardwire_iso8583::cups::{ResponseCode, SettlementTotals, Transaction};
+use cardwire_iso8583::time::DateTime;
+use rusqlite::ErrorCode;
+use rusqlite::types::{FromSql, FromSqlError, FromSqlResult, ValueRef};
+
 use super::memory::{change_of, change_state};
 use super::{
-    Ledger, LocalTime, Posting, Reversed, SettlementRecord, TerminalSession, TxKey, TxRecord,
-    TxState, transaction_from_code,
+    Ledger, Posting, Reversed, SettlementRecord, TerminalSession, TxKey, TxRecord, TxState,
 };
 use crate::error::{Error, ErrorKind, Result};
-use crate::response::ResponseCode;
-use cardwire_iso8583::cups::{SettlementTotals, Transaction};
 
 /// How hard each commit is pushed to the disk (SQLite's `synchronous` in WAL mode).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -61,7 +63,7 @@ impl Unit<'_> {
             Self::Alone(t) => t.commit(),
             Self::InGroup(s) => s.commit(),
         }
-        .map_err(db)
+        .map_err(db("committing"))
     }
 }
 
@@ -75,9 +77,12 @@ struct Checkpointer {
 
 impl Checkpointer {
     fn spawn(path: &Path) -> Result<Self> {
-        let conn = Connection::open(path).map_err(db)?;
+        let opening = |e| {
+            db("opening the ledger's checkpointer")(e).about(alloc::format!("{}", path.display()))
+        };
+        let conn = Connection::open(path).map_err(opening)?;
         conn.busy_timeout(core::time::Duration::from_secs(5))
-            .map_err(db)?;
+            .map_err(opening)?;
         let stop = alloc::sync::Arc::new(core::sync::atomic::AtomicBool::new(false));
         let flag = alloc::sync::Arc::clone(&stop);
         let thread = std::thread::spawn(move || {
@@ -162,49 +167,85 @@ const COLUMNS: &str = "seq, terminal_id, batch, stan, type, response, amount, fe
     account, merchant_no, merchant_name, mcc, rrn, auth_code, time, orig_terminal, orig_batch, \
     orig_stan, reversed, voided, completed, refunded";
 
-fn db(_: rusqlite::Error) -> Error {
-    Error::new(ErrorKind::Ledger)
+/// The error of a failed ledger `operation`, keeping SQLite's error as the cause: a file
+/// that cannot be opened and one that is no database are told apart.
+fn db(operation: &'static str) -> impl Fn(rusqlite::Error) -> Error {
+    move |e| {
+        let kind = match e.sqlite_error_code() {
+            Some(ErrorCode::CannotOpen | ErrorCode::PermissionDenied | ErrorCode::ReadOnly) => {
+                ErrorKind::LedgerUnavailable
+            }
+            Some(ErrorCode::NotADatabase | ErrorCode::DatabaseCorrupt) => ErrorKind::LedgerCorrupt,
+            _ => ErrorKind::Ledger,
+        };
+        Error::new(kind).during(operation).caused_by(e)
+    }
 }
 
 fn to_i64(v: u64) -> Result<i64> {
-    i64::try_from(v).map_err(|_| Error::new(ErrorKind::Ledger))
+    i64::try_from(v).map_err(|_| Error::new(ErrorKind::Ledger).during("storing a number above i64"))
 }
 
-fn parse_time(text: &str) -> LocalTime {
+/// A column the ledger wrote as text, read back through its own parser; a value it could
+/// not have written is a conversion error, never a default.
+struct Stored<T>(T);
+
+impl FromSql for Stored<DateTime> {
+    fn column_result(value: ValueRef<'_>) -> FromSqlResult<Self> {
+        DateTime::parse(value.as_str()?)
+            .map(Stored)
+            .ok_or(FromSqlError::InvalidType)
+    }
+}
+
+impl FromSql for Stored<SettlementTotals> {
+    fn column_result(value: ValueRef<'_>) -> FromSqlResult<Self> {
+        parse_totals(value.as_str()?)
+            .map(Stored)
+            .ok_or(FromSqlError::InvalidType)
+    }
+}
+
+impl FromSql for Stored<Transaction> {
+    fn column_result(value: ValueRef<'_>) -> FromSqlResult<Self> {
+        Transaction::financial_from_type_code(value.as_str()?)
+            .map(Stored)
+            .ok_or(FromSqlError::InvalidType)
+    }
+}
+
+impl FromSql for Stored<ResponseCode> {
+    fn column_result(value: ValueRef<'_>) -> FromSqlResult<Self> {
+        ResponseCode::parse(value.as_str()?)
+            .map(Stored)
+            .ok_or(FromSqlError::InvalidType)
+    }
+}
+
+/// Field 48's 62 digits as the ledger stores them.
+fn parse_totals(text: &str) -> Option<SettlementTotals> {
+    let b = text.as_bytes();
+    if b.len() != SettlementTotals::LEN || !b.iter().all(u8::is_ascii_digit) {
+        return None;
+    }
     let num = |from: usize, len: usize| {
-        text.get(from..from + len)
-            .and_then(|s| s.parse::<u16>().ok())
-            .unwrap_or(0)
+        b.get(from..from + len)?.iter().try_fold(0u64, |a, &c| {
+            a.checked_mul(10)?.checked_add(u64::from(c - b'0'))
+        })
     };
-    let small = |v: u16| u8::try_from(v).unwrap_or(0);
-    LocalTime {
-        year: num(0, 4),
-        month: small(num(5, 2)),
-        day: small(num(8, 2)),
-        hour: small(num(11, 2)),
-        minute: small(num(14, 2)),
-        second: small(num(17, 2)),
-    }
-}
-
-fn parse_totals(text: &str) -> SettlementTotals {
-    let digit = |i: usize| {
-        text.as_bytes()
-            .get(i)
-            .map_or(0, |c| u64::from(c.wrapping_sub(b'0') % 10))
+    let group = |at: usize| {
+        Some(cardwire_iso8583::cups::Totals {
+            debit_amount: num(at, 12)?,
+            debit_count: u16::try_from(num(at + 12, 3)?).ok()?,
+            credit_amount: num(at + 15, 12)?,
+            credit_count: u16::try_from(num(at + 27, 3)?).ok()?,
+            result: u8::try_from(num(at + 30, 1)?).ok()?,
+        })
     };
-    let num = |from: usize, len: usize| (from..from + len).fold(0u64, |a, i| a * 10 + digit(i));
-    let group = |at: usize| cardwire_iso8583::cups::Totals {
-        debit_amount: num(at, 12),
-        debit_count: u16::try_from(num(at + 12, 3)).unwrap_or(0),
-        credit_amount: num(at + 15, 12),
-        credit_count: u16::try_from(num(at + 27, 3)).unwrap_or(0),
-        result: u8::try_from(num(at + 30, 1)).unwrap_or(0),
-    };
-    SettlementTotals {
-        domestic: group(0),
-        foreign: group(31),
-    }
+    Some(SettlementTotals {
+        domestic: group(0)?,
+        foreign: group(31)?,
+    })
 }
 
 fn totals_text(t: &SettlementTotals) -> String {
@@ -221,19 +262,17 @@ fn record(row: &Row<'_>) -> rusqlite::Result<TxRecord> {
         let v: i64 = row.get(i)?;
         u64::try_from(v).map_err(|_| rusqlite::Error::IntegralValueOutOfRange(i, v))
     };
-    let type_code: String = row.get(4)?;
-    let response: Option<String> = row.get(5)?;
-    let time: String = row.get(15)?;
+    let Stored(transaction) = row.get(4)?;
+    let response: Option<Stored<ResponseCode>> = row.get(5)?;
+    let Stored(time) = row.get(15)?;
     let orig_terminal: Option<String> = row.get(16)?;
-    let orig_batch: Option<i64> = row.get(17)?;
-    let orig_stan: Option<i64> = row.get(18)?;
-    let original = match (orig_terminal, orig_batch, orig_stan) {
-        (Some(terminal_id), Some(b), Some(s)) => Some(TxKey {
+    let original = match orig_terminal {
+        Some(terminal_id) => Some(TxKey {
             terminal_id,
-            batch: u32::try_from(b).unwrap_or(0),
-            stan: u32::try_from(s).unwrap_or(0),
+            batch: u32_of(17)?,
+            stan: u32_of(18)?,
         }),
-        _ => None,
+        None => None,
     };
     let flag = |i: usize| -> rusqlite::Result<bool> { Ok(row.get::<_, i64>(i)? != 0) };
     Ok(TxRecord {
@@ -243,8 +282,8 @@ fn record(row: &Row<'_>) -> rusqlite::Result<TxRecord> {
             batch: u32_of(2)?,
             stan: u32_of(3)?,
         },
-        transaction: transaction_from_code(&type_code).unwrap_or(Transaction::Purchase),
-        response: response.as_deref().and_then(ResponseCode::parse),
+        transaction,
+        response: response.map(|Stored(r)| r),
         amount: u64_of(6)?,
         fee: row.get(7)?,
         balance_delta: row.get(8)?,
@@ -254,7 +293,7 @@ fn record(row: &Row<'_>) -> rusqlite::Result<TxRecord> {
         mcc: row.get(12)?,
         rrn: row.get(13)?,
         auth_code: row.get(14)?,
-        time: parse_time(&time),
+        time,
         original,
         state: TxState {
             reversed: flag(19)?,
@@ -273,16 +312,22 @@ impl SqliteLedger {
     /// Opens (or creates) the ledger in the file at `path`, in WAL mode.
     ///
     /// # Errors
-    /// [`ErrorKind::Ledger`] when the file cannot be opened or is not a ledger.
+    /// [`ErrorKind::LedgerUnavailable`] when the file cannot be opened (its directory does
+    /// not exist, say), [`ErrorKind::LedgerCorrupt`] when it is not an SQLite database,
+    /// [`ErrorKind::Ledger`] otherwise; the error's source is SQLite's.
     pub fn open(path: impl AsRef<Path>, sync: Durability) -> Result<Self> {
         let path = path.as_ref();
-        let mut ledger = Self::setup(Connection::open(path).map_err(db)?, sync)?;
+        let at = |e: Error| e.about(alloc::format!("{}", path.display()));
+        let conn = Connection::open(path)
+            .map_err(db("opening the ledger"))
+            .map_err(at)?;
+        let mut ledger = Self::setup(conn, sync).map_err(at)?;
         // Checkpoints move to their own thread; the writer only checkpoints itself when the
         // log grows far beyond what that thread keeps up with.
         ledger
             .conn
             .pragma_update(None, "wal_autocheckpoint", 20_000)
-            .map_err(db)?;
+            .map_err(db("opening the ledger"))?;
         ledger.checkpointer = Some(Checkpointer::spawn(path)?);
         Ok(ledger)
     }
@@ -293,23 +338,25 @@ impl SqliteLedger {
     /// [`ErrorKind::Ledger`].
     pub fn open_in_memory() -> Result<Self> {
         Self::setup(
-            Connection::open_in_memory().map_err(db)?,
+            Connection::open_in_memory().map_err(db("opening an in-memory ledger"))?,
             Durability::Normal,
         )
     }
 
     fn setup(conn: Connection, sync: Durability) -> Result<Self> {
         conn.pragma_update(None, "journal_mode", "WAL")
-            .map_err(db)?;
+            .map_err(db("setting up the ledger"))?;
         let level = match sync {
             Durability::Normal => "NORMAL",
             Durability::Full => "FULL",
         };
-        conn.pragma_update(None, "synchronous", level).map_err(db)?;
+        conn.pragma_update(None, "synchronous", level)
+            .map_err(db("setting up the ledger"))?;
         // Several host threads may share the file through their own connections.
         conn.busy_timeout(core::time::Duration::from_secs(5))
-            .map_err(db)?;
-        conn.execute_batch(SCHEMA).map_err(db)?;
+            .map_err(db("setting up the ledger"))?;
+        conn.execute_batch(SCHEMA)
+            .map_err(db("setting up the ledger"))?;
         conn.set_prepared_statement_cache_capacity(32);
         Ok(Self {
             conn,
@@ -320,8 +367,13 @@ impl SqliteLedger {
 
     fn select_one(&self, filter: &str, params: impl rusqlite::Params) -> Result<Option<TxRecord>> {
         let sql = alloc::format!("SELECT {COLUMNS} FROM transactions WHERE {filter}");
-        let mut stmt = self.conn.prepare_cached(&sql).map_err(db)?;
-        stmt.query_row(params, record).optional().map_err(db)
+        let mut stmt = self
+            .conn
+            .prepare_cached(&sql)
+            .map_err(db("reading a transaction"))?;
+        stmt.query_row(params, record)
+            .optional()
+            .map_err(db("reading a transaction"))
     }
 
     fn select_all(
@@ -331,10 +383,15 @@ impl SqliteLedger {
         each: &mut dyn FnMut(&TxRecord) -> Result<()>,
     ) -> Result<()> {
         let sql = alloc::format!("SELECT {COLUMNS} FROM transactions {filter} ORDER BY seq");
-        let mut stmt = self.conn.prepare_cached(&sql).map_err(db)?;
-        let rows = stmt.query_map(params, record).map_err(db)?;
+        let mut stmt = self
+            .conn
+            .prepare_cached(&sql)
+            .map_err(db("reading transactions"))?;
+        let rows = stmt
+            .query_map(params, record)
+            .map_err(db("reading transactions"))?;
         for r in rows {
-            each(&r.map_err(db)?)?;
+            each(&r.map_err(db("reading transactions"))?)?;
         }
         Ok(())
     }
@@ -343,12 +400,15 @@ impl SqliteLedger {
 impl SqliteLedger {
     fn unit(&mut self) -> Result<Unit<'_>> {
         if self.in_group {
-            self.conn.savepoint().map(Unit::InGroup).map_err(db)
+            self.conn
+                .savepoint()
+                .map(Unit::InGroup)
+                .map_err(db("starting a ledger transaction"))
         } else {
             self.conn
                 .transaction_with_behavior(TransactionBehavior::Immediate)
                 .map(Unit::Alone)
-                .map_err(db)
+                .map_err(db("starting a ledger transaction"))
         }
     }
 }
@@ -368,7 +428,7 @@ fn insert(tx: &Connection, r: &TxRecord) -> Result<()> {
              (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, \
               ?19, ?20, ?21, ?22, ?23)"
         ))
-        .map_err(db)?;
+        .map_err(db("recording a transaction"))?;
     let (ot, ob, os) = match &r.original {
         Some(k) => {
             let (t, b, s) = key_params(k);
@@ -401,7 +461,7 @@ fn insert(tx: &Connection, r: &TxRecord) -> Result<()> {
         i64::from(r.state.completed),
         to_i64(r.state.refunded)?,
     ])
-    .map_err(db)?;
+    .map_err(db("recording a transaction"))?;
     Ok(())
 }
 
@@ -411,13 +471,13 @@ fn adjust(tx: &Connection, account: &str, delta: i64) -> Result<()> {
     }
     let changed = tx
         .prepare_cached("UPDATE accounts SET balance = balance + ?2 WHERE account = ?1")
-        .map_err(db)?
+        .map_err(db("changing a balance"))?
         .execute(params![account, delta])
-        .map_err(db)?;
+        .map_err(db("changing a balance"))?;
     if changed == 1 {
         Ok(())
     } else {
-        Err(Error::new(ErrorKind::Ledger))
+        Err(Error::new(ErrorKind::Ledger).during("changing a balance"))
     }
 }
 
@@ -427,7 +487,7 @@ fn set_state(tx: &Connection, key: &TxKey, s: &TxState) -> Result<()> {
         "UPDATE transactions SET reversed = ?4, voided = ?5, completed = ?6, refunded = ?7 \
          WHERE terminal_id = ?1 AND batch = ?2 AND stan = ?3",
     )
-    .map_err(db)?
+    .map_err(db("changing a transaction"))?
     .execute(params![
         t,
         b,
@@ -437,7 +497,7 @@ fn set_state(tx: &Connection, key: &TxKey, s: &TxState) -> Result<()> {
         i64::from(s.completed),
         to_i64(s.refunded)?,
     ])
-    .map_err(db)?;
+    .map_err(db("changing a transaction"))?;
     Ok(())
 }
 
@@ -446,28 +506,26 @@ fn find(tx: &Connection, key: &TxKey) -> Result<Option<TxRecord>> {
     tx.prepare_cached(&alloc::format!(
         "SELECT {COLUMNS} FROM transactions WHERE terminal_id = ?1 AND batch = ?2 AND stan = ?3"
     ))
-    .map_err(db)?
+    .map_err(db("reading a transaction"))?
     .query_row(params![t, b, n], record)
     .optional()
-    .map_err(db)
+    .map_err(db("reading a transaction"))
 }
 
 impl Ledger for SqliteLedger {
     fn session(&mut self, terminal_id: &str) -> Result<Option<TerminalSession>> {
         self.conn
             .prepare_cached("SELECT field62, batch, pool_next FROM sessions WHERE terminal_id = ?1")
-            .map_err(db)?
+            .map_err(db("reading a terminal session"))?
             .query_row([terminal_id], |row| {
-                let batch: i64 = row.get(1)?;
-                let pool: i64 = row.get(2)?;
                 Ok(TerminalSession {
                     field62: row.get(0)?,
-                    batch: u32::try_from(batch).unwrap_or(0),
-                    pool_next: u32::try_from(pool).unwrap_or(0),
+                    batch: row.get(1)?,
+                    pool_next: row.get(2)?,
                 })
             })
             .optional()
-            .map_err(db)
+            .map_err(db("reading a terminal session"))
     }
 
     fn save_session(&mut self, terminal_id: &str, session: &TerminalSession) -> Result<()> {
@@ -476,32 +534,32 @@ impl Ledger for SqliteLedger {
                 "INSERT INTO sessions (terminal_id, field62, batch, pool_next) VALUES (?1, ?2, ?3, ?4) \
                  ON CONFLICT (terminal_id) DO UPDATE SET field62 = ?2, batch = ?3, pool_next = ?4",
             )
-            .map_err(db)?
+            .map_err(db("saving a terminal session"))?
             .execute(params![
                 terminal_id,
                 session.field62,
                 i64::from(session.batch),
                 i64::from(session.pool_next)
             ])
-            .map_err(db)?;
+            .map_err(db("saving a terminal session"))?;
         Ok(())
     }
 
     fn balance(&mut self, account: &str) -> Result<Option<i64>> {
         self.conn
             .prepare_cached("SELECT balance FROM accounts WHERE account = ?1")
-            .map_err(db)?
+            .map_err(db("reading a balance"))?
             .query_row([account], |row| row.get(0))
             .optional()
-            .map_err(db)
+            .map_err(db("reading a balance"))
     }
 
     fn open_account(&mut self, account: &str, balance: i64) -> Result<()> {
         self.conn
             .prepare_cached("INSERT OR IGNORE INTO accounts (account, balance) VALUES (?1, ?2)")
-            .map_err(db)?
+            .map_err(db("opening an account"))?
             .execute(params![account, balance])
-            .map_err(db)?;
+            .map_err(db("opening an account"))?;
         Ok(())
     }
 
@@ -526,15 +584,22 @@ impl Ledger for SqliteLedger {
         let v: Option<i64> = self
             .conn
             .query_row("SELECT MAX(seq) FROM transactions", [], |row| row.get(0))
-            .map_err(db)?;
-        Ok(v.and_then(|v| u64::try_from(v).ok()).unwrap_or(0))
+            .map_err(db("reading the last sequence number"))?;
+        // No transaction yet: the sequence starts at 0.
+        v.map_or(Ok(0), |v| {
+            u64::try_from(v).map_err(|_| {
+                Error::new(ErrorKind::Ledger).during("reading the last sequence number")
+            })
+        })
     }
 
     fn post(&mut self, posting: &Posting) -> Result<()> {
         let r = &posting.record;
         let tx = self.unit()?;
         if let (Some(key), Some(change)) = (&r.original, posting.change) {
-            let mut state = find(&tx, key)?.ok_or(Error::new(ErrorKind::Ledger))?.state;
+            let mut state = find(&tx, key)?
+                .ok_or(Error::new(ErrorKind::Ledger).during("posting"))?
+                .state;
             change_state(&mut state, change, false)?;
             set_state(&tx, key, &state)?;
         }
@@ -555,14 +620,16 @@ impl Ledger for SqliteLedger {
             Some(r) if r.state.has_dependents() => Reversed::Refused,
             Some(r) => {
                 if let (Some(okey), Some(change)) = (&r.original, change_of(&r)) {
-                    let mut state = find(&tx, okey)?.ok_or(Error::new(ErrorKind::Ledger))?.state;
+                    let mut state = find(&tx, okey)?
+                        .ok_or(Error::new(ErrorKind::Ledger).during("reversing"))?
+                        .state;
                     change_state(&mut state, change, true)?;
                     set_state(&tx, okey, &state)?;
                 }
                 let back = r
                     .balance_delta
                     .checked_neg()
-                    .ok_or(Error::new(ErrorKind::Ledger))?;
+                    .ok_or(Error::new(ErrorKind::Ledger).during("reversing"))?;
                 adjust(&tx, &r.account, back)?;
                 let mut state = r.state;
                 state.reversed = true;
@@ -580,9 +647,9 @@ impl Ledger for SqliteLedger {
         tx.prepare_cached(
             "INSERT INTO reversals (terminal_id, batch, stan, outcome) VALUES (?1, ?2, ?3, ?4)",
         )
-        .map_err(db)?
+        .map_err(db("reversing"))?
         .execute(params![t, b, n, text])
-        .map_err(db)?;
+        .map_err(db("reversing"))?;
         tx.commit()?;
         Ok(outcome)
     }
@@ -606,7 +673,7 @@ impl Ledger for SqliteLedger {
                 "INSERT INTO settlements (terminal_id, batch, time, terminal_totals, host_totals, \
                  balanced) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
             )
-            .map_err(db)?
+            .map_err(db("recording a settlement"))?
             .execute(params![
                 s.terminal_id,
                 i64::from(s.batch),
@@ -615,7 +682,7 @@ impl Ledger for SqliteLedger {
                 totals_text(&s.host),
                 i64::from(s.balanced)
             ])
-            .map_err(db)?;
+            .map_err(db("recording a settlement"))?;
         Ok(())
     }
 
@@ -626,25 +693,25 @@ impl Ledger for SqliteLedger {
                 "SELECT terminal_id, batch, time, terminal_totals, host_totals, balanced \
                  FROM settlements ORDER BY id",
             )
-            .map_err(db)?;
+            .map_err(db("reading the settlements"))?;
         let rows = stmt
             .query_map([], |row| {
-                let batch: i64 = row.get(1)?;
-                let time: String = row.get(2)?;
-                let terminal: String = row.get(3)?;
-                let host: String = row.get(4)?;
+                let Stored(time) = row.get(2)?;
+                let Stored(terminal) = row.get(3)?;
+                let Stored(host) = row.get(4)?;
                 let balanced: i64 = row.get(5)?;
                 Ok(SettlementRecord {
                     terminal_id: row.get(0)?,
-                    batch: u32::try_from(batch).unwrap_or(0),
-                    time: parse_time(&time),
-                    terminal: parse_totals(&terminal),
-                    host: parse_totals(&host),
+                    batch: row.get(1)?,
+                    time,
+                    terminal,
+                    host,
                     balanced: balanced != 0,
                 })
             })
-            .map_err(db)?;
-        rows.map(|r| r.map_err(db)).collect()
+            .map_err(db("reading the settlements"))?;
+        rows.map(|r| r.map_err(db("reading the settlements")))
+            .collect()
     }
 
     fn for_each(&mut self, each: &mut dyn FnMut(&TxRecord) -> Result<()>) -> Result<()> {
@@ -653,7 +720,9 @@ impl Ledger for SqliteLedger {
 
     fn begin_group(&mut self) -> Result<()> {
         if !self.in_group {
-            self.conn.execute_batch("BEGIN IMMEDIATE").map_err(db)?;
+            self.conn
+                .execute_batch("BEGIN IMMEDIATE")
+                .map_err(db("beginning a group commit"))?;
             self.in_group = true;
         }
         Ok(())
@@ -666,7 +735,7 @@ impl Ledger for SqliteLedger {
         self.in_group = false;
         if let Err(e) = self.conn.execute_batch("COMMIT") {
             let _ = self.conn.execute_batch("ROLLBACK");
-            return Err(db(e));
+            return Err(db("committing a group")(e));
         }
         Ok(())
     }

@@ -1,0 +1,34 @@
+#![no_std]
+#![cfg_attr(docsrs, feature(doc_cfg))]
+#![doc = include_str!("../README.md")]
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+#![warn(
+    clippy::std_instead_of_core,
+    clippy::std_instead_of_alloc,
+    clippy::alloc_instead_of_core
+)]
+
+// The host keeps a registry and a session cache: an allocator is always needed.
+extern crate alloc;
+#[cfg(feature = "std")]
+extern crate std;
+
+mod error;
+pub mod host;
+pub mod ledger;
+pub mod registry;
+#[cfg(feature = "std")]
+pub mod server;
+#[cfg(feature = "std")]
+pub mod statement;
+
+pub use cardwire_iso8583::cups::ResponseCode;
+pub use cardwire_iso8583::time::DateTime;
+pub use error::{Error, ErrorKind, Result};
+pub use host::{Answer, Host};
+pub use registry::{Cardholder, IssuerKeys, Merchant, Registry, TerminalEntry};
+
+/// The operating system's random source, for [`Host::handle`] under `std`.
+#[cfg(feature = "std")]
+pub use getrandom::SysRng as OsRng;
