@@ -1,121 +1,34 @@
-//! Shared by the terminal tests: the fixtures of `spec-vectors/pos-fixtures.json` and a
-//! scripted host that answers a terminal's requests with correct MACs — derived with
-//! cardwire-iso8583 and cardwire-crypto, not the crate's own host.
-#![allow(dead_code)]
+//! The test suite's scripted acquirer host for the terminal's tests: it answers a
+//! terminal's requests with correct MACs, checks PINs and ARQCs (with the independent
+//! [`oracle`](crate::oracle)) and answers the ARPC — built from cardwire-iso8583 and
+//! cardwire-crypto, not from cardwire-acquirer, so the terminal is not tested against the
+//! host it will meet.
 
 use cardwire_crypto::TdesKey;
 use cardwire_crypto::cups::{encrypt_field62, field64, verify_field64};
-use cardwire_crypto::emv::{
-    AcPadding, MasterKeyOption, arpc_method1, common_session_key_atc, icc_master_key,
-    verify_application_cryptogram,
-};
+use cardwire_crypto::emv::arpc_method1;
 use cardwire_crypto::pin::{PinBlock, PinFormat};
 use cardwire_emv::dol::Dol;
 use cardwire_emv::hex::decode_to_vec as hex;
 use cardwire_emv::tlv::{Builder, Reader, Tag};
 use cardwire_iso8583::cups::{SettlementTotals, Transaction};
 use cardwire_iso8583::frame::{FrameFormat, Progress};
+use cardwire_iso8583::time::DateTime;
 use cardwire_iso8583::{Encoder, Message, Mti, specs};
-use cardwire_pos::card::sim::{Account, Interface, Profile, SimCard};
-use cardwire_pos::{Config, DateTime, Terminal};
-use serde_json::Value;
+use cardwire_pos::Terminal;
+use cardwire_pos::card::Interface;
 
-pub fn fixtures() -> Value {
-    let path = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../spec-vectors/pos-fixtures.json"
-    );
-    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
-}
+use crate::fixtures::Fixtures;
+use crate::oracle;
 
+/// A key from hex.
 pub fn key(hex_text: &str) -> TdesKey {
     TdesKey::new(&hex(hex_text).unwrap()).unwrap()
 }
 
-/// The card profile's byte strings, owned.
-pub struct ProfileBytes {
-    pub aid: Vec<u8>,
-    pub label: String,
-    pub aip: [u8; 2],
-    pub iad: Vec<u8>,
-    pub cdol1: Vec<u8>,
-    pub pdol: Vec<u8>,
-}
-
-impl ProfileBytes {
-    pub fn load(f: &Value) -> Self {
-        let p = &f["issuer"]["card_profile"];
-        let h = |k: &str| hex(p[k].as_str().unwrap()).unwrap();
-        Self {
-            aid: h("aid"),
-            label: p["application_label"].as_str().unwrap().to_owned(),
-            aip: h("aip").try_into().unwrap(),
-            iad: h("iad"),
-            cdol1: h("cdol1"),
-            pdol: h("pdol"),
-        }
-    }
-
-    pub fn profile(&self) -> Profile<'_> {
-        Profile {
-            aid: &self.aid,
-            label: &self.label,
-            aip: self.aip,
-            iad: &self.iad,
-            cdol1: &self.cdol1,
-            pdol: &self.pdol,
-        }
-    }
-}
-
-pub fn card(f: &Value, id: &str) -> Value {
-    f["cards"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|c| c["id"] == id)
-        .unwrap()
-        .clone()
-}
-
-pub fn account(c: &Value) -> Account<'_> {
-    Account {
-        pan: c["pan"].as_str().unwrap(),
-        psn: c["psn"].as_str().unwrap().parse().unwrap(),
-        expiry: c["expiry"].as_str().unwrap(),
-        service_code: c["service_code"].as_str().unwrap(),
-        discretionary: "0000000000",
-    }
-}
-
-pub fn sim_card(f: &Value, id: &str, interface: Interface) -> SimCard {
-    let profile = ProfileBytes::load(f);
-    let c = card(f, id);
-    let imk = key(f["issuer"]["imk_ac"].as_str().unwrap());
-    SimCard::new(&profile.profile(), &account(&c), &imk, interface).unwrap()
-}
-
+/// The terminal's clock in the terminal tests: 2026-11-26 01:23:45.
 pub fn now() -> DateTime {
     DateTime::new(2026, 11, 26, 1, 23, 45).unwrap()
-}
-
-/// The noodle shop's terminal, from the fixtures.
-pub fn terminal(f: &Value) -> Terminal<16> {
-    let t = &f["terminals"][0];
-    let m = &f["merchants"][0];
-    let config = Config::new(
-        t["terminal_id"].as_str().unwrap(),
-        m["merchant_no"].as_str().unwrap(),
-        m["name"].as_str().unwrap(),
-    )
-    .unwrap()
-    .with_serial(t["serial"].as_str().unwrap())
-    .unwrap()
-    .with_city("Shanghai")
-    .unwrap()
-    .with_fee_bps(u16::try_from(m["fee_bps"].as_u64().unwrap()).unwrap())
-    .with_floor_limit(f["floor_limit_fen"].as_u64().unwrap());
-    Terminal::new(config, key(t["tmk"].as_str().unwrap()))
 }
 
 /// A decoded request frame.
@@ -129,13 +42,21 @@ pub fn decode(frame: &[u8]) -> Message<'_, 'static> {
 }
 
 /// A scripted acquirer host: approves what it can check, with MACs under its MAK.
+#[derive(Debug)]
 pub struct FakeHost {
+    /// The terminal's master key.
     pub tmk: TdesKey,
+    /// The PIN key it hands out at sign-in.
     pub pik: TdesKey,
+    /// The MAC key it hands out at sign-in.
     pub mak: TdesKey,
+    /// The issuer master key for AC.
     pub imk: TdesKey,
+    /// The cards' CDOL1.
     pub cdol1: Vec<u8>,
+    /// PAN and PIN of every cardholder.
     pub pins: Vec<(String, String)>,
+    /// The last RRN given.
     pub rrn: u64,
     /// Batch number a sign-in reply gives.
     pub batch: u32,
@@ -151,23 +72,19 @@ pub struct FakeHost {
 }
 
 impl FakeHost {
-    pub fn new(f: &Value) -> Self {
+    /// The host of the noodle shop's terminal (`noodle-1`): fixed working keys, the issuer
+    /// master key and the cardholders' PINs of `f`.
+    pub fn new(f: &Fixtures) -> Self {
         Self {
-            tmk: key(f["terminals"][0]["tmk"].as_str().unwrap()),
+            tmk: f.terminal("noodle-1").tmk.clone(),
             pik: key("0123456789ABCDEF1032547698BADCFE"),
             mak: key("F1E2D3C4B5A69788796A5B4C3D2E1F00"),
-            imk: key(f["issuer"]["imk_ac"].as_str().unwrap()),
-            cdol1: ProfileBytes::load(f).cdol1,
-            pins: f["cards"]
-                .as_array()
-                .unwrap()
+            imk: f.imk_ac.clone(),
+            cdol1: f.profile.cdol1.clone(),
+            pins: f
+                .cards
                 .iter()
-                .map(|c| {
-                    (
-                        c["pan"].as_str().unwrap().into(),
-                        c["pin"].as_str().unwrap().into(),
-                    )
-                })
+                .map(|c| (c.pan.clone(), c.pin.clone()))
                 .collect(),
             rrn: 100_000_000_000,
             batch: 7,
@@ -194,17 +111,15 @@ impl FakeHost {
                 .ok_or(format!("tag {t:X} missing"))
         };
         let dol = Dol::new(&self.cdol1).unwrap();
-        let mut data = vec![0u8; dol.data_len()];
-        dol.build_from(&r, &mut data).unwrap();
-        data.extend(get(0x82)?);
+        let mut cdol_data = vec![0u8; dol.data_len()];
+        dol.build_from(&r, &mut cdol_data).unwrap();
         let atc: [u8; 2] = get(0x9F36)?.try_into().unwrap();
-        data.extend(atc);
-        data.extend(get(0x9F10)?);
-        let mk = icc_master_key(&self.imk, pan.as_bytes(), psn, MasterKeyOption::B).unwrap();
-        let sk = common_session_key_atc(&mk, atc);
+        let sk = oracle::session_key(&self.imk, pan, psn, atc);
         let ac = get(0x9F26)?;
-        verify_application_cryptogram(&sk, &data, AcPadding::Method2, &ac)
-            .map_err(|e| format!("ARQC: {e}"))?;
+        let expected = oracle::cryptogram(&sk, &cdol_data, &get(0x82)?, atc, &get(0x9F10)?);
+        if expected[..] != ac[..] {
+            return Err(format!("ARQC: {ac:02X?} is not {expected:02X?}"));
+        }
         Ok((sk, ac.try_into().unwrap()))
     }
 
@@ -353,6 +268,7 @@ pub fn sign_in<const J: usize>(t: &mut Terminal<J>, host: &mut FakeHost) {
     assert!(t.is_signed_in());
 }
 
+/// A name for an interface, for seed file names.
 pub fn interface_name(i: Interface) -> &'static str {
     match i {
         Interface::Contact => "contact",
