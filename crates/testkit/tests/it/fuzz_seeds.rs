@@ -1,20 +1,12 @@
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::indexing_slicing,
-    clippy::panic,
-    clippy::cast_possible_truncation
-)] // tests may fail loudly
 //! The replies the `terminal_reply` fuzz target starts from: one per scenario of the target
 //! (purchase, settlement, reversal, sign-in, balance in flight), approved and declined, each
 //! checked to be accepted here. With `CARDWIRE_FUZZ_SEEDS=<corpus dir>` set (as
 //! `fuzz/seed_corpus.py` does) they are written there as `<dir>/terminal_reply/*`.
 
-mod common;
-
 use cardwire_crypto::pin::Pin;
 use cardwire_pos::card::CardData;
-use common::*;
+use cardwire_testkit::Fixtures;
+use cardwire_testkit::fake_host::*;
 
 const SWIPE: &str = "6214830012345673=29122200000000000";
 
@@ -46,7 +38,7 @@ fn scenario(t: &mut cardwire_pos::Terminal<16>, which: u8) -> Vec<u8> {
 
 #[test]
 fn seeds_are_replies_the_terminal_accepts() {
-    let f = fixtures();
+    let f = Fixtures::load().unwrap();
     let dir = std::env::var_os("CARDWIRE_FUZZ_SEEDS")
         .map(|d| std::path::PathBuf::from(d).join("terminal_reply"));
     if let Some(d) = &dir {
@@ -56,7 +48,7 @@ fn seeds_are_replies_the_terminal_accepts() {
     for (which, name) in names.iter().enumerate() {
         let which = u8::try_from(which).unwrap();
         for code in ["00", "51"] {
-            let mut t = terminal(&f);
+            let mut t = f.pos_terminal::<16>("noodle-1");
             let mut host = FakeHost::new(&f);
             sign_in(&mut t, &mut host);
             let request = scenario(&mut t, which);
@@ -96,9 +88,9 @@ impl cardwire_pos::card::CardReader for Recorder<'_> {
 
 #[test]
 fn card_seeds_replay_to_the_same_card_data() {
+    use cardwire_pos::card::Interface;
     use cardwire_pos::card::chip;
-    use cardwire_pos::card::sim::Interface;
-    let f = fixtures();
+    let f = Fixtures::load().unwrap();
     let dir = std::env::var_os("CARDWIRE_FUZZ_SEEDS")
         .map(|d| std::path::PathBuf::from(d).join("card_read"));
     if let Some(d) = &dir {
@@ -119,7 +111,7 @@ fn card_seeds_replay_to_the_same_card_data() {
         ("long-pan", Interface::Contact, 0),
         ("credit-chip", Interface::Contactless, 1),
     ] {
-        let mut card = sim_card(&f, id, interface);
+        let mut card = f.sim_card(id, interface);
         let mut rec = Recorder {
             card: &mut card,
             log: vec![selector],
@@ -149,7 +141,7 @@ fn card_seeds_replay_to_the_same_card_data() {
         }
     }
     // A consumer-presented code and a track 2, as scanned text.
-    let mut wallet = sim_card(&f, "credit-chip", Interface::Contact);
+    let mut wallet = f.sim_card("credit-chip", Interface::Contact);
     let mut buf = [0u8; 512];
     let code = wallet
         .consumer_qr([9, 8, 7, 6], now(), &mut buf)

@@ -1,26 +1,12 @@
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::indexing_slicing,
-    clippy::panic,
-    clippy::cast_possible_truncation
-)] // tests may fail loudly
 //! The acquirer host answering requests built by the test kit, over an in-memory ledger.
 
+use cardwire_acquirer::ResponseCode;
+use cardwire_acquirer::ledger::{Ledger, MemoryLedger, Reversed};
+use cardwire_acquirer::{Host, OsRng};
 use cardwire_iso8583::cups::{Original, SettlementTotals, Totals, Transaction};
-use cardwire_pos::ResponseCode;
-use cardwire_pos::host::{Host, OsRng};
-use cardwire_pos::ledger::{Ledger, LocalTime, MemoryLedger, Reversed};
-use cardwire_pos::testkit::{Entry, Fixtures, ReplyView, Req, TestTerminal, fixtures};
+use cardwire_testkit::{Entry, Fixtures, ReplyView, Req, TestTerminal};
 
-const NOW: LocalTime = LocalTime {
-    year: 2026,
-    month: 11,
-    day: 26,
-    hour: 10,
-    minute: 0,
-    second: 0,
-};
+use cardwire_testkit::HOST_TIME as NOW;
 
 struct Bench<L: Ledger> {
     host: Host<L>,
@@ -36,7 +22,7 @@ impl<L: Ledger> Bench<L> {
     }
 
     fn sign_in(&mut self, id: &str) -> TestTerminal {
-        let mut t = self.fx.terminal(id);
+        let mut t = self.fx.test_terminal(id);
         let mut buf = [0u8; 512];
         let n = t.sign_in(&mut buf);
         let mut out = [0u8; 512];
@@ -64,7 +50,7 @@ impl<L: Ledger> Bench<L> {
 }
 
 fn memory() -> Bench<MemoryLedger> {
-    let fx = fixtures().unwrap();
+    let fx = Fixtures::load().unwrap();
     let host = Host::new(fx.registry.clone(), MemoryLedger::new()).unwrap();
     Bench { host, fx }
 }
@@ -103,7 +89,7 @@ fn chip_purchase_returns_a_valid_arpc() {
 }
 
 fn void_of<'a>(
-    card: &'a cardwire_pos::testkit::CardFixture,
+    card: &'a cardwire_testkit::CardFixture,
     t: Transaction,
     amount: u64,
     batch: u32,
@@ -126,7 +112,7 @@ fn void_of<'a>(
 #[test]
 fn unbound_terminal_is_refused_at_sign_in() {
     let mut b = memory();
-    let mut t = b.fx.terminal("unbound");
+    let mut t = b.fx.test_terminal("unbound");
     let mut buf = [0u8; 512];
     let n = t.sign_in(&mut buf);
     let mut out = [0u8; 512];
@@ -147,7 +133,7 @@ fn sign_in_from_another_device_is_refused() {
         ("CWPOS-0666", ResponseCode::InvalidMerchant),
         ("CWPOS-0001", ResponseCode::Approved),
     ] {
-        let mut t = b.fx.terminal("noodle-1");
+        let mut t = b.fx.test_terminal("noodle-1");
         t.serial = Some(serial.into());
         let mut buf = [0u8; 512];
         let n = t.sign_in(&mut buf);
@@ -164,7 +150,7 @@ fn sign_in_from_another_device_is_refused() {
 #[test]
 fn terminal_claiming_another_merchant_is_refused() {
     let mut b = memory();
-    let mut t = b.fx.terminal("hotel-1");
+    let mut t = b.fx.test_terminal("hotel-1");
     t.merchant_no = "898310058121234".into();
     let mut buf = [0u8; 512];
     let n = t.sign_in(&mut buf);

@@ -1,38 +1,16 @@
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::indexing_slicing,
-    clippy::panic,
-    clippy::cast_possible_truncation
-)] // tests may fail loudly
 //! The ledgers: SQLite survives a restart, both ledgers agree, the ledger, the settlement
 //! totals and the statement agree to the fen, and the statement passes the merchant audit.
 
-use std::path::PathBuf;
-
+use cardwire_acquirer::ResponseCode;
+use cardwire_acquirer::host::batch_totals;
+use cardwire_acquirer::ledger::{Durability, Ledger, MemoryLedger, Reversed, SqliteLedger};
+use cardwire_acquirer::statement;
+use cardwire_acquirer::{Host, OsRng};
 use cardwire_iso8583::cups::{Original, Transaction};
 use cardwire_merchant::{AuditConfig, Rule, audit};
-use cardwire_pos::ResponseCode;
-use cardwire_pos::host::{Host, OsRng, batch_totals};
-use cardwire_pos::ledger::{Durability, Ledger, LocalTime, MemoryLedger, Reversed, SqliteLedger};
-use cardwire_pos::statement;
-use cardwire_pos::testkit::{Entry, Fixtures, ReplyView, Req, TestTerminal, fixtures};
+use cardwire_testkit::{Entry, Fixtures, ReplyView, Req, TempDir, TestTerminal};
 
-const NOW: LocalTime = LocalTime {
-    year: 2026,
-    month: 11,
-    day: 26,
-    hour: 10,
-    minute: 0,
-    second: 0,
-};
-
-fn temp_db(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("cardwire-pos-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir.join("ledger.db")
-}
+use cardwire_testkit::HOST_TIME as NOW;
 
 fn send<L: Ledger>(host: &mut Host<L>, t: &mut TestTerminal, frame: &[u8]) -> ReplyView {
     let mut out = [0u8; 512];
@@ -41,7 +19,7 @@ fn send<L: Ledger>(host: &mut Host<L>, t: &mut TestTerminal, frame: &[u8]) -> Re
 }
 
 fn sign_in<L: Ledger>(host: &mut Host<L>, fx: &Fixtures, id: &str) -> TestTerminal {
-    let mut t = fx.terminal(id);
+    let mut t = fx.test_terminal(id);
     let mut buf = [0u8; 512];
     let n = t.sign_in(&mut buf);
     let mut out = [0u8; 512];
@@ -61,8 +39,9 @@ fn run<L: Ledger>(host: &mut Host<L>, t: &mut TestTerminal, req: &Req<'_>) -> (R
 
 #[test]
 fn restart_between_request_and_reversal_still_reverses() {
-    let fx = fixtures().unwrap();
-    let path = temp_db("restart");
+    let fx = Fixtures::load().unwrap();
+    let dir = TempDir::new("restart");
+    let path = dir.join("ledger.db");
     let card = fx.card("debit-chip").clone();
     let req = Req::purchase(&card, Entry::Chip, Some("123456"), 25_000);
     let (mut t, stan, first_rrn) = {
@@ -237,13 +216,14 @@ fn check_sums<L: Ledger>(host: &mut Host<L>, fx: &Fixtures) {
 
 #[test]
 fn ledger_settlement_and_statement_agree_to_the_fen_on_both_ledgers() {
-    let fx = fixtures().unwrap();
+    let fx = Fixtures::load().unwrap();
     let mut memory = Host::new(fx.registry.clone(), MemoryLedger::new()).unwrap();
     let a = day(&mut memory, &fx);
     check_sums(&mut memory, &fx);
+    let dir = TempDir::new("agree");
     let mut sqlite = Host::new(
         fx.registry.clone(),
-        SqliteLedger::open(temp_db("agree"), Durability::Normal).unwrap(),
+        SqliteLedger::open(dir.join("ledger.db"), Durability::Normal).unwrap(),
     )
     .unwrap();
     let b = day(&mut sqlite, &fx);
@@ -255,7 +235,7 @@ fn ledger_settlement_and_statement_agree_to_the_fen_on_both_ledgers() {
 
 #[test]
 fn the_statement_passes_the_audit_and_the_rotating_terminal_is_flagged() {
-    let fx = fixtures().unwrap();
+    let fx = Fixtures::load().unwrap();
     let mut host = Host::new(fx.registry.clone(), MemoryLedger::new()).unwrap();
     let csv = day(&mut host, &fx);
     let text = String::from_utf8(csv.clone()).unwrap();

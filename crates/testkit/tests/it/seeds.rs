@@ -1,30 +1,15 @@
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::indexing_slicing,
-    clippy::panic,
-    clippy::cast_possible_truncation
-)] // tests may fail loudly
 //! The requests the fuzz target is seeded with (`spec-vectors/pos-host-requests.json`): each is
 //! answered as expected by the host of the seed session, and the committed file is the one the
 //! test kit builds (`CARDWIRE_UPDATE_SEEDS=1 cargo test -p cardwire-pos --test seeds` rewrites it).
 
-use cardwire_pos::ResponseCode;
-use cardwire_pos::ledger::LocalTime;
-use cardwire_pos::testkit::{CounterRng, fixtures, seed_requests, seed_session};
+use cardwire_acquirer::ResponseCode;
+use cardwire_testkit::{CounterRng, Fixtures, seed_requests, seed_session};
 
-const NOW: LocalTime = LocalTime {
-    year: 2026,
-    month: 11,
-    day: 26,
-    hour: 10,
-    minute: 0,
-    second: 0,
-};
+use cardwire_testkit::HOST_TIME as NOW;
 
 #[test]
 fn seed_requests_are_answered_and_committed() {
-    let fx = fixtures().unwrap();
+    let fx = Fixtures::load().unwrap();
     let seeds = seed_requests(&fx);
     let (mut host, mut t) = seed_session(&fx);
     let mut rng = CounterRng(1);

@@ -1,14 +1,5 @@
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::indexing_slicing,
-    clippy::panic,
-    clippy::cast_possible_truncation
-)] // tests may fail loudly
 //! The terminal against a scripted host: every request type under the CUPS spec, MACs,
 //! sign-in keys, reversal, journal and settlement.
-
-mod common;
 
 use cardwire_crypto::cups::verify_field64;
 use cardwire_crypto::pin::Pin;
@@ -16,7 +7,8 @@ use cardwire_iso8583::cups::{Reply, SettlementTotals, Transaction};
 use cardwire_pos::card::CardData;
 use cardwire_pos::terminal::{Outcome, Reference};
 use cardwire_pos::{ErrorKind, ResponseCode};
-use common::*;
+use cardwire_testkit::Fixtures;
+use cardwire_testkit::fake_host::*;
 
 const SWIPE: &str = "6214830012345673=29122200000000000";
 
@@ -25,8 +17,8 @@ fn pin(p: &str) -> Pin {
 }
 
 fn signed_in() -> (cardwire_pos::Terminal<16>, FakeHost) {
-    let f = fixtures();
-    let mut t = terminal(&f);
+    let f = Fixtures::load().unwrap();
+    let mut t = f.pos_terminal::<16>("noodle-1");
     let mut host = FakeHost::new(&f);
     sign_in(&mut t, &mut host);
     (t, host)
@@ -47,8 +39,8 @@ fn approved(o: Outcome) -> cardwire_pos::terminal::Approval {
 
 #[test]
 fn sign_in_request_and_working_keys() {
-    let f = fixtures();
-    let mut t = terminal(&f);
+    let f = Fixtures::load().unwrap();
+    let mut t = f.pos_terminal::<16>("noodle-1");
     let mut host = FakeHost::new(&f);
     let mut out = [0u8; 256];
     // Nothing financial before sign-in.

@@ -1,25 +1,18 @@
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::indexing_slicing,
-    clippy::panic,
-    clippy::cast_possible_truncation
-)] // tests may fail loudly
 //! Card reading against the simulated card, through the terminal to a scripted host that
 //! checks the ARQC with the fixtures' issuer key: chip with PIN, tap under and over the
 //! no-CVM limit, swipe, consumer- and merchant-presented QR, issuer authentication.
 
-mod common;
-
 use cardwire_crypto::pin::Pin;
 use cardwire_emv::qr::Mpm;
 use cardwire_emv::tlv::{Reader, Tag};
-use cardwire_pos::card::sim::{Interface, track2};
+use cardwire_pos::card::Interface;
+use cardwire_pos::card::sim::track2;
 use cardwire_pos::card::{CardData, CardReader, Entry, chip, qr};
 use cardwire_pos::receipt::{Copy, Receipt};
 use cardwire_pos::terminal::Outcome;
 use cardwire_pos::{ErrorKind, Terminal};
-use common::*;
+use cardwire_testkit::Fixtures;
+use cardwire_testkit::fake_host::*;
 
 const UN: [u8; 4] = [0x12, 0x34, 0x56, 0x78];
 
@@ -34,9 +27,9 @@ fn find(f55: &[u8], t: u32) -> Option<Vec<u8>> {
         .map(|x| x.value().to_vec())
 }
 
-fn setup() -> (serde_json::Value, Terminal<16>, FakeHost) {
-    let f = fixtures();
-    let mut t = terminal(&f);
+fn setup() -> (Fixtures, Terminal<16>, FakeHost) {
+    let f = Fixtures::load().unwrap();
+    let mut t = f.pos_terminal::<16>("noodle-1");
     let mut host = FakeHost::new(&f);
     sign_in(&mut t, &mut host);
     (f, t, host)
@@ -45,7 +38,7 @@ fn setup() -> (serde_json::Value, Terminal<16>, FakeHost) {
 #[test]
 fn chip_purchase_with_pin_and_issuer_authentication() {
     let (f, mut t, mut host) = setup();
-    let mut card = sim_card(&f, "debit-chip", Interface::Contact);
+    let mut card = f.sim_card("debit-chip", Interface::Contact);
     let params = t.emv_params(12_345, 0x00, now(), UN);
     let mut session = chip::read(&mut card, Interface::Contact, &params).unwrap();
     let data = session.card();
@@ -154,7 +147,7 @@ fn chip_purchase_with_pin_and_issuer_authentication() {
 fn a_wrong_arpc_makes_the_card_refuse_and_the_terminal_reverse() {
     let (f, mut t, mut host) = setup();
     host.bad_arpc = true;
-    let mut card = sim_card(&f, "credit-chip", Interface::Contact);
+    let mut card = f.sim_card("credit-chip", Interface::Contact);
     let params = t.emv_params(5000, 0x00, now(), UN);
     let mut session = chip::read(&mut card, Interface::Contact, &params).unwrap();
     // Service code 201: the credit card's CVM list asks no PIN.
@@ -190,8 +183,8 @@ fn a_wrong_arpc_makes_the_card_refuse_and_the_terminal_reverse() {
 #[test]
 fn tap_under_and_over_the_no_cvm_limit() {
     let (f, mut t, mut host) = setup();
-    let limit = f["floor_limit_fen"].as_u64().unwrap();
-    let mut card = sim_card(&f, "debit-chip", Interface::Contactless);
+    let limit = f.floor_limit;
+    let mut card = f.sim_card("debit-chip", Interface::Contactless);
     for (amount, pin_needed, entry) in [(limit, false, "072"), (limit + 1, true, "071")] {
         card.present(Interface::Contactless).unwrap();
         let params = t.emv_params(amount, 0x00, now(), UN);
@@ -225,8 +218,7 @@ fn tap_under_and_over_the_no_cvm_limit() {
 #[test]
 fn swipe_of_the_same_card() {
     let (f, mut t, mut host) = setup();
-    let c = card(&f, "poor-debit");
-    let t2 = track2(&account(&c)).unwrap();
+    let t2 = track2(&f.account("poor-debit")).unwrap();
     let data = CardData::swipe(t2.as_str()).unwrap();
     assert_eq!(data.entry(), Entry::Swipe);
     let mut out = [0u8; 512];
@@ -253,7 +245,7 @@ fn swipe_of_the_same_card() {
 #[test]
 fn long_pan_uses_option_b() {
     let (f, t, host) = setup();
-    let mut card = sim_card(&f, "long-pan", Interface::Contact);
+    let mut card = f.sim_card("long-pan", Interface::Contact);
     let params = t.emv_params(100, 0x00, now(), UN);
     let session = chip::read(&mut card, Interface::Contact, &params).unwrap();
     assert_eq!(session.card().pan(), "6217990000123456788");
@@ -264,7 +256,7 @@ fn long_pan_uses_option_b() {
 #[test]
 fn consumer_presented_qr() {
     let (f, mut t, mut host) = setup();
-    let mut wallet = sim_card(&f, "credit-chip", Interface::Contact);
+    let mut wallet = f.sim_card("credit-chip", Interface::Contact);
     let mut buf = [0u8; 512];
     let code = wallet
         .consumer_qr([9, 8, 7, 6], now(), &mut buf)
@@ -323,8 +315,8 @@ fn merchant_presented_qr() {
 
 #[test]
 fn the_simulated_card_refuses_what_a_card_refuses() {
-    let f = fixtures();
-    let mut card = sim_card(&f, "debit-chip", Interface::Contact);
+    let f = Fixtures::load().unwrap();
+    let mut card = f.sim_card("debit-chip", Interface::Contact);
     let mut rsp = [0u8; 258];
     let sw = |r: &[u8], n: usize| u16::from_be_bytes([r[n - 2], r[n - 1]]);
     // GPO before SELECT, unknown AID, unknown instruction, short command.

@@ -1,26 +1,20 @@
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::indexing_slicing,
-    clippy::panic,
-    clippy::cast_possible_truncation
-)] // tests may fail loudly
 //! The host over loopback TCP: many terminals at once, and the client's timeout.
 
 use std::net::TcpListener;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use cardwire_pos::host::{Host, TerminalEntry};
-use cardwire_pos::ledger::{Durability, Ledger, MemoryLedger, SqliteLedger};
-use cardwire_pos::testkit::{Entry, Req, TestTerminal, fixtures};
-use cardwire_pos::transport::{Client, Server, ServerConfig};
+use cardwire_acquirer::ledger::{Durability, Ledger, MemoryLedger, SqliteLedger};
+use cardwire_acquirer::server::{Server, ServerConfig};
+use cardwire_acquirer::{Host, TerminalEntry};
+use cardwire_pos::transport::Client;
 use cardwire_pos::{ErrorKind, ResponseCode};
+use cardwire_testkit::{Entry, Fixtures, Req, TempDir, TestTerminal};
 
 #[test]
 fn many_terminals_concurrently() {
     let host = concurrent(MemoryLedger::new());
-    let card = fixtures().unwrap().card("credit-chip").clone();
+    let card = Fixtures::load().unwrap().card("credit-chip").clone();
     let balance = host
         .lock()
         .unwrap()
@@ -33,15 +27,13 @@ fn many_terminals_concurrently() {
 
 #[test]
 fn many_terminals_concurrently_on_sqlite_group_commits_survive_a_restart() {
-    let dir = std::env::temp_dir().join(format!("cardwire-pos-{}-server", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = TempDir::new("server");
     let path = dir.join("ledger.db");
     drop(concurrent(
         SqliteLedger::open(&path, Durability::Normal).unwrap(),
     ));
     let mut ledger = SqliteLedger::open(&path, Durability::Normal).unwrap();
-    let card = fixtures().unwrap().card("credit-chip").clone();
+    let card = Fixtures::load().unwrap().card("credit-chip").clone();
     assert_eq!(
         ledger.balance(&card.pan).unwrap(),
         Some(card.balance - SPENT)
@@ -61,7 +53,7 @@ const SPENT: i64 = 8 * (100 * 25 + 24 * 25 / 2);
 
 /// 8 terminals × 25 chip purchases at once through the server; returns the host.
 fn concurrent<L: Ledger + Send + 'static>(ledger: L) -> Arc<Mutex<Host<L>>> {
-    let fx = fixtures().unwrap();
+    let fx = Fixtures::load().unwrap();
     let mut registry = fx.registry.clone();
     let noodle = registry.terminal("10580001").unwrap().clone();
     let ids: Vec<String> = (0..8).map(|i| format!("2058{i:04}")).collect();

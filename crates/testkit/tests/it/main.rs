@@ -1,0 +1,21 @@
+//! The integration tests of the POS terminal and the acquirer host that need the fixtures of
+//! `spec-vectors/pos-fixtures.json`, or both sides at once: one test binary, a module each.
+
+// Test helpers may fail loudly: a failed unwrap is a failed test. (One preamble for the one
+// test binary.)
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic,
+    clippy::cast_possible_truncation
+)]
+
+mod flow;
+mod fuzz_seeds;
+mod host;
+mod ledger;
+mod seeds;
+mod terminal;
+mod terminal_card;
+mod transport;
