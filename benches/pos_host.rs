@@ -22,11 +22,11 @@ use std::net::TcpListener;
 use std::sync::{Arc, Barrier, Mutex};
 use std::time::{Duration, Instant};
 
-use cardwire::pos::ResponseCode;
-use cardwire::pos::host::{Host, TerminalEntry};
-use cardwire::pos::ledger::{Durability, Ledger, MemoryLedger, SqliteLedger};
-use cardwire::pos::testkit::{Entry, Req, TestTerminal, fixtures};
-use cardwire::pos::transport::{Client, Server, ServerConfig};
+use cardwire::acquirer::ledger::{Durability, Ledger, MemoryLedger, SqliteLedger};
+use cardwire::acquirer::server::{Server, ServerConfig};
+use cardwire::acquirer::{Host, ResponseCode, TerminalEntry};
+use cardwire::pos::transport::Client;
+use cardwire_testkit::{Entry, Fixtures, Req, TempDir, TestTerminal};
 
 fn env(name: &str, default: usize) -> usize {
     std::env::var(name)
@@ -43,7 +43,7 @@ fn main() {
         _ => Durability::Normal,
     };
     let memory = std::env::var("POS_BENCH_LEDGER").as_deref() == Ok("memory");
-    let fx = fixtures().unwrap();
+    let fx = Fixtures::load().unwrap();
     let mut registry = fx.registry.clone();
     let noodle = registry.terminal("10580001").unwrap().clone();
     let ids: Vec<String> = (0..terminals).map(|i| format!("3{i:07}")).collect();
@@ -57,8 +57,7 @@ fn main() {
     for c in &mut registry.cardholders {
         c.balance = i64::MAX / 4;
     }
-    let dir = std::env::temp_dir().join(format!("cardwire-pos-bench-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = TempDir::new("pos-bench");
     let db = dir.join("ledger.db");
     let label = if memory {
         "memory".to_string()
@@ -167,7 +166,7 @@ fn main() {
             .unwrap();
         assert_eq!(rows, total, "every purchase committed");
     }
-    let _ = std::fs::remove_dir_all(&dir);
+    drop(dir);
 }
 
 fn serve<L: Ledger + Send + 'static>(host: Arc<Mutex<Host<L>>>) -> (Server, std::net::SocketAddr) {

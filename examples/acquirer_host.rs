@@ -24,11 +24,11 @@ use std::net::TcpListener;
 use std::process::ExitCode;
 use std::sync::{Arc, Mutex};
 
-use cardwire::pos::host::Host;
-use cardwire::pos::ledger::{Durability, SqliteLedger};
-use cardwire::pos::statement;
-use cardwire::pos::testkit::fixtures_from_json;
-use cardwire::pos::transport::{Server, ServerConfig};
+use cardwire::acquirer::ledger::{Durability, SqliteLedger};
+use cardwire::acquirer::server::{Server, ServerConfig};
+use cardwire::acquirer::{Answer, Host, statement};
+use cardwire::merchant::Fen;
+use cardwire_testkit::Fixtures;
 
 struct Options {
     bind: String,
@@ -79,16 +79,16 @@ fn options() -> Result<Options, String> {
 fn run() -> Result<(), String> {
     let o = options()?;
     let text = std::fs::read_to_string(&o.fixtures).map_err(|e| format!("{}: {e}", o.fixtures))?;
-    let fx = fixtures_from_json(&text)?;
-    let ledger = SqliteLedger::open(&o.db, o.sync).map_err(|e| format!("{}: {e}", o.db))?;
+    let fx = Fixtures::from_json(&text)?;
+    let ledger = SqliteLedger::open(&o.db, o.sync).map_err(|e| with_causes(&e))?;
     let host = Arc::new(Mutex::new(
         Host::new(fx.registry, ledger).map_err(|e| e.to_string())?,
     ));
     let listener = TcpListener::bind((o.bind.as_str(), o.port)).map_err(|e| e.to_string())?;
     let log = Arc::new(
-        |peer, outcome: Result<&cardwire::pos::host::Answer, &cardwire::pos::Error>| match outcome {
+        |peer, outcome: Result<&Answer, &cardwire::acquirer::Error>| match outcome {
             Ok(a) => println!("{peer} {a}"),
-            Err(e) => println!("{peer} closed: {e}"),
+            Err(e) => println!("{peer} closed: {}", with_causes(e)),
         },
     );
     let server = Server::spawn(listener, Arc::clone(&host), ServerConfig::default(), log)
@@ -118,9 +118,20 @@ fn run() -> Result<(), String> {
     println!(
         "stopped: {} statement rows, {} yuan",
         rows.len(),
-        statement::yuan(total)
+        Fen(total)
     );
     Ok(())
+}
+
+/// An error and the causes under it, `: `-separated.
+fn with_causes(e: &dyn std::error::Error) -> String {
+    let mut text = e.to_string();
+    let mut cause = e.source();
+    while let Some(c) = cause {
+        text.push_str(&format!(": {c}"));
+        cause = c.source();
+    }
+    text
 }
 
 /// What `--help` prints.

@@ -30,19 +30,19 @@ use std::process::ExitCode;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use cardwire::crypto::TdesKey;
+use cardwire::acquirer::host::{self, Host};
+use cardwire::acquirer::ledger::{Durability, SqliteLedger};
+use cardwire::acquirer::server::{Server, ServerConfig};
+use cardwire::acquirer::statement;
 use cardwire::crypto::pin::Pin;
-use cardwire::emv::hex::decode_to_vec;
-use cardwire::merchant::{AuditConfig, Expectation, audit};
-use cardwire::pos::card::sim::{Account, Interface, Profile, SimCard, track2};
-use cardwire::pos::card::{CardData, chip, qr};
-use cardwire::pos::host::{self, Host};
-use cardwire::pos::ledger::{Durability, LocalTime, SqliteLedger};
+use cardwire::merchant::{AuditConfig, Expectation, Fen, audit};
+use cardwire::pos::card::sim::{SimCard, track2};
+use cardwire::pos::card::{CardData, Interface, chip, qr};
 use cardwire::pos::receipt::{Copy, Receipt};
 use cardwire::pos::terminal::{Approval, Outcome, Reference, Sent};
-use cardwire::pos::transport::{Client, Server, ServerConfig};
-use cardwire::pos::{Config, DateTime, Terminal, statement};
-use serde_json::Value;
+use cardwire::pos::transport::Client;
+use cardwire::pos::{DateTime, Terminal};
+use cardwire_testkit::Fixtures as TestFixtures;
 
 type Res<T = ()> = Result<T, Box<dyn Error>>;
 
@@ -69,80 +69,29 @@ fn title(text: &str) {
     println!("\n━━ {text}");
 }
 
-/// The fixtures file as JSON, plus the lookups the terminal side needs.
-struct Fixtures(Value);
+/// The fixtures (`spec-vectors/pos-fixtures.json`), read by the test kit's loader.
+struct Fixtures(TestFixtures);
 
 impl Fixtures {
-    fn load() -> Res<(Self, String)> {
-        let path = concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/spec-vectors/pos-fixtures.json"
-        );
-        let text = std::fs::read_to_string(path)?;
-        Ok((Self(serde_json::from_str(&text)?), text))
-    }
-
-    fn find(&self, list: &str, id: &str) -> &Value {
-        self.0[list]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|v| v["id"] == id)
-            .unwrap_or_else(|| panic!("no {list} {id} in the fixtures"))
-    }
-
-    fn key(&self, hex: &str) -> TdesKey {
-        TdesKey::new(&decode_to_vec(hex).unwrap()).unwrap()
+    fn load() -> Res<Self> {
+        Ok(Self(TestFixtures::load()?))
     }
 
     /// The terminal `id`, configured for its merchant (the one it is sold to).
-    fn terminal(&self, id: &str, city: &str) -> Res<Terminal<64>> {
-        let t = self.find("terminals", id);
-        let m = self.find("merchants", t["merchant"].as_str().unwrap());
-        let config = Config::new(
-            t["terminal_id"].as_str().unwrap(),
-            m["merchant_no"].as_str().unwrap(),
-            m["name"].as_str().unwrap(),
-        )?
-        .with_serial(t["serial"].as_str().unwrap())?
-        .with_city(city)?
-        .with_fee_bps(u16::try_from(m["fee_bps"].as_u64().unwrap())?)
-        .with_floor_limit(self.0["floor_limit_fen"].as_u64().unwrap());
-        Ok(Terminal::new(config, self.key(t["tmk"].as_str().unwrap())))
+    fn terminal(&self, id: &str) -> Terminal<64> {
+        self.0.pos_terminal(id)
     }
 
-    /// A cardholder's card, simulated at the APDU level.
+    /// A cardholder's card, simulated at the APDU level, its stripe and its PIN.
     fn card(&self, id: &str, interface: Interface) -> Res<(SimCard, String, Pin)> {
-        let c = self.find("cards", id);
-        let p = &self.0["issuer"]["card_profile"];
-        let h = |k: &str| decode_to_vec(p[k].as_str().unwrap()).unwrap();
-        let (aid, iad, cdol1, pdol) = (h("aid"), h("iad"), h("cdol1"), h("pdol"));
-        let profile = Profile {
-            aid: &aid,
-            label: p["application_label"].as_str().unwrap(),
-            aip: h("aip").try_into().unwrap(),
-            iad: &iad,
-            cdol1: &cdol1,
-            pdol: &pdol,
-        };
-        let account = Account {
-            pan: c["pan"].as_str().unwrap(),
-            psn: c["psn"].as_str().unwrap().parse()?,
-            expiry: c["expiry"].as_str().unwrap(),
-            service_code: c["service_code"].as_str().unwrap(),
-            discretionary: "0000000000",
-        };
-        let imk = self.key(self.0["issuer"]["imk_ac"].as_str().unwrap());
-        let stripe = track2(&account)?.as_str().to_owned();
-        let card = SimCard::new(&profile, &account, &imk, interface)?;
-        Ok((card, stripe, Pin::new(c["pin"].as_str().unwrap())?))
+        let stripe = track2(&self.0.account(id))?.as_str().to_owned();
+        Ok((self.0.sim_card(id, interface), stripe, self.0.pin(id)))
     }
 }
 
 /// The terminal's clock: China Standard Time from the system clock.
 fn now() -> DateTime {
-    let t = LocalTime::now_china();
-    DateTime::new(t.year, t.month, t.day, t.hour, t.minute, t.second).unwrap()
+    DateTime::now(DateTime::CHINA).expect("a clock between 2000 and 2099")
 }
 
 /// A terminal with its connection to the host.
@@ -230,8 +179,8 @@ fn quote(pos: &Pos, amount: u64) {
 }
 
 fn run() -> Res {
-    let (fx, text) = Fixtures::load()?;
-    let registry = cardwire::pos::testkit::fixtures_from_json(&text)?.registry;
+    let fx = Fixtures::load()?;
+    let registry = fx.0.registry.clone();
 
     // ── the acquirer host ──────────────────────────────────────────────────────────────
     title("Acquirer host");
@@ -239,14 +188,8 @@ fn run() -> Res {
     let ledger = SqliteLedger::open(&db, Durability::Normal)?;
     let mut registry = registry;
     // The noodle shop's terminal is a new device in this story: not activated yet.
-    let noodle_tid = fx.find("terminals", "noodle-1")["terminal_id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    let noodle_no = fx.find("merchants", "noodle-shop")["merchant_no"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let noodle_tid = fx.0.terminal("noodle-1").terminal_id.clone();
+    let noodle_no = fx.0.merchant("noodle-shop").merchant_no.clone();
     for t in registry
         .terminals
         .iter_mut()
@@ -257,7 +200,7 @@ fn run() -> Res {
     }
     let host = Arc::new(Mutex::new(Host::new(registry, ledger)?));
     let log = Arc::new(
-        |_peer, outcome: Result<&host::Answer, &cardwire::pos::Error>| match outcome {
+        |_peer, outcome: Result<&host::Answer, &cardwire::acquirer::Error>| match outcome {
             Ok(a) => println!("  host ▸ {a}"),
             Err(e) => println!("  host ▸ connection closed: {e}"),
         },
@@ -272,7 +215,7 @@ fn run() -> Res {
 
     // ── a new terminal: refused, activated, signed in ──────────────────────────────────
     title("A new terminal for a noodle shop in Shanghai");
-    let mut pos = Pos::connect(fx.terminal("noodle-1", "Shanghai")?, &server)?;
+    let mut pos = Pos::connect(fx.terminal("noodle-1"), &server)?;
     let c = pos.terminal.config();
     println!(
         "  terminal {} (serial {}) for {} {}",
@@ -454,9 +397,9 @@ fn run() -> Res {
     println!(
         "  terminal totals: {} debits RMB {}, {} credits RMB {} — host says {}",
         totals.domestic.debit_count,
-        statement::yuan(totals.domestic.debit_amount as i64),
+        yuan(totals.domestic.debit_amount as i64),
         totals.domestic.credit_count,
-        statement::yuan(totals.domestic.credit_amount as i64),
+        yuan(totals.domestic.credit_amount as i64),
         if balanced {
             "balanced (对账平)"
         } else {
@@ -482,10 +425,10 @@ fn run() -> Res {
         host_totals.domestic.debit_amount as i64 - host_totals.domestic.credit_amount as i64;
     println!(
         "  net RMB {} — terminal journal {}, host ledger {}, statement {}",
-        statement::yuan(terminal_net),
-        statement::yuan(terminal_net),
-        statement::yuan(host_net),
-        statement::yuan(statement_net)
+        yuan(terminal_net),
+        yuan(terminal_net),
+        yuan(host_net),
+        yuan(statement_net)
     );
     expect(
         terminal_net == host_net && host_net == statement_net,
@@ -498,12 +441,9 @@ fn run() -> Res {
 
     // ── 跳码: a hotel's terminal rotated through supermarket numbers ────────────────────
     title("A hotel in Guangzhou: its acquirer rotates the terminal through supermarket numbers");
-    let hotel_tid = fx.find("terminals", "hotel-1")["terminal_id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    let hotel = fx.find("merchants", "riverside-hotel");
-    let mut hotel_pos = Pos::connect(fx.terminal("hotel-1", "Guangzhou")?, &server)?;
+    let hotel_tid = fx.0.terminal("hotel-1").terminal_id.clone();
+    let hotel = fx.0.merchant("riverside-hotel");
+    let mut hotel_pos = Pos::connect(fx.terminal("hotel-1"), &server)?;
     let outcome = hotel_pos.run(|t, out| Ok(t.sign_in(now(), out)?))?;
     expect(
         matches!(outcome, Outcome::SignedIn { .. }),
@@ -526,9 +466,9 @@ fn run() -> Res {
         )?;
         println!(
             "  room charge RMB {}: slip shows merchant {} (the hotel is {})",
-            statement::yuan(stay as i64),
+            yuan(stay as i64),
             a.record.merchant_no.as_str(),
-            hotel["merchant_no"].as_str().unwrap()
+            hotel.merchant_no
         );
     }
 
@@ -539,7 +479,7 @@ fn run() -> Res {
     let config = AuditConfig {
         expectation: Expectation {
             group: Some("hotel".parse()?),
-            region: Some(hotel["region"].as_str().unwrap().parse()?),
+            region: Some(hotel.region.parse()?),
             ..Expectation::default()
         },
         ..AuditConfig::default()
@@ -578,7 +518,7 @@ fn run() -> Res {
 }
 
 fn pin_of(fx: &Fixtures, card: &str) -> Res<Pin> {
-    Ok(Pin::new(fx.find("cards", card)["pin"].as_str().unwrap())?)
+    Ok(fx.0.pin(card))
 }
 
 /// The statement CSV of one terminal's rows, in the layout `statement::write_csv` uses.
@@ -592,8 +532,8 @@ fn statement_csv(rows: &[statement::Row], terminal_id: &str) -> String {
             &r.merchant_no,
             &r.merchant_name,
             &r.mcc,
-            &statement::yuan(r.amount),
-            &statement::yuan(r.fee),
+            &yuan(r.amount),
+            &yuan(r.fee),
             &r.card,
             r.kind,
             &r.rrn,
@@ -606,6 +546,11 @@ fn statement_csv(rows: &[statement::Row], terminal_id: &str) -> String {
 
 fn print_statement(rows: &[statement::Row], terminal_id: &str) {
     print!("{}", indent(&statement_csv(rows, terminal_id)));
+}
+
+/// Fen as yuan.
+fn yuan(fen: i64) -> String {
+    Fen(fen).to_string()
 }
 
 fn indent(text: &str) -> String {

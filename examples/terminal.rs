@@ -36,20 +36,21 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
-use cardwire::crypto::TdesKey;
 use cardwire::crypto::pin::Pin;
-use cardwire::emv::hex::decode_to_vec;
-use cardwire::pos::card::sim::{Account, Interface, Profile, SimCard};
-use cardwire::pos::card::{CardData, chip, qr};
-use cardwire::pos::ledger::LocalTime;
+use cardwire::merchant::Fen;
+use cardwire::pos::card::sim::SimCard;
+use cardwire::pos::card::{CardData, Interface, chip, qr};
 use cardwire::pos::receipt::{self, Receipt};
-use cardwire::pos::statement::yuan;
 use cardwire::pos::terminal::{Approval, Reference};
-use cardwire::pos::testkit::fixtures_from_json;
 use cardwire::pos::text::Text;
 use cardwire::pos::transport::Client;
-use cardwire::pos::{Config, DateTime, ErrorKind, Outcome, Sent, Terminal};
-use serde_json::Value;
+use cardwire::pos::{DateTime, ErrorKind, Outcome, Sent, Terminal};
+use cardwire_testkit::Fixtures;
+
+/// Yuan of an amount in fen (amounts here have at most 12 digits).
+fn yuan(fen: i64) -> Fen {
+    Fen(fen)
+}
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Entry {
@@ -238,41 +239,15 @@ fn failed(e: impl ToString) -> Failure {
 }
 
 /// The simulated card of fixture `id`.
-fn sim_card(json: &Value, id: &str, interface: Interface) -> Result<SimCard, Failure> {
-    let p = &json["issuer"]["card_profile"];
-    let h = |k: &str| decode_to_vec(p[k].as_str().unwrap_or_default()).map_err(usage);
-    let (aid, iad, cdol1, pdol) = (h("aid")?, h("iad")?, h("cdol1")?, h("pdol")?);
-    let aip: [u8; 2] = h("aip")?.try_into().map_err(|_| usage("aip: 2 bytes"))?;
-    let profile = Profile {
-        aid: &aid,
-        label: p["application_label"].as_str().unwrap_or("UnionPay"),
-        aip,
-        iad: &iad,
-        cdol1: &cdol1,
-        pdol: &pdol,
-    };
-    let c = json["cards"]
-        .as_array()
-        .and_then(|cards| cards.iter().find(|c| c["id"] == id))
-        .ok_or_else(|| usage(format!("--card: no card {id} in the fixtures")))?;
-    let text = |k: &str| c[k].as_str().unwrap_or_default();
-    let account = Account {
-        pan: text("pan"),
-        psn: text("psn").parse().map_err(usage)?,
-        expiry: text("expiry"),
-        service_code: text("service_code"),
-        discretionary: "0000000000",
-    };
-    let imk = TdesKey::new(
-        &decode_to_vec(json["issuer"]["imk_ac"].as_str().unwrap_or_default()).map_err(usage)?,
-    )
-    .map_err(usage)?;
-    SimCard::new(&profile, &account, &imk, interface).map_err(usage)
+fn sim_card(fx: &Fixtures, id: &str, interface: Interface) -> Result<SimCard, Failure> {
+    if !fx.cards.iter().any(|c| c.id == id) {
+        return Err(usage(format!("--card: no card {id} in the fixtures")));
+    }
+    Ok(fx.sim_card(id, interface))
 }
 
 fn now() -> DateTime {
-    let t = LocalTime::now_china();
-    DateTime::new(t.year, t.month, t.day, t.hour, t.minute, t.second).unwrap()
+    DateTime::now(DateTime::CHINA).expect("a clock between 2000 and 2099")
 }
 
 /// The terminal's connection: `Terminal::transact`'s exchange over a `Client`, reconnecting
@@ -472,8 +447,7 @@ fn run_main() -> Result<bool, Failure> {
     let o = options().map_err(Failure::Usage)?;
     let text =
         std::fs::read_to_string(&o.fixtures).map_err(|e| usage(format!("{}: {e}", o.fixtures)))?;
-    let json: Value = serde_json::from_str(&text).map_err(usage)?;
-    let fx = fixtures_from_json(&text).map_err(usage)?;
+    let fx = Fixtures::from_json(&text).map_err(usage)?;
 
     // The terminal as the acquirer activated it: TMK, merchant, fee rate, serial.
     let tf = fx
@@ -486,18 +460,12 @@ fn run_main() -> Result<bool, Failure> {
                 o.terminal
             ))
         })?;
-    let entry = fx.registry.terminal(&o.terminal).unwrap();
     let merchant = fx
         .registry
         .merchant(&tf.merchant_no)
         .cloned()
         .unwrap_or_default();
-    let config = Config::new(&tf.terminal_id, &tf.merchant_no, &merchant.name)
-        .and_then(|c| c.with_serial(&entry.serial))
-        .map_err(usage)?
-        .with_fee_bps(u16::try_from(merchant.fee_bps).unwrap_or(0))
-        .with_floor_limit(json["floor_limit_fen"].as_u64().unwrap_or(0));
-    let mut t: Terminal<8> = Terminal::new(config, tf.tmk.clone());
+    let mut t: Terminal<8> = fx.pos_terminal(&tf.id);
 
     let state = State(o.state.clone().unwrap_or_else(|| {
         std::env::temp_dir().join(format!("cardwire-terminal-{}.state", o.terminal))
@@ -540,12 +508,13 @@ fn run_main() -> Result<bool, Failure> {
     } else if o.kind != Kind::Balance {
         // The fee is charged on a purchase, and on a pre-authorisation's completion.
         let q = t.quote(amount);
+        let bps = t.config().fee_rate().millionths() / 100;
         println!(
             "amount {} yuan, merchant fee {} yuan ({}.{:02} %), cardholder pays {} yuan",
             yuan(q.amount as i64),
             yuan(q.fee as i64),
-            t.config().fee_bps() / 100,
-            t.config().fee_bps() % 100,
+            bps / 100,
+            bps % 100,
             yuan(q.total as i64)
         );
     }
@@ -564,7 +533,7 @@ fn run_main() -> Result<bool, Failure> {
     } else {
         Interface::Contact
     };
-    let mut card = sim_card(&json, &o.card, interface)?;
+    let mut card = sim_card(&fx, &o.card, interface)?;
     let mut session = None;
     let data: CardData = match o.entry {
         Entry::Swipe => CardData::swipe(card.track2()).map_err(usage)?,
