@@ -121,13 +121,14 @@ def pos():
     """terminal_reply: host replies to each request the target puts in flight (they carry MACs
     under the session key); card_read: the simulated card's answers to the chip flow, a
     consumer-presented code and a track 2. The terminal's tests build them
-    (crates/pos/tests/fuzz_seeds.rs, from spec-vectors/pos-fixtures.json) and write them here."""
+    (crates/testkit/tests/it/fuzz_seeds.rs, from spec-vectors/pos-fixtures.json) and write them
+    here."""
     import os
     import subprocess
 
     env = dict(os.environ, CARDWIRE_FUZZ_SEEDS=str(CORPUS))
     subprocess.run(
-        ["cargo", "test", "-q", "-p", "cardwire-pos", "--test", "fuzz_seeds"],
+        ["cargo", "test", "-q", "-p", "cardwire-testkit", "--test", "it", "fuzz_seeds"],
         cwd=ROOT,
         env=env,
         check=True,
@@ -135,7 +136,7 @@ def pos():
 
 
 def pos_host():
-    """Request frames built by the pos test kit under the deterministic seed session: each
+    """Request frames built by the test kit (cardwire-testkit) under the deterministic seed session: each
     seed is mode byte 0 (frames as they are) plus the frame, and one seed with every frame
     in a row (a whole session)."""
     frames = vectors("pos-host-requests.json")

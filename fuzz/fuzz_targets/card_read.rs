@@ -5,12 +5,11 @@
 //! Input: a selector byte (bit 0: contactless; bit 1: also run the second GENERATE AC), then
 //! the card's responses, each as a 2-byte big-endian length and the bytes (data and SW1 SW2),
 //! in the order the terminal asks; the whole input after the selector is also tried as QR text
-//! and as track 2. Seeds: `crates/pos/tests/fuzz_seeds.rs` records the simulated card.
+//! and as track 2. Seeds: `crates/testkit/tests/it/fuzz_seeds.rs` records the simulated card.
 #![no_main]
 
 use cardwire_pos::card::chip::{self, Params};
-use cardwire_pos::card::sim::Interface;
-use cardwire_pos::card::{CardData, CardReader, qr};
+use cardwire_pos::card::{CardData, CardReader, Interface, qr};
 use cardwire_pos::{DateTime, Error, ErrorKind};
 use libfuzzer_sys::fuzz_target;
 

@@ -12,25 +12,16 @@ use std::sync::OnceLock;
 
 use cardwire_iso8583::frame::{FrameFormat, Progress};
 use cardwire_iso8583::{Message, specs};
-use cardwire_pos::ledger::{Ledger, LocalTime};
-use cardwire_pos::testkit::{CounterRng, Fixtures, fixtures_from_json, seed_session};
+use cardwire_acquirer::ledger::Ledger;
+use cardwire_testkit::{CounterRng, Fixtures, HOST_TIME, seed_session};
 use libfuzzer_sys::fuzz_target;
 
 fn fx() -> &'static Fixtures {
     static FX: OnceLock<Fixtures> = OnceLock::new();
     FX.get_or_init(|| {
-        fixtures_from_json(include_str!("../../spec-vectors/pos-fixtures.json")).expect("fixtures")
+        Fixtures::from_json(include_str!("../../spec-vectors/pos-fixtures.json")).expect("fixtures")
     })
 }
-
-const NOW: LocalTime = LocalTime {
-    year: 2026,
-    month: 11,
-    day: 26,
-    hour: 10,
-    minute: 0,
-    second: 0,
-};
 
 fuzz_target!(|data: &[u8]| {
     let Some((&mode, mut rest)) = data.split_first() else {
@@ -52,7 +43,7 @@ fuzz_target!(|data: &[u8]| {
         if mode & 1 == 1 {
             terminal.remac(&mut frame);
         }
-        if let Ok(answer) = host.handle(&frame, NOW, &mut rng, &mut out) {
+        if let Ok(answer) = host.handle(&frame, HOST_TIME, &mut rng, &mut out) {
             let reply = &out[..answer.len];
             let Ok(Progress::Complete(f)) = FrameFormat::CUPS.read(reply) else {
                 panic!("the reply is not a frame");

@@ -15,6 +15,7 @@ use cardwire_crypto::pin::Pin;
 use cardwire_iso8583::frame::{FrameFormat, Progress, Tpdu};
 use cardwire_iso8583::{Encoder, Message, Mti, specs};
 use cardwire_pos::card::CardData;
+use cardwire_merchant::FeeRate;
 use cardwire_pos::{Config, DateTime, Terminal};
 use libfuzzer_sys::fuzz_target;
 
@@ -77,7 +78,7 @@ fn terminal() -> Terminal<16> {
         .and_then(|c| c.with_serial("CWPOS-0001"))
         .and_then(|c| c.with_city("Shanghai"))
         .expect("config")
-        .with_fee_bps(60);
+        .with_fee_rate(FeeRate::from_bps(60));
     let mut t = Terminal::new(config, TdesKey::new(&TMK).expect("tmk"));
     let mut out = [0u8; 512];
     t.sign_in(now(), &mut out).expect("sign-in");

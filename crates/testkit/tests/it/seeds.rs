@@ -1,6 +1,6 @@
 //! The requests the fuzz target is seeded with (`spec-vectors/pos-host-requests.json`): each is
 //! answered as expected by the host of the seed session, and the committed file is the one the
-//! test kit builds (`CARDWIRE_UPDATE_SEEDS=1 cargo test -p cardwire-pos --test seeds` rewrites it).
+//! test kit builds (`CARDWIRE_UPDATE_SEEDS=1 cargo test -p cardwire-testkit --test it seeds` rewrites it).
 
 use cardwire_acquirer::ResponseCode;
 use cardwire_testkit::{CounterRng, Fixtures, seed_requests, seed_session};
@@ -33,7 +33,7 @@ fn seed_requests_are_answered_and_committed() {
         .collect();
     let doc = serde_json::json!({
         "description": "Request frames of every kind from terminal noodle-1 of pos-fixtures.json, signed in with the test kit's deterministic CounterRng (seed 0x00C0FFEE), so the MACs verify under the keys the host_handler fuzz target derives the same way. Seeds for fuzz/corpus/host_handler.",
-        "source": "cardwire's own test data, built by crates/pos testkit::seed_requests (own edge cases)",
+        "source": "cardwire's own test data, built by cardwire-testkit seed_requests (crates/testkit) (own edge cases)",
         "vectors": vectors,
     });
     let text = serde_json::to_string_pretty(&doc).unwrap() + "\n";
