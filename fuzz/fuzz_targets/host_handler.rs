@@ -10,9 +10,9 @@
 
 use std::sync::OnceLock;
 
+use cardwire_acquirer::ledger::Ledger;
 use cardwire_iso8583::frame::{FrameFormat, Progress};
 use cardwire_iso8583::{Message, specs};
-use cardwire_acquirer::ledger::Ledger;
 use cardwire_testkit::{CounterRng, Fixtures, HOST_TIME, seed_session};
 use libfuzzer_sys::fuzz_target;
 

@@ -14,8 +14,8 @@ use cardwire_crypto::cups::{encrypt_field62, field64};
 use cardwire_crypto::pin::Pin;
 use cardwire_iso8583::frame::{FrameFormat, Progress, Tpdu};
 use cardwire_iso8583::{Encoder, Message, Mti, specs};
-use cardwire_pos::card::CardData;
 use cardwire_merchant::FeeRate;
+use cardwire_pos::card::CardData;
 use cardwire_pos::{Config, DateTime, Terminal};
 use libfuzzer_sys::fuzz_target;
 
