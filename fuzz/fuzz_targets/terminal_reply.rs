@@ -4,7 +4,7 @@
 //! Input: a scenario byte (what is in flight: purchase, settlement, reversal, sign-in,
 //! balance), a flags byte (bit 0: re-compute the reply's MAC under the session MAK first, so
 //! the fuzzer reaches what lies behind the MAC check), then the reply frame. The setup is the
-//! one of `crates/pos/tests/fuzz_seeds.rs`, which writes the seeds.
+//! one of `crates/testkit/tests/it/fuzz_seeds.rs`, which writes the seeds.
 #![no_main]
 
 use std::sync::OnceLock;
