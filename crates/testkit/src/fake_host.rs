@@ -1,6 +1,6 @@
 //! The test suite's scripted acquirer host for the terminal's tests: it answers a
 //! terminal's requests with correct MACs, checks PINs and ARQCs (with the independent
-//! [`oracle`](crate::oracle)) and answers the ARPC — built from cardwire-iso8583 and
+//! [`oracle`]) and answers the ARPC — built from cardwire-iso8583 and
 //! cardwire-crypto, not from cardwire-acquirer, so the terminal is not tested against the
 //! host it will meet.
 

@@ -1,6 +1,6 @@
 //! The test suite's own terminal: a request builder that speaks to the host the way a
 //! terminal does (sign-in, MAC, format-0 PIN under the PIK, field 55 with an ARQC computed by
-//! the independent [`oracle`](crate::oracle)), written apart from `cardwire-pos` so that the
+//! the independent [`oracle`]), written apart from `cardwire-pos` so that the
 //! host's tests do not rest on the terminal they serve.
 
 use cardwire_acquirer::ResponseCode;

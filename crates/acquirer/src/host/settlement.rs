@@ -82,7 +82,7 @@ impl<L: Ledger> Host<L> {
 /// Every card is domestic (UnionPay) here.
 ///
 /// # Errors
-/// [`ErrorKind::Ledger`].
+/// [`ErrorKind::Ledger`](crate::ErrorKind::Ledger).
 pub fn batch_totals<L: Ledger + ?Sized>(
     ledger: &mut L,
     terminal_id: &str,

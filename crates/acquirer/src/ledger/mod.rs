@@ -7,7 +7,7 @@
 //! (the SQLite one) has therefore committed everything a terminal was told.
 //!
 //! Two implementations: [`MemoryLedger`] (alloc, for tests, fuzzing and no_std hosts) and,
-//! under the `sqlite` feature, [`SqliteLedger`] (file-backed, WAL).
+//! under the `sqlite` feature, `SqliteLedger` (file-backed, WAL).
 
 use alloc::string::String;
 use alloc::vec::Vec;

@@ -5,9 +5,9 @@
 //! It answers SELECT of the payment directory (`1PAY.SYS.DDF01` contact, `2PAY.SYS.DDF01`
 //! contactless) and of its AID, GET PROCESSING OPTIONS, READ RECORD per its AFL, GENERATE AC
 //! and EXTERNAL AUTHENTICATE. Its cryptograms follow its [`Profile`]'s
-//! [`CdolProfile`](cardwire_crypto::emv::CdolProfile) — the one definition the acquirer host
+//! [`CdolProfile`] — the one definition the acquirer host
 //! verifies them with (the fixtures' cards of `spec-vectors/pos-fixtures.json` use
-//! [`CdolProfile::STANDARD`](cardwire_crypto::emv::CdolProfile::STANDARD)):
+//! [`CdolProfile::STANDARD`]):
 //!
 //! - ICC master key from the issuer master key, Option A (Option B for PANs over 16 digits);
 //! - the EMV common session key with R = ATC ‖ `000000000000`;
