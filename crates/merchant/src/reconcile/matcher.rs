@@ -15,7 +15,7 @@ use super::{ReconcileConfig, RefundFee, Summary};
 use crate::error::{Column, Error, ErrorKind, Input};
 use crate::finding::{Evidence, Finding, Rule};
 use crate::merchant_no::TerminalId;
-use crate::money::Fen;
+use crate::money::{ContractRate, Fen};
 use crate::time::Timestamp;
 use crate::transaction::{Rrn, TxRef, TxType, Voucher};
 
@@ -157,6 +157,8 @@ impl<F: FnMut(Finding)> Reconciler<F> {
         let time = entry.time.seconds();
         self.check_order(Input::Journal, line, time)?;
         self.summary.journal_rows = self.summary.journal_rows.saturating_add(1);
+        self.journal_clock.latest = Some(self.journal_clock.latest.map_or(time, |t| t.max(time)));
+        self.release();
         let side = JournalSide {
             line,
             entry: *entry,
@@ -169,8 +171,6 @@ impl<F: FnMut(Finding)> Reconciler<F> {
             }
             Some(i) => self.journal_into(i, side),
         }
-        self.journal_clock.latest = Some(self.journal_clock.latest.map_or(time, |t| t.max(time)));
-        self.release();
         Ok(())
     }
 
@@ -185,23 +185,29 @@ impl<F: FnMut(Finding)> Reconciler<F> {
         totals.rows = totals.rows.saturating_add(1);
         totals.gross = totals.gross.saturating_add(entry.amount);
         totals.fee = totals.fee.saturating_add(entry.fee);
-        let contract = self.contract_fee(line, entry);
-        self.rates.observe(line, entry, contract);
-        self.days.book(entry);
+        self.statement_clock.latest =
+            Some(self.statement_clock.latest.map_or(time, |t| t.max(time)));
+        self.release();
         let side = StatementSide {
             line,
             entry: *entry,
         };
-        match self.find(entry.terminal, entry.rrn, entry.voucher) {
+        let i = match self.find(entry.terminal, entry.rrn, entry.voucher) {
             None => {
                 let i = self.open_slot(time, None, Some(side));
                 self.register(i, entry.terminal, entry.rrn, entry.voucher);
+                i
             }
-            Some(i) => self.statement_into(i, side),
-        }
-        self.statement_clock.latest =
-            Some(self.statement_clock.latest.map_or(time, |t| t.max(time)));
-        self.release();
+            Some(i) => {
+                self.statement_into(i, side);
+                i
+            }
+        };
+        let journal = self.slot_mut(i).and_then(|s| s.journal);
+        let tx = tx_ref(entry.terminal, journal.as_ref(), Some(&side));
+        let contract = self.contract_fee(tx, entry);
+        self.rates.observe(line, entry, contract);
+        self.days.book(entry);
         Ok(())
     }
 
@@ -473,11 +479,7 @@ impl<F: FnMut(Finding)> Reconciler<F> {
     }
 
     /// The fee-rate-mismatch check of a statement row; the contract rate of its card.
-    fn contract_fee(
-        &mut self,
-        line: u64,
-        e: &StatementEntry,
-    ) -> Option<crate::money::ContractRate> {
+    fn contract_fee(&mut self, tx: TxRef, e: &StatementEntry) -> Option<ContractRate> {
         let table = self.config.rates?;
         let Some(contract) = table.for_card(e.card) else {
             self.summary.fee_unchecked = self.summary.fee_unchecked.saturating_add(1);
@@ -494,13 +496,6 @@ impl<F: FnMut(Finding)> Reconciler<F> {
             _ => return Some(contract),
         };
         if e.fee != expected {
-            let tx = TxRef {
-                terminal: e.terminal,
-                rrn: e.rrn,
-                voucher: e.voucher,
-                journal_line: None,
-                statement_line: Some(line),
-            };
             self.emit(Finding::new(
                 Rule::FeeRateMismatch,
                 Evidence::ContractFee {

@@ -83,7 +83,7 @@ use alloc::vec::Vec;
 use std::io::Read;
 
 use crate::error::Error;
-use crate::finding::{Finding, Severity};
+use crate::finding::{FieldValue, Finding, Severity};
 use crate::money::{Booked, RateTable, Settled};
 
 mod columns;
@@ -195,6 +195,42 @@ pub struct Summary {
     pub peak_open: u64,
     /// Findings by severity.
     pub findings: SeverityCounts,
+}
+
+impl Summary {
+    /// Calls `visit` with each total's name and value (amounts as yuan text), in a fixed
+    /// order: the keys of the command line's `summary`.
+    pub fn fields(&self, visit: &mut dyn FnMut(&'static str, FieldValue<'_>)) {
+        use FieldValue::{Absent, Number, Text};
+        visit("journal_rows", Number(self.journal_rows));
+        visit("statement_rows", Number(self.statement.rows));
+        visit("settlement_rows", Number(self.settlement_rows));
+        visit("matched", Number(self.matched));
+        visit("missing_on_statement", Number(self.missing_on_statement));
+        visit("missing_on_journal", Number(self.missing_on_journal));
+        visit("journal_gross", Text(&self.journal.gross));
+        visit("journal_fee", Text(&self.journal.fee));
+        visit("statement_gross", Text(&self.statement.gross));
+        visit("statement_fee", Text(&self.statement.fee));
+        visit("statement_net", Text(&self.statement.net()));
+        match &self.credited {
+            Some(c) => {
+                visit("credited_gross", Text(&c.gross));
+                visit("credited_fee", Text(&c.fee));
+                visit("credited_net", Text(&c.net));
+            }
+            None => {
+                visit("credited_gross", Absent);
+                visit("credited_fee", Absent);
+                visit("credited_net", Absent);
+            }
+        }
+        visit("fee_unchecked", Number(self.fee_unchecked));
+        visit("peak_open", Number(self.peak_open));
+        visit("definitive", Number(self.findings.definitive));
+        visit("suspicious", Number(self.findings.suspicious));
+        visit("info", Number(self.findings.info));
+    }
 }
 
 /// A reconciliation's totals and findings.

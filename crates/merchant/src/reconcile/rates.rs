@@ -118,9 +118,29 @@ struct Span {
 }
 
 impl Span {
-    /// The rate the stretch is reported at: the largest amount's, to the millionth.
+    /// The rate the stretch is reported at: of the rates every fee allows, the one with the
+    /// fewest decimals (rates are quoted as 0.6 % or 0.78 %, not 0.7795 %), nearest to the
+    /// largest amount's effective rate.
     fn rate(&self) -> FeeRate {
-        FeeRate::of(self.best.0, self.best.1).unwrap_or(self.lo)
+        let estimate = FeeRate::of(self.best.0, self.best.1).unwrap_or(self.lo);
+        let (lo, hi, at) = (
+            self.lo.millionths(),
+            self.hi.millionths(),
+            estimate.millionths(),
+        );
+        for step in [10_000u32, 1_000, 100, 10, 1] {
+            let below = at / step * step;
+            let above = below.saturating_add(step);
+            let nearest = if at - below <= above - at {
+                [below, above]
+            } else {
+                [above, below]
+            };
+            if let Some(r) = nearest.into_iter().find(|r| (lo..=hi).contains(r)) {
+                return FeeRate::from_millionths(r).unwrap_or(estimate);
+            }
+        }
+        estimate
     }
 }
 

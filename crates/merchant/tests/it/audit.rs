@@ -1,12 +1,5 @@
 //! The statement audit: columns by name, malformed rows with line numbers, terminal and
 //! merchant findings, and memory that does not grow with the number of rows.
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::indexing_slicing,
-    clippy::panic,
-    clippy::cast_possible_truncation
-)] // tests may fail loudly
 
 use std::io::Read;
 

@@ -1,11 +1,4 @@
 //! Every rule: one test that triggers it and one that shows it silent on an honest case.
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::indexing_slicing,
-    clippy::panic,
-    clippy::cast_possible_truncation
-)] // tests may fail loudly
 
 use cardwire_merchant::{
     Evidence, Expectation, Findings, Mcc, MccGroup, MerchantNo, Observation, Policy, Region, Rule,

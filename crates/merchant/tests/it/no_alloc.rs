@@ -1,12 +1,5 @@
 //! Parsing, lookups, the rules and the terminal history allocate nothing: counted with a
 //! counting global allocator.
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::indexing_slicing,
-    clippy::panic,
-    clippy::cast_possible_truncation
-)] // tests may fail loudly
 
 use cardwire_merchant::{
     Expectation, Mcc, MccGroup, MerchantNo, Observation, Policy, Region, TerminalHistory,

@@ -1,12 +1,5 @@
 //! The generated tables agree with the data files they come from, row by row (read here with
 //! the csv crate, independently of build.rs).
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::indexing_slicing,
-    clippy::panic,
-    clippy::cast_possible_truncation
-)] // tests may fail loudly
 
 use cardwire_merchant::{Acquirer, List, Mcc, MccGroup, Policy, Region};
 

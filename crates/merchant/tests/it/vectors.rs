@@ -1,11 +1,4 @@
 //! The published and edge-case vectors of `spec-vectors/merchant*.json`.
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::indexing_slicing,
-    clippy::panic,
-    clippy::cast_possible_truncation
-)] // tests may fail loudly
 
 use cardwire_merchant::{
     Expectation, Mcc, MerchantNo, Observation, Policy, Region, TerminalHistory, TerminalId, check,
@@ -13,7 +6,7 @@ use cardwire_merchant::{
 use serde_json::Value;
 
 fn load(name: &str) -> Value {
-    let path = format!("{}/../../spec-vectors/{name}", env!("CARGO_MANIFEST_DIR"));
+    let path = crate::spec(name);
     serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap()
 }
 
@@ -189,11 +182,7 @@ fn history_steps() {
 #[test]
 fn sample_statement_audits_as_expected() {
     let doc = load("merchant_audit.json");
-    let path = format!(
-        "{}/../../spec-vectors/{}",
-        env!("CARGO_MANIFEST_DIR"),
-        doc["statement"].as_str().unwrap()
-    );
+    let path = crate::spec(doc["statement"].as_str().unwrap());
     let report = cardwire_merchant::audit(
         std::fs::File::open(path).unwrap(),
         &cardwire_merchant::AuditConfig::default(),
