@@ -91,6 +91,10 @@ impl TxType {
     /// # Errors
     /// [`ErrorKind::UnknownName`].
     pub fn parse(text: &[u8]) -> Result<Self, Error> {
+        // The statement's own words first: one comparison each, no case folding.
+        if let Some(t) = Self::ALL.into_iter().find(|t| text == t.id().as_bytes()) {
+            return Ok(t);
+        }
         let found = Self::ALL.into_iter().find(|t| {
             text.eq_ignore_ascii_case(t.id().as_bytes()) || text == t.chinese().as_bytes()
         });

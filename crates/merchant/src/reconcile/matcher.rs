@@ -7,6 +7,9 @@
 use alloc::collections::VecDeque;
 use alloc::vec::Vec;
 use std::collections::HashMap;
+use std::collections::hash_map::Entry;
+
+use foldhash::fast::RandomState;
 
 use super::days::DayBook;
 use super::entry::{Credit, JournalEntry, StatementEntry};
@@ -73,8 +76,8 @@ pub struct Reconciler<F: FnMut(Finding)> {
     sink: F,
     slots: Vec<Option<Slot>>,
     free: Vec<usize>,
-    by_rrn: HashMap<(TerminalId, Rrn), usize>,
-    by_voucher: HashMap<(TerminalId, Voucher), usize>,
+    by_rrn: HashMap<(TerminalId, Rrn), usize, RandomState>,
+    by_voucher: HashMap<(TerminalId, Voucher), usize, RandomState>,
     /// Slots by the time they were opened, oldest first.
     queue: VecDeque<(i64, usize)>,
     open: u64,
@@ -103,8 +106,8 @@ impl<F: FnMut(Finding)> Reconciler<F> {
             sink,
             slots: Vec::new(),
             free: Vec::new(),
-            by_rrn: HashMap::new(),
-            by_voucher: HashMap::new(),
+            by_rrn: HashMap::default(),
+            by_voucher: HashMap::default(),
             queue: VecDeque::new(),
             open: 0,
             journal_clock: Clock::default(),
@@ -574,19 +577,29 @@ impl<F: FnMut(Finding)> Reconciler<F> {
         let keys = [
             slot.journal
                 .map(|j| (j.entry.terminal, j.entry.rrn, Some(j.entry.voucher))),
-            slot.statement
-                .map(|s| (s.entry.terminal, s.entry.rrn, s.entry.voucher)),
+            // The statement's keys, where the journal's did not already name them.
+            slot.statement.map(|s| {
+                let j = slot.journal.map(|j| j.entry);
+                let rrn = s.entry.rrn.filter(|r| j.is_none_or(|j| j.rrn != Some(*r)));
+                let voucher = s
+                    .entry
+                    .voucher
+                    .filter(|v| j.is_none_or(|j| j.voucher != *v));
+                (s.entry.terminal, rrn, voucher)
+            }),
         ];
         for (terminal, rrn, voucher) in keys.into_iter().flatten() {
             if let Some(r) = rrn
-                && self.by_rrn.get(&(terminal, r)) == Some(&i)
+                && let Entry::Occupied(e) = self.by_rrn.entry((terminal, r))
+                && *e.get() == i
             {
-                self.by_rrn.remove(&(terminal, r));
+                e.remove();
             }
             if let Some(v) = voucher
-                && self.by_voucher.get(&(terminal, v)) == Some(&i)
+                && let Entry::Occupied(e) = self.by_voucher.entry((terminal, v))
+                && *e.get() == i
             {
-                self.by_voucher.remove(&(terminal, v));
+                e.remove();
             }
         }
     }

@@ -6,8 +6,11 @@
 //! range of rates every fee so far allows; a fee outside it moves the rate. Fees at the
 //! contract's cap say nothing about the rate and are skipped.
 
-use alloc::collections::BTreeMap;
+use alloc::vec::Vec;
+use std::collections::HashMap;
 use std::io::Read;
+
+use foldhash::fast::RandomState;
 
 use super::columns::{find, need, open_csv};
 use super::entry::StatementEntry;
@@ -157,7 +160,7 @@ struct Track {
 /// Per merchant number and card type, the rate the fees allow.
 #[derive(Debug, Default)]
 pub(super) struct RateWatch {
-    tracks: BTreeMap<(MerchantId, Option<CardType>), Track>,
+    tracks: HashMap<(MerchantId, Option<CardType>), Track, RandomState>,
 }
 
 impl RateWatch {
@@ -217,7 +220,9 @@ impl RateWatch {
     /// One `fee-rate-changed` per merchant number and card type whose rate moved: the first
     /// move, and how many moves there were.
     pub(super) fn finish(self, sink: &mut dyn FnMut(Finding)) {
-        for ((merchant, card), t) in self.tracks {
+        let mut tracks: Vec<_> = self.tracks.into_iter().collect();
+        tracks.sort_unstable_by_key(|(key, _)| *key);
+        for ((merchant, card), t) in tracks {
             let Some((before, since_line, line)) = t.first else {
                 continue;
             };
