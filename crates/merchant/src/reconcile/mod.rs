@@ -20,8 +20,8 @@
 //! (消费, 撤销, 退货, 预授权完成, …) are read too. A card column is never read: card numbers
 //! stay where they are. Card types are `debit` and `credit` (借记卡, 贷记卡).
 //!
-//! The contracted rate is a [`RateTable`](crate::RateTable): one percentage, or a file
-//! read with [`RateTable::from_csv`](crate::RateTable::from_csv) (`card_type,rate,cap`).
+//! The contracted rate is a [`RateTable`]: one percentage, or a file
+//! read with [`RateTable::from_csv`] (`card_type,rate,cap`).
 //!
 //! # Matching
 //!
