@@ -98,6 +98,23 @@ pub use entry::{
 };
 pub use matcher::Reconciler;
 
+/// The journal's header as a terminal writes it (the terminal's journal export): amounts and
+/// fees signed yuan, `fee` the quoted fee, `type` one of [`TxType`](crate::TxType)'s ids.
+pub const JOURNAL_COLUMNS: [&str; 9] = [
+    "time",
+    "terminal_id",
+    "merchant_no",
+    "batch",
+    "stan",
+    "rrn",
+    "type",
+    "amount",
+    "fee",
+];
+
+/// The settlement credits' header.
+pub const SETTLEMENT_COLUMNS: [&str; 5] = ["date", "merchant_no", "gross", "fee", "net"];
+
 /// Whether the acquirer returns the fee of a refunded sale.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 pub enum RefundFee {

@@ -28,6 +28,17 @@ fn run(journal: &str, statement: &str, config: &ReconcileConfig) -> Vec<Rule> {
 }
 
 #[test]
+fn the_published_headers_are_the_ones_read() {
+    use cardwire_merchant::reconcile::{JOURNAL_COLUMNS, SETTLEMENT_COLUMNS};
+    assert_eq!(format!("{}\n", JOURNAL_COLUMNS.join(",")), J);
+    let clean = std::fs::read_to_string(crate::spec("reconcile/clean/settlement.csv")).unwrap();
+    assert_eq!(
+        clean.lines().next(),
+        Some(SETTLEMENT_COLUMNS.join(",").as_str())
+    );
+}
+
+#[test]
 fn a_malformed_row_names_input_line_and_column() {
     let journal = format!(
         "{J}{}{}",
