@@ -146,7 +146,22 @@ def pos_host():
 
 
 # Later vector sets add a function here and to SEEDERS.
-SEEDERS = [tlv, merchant, crypto, dol, qr, bits, iso8583, pos, pos_host]
+def reconcile():
+    """The reconciliation scenarios: the three files of each as one input (NUL between them)
+    for reconcile_csv, and each of their lines for reconcile_rows."""
+    root = ROOT / "spec-vectors" / "reconcile"
+    for d in sorted(p for p in root.iterdir() if p.is_dir()):
+        files = [d / f for f in ("journal.csv", "statement.csv", "settlement.csv")]
+        parts = [f.read_bytes() if f.exists() else b"" for f in files]
+        if not files[2].exists():
+            parts.pop()
+        write("reconcile_csv", d.name, b"\0".join(parts))
+        for f in sorted(d.glob("*.csv")):
+            for i, line in enumerate(f.read_bytes().splitlines()):
+                write("reconcile_rows", f"{d.name}-{f.stem}-line{i + 1}", line)
+
+
+SEEDERS = [tlv, merchant, reconcile, crypto, dol, qr, bits, iso8583, pos, pos_host]
 
 if __name__ == "__main__":
     for seed in SEEDERS:

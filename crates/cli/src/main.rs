@@ -1,6 +1,7 @@
 //! `cardwire`: hex in, JSON out.
 //!
-//! Exit status: 0 on success, 2 with a one-line message on stderr for bad input.
+//! Exit status: 0 on success, 2 with a one-line message on stderr for bad input, 1 when
+//! `merchant reconcile --fail-on` finds something at that severity.
 
 mod cvv;
 mod dukpt;
@@ -35,7 +36,8 @@ enum Command {
     Tlv(tlv::TlvCommand),
     /// Merchant category code: ISO range, lists, description, business group, China fee tier.
     Mcc(merchant::MccArgs),
-    /// UnionPay merchant numbers: decode and 跳码 checks; statement (对账单) audit.
+    /// UnionPay merchant numbers: decode and 跳码 checks; statement (对账单) audit;
+    /// reconciliation of journal, statement and settlement.
     #[command(subcommand)]
     Merchant(Box<merchant::MerchantCommand>),
     /// ISO 9564-1 PIN blocks (formats 0 to 4).
@@ -74,7 +76,14 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Tlv(cmd) => tlv::run(cmd),
         Command::Mcc(args) => merchant::run_mcc(args),
-        Command::Merchant(cmd) => merchant::run(*cmd),
+        Command::Merchant(cmd) => match merchant::run(*cmd) {
+            // `reconcile --fail-on`: the report is printed and the status says it failed.
+            Ok(merchant::Output { text, fail: true }) => {
+                println!("{text}");
+                return ExitCode::from(1);
+            }
+            other => other.map(|o| o.text),
+        },
         Command::Pin(cmd) => pin::run(cmd),
         Command::Dukpt(cmd) => dukpt::run(cmd),
         Command::Mac(args) => mac::run(&args),

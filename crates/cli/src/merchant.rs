@@ -1,9 +1,12 @@
-//! `cardwire mcc …` and `cardwire merchant …`: MCCs, UnionPay merchant numbers, 跳码 checks
-//! and the statement audit. Exit 0 whenever the input parsed, findings or not.
+//! `cardwire mcc …` and `cardwire merchant …`: MCCs, UnionPay merchant numbers, 跳码 checks,
+//! the statement audit and the reconciliation. Exit 0 whenever the input parsed, findings or
+//! not — unless `reconcile --fail-on` is given and a finding reaches it (exit 1).
 
+use cardwire_merchant::reconcile::{ReconcileConfig, Reconciler, RefundFee};
 use cardwire_merchant::{
-    AuditConfig, AuditReport, Expectation, Finding, Mcc, MccGroup, MerchantNo, Observation, Policy,
-    Region, RegionCandidate, TerminalId, audit, check,
+    AuditConfig, AuditReport, Error, Expectation, FeeRate, FieldValue, Finding, Input, Mcc,
+    MccGroup, MerchantNo, Observation, Policy, RateTable, Region, RegionCandidate, Severity,
+    TerminalId, audit, check,
 };
 use clap::{Args, Subcommand};
 use serde_json::{Value, json};
@@ -58,6 +61,49 @@ pub enum MerchantCommand {
         #[arg(long, value_name = "G")]
         expect_group: Option<String>,
     },
+    /// Reconcile (对账) the terminal's journal with the acquirer's statement and, if given,
+    /// the settlement credits. Each CSV in time order; prints {"summary", "findings"}.
+    Reconcile {
+        /// The journal CSV: time, terminal_id, merchant_no, batch, stan, rrn, type, amount, fee.
+        #[arg(long, value_name = "FILE")]
+        journal: String,
+        /// The statement CSV: time, terminal_id, merchant_no, merchant_name, mcc, amount, fee,
+        /// card, type, rrn.
+        #[arg(long, value_name = "FILE")]
+        statement: String,
+        /// The settlement credits CSV: date, merchant_no, gross, fee, net.
+        #[arg(long, value_name = "FILE")]
+        settlement: Option<String>,
+        /// The contracted rate: a percentage (`0.60`) or a rate table CSV
+        /// (card_type,rate[,cap]).
+        #[arg(long, value_name = "PERCENT|FILE")]
+        rate: Option<String>,
+        /// Exit 1 when a finding is at or above this severity: info, suspicious, definitive.
+        #[arg(long, value_name = "SEVERITY")]
+        fail_on: Option<String>,
+        /// The most seconds between the two rows of one transaction (and the most a row may
+        /// be out of time order); `none` holds every transaction to the end.
+        #[arg(long, value_name = "SECONDS|none", default_value = "3600")]
+        window: String,
+        /// Whether a refund returns the fee of its amount: kept (default) or returned.
+        #[arg(long, value_name = "POLICY", default_value = "kept")]
+        refund_fee: String,
+    },
+}
+
+/// What a merchant command prints, and whether its findings fail the run (exit 1).
+#[derive(Debug)]
+pub struct Output {
+    /// The JSON text.
+    pub text: String,
+    /// `--fail-on` was reached.
+    pub fail: bool,
+}
+
+impl From<String> for Output {
+    fn from(text: String) -> Self {
+        Self { text, fail: false }
+    }
 }
 
 pub fn run_mcc(args: MccArgs) -> Result<String, String> {
@@ -75,8 +121,62 @@ pub fn run_mcc(args: MccArgs) -> Result<String, String> {
     pretty(&out)
 }
 
-pub fn run(cmd: MerchantCommand) -> Result<String, String> {
+pub fn run(cmd: MerchantCommand) -> Result<Output, String> {
     match cmd {
+        MerchantCommand::Reconcile {
+            journal,
+            statement,
+            settlement,
+            rate,
+            fail_on,
+            window,
+            refund_fee,
+        } => {
+            let fail_on = fail_on
+                .map(|s| {
+                    Severity::from_id(&s).ok_or_else(|| {
+                        format!("--fail-on: {s:?} is not info, suspicious or definitive")
+                    })
+                })
+                .transpose()?;
+            let config = ReconcileConfig {
+                rates: rate.as_deref().map(parse_rate).transpose()?,
+                window: parse_window(&window)?,
+                refund_fee: match refund_fee.as_str() {
+                    "kept" => RefundFee::Kept,
+                    "returned" => RefundFee::Returned,
+                    other => {
+                        return Err(format!("--refund-fee: {other:?} is not kept or returned"));
+                    }
+                },
+            };
+            let paths = Paths {
+                journal: &journal,
+                statement: &statement,
+                settlement: settlement.as_deref(),
+            };
+            let mut findings = Vec::new();
+            let mut r = Reconciler::new(config, |f| findings.push(finding_with_evidence(&f)));
+            if let Some(path) = paths.settlement {
+                r.read_settlement_csv(open(path)?)
+                    .map_err(|e| paths.error(&e))?;
+            }
+            let summary = r
+                .read_csv(open(&journal)?, open(&statement)?)
+                .map_err(|e| paths.error(&e))?;
+            let mut summary_json = fields_json(|v| summary.fields(v));
+            if let Value::Object(map) = &mut summary_json {
+                map.insert(
+                    "rate".into(),
+                    config.rates.map_or(Value::Null, |r| r.to_string().into()),
+                );
+            }
+            let out = json!({ "summary": summary_json, "findings": findings });
+            Ok(Output {
+                text: pretty(&out)?,
+                fail: fail_on.is_some_and(|s| summary.findings.at_least(s) > 0),
+            })
+        }
         MerchantCommand::Check {
             merchant_no,
             expect_mcc,
@@ -126,7 +226,7 @@ pub fn run(cmd: MerchantCommand) -> Result<String, String> {
                 "sequence": m.sequence(),
                 "findings": findings.iter().map(finding).collect::<Vec<_>>(),
             });
-            pretty(&out)
+            pretty(&out).map(Output::from)
         }
         MerchantCommand::Audit { file, expect_group } => {
             let config = AuditConfig {
@@ -146,9 +246,91 @@ pub fn run(cmd: MerchantCommand) -> Result<String, String> {
                 Some(line) => format!("statement line {line}: {e}"),
                 None => format!("statement: {e}"),
             })?;
-            pretty(&audit_json(&report))
+            pretty(&audit_json(&report)).map(Output::from)
         }
     }
+}
+
+/// The input files, to name them in errors.
+struct Paths<'a> {
+    journal: &'a str,
+    statement: &'a str,
+    settlement: Option<&'a str>,
+}
+
+impl Paths<'_> {
+    /// `J.csv line 5, column amount: not a yuan amount … at character 4`.
+    fn error(&self, e: &Error) -> String {
+        let path = match e.input() {
+            Some(Input::Journal) => self.journal,
+            Some(Input::Statement) => self.statement,
+            Some(Input::Settlement) => self.settlement.unwrap_or("settlement"),
+            Some(Input::RateTable) | None | Some(_) => "input",
+        };
+        located(path, e)
+    }
+}
+
+fn located(path: &str, e: &Error) -> String {
+    match (e.line(), e.column()) {
+        (Some(line), Some(_)) => format!("{path} line {line}, column {e}"),
+        (Some(line), None) => format!("{path} line {line}: {e}"),
+        (None, _) => format!("{path}: {e}"),
+    }
+}
+
+fn open(path: &str) -> Result<std::io::BufReader<std::fs::File>, String> {
+    std::fs::File::open(path)
+        .map(std::io::BufReader::new)
+        .map_err(|e| format!("{path}: {e}"))
+}
+
+/// `0.60` (a percentage) or the path of a rate table.
+fn parse_rate(s: &str) -> Result<RateTable, String> {
+    let number = !s.is_empty()
+        && s.bytes()
+            .all(|b| b.is_ascii_digit() || b == b'.' || b == b'%');
+    if number {
+        return FeeRate::parse_percent(s.as_bytes())
+            .map(RateTable::flat)
+            .map_err(|e| format!("--rate: {s:?}: {e}"));
+    }
+    RateTable::from_csv(open(s)?).map_err(|e| located(s, &e))
+}
+
+fn parse_window(s: &str) -> Result<Option<u32>, String> {
+    if s == "none" {
+        return Ok(None);
+    }
+    s.parse::<u32>()
+        .map(Some)
+        .map_err(|_| format!("--window: {s:?} is not a number of seconds or none"))
+}
+
+/// A finding with its evidence as named fields (amounts as yuan text, lines as numbers).
+fn finding_with_evidence(f: &Finding) -> Value {
+    json!({
+        "rule": f.rule().id(),
+        "severity": f.severity().id(),
+        "line": f.first_line(),
+        "occurrences": f.occurrences(),
+        "detail": f.to_string(),
+        "evidence": fields_json(|v| f.evidence().fields(v)),
+    })
+}
+
+fn fields_json(each: impl FnOnce(&mut dyn FnMut(&'static str, FieldValue<'_>))) -> Value {
+    let mut map = serde_json::Map::new();
+    each(&mut |name, value| {
+        let v = match value {
+            FieldValue::Number(n) => n.into(),
+            FieldValue::Flag(b) => b.into(),
+            FieldValue::Text(t) => t.to_string().into(),
+            FieldValue::Absent => Value::Null,
+        };
+        map.insert(name.to_owned(), v);
+    });
+    Value::Object(map)
 }
 
 /// The audit report as the JSON the issue specifies.

@@ -254,3 +254,213 @@ fn merchant_audit_rejects_unusable_statements() {
     let err = String::from_utf8(out.stderr).unwrap();
     assert!(err.contains("terminal_id"), "{err}");
 }
+
+/// `cardwire merchant reconcile` on a scenario of `spec-vectors/reconcile/`, with extra
+/// arguments: exit status and JSON.
+fn reconcile(name: &str, extra: &[&str]) -> (i32, Value) {
+    let dir = spec(&format!("reconcile/{name}"));
+    let doc: Value =
+        serde_json::from_str(&std::fs::read_to_string(format!("{dir}/expected.json")).unwrap())
+            .unwrap();
+    let file = |key: &str| doc["files"][key].as_str().map(|f| format!("{dir}/{f}"));
+    let (journal, statement) = (file("journal").unwrap(), file("statement").unwrap());
+    let mut args = vec![
+        "merchant".to_owned(),
+        "reconcile".into(),
+        "--journal".into(),
+        journal,
+        "--statement".into(),
+        statement,
+    ];
+    if let Some(s) = file("settlement") {
+        args.extend(["--settlement".into(), s]);
+    }
+    match doc["config"]["rate"].as_str() {
+        Some(f) if f.ends_with(".csv") => args.extend(["--rate".into(), format!("{dir}/{f}")]),
+        Some(p) => args.extend(["--rate".into(), p.to_owned()]),
+        None => {}
+    }
+    args.extend(extra.iter().map(|s| (*s).to_owned()));
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let out = cardwire(&args);
+    let code = out.status.code().unwrap();
+    assert!(
+        code == 0 || code == 1,
+        "{name}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    (code, serde_json::from_slice(&out.stdout).unwrap())
+}
+
+#[test]
+fn merchant_reconcile_prints_every_scenarios_findings() {
+    let dir = spec("reconcile");
+    let mut n = 0;
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let entry = entry.unwrap();
+        if !entry.file_type().unwrap().is_dir() {
+            continue;
+        }
+        let name = entry.file_name().into_string().unwrap();
+        let doc: Value = serde_json::from_str(
+            &std::fs::read_to_string(entry.path().join("expected.json")).unwrap(),
+        )
+        .unwrap();
+        let (code, v) = reconcile(&name, &[]);
+        assert_eq!(code, 0, "{name}");
+        assert_eq!(keys(&v), ["summary", "findings"]);
+        let mut got = v["findings"].as_array().unwrap().clone();
+        for f in &mut got {
+            assert!(f["detail"].as_str().is_some_and(|d| !d.is_empty()));
+            f.as_object_mut().unwrap().remove("detail");
+        }
+        assert_eq!(Value::Array(got), doc["findings"], "{name}");
+        for (key, want) in doc["summary"].as_object().unwrap() {
+            assert_eq!(&v["summary"][key], want, "{name}: {key}");
+        }
+        assert!(!v.to_string().contains("6217000000009012"), "{name}");
+        n += 1;
+    }
+    assert!(n >= 12);
+}
+
+#[test]
+fn merchant_reconcile_summary_keys_and_rate() {
+    let (_, v) = reconcile("clean", &[]);
+    assert_eq!(
+        keys(&v["summary"]),
+        [
+            "journal_rows",
+            "statement_rows",
+            "settlement_rows",
+            "matched",
+            "missing_on_statement",
+            "missing_on_journal",
+            "journal_gross",
+            "journal_fee",
+            "statement_gross",
+            "statement_fee",
+            "statement_net",
+            "credited_gross",
+            "credited_fee",
+            "credited_net",
+            "fee_unchecked",
+            "peak_open",
+            "definitive",
+            "suspicious",
+            "info",
+            "rate"
+        ]
+    );
+    assert_eq!(v["summary"]["rate"], "0.60%");
+    assert_eq!(v["summary"]["statement_net"], "383.56");
+    let (_, v) = reconcile("fee-rate-mismatch", &[]);
+    assert_eq!(
+        v["summary"]["rate"],
+        "debit 0.50% capped at 20.00, credit 0.60%"
+    );
+    let (_, v) = reconcile("missing-on-journal", &[]);
+    assert_eq!(v["summary"]["rate"], Value::Null);
+}
+
+#[test]
+fn merchant_reconcile_fail_on_sets_exit_1_at_or_above_the_severity() {
+    assert_eq!(
+        reconcile("amount-mismatch", &["--fail-on", "definitive"]).0,
+        1
+    );
+    assert_eq!(reconcile("amount-mismatch", &["--fail-on", "info"]).0, 1);
+    assert_eq!(
+        reconcile("missing-on-journal", &["--fail-on", "suspicious"]).0,
+        1
+    );
+    assert_eq!(
+        reconcile("missing-on-journal", &["--fail-on", "definitive"]).0,
+        0
+    );
+    assert_eq!(reconcile("clean", &["--fail-on", "info"]).0, 0);
+    // The report is printed either way.
+    let (_, v) = reconcile("amount-mismatch", &["--fail-on", "definitive"]);
+    assert_eq!(v["findings"][0]["rule"], "amount-mismatch");
+    // Without a window, and with refunds returning their fee (the clean day's refund kept
+    // it: now a fee-rate-mismatch).
+    let (code, v) = reconcile("clean", &["--window", "none", "--refund-fee", "returned"]);
+    assert_eq!(code, 0);
+    assert_eq!(v["findings"][0]["rule"], "fee-rate-mismatch");
+    assert_eq!(v["findings"][0]["evidence"]["expected_fee"], "-0.12");
+}
+
+#[test]
+fn merchant_reconcile_bad_input_names_file_line_and_column() {
+    let dir = std::env::temp_dir().join(format!("cardwire-reconcile-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let write = |name: &str, text: &str| {
+        let p = dir.join(name);
+        std::fs::write(&p, text).unwrap();
+        p.to_str().unwrap().to_owned()
+    };
+    let journal = write(
+        "j.csv",
+        "time,terminal_id,merchant_no,batch,stan,rrn,type,amount,fee\n\
+         2026-11-02 09:00:00,10000001,105584058120001,1,1,1,purchase,1.00,\n\
+         2026-11-02 09:01:00,10000001,105584058120001,1,2,2,purchase,1.0x,\n",
+    );
+    let clean = spec("reconcile/clean/statement.csv");
+    let base = [
+        "merchant",
+        "reconcile",
+        "--journal",
+        &journal,
+        "--statement",
+        &clean,
+    ];
+    common::bad(
+        &base,
+        &format!("{journal} line 3, column amount: not a yuan amount"),
+    );
+    let pan = write(
+        "s.csv",
+        "time,terminal_id,merchant_no,amount,fee,type,rrn\n\
+         2026-11-02 09:00:00,10000001,105584058120001,1.00,0.01,purchase,6228480000001234\n",
+    );
+    let err = common::rejected(&[
+        "merchant",
+        "reconcile",
+        "--journal",
+        &journal,
+        "--statement",
+        &pan,
+    ]);
+    assert!(err.contains("line 2, column rrn"), "{err}");
+    assert!(!err.contains("6228480000001234"), "{err}");
+    let rates = write("r.csv", "card_type,rate\ndebit,0.5\ndebit,0.6\n");
+    let ok_journal = spec("reconcile/clean/journal.csv");
+    let ok = [
+        "merchant",
+        "reconcile",
+        "--journal",
+        &ok_journal,
+        "--statement",
+        &clean,
+    ];
+    common::bad(
+        &[&ok[..], &["--rate", &rates]].concat(),
+        &format!("{rates} line 3, column card_type: given twice"),
+    );
+    common::bad(&[&ok[..], &["--rate", "101"]].concat(), "--rate");
+    common::bad(&[&ok[..], &["--fail-on", "fatal"]].concat(), "--fail-on");
+    common::bad(&[&ok[..], &["--window", "1h"]].concat(), "--window");
+    common::bad(
+        &[&ok[..], &["--refund-fee", "split"]].concat(),
+        "--refund-fee",
+    );
+    common::bad(
+        &[&ok[..], &["--settlement", "/nonexistent/c.csv"]].concat(),
+        "/nonexistent/c.csv",
+    );
+    common::bad(
+        &["merchant", "reconcile", "--journal", &ok_journal],
+        "required",
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}

@@ -64,7 +64,8 @@ impl Acquirer {
         self.kind
     }
 
-    /// The institution's name as the sources give it.
+    /// The institution's name as the sources give it (the names parallel the acquirer
+    /// table, checked at compile time in `tables.rs`).
     #[cfg(feature = "descriptions")]
     pub fn name(&self) -> &'static str {
         tables::ACQUIRER_NAMES

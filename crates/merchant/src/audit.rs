@@ -120,9 +120,9 @@ struct TerminalState {
     rows: u64,
     amount_fen: i64,
     /// Indexes into `Auditor::merchants`, in order of first appearance.
-    merchants: Vec<u32>,
+    merchants: Vec<usize>,
     /// The merchant of the previous row.
-    last: u32,
+    last: usize,
     /// The last well-formed merchant number, which the drift rules compare against.
     last_valid: Option<MerchantId>,
     changed: Option<Seen<(MerchantId, MerchantId)>>,
@@ -148,11 +148,11 @@ pub struct Auditor {
     config: AuditConfig,
     rows: u64,
     terminals: Vec<TerminalState>,
-    terminal_index: HashMap<TerminalId, u32>,
+    terminal_index: HashMap<TerminalId, usize>,
     merchants: Vec<MerchantState>,
-    merchant_index: HashMap<Box<[u8]>, u32>,
+    merchant_index: HashMap<Box<[u8]>, usize>,
     /// (terminal, merchant) pairs already listed in the terminal's `merchants`.
-    pairs: HashSet<(u32, u32)>,
+    pairs: HashSet<(usize, usize)>,
 }
 
 impl Auditor {
@@ -202,7 +202,7 @@ impl Auditor {
             Some(state) if self.raw_of(state.last) == Some(row.merchant_no) => state.last,
             _ => self.merchant(row.merchant_no, line),
         };
-        if let Some(merchant) = self.merchants.get_mut(m as usize) {
+        if let Some(merchant) = self.merchants.get_mut(m) {
             merchant.rows = merchant.rows.saturating_add(1);
             if let (Some(column), Ok(id)) = (mcc, merchant.parsed)
                 && column != id.view().mcc()
@@ -210,11 +210,11 @@ impl Auditor {
                 note(&mut merchant.mcc_column, column, line);
             }
         }
-        let parsed = self.merchants.get(m as usize).and_then(|s| s.parsed.ok());
+        let parsed = self.merchants.get(m).and_then(|s| s.parsed.ok());
         // Hash the (terminal, merchant) pair only when the terminal's merchant changes.
         let new_pair = match self.terminals.get(t) {
             Some(state) if state.merchants.is_empty() || state.last != m => {
-                self.pairs.insert((u32::try_from(t).unwrap_or(u32::MAX), m))
+                self.pairs.insert((t, m))
             }
             _ => false,
         };
@@ -239,10 +239,10 @@ impl Auditor {
     /// The terminal's index, created on first sight with `merchant_no` as its merchant.
     fn terminal(&mut self, id: TerminalId, merchant_no: &[u8], line: u64) -> usize {
         if let Some(&i) = self.terminal_index.get(&id) {
-            return i as usize;
+            return i;
         }
         let m = self.merchant(merchant_no, line);
-        let i = u32::try_from(self.terminals.len()).unwrap_or(u32::MAX);
+        let i = self.terminals.len();
         self.terminal_index.insert(id, i);
         self.terminals.push(TerminalState {
             id,
@@ -260,11 +260,11 @@ impl Auditor {
     }
 
     /// The merchant number's index, created on first sight.
-    fn merchant(&mut self, raw: &[u8], line: u64) -> u32 {
+    fn merchant(&mut self, raw: &[u8], line: u64) -> usize {
         if let Some(&i) = self.merchant_index.get(raw) {
             return i;
         }
-        let i = u32::try_from(self.merchants.len()).unwrap_or(u32::MAX);
+        let i = self.merchants.len();
         self.merchant_index.insert(raw.into(), i);
         self.merchants.push(MerchantState {
             raw: raw.into(),
@@ -276,24 +276,24 @@ impl Auditor {
         i
     }
 
-    fn raw_of(&self, m: u32) -> Option<&[u8]> {
-        self.merchants.get(m as usize).map(|s| &*s.raw)
+    fn raw_of(&self, m: usize) -> Option<&[u8]> {
+        self.merchants.get(m).map(|s| &*s.raw)
     }
 
     /// The report: per-terminal findings, then per-merchant-number findings.
     pub fn finish(self) -> AuditReport {
         let threshold = self.config.many_merchants_threshold;
-        let text = |m: &u32| {
+        // Every index a terminal holds was returned by `merchant`, which pushed its entry.
+        let text = |m: &usize| {
             self.raw_of(*m)
                 .map(|r| String::from_utf8_lossy(r).into_owned())
-                .unwrap_or_default()
         };
         let terminals = self
             .terminals
             .iter()
             .map(|t| TerminalReport {
                 terminal_id: t.id,
-                merchant_nos: t.merchants.iter().map(text).collect(),
+                merchant_nos: t.merchants.iter().filter_map(text).collect(),
                 rows: t.rows,
                 amount_fen: t.amount_fen,
                 findings: terminal_findings(t, threshold),
@@ -455,12 +455,7 @@ struct Columns {
 
 impl Columns {
     fn from_header(header: &csv::ByteRecord) -> Result<Self, Error> {
-        let find = |name: &str| {
-            header.iter().position(|h| {
-                let h = h.strip_prefix("\u{feff}".as_bytes()).unwrap_or(h);
-                h.trim_ascii().eq_ignore_ascii_case(name.as_bytes())
-            })
-        };
+        let find = |name: &str| crate::header::find(header, name);
         let need =
             |c: Column| find(c.name()).ok_or(Error::new(ErrorKind::MissingColumn, 0).in_column(c));
         Ok(Self {
@@ -475,7 +470,9 @@ impl Columns {
 
     fn row<'r>(&self, record: &'r csv::ByteRecord) -> StatementRow<'r> {
         // Only the fields read are trimmed (trimming whole records costs a tenth of the audit).
-        let field = |i: usize| record.get(i).unwrap_or(&[]).trim_ascii();
+        // The caller checked the record against the header's length: every position is
+        // there, and an empty field is what a broken invariant would read, not a panic.
+        let field = |i: usize| record.get(i).map(<[u8]>::trim_ascii).unwrap_or_default();
         StatementRow {
             time: field(self.time),
             terminal_id: field(self.terminal_id),

@@ -1,9 +1,41 @@
 //! The crate's one error type: a small `Copy` value saying what went wrong, at which byte of the
-//! value, and (for statement rows) in which column and on which line.
+//! value, and (for CSV rows) in which input, column and line.
 
 use core::fmt;
 
-/// A statement column the audit reads.
+/// A CSV input of the reconciliation (the audit reads a statement).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Input {
+    /// The terminal's journal.
+    Journal,
+    /// The acquirer's statement (对账单).
+    Statement,
+    /// The settlement credits to the merchant's account.
+    Settlement,
+    /// The contracted rate table.
+    RateTable,
+}
+
+impl Input {
+    /// `journal`, `statement`, `settlement` or `rate table`.
+    pub const fn name(self) -> &'static str {
+        match self {
+            Self::Journal => "journal",
+            Self::Statement => "statement",
+            Self::Settlement => "settlement",
+            Self::RateTable => "rate table",
+        }
+    }
+}
+
+impl fmt::Display for Input {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// A CSV column the audit or the reconciliation reads.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum Column {
@@ -17,6 +49,28 @@ pub enum Column {
     Mcc,
     /// `amount`: yuan with up to two decimals.
     Amount,
+    /// `fee`: yuan with up to two decimals.
+    Fee,
+    /// `type`: the transaction type (`purchase`, `void`, …).
+    Type,
+    /// `rrn`: the retrieval reference number (field 37).
+    Rrn,
+    /// `batch`: the batch number (field 60.2).
+    Batch,
+    /// `stan`: the system trace audit number (field 11).
+    Stan,
+    /// `card_type`: `debit` or `credit`.
+    CardType,
+    /// `date`: the business day a settlement credit settles.
+    Date,
+    /// `gross`: a settlement's total amount.
+    Gross,
+    /// `net`: what a settlement credited.
+    Net,
+    /// `rate`: a contracted rate in percent.
+    Rate,
+    /// `cap`: the largest fee of one transaction, in yuan.
+    Cap,
 }
 
 impl Column {
@@ -28,6 +82,17 @@ impl Column {
             Self::MerchantNo => "merchant_no",
             Self::Mcc => "mcc",
             Self::Amount => "amount",
+            Self::Fee => "fee",
+            Self::Type => "type",
+            Self::Rrn => "rrn",
+            Self::Batch => "batch",
+            Self::Stan => "stan",
+            Self::CardType => "card_type",
+            Self::Date => "date",
+            Self::Gross => "gross",
+            Self::Net => "net",
+            Self::Rate => "rate",
+            Self::Cap => "cap",
         }
     }
 }
@@ -78,6 +143,19 @@ pub enum ErrorKind {
     },
     /// The statement could not be read (an I/O failure, or bytes the CSV reader rejects).
     Unreadable,
+    /// A date or time that is not `YYYY-MM-DD hh:mm:ss` (or a layout [`Timestamp::parse`]
+    /// reads).
+    ///
+    /// [`Timestamp::parse`]: crate::Timestamp::parse
+    NotATime,
+    /// An amount whose sign is not the one its transaction type carries (voids and refunds
+    /// are negative).
+    WrongSign,
+    /// A row earlier than the rows already reconciled by more than the window: the input is
+    /// not in time order.
+    OutOfOrder,
+    /// A value given twice where one is allowed (a card type in a rate table).
+    Duplicate,
 }
 
 impl ErrorKind {
@@ -90,6 +168,7 @@ impl ErrorKind {
                 | Self::NotPrintable
                 | Self::NotBcd
                 | Self::NotAnAmount
+                | Self::NotATime
         )
     }
 }
@@ -101,8 +180,9 @@ pub struct Error {
     kind: ErrorKind,
     offset: usize,
     column: Option<Column>,
-    /// 1-based statement line, 0 when not from a statement (kept small: errors travel
-    /// inside findings).
+    input: Option<Input>,
+    /// 1-based CSV line, 0 when not from a CSV row (kept small: errors travel inside
+    /// findings).
     line: u64,
 }
 
@@ -113,6 +193,7 @@ impl Error {
             kind,
             offset,
             column: None,
+            input: None,
             line: 0,
         }
     }
@@ -129,6 +210,18 @@ impl Error {
     pub const fn in_column(mut self, column: Column) -> Self {
         self.column = Some(column);
         self
+    }
+
+    /// The same error, attributed to an input of the reconciliation.
+    #[must_use]
+    pub const fn in_input(mut self, input: Input) -> Self {
+        self.input = Some(input);
+        self
+    }
+
+    /// The input of the reconciliation the error is in.
+    pub const fn input(&self) -> Option<Input> {
+        self.input
     }
 
     /// What went wrong.
@@ -175,7 +268,15 @@ impl fmt::Display for ErrorKind {
             Self::FieldCount { expected, found } => {
                 write!(f, "{found} fields where the header has {expected}")
             }
-            Self::Unreadable => f.write_str("statement could not be read"),
+            Self::Unreadable => f.write_str("could not be read"),
+            Self::NotATime => f.write_str("not a date and time like 2026-11-02 09:15:00"),
+            Self::WrongSign => {
+                f.write_str("amount has the wrong sign for its type (voids and refunds are negative)")
+            }
+            Self::OutOfOrder => f.write_str(
+                "earlier than rows already reconciled by more than the window: rows must be in time order",
+            ),
+            Self::Duplicate => f.write_str("given twice"),
         }
     }
 }

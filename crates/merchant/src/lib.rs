@@ -15,18 +15,25 @@ extern crate alloc;
 extern crate std;
 
 mod acquirer;
+mod ascii;
 #[cfg(feature = "std")]
 mod audit;
 mod check;
 mod error;
 mod finding;
+#[cfg(feature = "std")]
+mod header;
 mod history;
 mod mcc;
 mod merchant_no;
 mod money;
 mod policy;
+#[cfg(feature = "std")]
+pub mod reconcile;
 mod region;
 mod tables;
+mod time;
+mod transaction;
 
 pub use acquirer::{Acquirer, AcquirerKind};
 #[cfg(feature = "std")]
@@ -34,11 +41,15 @@ pub use audit::{
     AuditConfig, AuditReport, Auditor, StatementRow, TerminalReport, audit, audit_with,
 };
 pub use check::{Expectation, Observation, check, check_with};
-pub use error::{Column, Error, ErrorKind};
-pub use finding::{Evidence, Expected, Finding, Findings, Rule, Severity, Shown, Source};
+pub use error::{Column, Error, ErrorKind, Input};
+pub use finding::{
+    Evidence, Expected, FieldValue, Finding, Findings, Rule, Severity, Shown, Source,
+};
 pub use history::TerminalHistory;
 pub use mcc::{FeeTier, IsoRange, List, Lists, Mcc, MccGroup, RangeKind};
 pub use merchant_no::{MerchantId, MerchantNo, TerminalId};
-pub use money::{FeeRate, Fen};
+pub use money::{Booked, ContractRate, FeeRate, Fen, RateTable, Settled};
 pub use policy::{McSet, Policy};
 pub use region::{Province, Region, RegionCandidate, RegionCandidates, Scheme};
+pub use time::{Date, Timestamp};
+pub use transaction::{AmountSign, CardType, Rrn, TxRef, TxType, Voucher};

@@ -95,7 +95,7 @@ impl Mcc {
     pub fn iso_range(self) -> IsoRange {
         let i = tables::ISO_RANGES.partition_point(|r| r.end < self.0);
         // The blocks tile 0000–9999 (checked by build.rs), so `i` is always in range; the
-        // fallback keeps this panic-free regardless.
+        // fallback is unreachable and keeps this panic-free.
         tables::ISO_RANGES.get(i).copied().unwrap_or(IsoRange::new(
             0,
             9999,
@@ -120,7 +120,8 @@ impl Mcc {
         self.info() & INFO_RESERVED != 0
     }
 
-    /// The byte of `tables::MCC_INFO` for this code.
+    /// The byte of `tables::MCC_INFO` for this code (the table has an entry for each of
+    /// 0000–9999, checked at compile time in `tables.rs`: the fallback is unreachable).
     #[inline]
     fn info(self) -> u8 {
         tables::MCC_INFO
@@ -174,7 +175,8 @@ impl Mcc {
         text.get(column).copied().filter(|t| !t.is_empty())
     }
 
-    /// The coarse business group (from `data/cn_mcc_groups.tsv`).
+    /// The coarse business group (from `data/cn_mcc_groups.tsv`; every info byte names a
+    /// group, checked at compile time in `tables.rs`).
     #[inline]
     pub fn group(self) -> MccGroup {
         MccGroup::ALL
@@ -211,7 +213,7 @@ impl Mcc {
 }
 
 // The bits of a `tables::MCC_INFO` byte (see build.rs `dense_info`).
-const INFO_GROUP: u8 = 0x0F;
+pub(crate) const INFO_GROUP: u8 = 0x0F;
 const INFO_TIER: u8 = 0x30;
 const INFO_EXEMPT: u8 = 0x10;
 const INFO_GOVERNMENT: u8 = 0x20;

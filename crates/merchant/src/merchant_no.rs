@@ -55,7 +55,7 @@ impl<'a> MerchantNo<'a> {
 
     /// The number as text (it is ASCII by construction).
     pub fn as_str(&self) -> &'a str {
-        core::str::from_utf8(self.raw).unwrap_or("")
+        crate::ascii::as_str(self.raw)
     }
 
     /// The 3-digit acquirer code (digits 1–3).
@@ -84,7 +84,7 @@ impl<'a> MerchantNo<'a> {
     /// The sequence (digits 12–15), letters allowed.
     pub fn sequence(&self) -> &'a str {
         let (_, tail) = self.raw.split_at(11);
-        core::str::from_utf8(tail).unwrap_or("")
+        crate::ascii::as_str(tail)
     }
 
     /// An owned copy, for findings and history.
@@ -159,7 +159,7 @@ impl TerminalId {
 
     /// The id as text (it is ASCII by construction).
     pub fn as_str(&self) -> &str {
-        core::str::from_utf8(&self.0).unwrap_or("")
+        crate::ascii::as_str(&self.0)
     }
 }
 
