@@ -1,21 +1,34 @@
 //! Message authentication codes: ISO/IEC 9797-1 MAC algorithm 1 (CBC-MAC, DES or TDES;
 //! with a DES key it is ANSI X9.9) and algorithm 3 (retail MAC, ANSI X9.19) with padding
-//! methods 1, 2 and 3; CMAC (NIST SP 800-38B) for AES and TDES; and the China UnionPay POS
-//! "ECB" MAC (in [`crate::cups`]).
+//! methods 1, 2 and 3; CMAC (NIST SP 800-38B) for AES and TDES; HMAC-SHA-256 (RFC 2104);
+//! and the China UnionPay POS "ECB" MAC ([`cups`]).
 //!
-//! The block computations are RustCrypto's `cbc-mac`, `retail-mac` and `cmac`; this module
-//! adds the padding methods and the payment-world key conventions. Verification compares in
-//! constant time.
+//! The block computations are RustCrypto's `cbc-mac`, `retail-mac`, `cmac` and `hmac`;
+//! this module adds the padding methods and the payment-world key conventions. The key's
+//! length type picks DES, two-key or three-key TDES, so there is no length to get wrong at
+//! run time. Verification compares in constant time.
+//!
+//! ```
+//! use cardwire_crypto::TdesKey;
+//! use cardwire_crypto::mac::{self, Padding};
+//!
+//! // ANSI X9.24-1:2009 A.4: the X9.19 MAC of the first transaction's MAC request key.
+//! let key = TdesKey::from_hex("042666B4918430A368DE9628D03984C9")?;
+//! let mac = mac::retail_mac(&key, b"4012345678909D987", Padding::Method1)?;
+//! assert_eq!(mac[..4], hex_literal::hex!("9CCC7817"));
+//! # Ok::<(), cardwire_crypto::Error>(())
+//! ```
 
-use cbc_mac::CbcMac;
-use cmac::Cmac;
-use cmac::{KeyInit, Mac};
-use des::{Des, TdesEde2, TdesEde3};
-use retail_mac::RetailMac;
-use zeroize::Zeroizing;
+pub mod cups;
+mod hmac;
+mod stream;
 
+pub use hmac::hmac_sha256;
+pub(crate) use stream::Stream;
+
+use crate::buf::Len;
 use crate::error::{Error, ErrorKind, Result};
-use crate::key::{AesKey, TdesKey, ct_eq};
+use crate::key::{AesKey, TdesKey, TdesKeyLength, ct_eq};
 
 /// ISO/IEC 9797-1 padding methods.
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
@@ -46,55 +59,35 @@ impl TryFrom<u8> for Padding {
     }
 }
 
-/// Evaluates `$body` with `$m` bound to the MAC `$mac` keyed with `$key` over DES, two-key or
-/// three-key TDES, whichever the key's length (8, 16 or 24 bytes) selects; `$none` otherwise.
-macro_rules! by_des_key_len {
-    ($mac:ident, $key:expr, |$m:ident| $body:expr, $none:expr) => {{
-        let key: &[u8] = $key;
-        if let Ok($m) = <$mac<Des> as KeyInit>::new_from_slice(key) {
-            $body
-        } else if let Ok($m) = <$mac<TdesEde2> as KeyInit>::new_from_slice(key) {
-            $body
-        } else if let Ok($m) = <$mac<TdesEde3> as KeyInit>::new_from_slice(key) {
-            $body
-        } else {
-            $none
-        }
-    }};
+/// The length of a message in bits as ISO/IEC 9797-1 method 3 writes it, big-endian in a
+/// `u128` (a `usize` count of bytes always fits, times 8).
+fn length_in_bits(len: usize) -> u128 {
+    // Widening: usize is at most 64 bits on every target Rust supports.
+    (len as u128) << 3
 }
 
-/// Feeds `data` to `sink` as whole 8-byte blocks, padded per `padding`.
-fn padded_blocks(data: &[u8], padding: Padding, mut sink: impl FnMut(&[u8; 8])) {
+/// Feeds the concatenation of `parts` to `sink` as whole 8-byte blocks, padded per
+/// `padding`, without copying the message.
+pub(crate) fn feed_padded(parts: &[&[u8]], padding: Padding, mut sink: impl FnMut(&[u8])) {
+    let total: usize = parts.iter().map(|p| p.len()).sum();
     if padding == Padding::Method3 {
-        let bits = u64::try_from(data.len())
-            .unwrap_or(u64::MAX)
-            .wrapping_mul(8);
-        sink(&bits.to_be_bytes());
+        let [.., a, b, c, d, e, f, g, h] = length_in_bits(total).to_be_bytes();
+        sink(&[a, b, c, d, e, f, g, h]);
     }
-    let mut chunks = data.chunks_exact(8);
-    for chunk in chunks.by_ref() {
-        let mut block = [0u8; 8];
-        block.copy_from_slice(chunk);
-        sink(&block);
+    for part in parts {
+        sink(part);
     }
-    let rest = chunks.remainder();
-    let mut last = [0u8; 8];
-    for (d, s) in last.iter_mut().zip(rest) {
-        *d = *s;
-    }
+    let rest = total % 8;
+    const ZEROS: [u8; 8] = [0; 8];
     match padding {
         Padding::Method2 => {
-            if let Some(b) = last.get_mut(rest.len()) {
-                *b = 0x80;
-            }
-            sink(&last);
+            sink(&[0x80]);
+            sink(ZEROS.split_at(7 - rest).0);
         }
         // Method 1 pads only a partial block, except that an empty message becomes one block.
-        Padding::Method1 | Padding::Method3 => {
-            if !rest.is_empty() || data.is_empty() {
-                sink(&last);
-            }
-        }
+        Padding::Method1 | Padding::Method3 if total == 0 => sink(&ZEROS),
+        Padding::Method1 | Padding::Method3 if rest != 0 => sink(ZEROS.split_at(8 - rest).0),
+        Padding::Method1 | Padding::Method3 => {}
     }
 }
 
@@ -119,15 +112,14 @@ pub fn pad(data: &[u8], padding: Padding, block_len: usize, out: &mut [u8]) -> R
         .ok_or(Error::new(ErrorKind::BufferTooSmall))?;
     dst.fill(0);
     let (len_block, rest) = dst.split_at_mut(prefix);
-    let bits = u128::try_from(data.len())
-        .unwrap_or(u128::MAX)
-        .wrapping_mul(8);
-    for (d, s) in len_block.iter_mut().rev().zip(bits.to_le_bytes()) {
+    for (d, s) in len_block
+        .iter_mut()
+        .rev()
+        .zip(length_in_bits(data.len()).to_le_bytes())
+    {
         *d = s;
     }
-    for (d, s) in rest.iter_mut().zip(data) {
-        *d = *s;
-    }
+    crate::buf::copy_prefix(rest, data);
     if padding == Padding::Method2
         && let Some(b) = rest.get_mut(data.len())
     {
@@ -136,31 +128,42 @@ pub fn pad(data: &[u8], padding: Padding, block_len: usize, out: &mut [u8]) -> R
     Ok(total)
 }
 
-fn run<M: Mac>(mut mac: M, data: &[u8], padding: Padding) -> [u8; 8] {
-    padded_blocks(data, padding, |block| mac.update(block));
-    tag_of(mac, &[])
-}
-
 /// ISO/IEC 9797-1 MAC algorithm 1: CBC-MAC with the key's cipher (DES for an 8-byte key, which
 /// is ANSI X9.9; TDES for 16 or 24 bytes). Returns the whole last block; truncate as the
 /// protocol says.
 pub fn cbc_mac(key: &TdesKey, data: &[u8], padding: Padding) -> [u8; 8] {
-    by_des_key_len!(CbcMac, key.expose(), |m| run(m, data, padding), [0; 8])
+    cbc_mac_parts(key, &[data], padding)
+}
+
+/// [`cbc_mac()`] over the concatenation of `parts`.
+pub fn cbc_mac_parts(key: &TdesKey, parts: &[&[u8]], padding: Padding) -> [u8; 8] {
+    let mut mac = Stream::cbc_mac(key);
+    feed_padded(parts, padding, |b| mac.update(b));
+    mac.finalize().eight()
 }
 
 /// ANSI X9.9 MAC: CBC-MAC with single DES over zero-padded data (8-byte key).
 pub fn x9_9(key: &TdesKey, data: &[u8]) -> Result<[u8; 8]> {
-    if key.len() != 8 {
-        return Err(ErrorKind::KeyLength { len: key.len() }.into());
+    match key.key_length() {
+        TdesKeyLength::Single => Ok(cbc_mac(key, data, Padding::Method1)),
+        _ => Err(ErrorKind::KeyLength { len: key.len() }.into()),
     }
-    Ok(cbc_mac(key, data, Padding::Method1))
 }
 
 /// ISO/IEC 9797-1 MAC algorithm 3 (retail MAC, ANSI X9.19) with a double-length key `K K'`:
 /// single-DES CBC under `K`, then the last block decrypted under `K'` and encrypted under `K`.
 pub fn retail_mac(key: &TdesKey, data: &[u8], padding: Padding) -> Result<[u8; 8]> {
-    match <RetailMac<Des> as KeyInit>::new_from_slice(key.expose()) {
-        Ok(m) if key.len() == 16 => Ok(run(m, data, padding)),
+    retail_mac_parts(key, &[data], padding)
+}
+
+/// [`retail_mac()`] over the concatenation of `parts` (no buffer of the whole message).
+pub fn retail_mac_parts(key: &TdesKey, parts: &[&[u8]], padding: Padding) -> Result<[u8; 8]> {
+    match key.key_length() {
+        TdesKeyLength::Double => {
+            let mut mac = Stream::retail(key);
+            feed_padded(parts, padding, |b| mac.update(b));
+            Ok(mac.finalize().eight())
+        }
         _ => Err(ErrorKind::KeyLength { len: key.len() }.into()),
     }
 }
@@ -174,28 +177,9 @@ pub fn retail_mac_two_keys(
     data: &[u8],
     padding: Padding,
 ) -> Result<[u8; 8]> {
-    if key.len() != key_prime.len() {
-        return Err(ErrorKind::KeyLength {
-            len: key_prime.len(),
-        }
-        .into());
-    }
-    let mut both = Zeroizing::new([0u8; 48]);
-    let n = key.len();
-    for (d, s) in both
-        .iter_mut()
-        .zip(key.expose().iter().chain(key_prime.expose()))
-    {
-        *d = *s;
-    }
-    let k = both.get(..2 * n).unwrap_or_default();
-    // `RetailMac` splits its key in halves: K then K'.
-    by_des_key_len!(
-        RetailMac,
-        k,
-        |m| Ok(run(m, data, padding)),
-        Err(ErrorKind::KeyLength { len: n }.into())
-    )
+    let mut mac = Stream::retail_two_keys(key, key_prime)?;
+    feed_padded(&[data], padding, |b| mac.update(b));
+    Ok(mac.finalize().eight())
 }
 
 /// CMAC (NIST SP 800-38B) with TDES (two- or three-key; a single DES key is accepted too).
@@ -208,41 +192,25 @@ pub fn cmac_aes(key: &AesKey, data: &[u8]) -> [u8; 16] {
     cmac_aes_parts(key, &[data])
 }
 
-/// Feeds every part to `mac` and copies the tag into `N` bytes.
-fn tag_of<M: Mac, const N: usize>(mut mac: M, parts: &[&[u8]]) -> [u8; N] {
-    for part in parts {
-        mac.update(part);
-    }
-    let mut out = [0u8; N];
-    for (d, s) in out.iter_mut().zip(mac.finalize().into_bytes().iter()) {
-        *d = *s;
-    }
-    out
-}
-
 /// TDES CMAC over the concatenation of `parts`.
-pub(crate) fn cmac_tdes_parts(key: &TdesKey, parts: &[&[u8]]) -> [u8; 8] {
-    by_des_key_len!(Cmac, key.expose(), |m| tag_of(m, parts), [0; 8])
+pub fn cmac_tdes_parts(key: &TdesKey, parts: &[&[u8]]) -> [u8; 8] {
+    let mut mac = Stream::cmac_tdes(key);
+    parts.iter().for_each(|p| mac.update(p));
+    mac.finalize().eight()
 }
 
 /// AES CMAC over the concatenation of `parts`.
-pub(crate) fn cmac_aes_parts(key: &AesKey, parts: &[&[u8]]) -> [u8; 16] {
-    let k = key.expose();
-    if let Ok(m) = <Cmac<aes::Aes128> as KeyInit>::new_from_slice(k) {
-        tag_of(m, parts)
-    } else if let Ok(m) = <Cmac<aes::Aes192> as KeyInit>::new_from_slice(k) {
-        tag_of(m, parts)
-    } else if let Ok(m) = <Cmac<aes::Aes256> as KeyInit>::new_from_slice(k) {
-        tag_of(m, parts)
-    } else {
-        [0; 16]
-    }
+pub fn cmac_aes_parts(key: &AesKey, parts: &[&[u8]]) -> [u8; 16] {
+    let mut mac = Stream::cmac_aes(key);
+    parts.iter().for_each(|p| mac.update(p));
+    mac.finalize().sixteen()
 }
 
-/// TDES CBC-MAC (no padding) over the concatenation of `parts`, whose total length must be
-/// a whole number of blocks for the result to be meaningful.
-pub(crate) fn cbc_mac_parts(key: &TdesKey, parts: &[&[u8]]) -> [u8; 8] {
-    by_des_key_len!(CbcMac, key.expose(), |m| tag_of(m, parts), [0; 8])
+/// The first 8 bytes of a MAC output (every DES-family MAC has exactly 8).
+fn first8(bytes: &[u8]) -> [u8; 8] {
+    let mut out = [0u8; 8];
+    crate::buf::copy_prefix(&mut out, bytes);
+    out
 }
 
 /// The MAC algorithms by name, for callers that choose one at run time.
@@ -263,31 +231,46 @@ pub enum Algorithm {
     /// China UnionPay POS "ECB" MAC: the full final block (field 64 carries the first 8 hex
     /// characters of it as ASCII).
     CupsEcb,
+    /// HMAC-SHA-256 (RFC 2104, FIPS 198-1) with a key of any length.
+    HmacSha256,
 }
 
-/// A computed MAC: 8 bytes for the DES family, 16 for AES-CMAC.
+/// Longest MAC [`Algorithm`] computes (HMAC-SHA-256).
+pub const MAX_MAC_LEN: usize = 32;
+
+/// A computed MAC: 8 bytes for the DES family, 16 for AES-CMAC, 32 for HMAC-SHA-256.
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub struct MacValue {
-    bytes: [u8; 16],
-    len: u8,
+    bytes: [u8; MAX_MAC_LEN],
+    len: Len<MAX_MAC_LEN>,
 }
 
 impl MacValue {
-    fn new(bytes: &[u8]) -> Self {
-        let mut v = Self {
-            bytes: [0; 16],
-            len: 0,
-        };
-        for (d, s) in v.bytes.iter_mut().zip(bytes) {
-            *d = *s;
-            v.len += 1;
+    /// A MAC of `N` bytes (at most 32, checked when the crate compiles).
+    pub(crate) fn from_array<const N: usize>(mac: [u8; N]) -> Self {
+        let mut bytes = [0u8; MAX_MAC_LEN];
+        crate::buf::copy_prefix(&mut bytes, &mac);
+        Self {
+            bytes,
+            len: Len::fixed::<N>(),
         }
-        v
     }
 
     /// The MAC bytes.
     pub fn as_bytes(&self) -> &[u8] {
-        self.bytes.get(..usize::from(self.len)).unwrap_or_default()
+        self.len.of(&self.bytes)
+    }
+
+    /// The first 8 bytes (the whole MAC of the DES family).
+    pub(crate) fn eight(&self) -> [u8; 8] {
+        first8(&self.bytes)
+    }
+
+    /// The first 16 bytes (the whole AES-CMAC).
+    pub(crate) fn sixteen(&self) -> [u8; 16] {
+        let mut out = [0u8; 16];
+        crate::buf::copy_prefix(&mut out, &self.bytes);
+        out
     }
 }
 
@@ -305,12 +288,13 @@ impl Algorithm {
     /// Computes the MAC of `data` under `key` (raw key bytes, checked for the algorithm).
     pub fn compute(self, key: &[u8], data: &[u8]) -> Result<MacValue> {
         Ok(match self {
-            Self::Iso9797Alg1(p) => MacValue::new(&cbc_mac(&TdesKey::new(key)?, data, p)),
-            Self::Iso9797Alg3(p) => MacValue::new(&retail_mac(&TdesKey::new(key)?, data, p)?),
-            Self::X99 => MacValue::new(&x9_9(&TdesKey::new(key)?, data)?),
-            Self::CmacAes => MacValue::new(&cmac_aes(&AesKey::new(key)?, data)),
-            Self::CmacTdes => MacValue::new(&cmac_tdes(&TdesKey::new(key)?, data)),
-            Self::CupsEcb => MacValue::new(&crate::cups::ecb_mac(&TdesKey::new(key)?, data)),
+            Self::Iso9797Alg1(p) => MacValue::from_array(cbc_mac(&TdesKey::new(key)?, data, p)),
+            Self::Iso9797Alg3(p) => MacValue::from_array(retail_mac(&TdesKey::new(key)?, data, p)?),
+            Self::X99 => MacValue::from_array(x9_9(&TdesKey::new(key)?, data)?),
+            Self::CmacAes => MacValue::from_array(cmac_aes(&AesKey::new(key)?, data)),
+            Self::CmacTdes => MacValue::from_array(cmac_tdes(&TdesKey::new(key)?, data)),
+            Self::CupsEcb => MacValue::from_array(cups::ecb_mac(&TdesKey::new(key)?, data)),
+            Self::HmacSha256 => MacValue::from_array(hmac_sha256(key, data)?),
         })
     }
 
@@ -352,15 +336,29 @@ mod tests {
             "method 2 always adds a block when the data fills one"
         );
         assert!(pad(&[0; 20], Padding::Method1, 8, &mut [0; 16]).is_err());
-        // The MAC functions pad the same way as `pad` shows.
+        // The MAC functions pad the same way as `pad` shows, however the message is split.
         for data in [&[][..], &[1, 2, 3], &[9; 8], &[7; 13]] {
             for p in [Padding::Method1, Padding::Method2, Padding::Method3] {
                 let n = pad(data, p, 8, &mut out).unwrap();
                 let mut streamed = alloc::vec::Vec::new();
-                padded_blocks(data, p, |b| streamed.extend_from_slice(b));
+                let (a, b) = data.split_at(data.len() / 2);
+                feed_padded(&[a, b], p, |b| streamed.extend_from_slice(b));
                 assert_eq!(streamed, out[..n]);
             }
         }
+    }
+
+    #[test]
+    fn two_key_retail_mac_is_the_double_length_one_for_des() {
+        let k = TdesKey::new(&hex!("0123456789ABCDEF")).unwrap();
+        let k2 = TdesKey::new(&hex!("FEDCBA9876543210")).unwrap();
+        let both = TdesKey::new(&hex!("0123456789ABCDEFFEDCBA9876543210")).unwrap();
+        assert_eq!(
+            retail_mac_two_keys(&k, &k2, b"abc", Padding::Method2).unwrap(),
+            retail_mac(&both, b"abc", Padding::Method2).unwrap()
+        );
+        assert!(retail_mac(&k, b"abc", Padding::Method1).is_err());
+        assert!(retail_mac_two_keys(&k, &both, b"abc", Padding::Method1).is_err());
     }
 
     #[test]

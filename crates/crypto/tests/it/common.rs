@@ -1,5 +1,4 @@
 //! Loading the shared vector files of `spec-vectors/`.
-#![allow(dead_code)]
 
 use serde_json::Value;
 

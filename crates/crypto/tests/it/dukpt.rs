@@ -1,23 +1,14 @@
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::indexing_slicing,
-    clippy::panic,
-    clippy::cast_possible_truncation
-)] // tests may fail loudly
 //! DUKPT against the published vectors: spec-vectors/dukpt_tdes.json (X9.24-1:2009 A.4.2),
 //! dukpt_tdes_rollover.json (A.4.3), dukpt_aes.json and dukpt_aes256.json (X9.24-3-2017
 //! supplement); terminal side against host side.
 
-mod common;
-
 use std::collections::HashMap;
 
+use crate::common::{bytes, hex, id, text, upper, vectors};
 use cardwire_crypto::dukpt::{aes, tdes};
 use cardwire_crypto::mac::{self, Padding};
 use cardwire_crypto::pin::{Pin, PinBlock, PinField};
 use cardwire_crypto::{AesKey, TdesKey};
-use common::{bytes, hex, id, text, upper, vectors};
 
 fn tdes_key(v: &serde_json::Value, field: &str) -> TdesKey {
     TdesKey::new(&bytes(v, field)).unwrap()

@@ -1,18 +1,9 @@
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::indexing_slicing,
-    clippy::panic,
-    clippy::cast_possible_truncation
-)] // tests may fail loudly
 //! TR-31 against spec-vectors/tr31.json and tr31_more.json, wrap/unwrap round trips, and
 //! the typed errors for tampered, mis-keyed and malformed blocks.
 
-mod common;
-
+use crate::common::{hex, id, text, upper, vectors};
 use cardwire_crypto::tr31::{self, KeyBlock, KeyLengthMasking};
 use cardwire_crypto::{AesKey, ErrorKind, TdesKey};
-use common::{hex, id, text, upper, vectors};
 
 fn kbpk(v: &serde_json::Value) -> Vec<u8> {
     match v["kbpk"].as_str() {
