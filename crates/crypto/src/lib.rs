@@ -44,5 +44,8 @@ pub mod dukpt;
 pub mod emv;
 pub mod tr31;
 
+// PIN translation, on PIN blocks and DUKPT.
+pub mod translate;
+
 pub use error::{Error, ErrorKind, Result};
 pub use key::{AesKey, AesKeyLength, SecretKey, TdesKey, TdesKeyLength};

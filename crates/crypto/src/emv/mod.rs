@@ -1,7 +1,9 @@
 //! EMV cryptograms (EMV 4.4 Book 2, TDES): ICC master key derivation (Options A and B),
-//! session keys (the EMV common session key and the Mastercard SKD form), application
-//! cryptograms (ARQC, TC, AAC), issuer authentication (ARPC methods 1 and 2), issuer script
-//! MACs, and the cryptogram version profiles ([`Cvn`]) that bundle them per scheme.
+//! session keys (the EMV common session key, the Mastercard SKD form, the EMV2000 tree),
+//! application cryptograms (ARQC, TC, AAC), issuer authentication (ARPC methods 1 and 2),
+//! issuer scripts (MACs, secure messaging, PIN change with the VIS or ISO format 2 PIN
+//! block), Mastercard CVC3, and the cryptogram version profiles ([`Cvn`]) that bundle them
+//! per scheme.
 //!
 //! Everything takes plain bytes: the caller extracts tag values from field 55 (for example
 //! with `cardwire-emv`) and passes them here. Nothing allocates. Every MAC is ISO/IEC 9797-1
@@ -12,13 +14,17 @@
 //! | file | what |
 //! |---|---|
 //! | `master_key` | ICC master keys from issuer master keys (Options A, B) |
-//! | `session` | session keys: common, Mastercard, Visa secure messaging |
+//! | `session` | session keys: common, Mastercard, Visa secure messaging, EMV2000 tree |
 //! | `cryptogram` | AC, ARPC methods 1 and 2, script MACs |
 //! | `cvn` | the scheme profiles |
+//! | `pin_change` | VIS PIN block, secure messaging encryption, PIN change commands |
+//! | `cvc3` | Mastercard contactless CVC3 |
 
 mod cryptogram;
+mod cvc3;
 mod cvn;
 mod master_key;
+mod pin_change;
 mod session;
 
 pub use cryptogram::{
@@ -26,10 +32,19 @@ pub use cryptogram::{
     script_mac_into, verify_application_cryptogram, verify_arpc_method1, verify_arpc_method2,
     verify_script_mac,
 };
-pub use cvn::{AcData, Arpc, ArpcMethod, ArpcResponse, Cvn, IadPart, ScriptKey, SessionKeyMethod};
+pub use cvc3::{Cvc3, Cvc3Digits, cvc3, ivcvc3};
+pub use cvn::{
+    AcData, Arpc, ArpcMethod, ArpcResponse, Cvn, IadPart, ScriptKey, ScriptMacData,
+    SessionKeyMethod,
+};
 pub use master_key::{MasterKeyOption, icc_master_key};
+pub use pin_change::{
+    IccKeys, MAX_COMMAND_DATA, ScriptCommand, SmEncryption, encrypt_command_data, encrypted_len,
+    vis_pin_block,
+};
 pub use session::{
-    common_session_key, common_session_key_atc, mastercard_session_key, visa_script_session_key,
+    Emv2000Tree, common_session_key, common_session_key_atc, emv2000_tree_session_key,
+    mastercard_session_key, visa_script_session_key,
 };
 
 use crate::error::{ErrorKind, Result};

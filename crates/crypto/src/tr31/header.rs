@@ -101,13 +101,10 @@ pub(crate) fn read_block(text: &[u8], at: usize) -> Result<(OptionalBlock<'_>, u
         (total, 6 + len_len)
     };
     let data = text.get(data_start..total).ok_or(bad(2))?;
+    // X9.143 lets optional blocks carry printable ASCII. It defines a `KS` block (key set
+    // ID) as hex, but its own examples carry other characters there (8.2: `KS08VM9A`) and
+    // psec accepts them, so any printable data is accepted and left to the application.
     if let Some(i) = data.iter().position(|c| !(0x20..=0x7E).contains(c)) {
-        return Err(bad(data_start + i));
-    }
-    // X9.143 defines the key set ID (the BDK ID and derivation ID of a DUKPT key) as hex.
-    if id == b"KS"
-        && let Some(i) = data.iter().position(|c| !c.is_ascii_hexdigit())
-    {
         return Err(bad(data_start + i));
     }
     let block = OptionalBlock {

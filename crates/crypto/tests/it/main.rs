@@ -12,4 +12,5 @@ mod common;
 mod dukpt;
 mod emv;
 mod tr31;
+mod translate;
 mod vectors;

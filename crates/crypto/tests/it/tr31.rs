@@ -33,6 +33,7 @@ fn kcv(algorithm: char, key: &[u8], len: usize) -> String {
 fn published_key_blocks_unwrap() {
     let mut positive = 0;
     let mut negative = 0;
+    let mut extended = 0;
     for file in ["tr31.json", "tr31_more.json"] {
         for v in vectors(file) {
             let block_text = text(&v, "key_block");
@@ -67,6 +68,31 @@ fn published_key_blocks_unwrap() {
                     assert_eq!(found.data, data);
                 }
             }
+            if let Some(blocks) = v["optional_blocks"].as_array() {
+                let found: Vec<(&str, &str)> = block
+                    .optional_blocks()
+                    .filter(|b| b.id != "PB")
+                    .map(|b| (b.id, b.data))
+                    .collect();
+                let expected: Vec<(&str, &str)> = blocks
+                    .iter()
+                    .map(|b| (text(b, "id"), text(b, "data")))
+                    .collect();
+                assert_eq!(found, expected, "{}", id(&v));
+                // Rewritten with the header writer, the header is the same.
+                let mut buf = [0u8; 1024];
+                let mut header = tr31::HeaderWriter::new(block.header(), &mut buf).unwrap();
+                for (block_id, data) in &expected {
+                    header.optional_block(block_id, data).unwrap();
+                }
+                // (The count differs: the block also has its padding block.)
+                assert!(
+                    block.header()[16..].starts_with(&header.as_str()[16..]),
+                    "{}",
+                    id(&v)
+                );
+                extended += 1;
+            }
             // The no-allocation form writes the same key into a caller buffer.
             let mut buf = vec![0u8; block.payload_len()];
             let n = block.unwrap_into(&kbpk(&v), &mut buf).unwrap();
@@ -74,7 +100,10 @@ fn published_key_blocks_unwrap() {
             positive += 1;
         }
     }
-    assert!(positive >= 17 && negative == 3, "{positive} {negative}");
+    assert!(
+        positive >= 21 && negative == 2 && extended == 3,
+        "{positive} {negative} {extended}"
+    );
 }
 
 #[test]
