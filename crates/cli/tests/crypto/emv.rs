@@ -1,17 +1,8 @@
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::indexing_slicing,
-    clippy::panic,
-    clippy::cast_possible_truncation
-)] // tests may fail loudly
 //! `cardwire emv icc-mk | session-key | ac | arpc`, chained as an issuer host would run
 //! them, against pyemv's published known answers (knovichikhin/pyemv tests/test_kd_hsm.py,
 //! test_ac_hsm.py, test_cvn_hsm.py); exit status 2 and one line on bad input.
 
-mod common;
-
-use common::{bad, run};
+use crate::common::{bad, run};
 
 /// The command succeeds; returns its one output line.
 fn ok(args: &[&str]) -> String {
