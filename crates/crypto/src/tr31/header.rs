@@ -229,6 +229,27 @@ impl<'a> HeaderWriter<'a> {
         Ok(writer)
     }
 
+    /// Starts from all of `template`: its fixed part and its optional blocks, except a
+    /// padding block ([`super::wrap`] adds the one the final header needs). Blocks added
+    /// later go after them.
+    pub fn from_header(template: &str, out: &'a mut [u8]) -> Result<Self> {
+        let bytes = template.as_bytes();
+        let fixed = check_fixed(bytes)?;
+        let mut writer = Self::new(template, out)?;
+        let mut at = FIXED_LEN;
+        for _ in 0..fixed.optional_blocks {
+            let rest = bytes
+                .get(at..)
+                .ok_or(Error::at(ErrorKind::OptionalBlock, at))?;
+            let (block, len) = read_block(rest, at)?;
+            if block.id != "PB" {
+                writer.optional_block(block.id, block.data)?;
+            }
+            at += len;
+        }
+        Ok(writer)
+    }
+
     fn set_count(&mut self) -> Result<()> {
         let digits = ascii_decimal::<2>(self.blocks);
         let dst = self

@@ -131,6 +131,12 @@ fn header_writer_limits() {
     header.optional_block("KS", "0011").unwrap();
     assert_eq!(header.as_str(), "B0000P0TE00N0100KS080011");
     assert!(HeaderWriter::new("B0000", &mut [0u8; 64]).is_err());
+    // Starting from a header keeps its blocks, drops its padding block, and counts on.
+    let mut buf = [0u8; 64];
+    let mut header = HeaderWriter::from_header("B0000P0TE00N0200KS080011PB04", &mut buf).unwrap();
+    header.optional_block("TT", "1").unwrap();
+    assert_eq!(header.as_str(), "B0000P0TE00N0200KS080011TT051");
+    assert!(HeaderWriter::from_header("B0000P0TE00N0100", &mut [0u8; 64]).is_err());
 }
 
 #[test]
