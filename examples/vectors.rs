@@ -11,6 +11,8 @@
 
 #[path = "vectors/crypto.rs"]
 mod crypto;
+#[path = "vectors/crypto_tools.rs"]
+mod crypto_tools;
 #[path = "vectors/emv.rs"]
 mod emv;
 #[path = "vectors/iso8583.rs"]
@@ -82,6 +84,8 @@ const SETS: &[(&str, Runner)] = &[
     ("Card values", crypto::card_values),
     ("CUPS MAC, field 62", crypto::cups),
     ("EMV cryptograms", crypto::emv_cryptograms),
+    ("PIN translation", crypto_tools::pin_translation),
+    ("EMV issuer tools", crypto_tools::issuer_tools),
     ("ISO 8583", iso8583::messages),
 ];
 

@@ -145,6 +145,36 @@ def pos_host():
     write("host_handler", "session", b"\x00" + b"".join(bytes.fromhex(v["hex"]) for v in frames))
 
 
+def crypto_more():
+    """Headers with optional blocks (short and extended), PIN translation inputs, and the
+    text the crate parses (hex keys and KSNs, PANs, CVV inputs)."""
+    for file in ("tr31.json", "tr31_more.json"):
+        for v in vectors(file):
+            block = v["key_block"]
+            count = int(block[12:14]) if block[12:14].isdigit() else 0
+            if count:
+                # The header part: as many characters as the blocks take, by the parse.
+                at, ok = 16, True
+                for _ in range(count):
+                    n = int(block[at + 2:at + 4], 16)
+                    if n == 0:
+                        ll = int(block[at + 4:at + 6], 16) * 2
+                        n = int(block[at + 6:at + 6 + ll], 16)
+                    at += n
+                write("tr31_header", v["id"], block[:at].encode())
+    write("tr31_header", "fixed-only", b"D0000P0AE00E0000")
+    for v in vectors("pin_translate.json"):
+        pin, pan = v["pin"], v["pan"]
+        body = bytes(int(c) for c in pin + pan + "0123456789")
+        write("pin_translate", v["id"], bytes([v["from_format"], v["to_format"], len(pin) - 4, len(pan) - 12, 7]) + body)
+    for v in vectors("dukpt_tdes.json")[:3] + vectors("dukpt_aes.json")[:3]:
+        write("crypto_text", "ksn-" + v["id"], v.get("ksn", v.get("iksn", "")).encode())
+        write("crypto_text", "bdk-" + v["id"], v["bdk"].encode())
+    write("crypto_text", "pan", b"4012345678909")
+    write("crypto_text", "cvv", b"1234567890123456,9912,220")
+    write("crypto_text", "table", b"0123456789012345")
+
+
 # Later vector sets add a function here and to SEEDERS.
 def reconcile():
     """The reconciliation scenarios: the three files of each as one input (NUL between them)
@@ -161,7 +191,7 @@ def reconcile():
                 write("reconcile_rows", f"{d.name}-{f.stem}-line{i + 1}", line)
 
 
-SEEDERS = [tlv, merchant, reconcile, crypto, dol, qr, bits, iso8583, pos, pos_host]
+SEEDERS = [tlv, merchant, reconcile, crypto, crypto_more, dol, qr, bits, iso8583, pos, pos_host]
 
 if __name__ == "__main__":
     for seed in SEEDERS:

@@ -365,7 +365,9 @@ pub fn macs() -> Outcome {
             .map(hex)
             .unwrap_or_else(|| s(v, "message_ascii").as_bytes().to_vec());
         let padding = Padding::try_from(v["padding"].as_u64().unwrap_or(1) as u8).map_err(err)?;
-        let got = if alg == "CMAC-AES" {
+        let got = if alg == "HMAC-SHA-256" {
+            up(&mac::hmac_sha256(&hex(s(v, "key")), &msg).map_err(err)?)
+        } else if alg == "CMAC-AES" {
             up(&mac::cmac_aes(
                 &AesKey::new(&hex(s(v, "key"))).map_err(err)?,
                 &msg,
@@ -605,15 +607,23 @@ fn emv_script(v: &Value) -> Check {
     )
 }
 
-fn emv_cvn(v: &Value) -> Check {
-    let cvn = match s(v, "cvn") {
+/// The profile a vector names.
+pub(super) fn cvn_named(name: &str) -> Result<emv::Cvn, String> {
+    Ok(match name {
         "visa10" => emv::Cvn::Visa10,
         "visa18" => emv::Cvn::Visa18,
         "visa22" => emv::Cvn::Visa22,
         "mastercard16" => emv::Cvn::Mastercard16,
         "mastercard17" => emv::Cvn::Mastercard17,
+        "mastercard20" => emv::Cvn::Mastercard20,
+        "mastercard21" => emv::Cvn::Mastercard21,
+        "interac133" => emv::Cvn::Interac133,
         other => return Err(format!("unknown CVN {other}")),
-    };
+    })
+}
+
+fn emv_cvn(v: &Value) -> Check {
+    let cvn = cvn_named(s(v, "cvn"))?;
     let mk = icc_mk_of(v, "imk_ac", cvn.master_key_option())?;
     same_kcv(&mk, v, "mk_ac_kcv")?;
     let mk_smi = icc_mk_of(v, "imk_smi", cvn.master_key_option())?;

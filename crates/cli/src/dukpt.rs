@@ -13,6 +13,35 @@ pub enum DukptCommand {
     Tdes(TdesArgs),
     /// An AES DUKPT key for a KSN.
     Aes(AesArgs),
+    /// Encrypt data under the DUKPT data key of a KSN (TDES for a 10-byte KSN, AES for a
+    /// 12-byte one): zero-padded to whole blocks, CBC.
+    Encrypt(DataArgs),
+    /// Decrypt data under the DUKPT data key of a KSN (whole blocks, CBC).
+    Decrypt(DataArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct DataArgs {
+    /// Base derivation key: TDES (16 bytes) for a 10-byte KSN, AES for a 12-byte KSN.
+    #[arg(long)]
+    bdk: String,
+    /// Key serial number: 10 bytes (TDES DUKPT) or 12 bytes (AES DUKPT).
+    #[arg(long)]
+    ksn: String,
+    /// request (terminal to host: TDES data request variant, AES usage 3000 data
+    /// encryption) or response (host to terminal: TDES data response variant, AES usage
+    /// 3001 data decryption).
+    #[arg(long, default_value = "request")]
+    direction: String,
+    /// AES DUKPT data key type: aes128, aes192 or aes256 (default: the BDK's).
+    #[arg(long)]
+    key_type: Option<String>,
+    /// The CBC initial value as hex (default zeros).
+    #[arg(long)]
+    iv: Option<String>,
+    /// The data as hex (or `-` for standard input).
+    #[arg(long)]
+    data: String,
 }
 
 #[derive(Debug, Args)]
@@ -56,7 +85,114 @@ pub fn run(cmd: DukptCommand) -> Result<String, String> {
     match cmd {
         DukptCommand::Tdes(args) => run_tdes(&args),
         DukptCommand::Aes(args) => run_aes(&args),
+        DukptCommand::Encrypt(args) => run_data(&args, true),
+        DukptCommand::Decrypt(args) => run_data(&args, false),
     }
+}
+
+/// The data key of `args` as a TDES or AES key.
+enum DataKey {
+    Tdes(TdesKey),
+    Aes(AesKey),
+}
+
+fn data_key(args: &DataArgs) -> Result<DataKey, String> {
+    let request = match args.direction.as_str() {
+        "request" => true,
+        "response" => false,
+        other => return Err(format!("--direction {other:?}: use request or response")),
+    };
+    let ksn = input::hex(&args.ksn).map_err(|e| format!("KSN: {e}"))?;
+    let bdk = input::hex(&args.bdk).map_err(|e| format!("BDK: {e}"))?;
+    match ksn.len() {
+        10 => {
+            if args.key_type.is_some() {
+                return Err("--key-type goes with AES DUKPT (a 12-byte KSN)".into());
+            }
+            let ksn = tdes::Ksn::from_bytes(&ksn).map_err(|e| format!("KSN: {e}"))?;
+            let bdk = TdesKey::new(&bdk).map_err(|e| format!("BDK: {e}"))?;
+            let variant = if request {
+                tdes::KeyVariant::DataRequest
+            } else {
+                tdes::KeyVariant::DataResponse
+            };
+            tdes::derive(&bdk, &ksn, variant)
+                .map(DataKey::Tdes)
+                .map_err(|e| format!("BDK: {e}"))
+        }
+        12 => {
+            let ksn = aes::Ksn::from_bytes(&ksn).map_err(|e| format!("KSN: {e}"))?;
+            let bdk =
+                AesKey::new(&bdk).map_err(|e| format!("BDK: {e} (AES DUKPT takes an AES BDK)"))?;
+            let ty = match args.key_type.as_deref() {
+                None => aes::KeyType::aes_for(&bdk),
+                Some("aes128") => aes::KeyType::Aes128,
+                Some("aes192") => aes::KeyType::Aes192,
+                Some("aes256") => aes::KeyType::Aes256,
+                Some(other) => {
+                    return Err(format!(
+                        "--key-type {other:?}: use aes128, aes192 or aes256"
+                    ));
+                }
+            };
+            let usage = if request {
+                aes::KeyUsage::DataEncryption
+            } else {
+                aes::KeyUsage::DataDecryption
+            };
+            let key = aes::derive(&bdk, &ksn, usage, ty).map_err(|e| format!("--key-type: {e}"))?;
+            AesKey::try_from(key)
+                .map(DataKey::Aes)
+                .map_err(|e| e.to_string())
+        }
+        n => Err(format!(
+            "KSN: {n} bytes given, 10 (TDES DUKPT) or 12 (AES DUKPT) expected"
+        )),
+    }
+}
+
+fn run_data(args: &DataArgs, encrypt: bool) -> Result<String, String> {
+    let key = data_key(args)?;
+    let mut data = input::hex(&args.data).map_err(|e| format!("data: {e}"))?;
+    let bs = match key {
+        DataKey::Tdes(_) => 8,
+        DataKey::Aes(_) => 16,
+    };
+    if encrypt {
+        data.resize(data.len().max(1).div_ceil(bs) * bs, 0);
+    } else if data.is_empty() || data.len() % bs != 0 {
+        return Err(format!(
+            "data: {} bytes given, whole {bs}-byte blocks expected",
+            data.len()
+        ));
+    }
+    let iv = match &args.iv {
+        Some(hex) => input::hex(hex).map_err(|e| format!("--iv: {e}"))?,
+        None => vec![0; bs],
+    };
+    let wrong_iv = |_| format!("--iv: {} bytes given, {bs} expected", iv.len());
+    let result = match &key {
+        DataKey::Tdes(k) => {
+            let iv: [u8; 8] = iv.as_slice().try_into().map_err(wrong_iv)?;
+            let c = k.cipher();
+            if encrypt {
+                c.encrypt_cbc(&iv, &mut data)
+            } else {
+                c.decrypt_cbc(&iv, &mut data)
+            }
+        }
+        DataKey::Aes(k) => {
+            let iv: [u8; 16] = iv.as_slice().try_into().map_err(wrong_iv)?;
+            let c = k.cipher();
+            if encrypt {
+                c.encrypt_cbc(&iv, &mut data)
+            } else {
+                c.decrypt_cbc(&iv, &mut data)
+            }
+        }
+    };
+    result.map_err(|e| format!("data: {e}"))?;
+    Ok(Hex(&data).to_string())
 }
 
 fn run_tdes(args: &TdesArgs) -> Result<String, String> {

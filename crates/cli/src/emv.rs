@@ -1,5 +1,5 @@
 //! `cardwire emv …`: the EMV application layer: bit fields and data object lists, and the
-//! cryptograms of cardwire-crypto (master and session keys, AC, ARPC).
+//! cryptograms of cardwire-crypto (in `emv/crypto.rs`).
 
 use cardwire_emv::bits::{
     AdditionalTerminalCapabilities, Aip, Auc, BitField, Cid, Ctq, CvmList, CvmResults, CvmRule,
@@ -45,97 +45,9 @@ pub enum EmvCommand {
         #[arg(long)]
         lenient: bool,
     },
-    /// Derive the ICC master key from an issuer master key (EMV Book 2 A1.4, Option A or B);
-    /// prints the key as hex.
-    IccMk {
-        /// The issuer master key (double-length TDES) as hex.
-        #[arg(long)]
-        imk: String,
-        /// The PAN, 1 to 19 digits.
-        #[arg(long)]
-        pan: String,
-        /// The PAN sequence number (tag 5F34), 0 to 99; 00 when omitted.
-        #[arg(long)]
-        psn: Option<String>,
-        /// Option a (rightmost 16 digits of PAN and PSN) or b (SHA-1, for 17 to 19 digits;
-        /// shorter PANs fall back to a).
-        #[arg(long, value_enum, default_value = "a")]
-        option: MkOption,
-    },
-    /// Derive an AC session key from the ICC master key; prints the key as hex.
-    ///
-    /// Either --r (the EMV common session key from an 8-byte R) or --atc with --method
-    /// common (R = ATC 00…) or mastercard (R = ATC 00 00 UN, needs --un).
-    SessionKey {
-        /// The ICC master key as hex.
-        #[arg(long)]
-        mk: String,
-        /// The 8-byte diversification value R as hex.
-        #[arg(long)]
-        r: Option<String>,
-        /// The application transaction counter (9F36), 2 bytes as hex.
-        #[arg(long)]
-        atc: Option<String>,
-        /// The unpredictable number (9F37), 4 bytes as hex (mastercard method).
-        #[arg(long)]
-        un: Option<String>,
-        /// How R is formed from --atc (and --un).
-        #[arg(long, value_enum)]
-        method: Option<SkMethod>,
-    },
-    /// Compute an application cryptogram (ARQC, TC, AAC): ISO 9797-1 MAC algorithm 3 over
-    /// the data; prints the 8 bytes as hex.
-    Ac {
-        /// The AC session key (or, for Visa CVN 10, the ICC master key) as hex.
-        #[arg(long)]
-        key: String,
-        /// The cryptogram input (CDOL1 data, AIP, ATC, IAD part) as hex.
-        #[arg(long)]
-        data: String,
-        /// 80 (ISO 9797-1 method 2, EMV) or 00 (method 1, Visa CVN 10).
-        #[arg(long, default_value = "80")]
-        padding: String,
-    },
-    /// Compute an ARPC: method 1 (8 bytes, from the ARQC and the ARC) or method 2 (4 bytes,
-    /// from the ARQC, the CSU and optional proprietary data); prints it as hex.
-    Arpc {
-        /// The ARPC key (session key, or the ICC master key where the CVN says so) as hex.
-        #[arg(long)]
-        key: String,
-        /// The ARQC (9F26), 8 bytes as hex.
-        #[arg(long)]
-        arqc: String,
-        /// 1 or 2.
-        #[arg(long)]
-        method: u8,
-        /// Method 1: the authorisation response code, 2 bytes as hex.
-        #[arg(long)]
-        arc: Option<String>,
-        /// Method 2: the card status update, 4 bytes as hex.
-        #[arg(long)]
-        csu: Option<String>,
-        /// Method 2: proprietary authentication data, 0 to 8 bytes as hex.
-        #[arg(long)]
-        pad: Option<String>,
-    },
-}
-
-/// ICC master key derivation options.
-#[derive(Debug, Clone, Copy, ValueEnum)]
-pub enum MkOption {
-    /// Option A.
-    A,
-    /// Option B.
-    B,
-}
-
-/// Session key methods from the ATC.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum SkMethod {
-    /// EMV common session key, R = ATC 00 00 00 00 00 00.
-    Common,
-    /// Mastercard SKD, R = ATC 00 00 UN.
-    Mastercard,
+    /// EMV cryptograms: keys, AC, ARPC, CVN profiles, PIN change, CVC3.
+    #[command(flatten)]
+    Crypto(crypto::CryptoCommand),
 }
 
 /// Issuer application data layouts.
@@ -167,39 +79,7 @@ pub fn run(cmd: EmvCommand) -> Result<String, String> {
                 .map_err(|e| format!("TLV: {e}"))?;
             return Ok(Hex(out.get(..n).unwrap_or_default()).to_string());
         }
-        EmvCommand::IccMk {
-            imk,
-            pan,
-            psn,
-            option,
-        } => return crypto::icc_mk(&imk, &pan, psn.as_deref(), option),
-        EmvCommand::SessionKey {
-            mk,
-            r,
-            atc,
-            un,
-            method,
-        } => {
-            return crypto::session_key(&mk, r.as_deref(), atc.as_deref(), un.as_deref(), method);
-        }
-        EmvCommand::Ac { key, data, padding } => return crypto::ac(&key, &data, &padding),
-        EmvCommand::Arpc {
-            key,
-            arqc,
-            method,
-            arc,
-            csu,
-            pad,
-        } => {
-            return crypto::arpc(
-                &key,
-                &arqc,
-                method,
-                arc.as_deref(),
-                csu.as_deref(),
-                pad.as_deref(),
-            );
-        }
+        EmvCommand::Crypto(cmd) => return crypto::run(cmd),
     };
     serde_json::to_string_pretty(&value).map_err(|e| e.to_string())
 }

@@ -11,8 +11,8 @@ pub struct KcvArgs {
     /// The key as hex.
     #[arg(long)]
     key: String,
-    /// tdes (encrypt zeros, the default), aes-cmac (CMAC of zeros) or aes-ecb (encrypt
-    /// zeros).
+    /// tdes (encrypt zeros, the default), tdes-cmac (TDES-CMAC of zeros, X9.24-1:2017),
+    /// aes-cmac (CMAC of zeros) or aes-ecb (encrypt zeros).
     #[arg(long, default_value = "tdes")]
     alg: String,
 }
@@ -24,6 +24,10 @@ pub fn run(args: &KcvArgs) -> Result<String, String> {
             .map_err(|e| format!("key: {e} (AES keys take --alg aes-cmac or aes-ecb)"))?
             .check_value()
             .to_vec(),
+        "tdes-cmac" => TdesKey::new(&key)
+            .map_err(|e| format!("key: {e}"))?
+            .check_value_cmac()
+            .to_vec(),
         "aes-cmac" => AesKey::new(&key)
             .map_err(|e| format!("key: {e}"))?
             .check_value()
@@ -32,7 +36,11 @@ pub fn run(args: &KcvArgs) -> Result<String, String> {
             .map_err(|e| format!("key: {e}"))?
             .check_value_ecb()
             .to_vec(),
-        other => return Err(format!("--alg {other:?}: use tdes, aes-cmac or aes-ecb")),
+        other => {
+            return Err(format!(
+                "--alg {other:?}: use tdes, tdes-cmac, aes-cmac or aes-ecb"
+            ));
+        }
     };
     Ok(Hex(value.get(..3).unwrap_or_default()).to_string())
 }

@@ -1,25 +1,29 @@
-//! `cardwire mac`: the MAC of some data.
+//! `cardwire mac`: the MAC of some data, or its check with `--verify`.
 
 use cardwire_crypto::mac::{Algorithm, Padding};
 use cardwire_emv::hex::Hex;
 use clap::Args;
 
-use crate::input;
+use crate::{input, verdict};
 
 #[derive(Debug, Args)]
 pub struct MacArgs {
-    /// iso9797-1-alg1, iso9797-1-alg3, x9.9, cmac-aes, cmac-tdes or cups-ecb.
+    /// iso9797-1-alg1, iso9797-1-alg3, x9.9, cmac-aes, cmac-tdes, cups-ecb or hmac-sha256.
     #[arg(long)]
     alg: String,
     /// ISO/IEC 9797-1 padding method 1, 2 or 3 (algorithms 1 and 3; default 1).
     #[arg(long)]
     padding: Option<u8>,
-    /// The key as hex.
+    /// The key as hex (HMAC: any length).
     #[arg(long)]
     key: String,
     /// The data as hex (or `-` for standard input).
     #[arg(long)]
     data: String,
+    /// Check this MAC (the whole MAC or its first 4 or more bytes) instead of printing
+    /// one: prints {"verified": …}, exit 1 on a mismatch.
+    #[arg(long)]
+    verify: Option<String>,
 }
 
 pub fn run(args: &MacArgs) -> Result<String, String> {
@@ -37,9 +41,10 @@ pub fn run(args: &MacArgs) -> Result<String, String> {
                 "cmac-aes" => Algorithm::CmacAes,
                 "cmac-tdes" => Algorithm::CmacTdes,
                 "cups-ecb" => Algorithm::CupsEcb,
+                "hmac-sha256" => Algorithm::HmacSha256,
                 _ => {
                     return Err(format!(
-                        "--alg {other:?}: use iso9797-1-alg1, iso9797-1-alg3, x9.9, cmac-aes, cmac-tdes or cups-ecb"
+                        "--alg {other:?}: use iso9797-1-alg1, iso9797-1-alg3, x9.9, cmac-aes, cmac-tdes, cups-ecb or hmac-sha256"
                     ));
                 }
             };
@@ -49,8 +54,27 @@ pub fn run(args: &MacArgs) -> Result<String, String> {
             alg
         }
     };
-    let key = input::hex(&args.key)?;
-    let data = input::hex(&args.data)?;
-    let mac = alg.compute(&key, &data).map_err(|e| format!("MAC: {e}"))?;
-    Ok(Hex(mac.as_bytes()).to_string())
+    let key = input::hex(&args.key).map_err(|e| format!("key: {e}"))?;
+    let data = input::hex(&args.data).map_err(|e| format!("data: {e}"))?;
+    match &args.verify {
+        None => {
+            let mac = alg.compute(&key, &data).map_err(|e| format!("key: {e}"))?;
+            Ok(Hex(mac.as_bytes()).to_string())
+        }
+        Some(expected) => {
+            let expected = input::hex(expected).map_err(|e| format!("--verify: {e}"))?;
+            let full = alg.compute(&key, &data).map_err(|e| format!("key: {e}"))?;
+            if expected.len() < 4 || expected.len() > full.as_bytes().len() {
+                return Err(format!(
+                    "--verify: {} bytes given, 4 to {} expected",
+                    expected.len(),
+                    full.as_bytes().len()
+                ));
+            }
+            verdict::verified(
+                cardwire_crypto::mac::verify_prefix(full.as_bytes(), &expected),
+                "MAC",
+            )
+        }
+    }
 }

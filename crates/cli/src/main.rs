@@ -1,7 +1,8 @@
 //! `cardwire`: hex in, JSON out.
 //!
-//! Exit status: 0 on success, 2 with a one-line message on stderr for bad input, 1 when
-//! `merchant reconcile --fail-on` finds something at that severity.
+//! Exit status: 0 on success, 1 when a verification command's check fails or when
+//! `merchant reconcile --fail-on` finds something at that severity, 2 with a one-line
+//! message on stderr for bad input.
 
 mod cvv;
 mod dukpt;
@@ -9,13 +10,18 @@ mod emv;
 mod input;
 mod iso8583;
 mod kcv;
+mod keygen;
+mod luhn;
 mod mac;
 mod merchant;
 mod pin;
+mod pin_translate;
 mod qr;
 mod random;
 mod tlv;
+mod tlv_encode;
 mod tr31;
+mod verdict;
 
 use std::process::ExitCode;
 
@@ -53,10 +59,20 @@ enum Command {
     /// TR-31 key blocks.
     #[command(subcommand)]
     Tr31(tr31::Tr31Command),
-    /// A card verification value (CVV/CVC; service code 000 for CVV2, 999 for iCVV).
+    /// A card verification value (CVV/CVC; service code 000 for CVV2, 999 for iCVV), or
+    /// its check with --verify.
     Cvv(cvv::CvvArgs),
-    /// A Visa PIN verification value.
+    /// A Visa PIN verification value, or its check with --verify.
     Pvv(cvv::PvvArgs),
+    /// IBM 3624 PIN verification: natural PIN, offset, check.
+    #[command(subcommand)]
+    Ibm3624(cvv::Ibm3624Command),
+    /// The Luhn check digit of a card number.
+    #[command(subcommand)]
+    Luhn(luhn::LuhnCommand),
+    /// Keys: generate one with its check value.
+    #[command(subcommand)]
+    Key(keygen::KeyCommand),
     /// The EMV application layer: bit fields, data object lists.
     #[command(subcommand)]
     Emv(emv::EmvCommand),
@@ -91,6 +107,9 @@ fn main() -> ExitCode {
         Command::Tr31(cmd) => tr31::run(cmd),
         Command::Cvv(args) => cvv::run_cvv(&args),
         Command::Pvv(args) => cvv::run_pvv(&args),
+        Command::Ibm3624(cmd) => cvv::run_ibm3624(cmd),
+        Command::Luhn(cmd) => luhn::run(cmd),
+        Command::Key(cmd) => keygen::run(cmd),
         Command::Emv(cmd) => emv::run(cmd),
         Command::Qr(cmd) => qr::run(cmd),
         Command::Iso8583(cmd) => iso8583::run(cmd),
@@ -98,7 +117,11 @@ fn main() -> ExitCode {
     match result {
         Ok(output) => {
             println!("{output}");
-            ExitCode::SUCCESS
+            if verdict::failed() {
+                ExitCode::from(1)
+            } else {
+                ExitCode::SUCCESS
+            }
         }
         Err(message) => {
             eprintln!("error: {message}");

@@ -44,6 +44,40 @@ pub enum PinCommand {
         #[arg(long)]
         key: Option<String>,
     },
+    /// Translate an enciphered PIN block to another key and format, as an acquirer does
+    /// before forwarding: from a key (--from-key) or from the terminal's DUKPT key (--bdk
+    /// and --ksn: 10 bytes for TDES DUKPT, 12 for AES DUKPT) to --to-key. Prints the new
+    /// block; the PIN is never printed.
+    Translate {
+        /// The enciphered block as hex (8 bytes; format 4: 16), or `-` for standard input.
+        #[arg(long)]
+        block: String,
+        /// The PAN (formats 0, 3 and 4).
+        #[arg(long)]
+        pan: Option<String>,
+        /// The key the block is under (TDES for formats 0-3, AES for format 4).
+        #[arg(long, required_unless_present = "bdk", conflicts_with_all = ["bdk", "ksn"])]
+        from_key: Option<String>,
+        /// The DUKPT base derivation key (TDES or AES, by the KSN's length).
+        #[arg(long, requires = "ksn")]
+        bdk: Option<String>,
+        /// The DUKPT key serial number of the block.
+        #[arg(long, requires = "bdk")]
+        ksn: Option<String>,
+        /// AES DUKPT PIN key type: aes128, aes192, aes256 (format 4) or tdes2, tdes3
+        /// (formats 0-3). Default: aes128 for a 16-byte block, tdes2 for an 8-byte one.
+        #[arg(long)]
+        key_type: Option<String>,
+        /// The block's format (default: 4 for a 16-byte block, 0 otherwise).
+        #[arg(long)]
+        from_format: Option<u8>,
+        /// The key to translate to (TDES for formats 0-3, AES for format 4).
+        #[arg(long)]
+        to_key: String,
+        /// The new format, 0 to 4 (default 0).
+        #[arg(long, default_value_t = 0)]
+        to_format: u8,
+    },
 }
 
 pub fn run(cmd: PinCommand) -> Result<String, String> {
@@ -67,6 +101,27 @@ pub fn run(cmd: PinCommand) -> Result<String, String> {
             pan,
             key,
         } => decode(format, &block, pan.as_deref(), key.as_deref()),
+        PinCommand::Translate {
+            block,
+            pan,
+            from_key,
+            bdk,
+            ksn,
+            key_type,
+            from_format,
+            to_key,
+            to_format,
+        } => crate::pin_translate::run(&crate::pin_translate::Request {
+            block: &block,
+            pan: pan.as_deref(),
+            from_key: from_key.as_deref(),
+            bdk: bdk.as_deref(),
+            ksn: ksn.as_deref(),
+            key_type: key_type.as_deref(),
+            from_format,
+            to_key: &to_key,
+            to_format,
+        }),
     }
 }
 

@@ -33,6 +33,11 @@ pub enum TlvCommand {
         /// The data as hex (or `-` to read standard input).
         hex: String,
     },
+    /// Encode the JSON that `tlv decode --clear` prints back into BER-TLV hex.
+    Encode {
+        /// The JSON (or `-` to read standard input).
+        json: String,
+    },
 }
 
 pub fn run(cmd: TlvCommand) -> Result<String, String> {
@@ -60,6 +65,7 @@ pub fn run(cmd: TlvCommand) -> Result<String, String> {
                 .with_dictionary();
             Ok(dump.to_string().trim_end().to_owned())
         }
+        TlvCommand::Encode { json } => crate::tlv_encode::run(&json),
     }
 }
 

@@ -1,8 +1,8 @@
-//! Expanded block ciphers for the key types, with ECB and CBC over caller buffers.
+//! Expanded block ciphers for the key types, with ECB, CBC and CTR over caller buffers.
 //!
 //! Building a [`TdesCipher`] or [`AesCipher`] runs the key schedule once; encrypt as many
-//! blocks as needed with it. These are the primitives the PIN, MAC, DUKPT, TR-31 and card
-//! value modules share (and the EMV cryptogram code will).
+//! blocks as needed with it. These are the primitives the MAC, check value, PIN, DUKPT,
+//! TR-31, card value and EMV modules share; this module knows only the key types below it.
 
 use aes::{Aes128, Aes128Enc, Aes192, Aes192Enc, Aes256, Aes256Enc};
 use cipher::array::Array;
@@ -13,7 +13,7 @@ use cipher::{InnerIvInit, KeyInit};
 use des::{Des, TdesEde2, TdesEde3};
 
 use crate::error::{ErrorKind, Result};
-use crate::key::{AesKey, TdesKey};
+use crate::key::{AesKey, AesKeyLength, TdesKey, TdesKeyLength};
 
 /// DES, two-key or three-key TDES with its key schedule expanded (zeroized on drop).
 #[derive(Clone, Debug)]
@@ -74,10 +74,10 @@ impl AesEncryptor {
     #[inline]
     pub fn new(key: &AesKey) -> Self {
         let k = key.array();
-        match key.len() {
-            16 => Self::Aes128(Aes128Enc::new(k.split_ref::<U16>().0)),
-            24 => Self::Aes192(Aes192Enc::new(k.split_ref::<U24>().0)),
-            _ => Self::Aes256(Aes256Enc::new(k)),
+        match key.key_length() {
+            AesKeyLength::Aes128 => Self::Aes128(Aes128Enc::new(k.split_ref::<U16>().0)),
+            AesKeyLength::Aes192 => Self::Aes192(Aes192Enc::new(k.split_ref::<U24>().0)),
+            AesKeyLength::Aes256 => Self::Aes256(Aes256Enc::new(k)),
         }
     }
 
@@ -93,10 +93,10 @@ impl TdesCipher {
     /// Expands `key`.
     pub fn new(key: &TdesKey) -> Self {
         let k = key.array();
-        match key.len() {
-            8 => Self::Des(Des::new(k.split_ref::<U8>().0)),
-            16 => Self::Ede2(TdesEde2::new(k.split_ref::<U16>().0)),
-            _ => Self::Ede3(TdesEde3::new(k.split_ref::<U24>().0)),
+        match key.key_length() {
+            TdesKeyLength::Single => Self::Des(Des::new(k.split_ref::<U8>().0)),
+            TdesKeyLength::Double => Self::Ede2(TdesEde2::new(k.split_ref::<U16>().0)),
+            TdesKeyLength::Triple => Self::Ede3(TdesEde3::new(k.split_ref::<U24>().0)),
         }
     }
 
@@ -147,10 +147,10 @@ impl AesCipher {
     /// Expands `key`.
     pub fn new(key: &AesKey) -> Self {
         let k = key.array();
-        match key.len() {
-            16 => Self::Aes128(Aes128::new(k.split_ref::<U16>().0)),
-            24 => Self::Aes192(Aes192::new(k.split_ref::<U24>().0)),
-            _ => Self::Aes256(Aes256::new(k)),
+        match key.key_length() {
+            AesKeyLength::Aes128 => Self::Aes128(Aes128::new(k.split_ref::<U16>().0)),
+            AesKeyLength::Aes192 => Self::Aes192(Aes192::new(k.split_ref::<U24>().0)),
+            AesKeyLength::Aes256 => Self::Aes256(Aes256::new(k)),
         }
     }
 
@@ -211,6 +211,25 @@ impl AesCipher {
     }
 }
 
+impl TdesKey {
+    /// The expanded key schedule, for encrypting or decrypting many blocks.
+    pub fn cipher(&self) -> TdesCipher {
+        TdesCipher::new(self)
+    }
+}
+
+impl AesKey {
+    /// The expanded key schedule, for encrypting or decrypting many blocks.
+    pub fn cipher(&self) -> AesCipher {
+        AesCipher::new(self)
+    }
+
+    /// The encryption key schedule only (cheaper when nothing is decrypted).
+    pub fn encryptor(&self) -> AesEncryptor {
+        AesEncryptor::new(self)
+    }
+}
+
 /// `data` seen as whole 8-byte blocks.
 fn blocks8(data: &mut [u8]) -> Result<&mut [Array<u8, U8>]> {
     let len = data.len();
@@ -252,10 +271,15 @@ mod tests {
         // A double-length key with equal halves is single DES.
         let single = TdesKey::new(&hex!("0123456789ABCDEF")).unwrap();
         let double = TdesKey::new(&hex!("0123456789ABCDEF0123456789ABCDEF")).unwrap();
-        assert_eq!(single.check_value(), double.check_value());
+        let (mut a, mut b) = ([0u8; 8], [0u8; 8]);
+        single.cipher().encrypt_block(&mut a);
+        double.cipher().encrypt_block(&mut b);
+        assert_eq!(a, b);
         // psec des.py docstring: KCV 08D7B4 for this key.
         let key = TdesKey::new(&hex!("0123456789ABCDEFFEDCBA9876543210")).unwrap();
-        assert_eq!(key.check_value()[..3], hex!("08D7B4"));
+        let mut zeros = [0u8; 8];
+        key.cipher().encrypt_block(&mut zeros);
+        assert_eq!(zeros[..3], hex!("08D7B4"));
     }
 
     #[test]

@@ -1,5 +1,5 @@
 //! China UnionPay (CUPS) POS specifics: the working keys a sign-in response carries in field
-//! 62, and the "ECB" MAC of field 64.
+//! 62, and field 64 built from the "ECB" MAC ([`crate::mac::cups`]).
 //!
 //! **Field 62.** The host sends each working key (PIN key PIK, MAC key MAK, and optionally
 //! the track data key TDK) encrypted under the terminal master key (TMK) with TDES-ECB, each
@@ -9,17 +9,15 @@
 //! [`Field62::parse`] is a view over the bytes; [`Field62::decrypt`] decrypts and checks
 //! every key, rejecting a wrong check value with [`ErrorKind::CheckValue`] at its offset.
 //!
-//! **MAC.** The MAC block (MAB) is the message from the MTI through field 63. Its 8-byte
-//! blocks (the last zero-padded) are XORed together; the result is written as 16 upper-case
-//! hex characters; the first 8 characters are encrypted under the MAK, XORed with the last 8,
-//! encrypted again; field 64 is the first 8 hex characters of that result, as ASCII.
-//! With a double-length MAK each encryption is TDES (some acquirers' choice).
+//! **Field 64.** The first 8 hex characters of the "ECB" MAC of the message from the MTI
+//! through field 63, as ASCII ([`field64`], [`verify_field64`]).
 
 use subtle::ConstantTimeEq;
 use zeroize::Zeroizing;
 
 use crate::error::{Error, ErrorKind, Result};
-use crate::key::TdesKey;
+use crate::key::{TdesKey, TdesKeyLength};
+use crate::mac::cups::{ecb_mac, hex_upper};
 
 /// Length of the check value after each key in field 62.
 pub const CHECK_VALUE_LEN: usize = 4;
@@ -36,12 +34,23 @@ pub enum WorkingKey {
     Track,
 }
 
+impl WorkingKey {
+    /// Position in field 62.
+    const fn index(self) -> usize {
+        match self {
+            Self::Pin => 0,
+            Self::Mac => 1,
+            Self::Track => 2,
+        }
+    }
+}
+
 /// A parsed field 62 of a sign-in response: encrypted keys and their check values, borrowed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Field62<'a> {
     data: &'a [u8],
-    key_len: usize,
-    keys: usize,
+    key_len: TdesKeyLength,
+    with_track_key: bool,
 }
 
 /// The clear working keys of a sign-in response.
@@ -55,74 +64,75 @@ pub struct WorkingKeys {
     pub track: Option<TdesKey>,
 }
 
+/// The layouts of field 62: key length and whether a track key follows.
+const fn layout(len: usize) -> Option<(TdesKeyLength, bool)> {
+    match len {
+        24 => Some((TdesKeyLength::Single, false)),
+        40 => Some((TdesKeyLength::Double, false)),
+        56 => Some((TdesKeyLength::Triple, false)),
+        60 => Some((TdesKeyLength::Double, true)),
+        84 => Some((TdesKeyLength::Triple, true)),
+        _ => None,
+    }
+}
+
 impl<'a> Field62<'a> {
     /// Checks the length against the allowed layouts; nothing is decrypted yet.
     pub fn parse(data: &'a [u8]) -> Result<Self> {
-        let (key_len, keys) = match data.len() {
-            24 => (8, 2),
-            40 => (16, 2),
-            56 => (24, 2),
-            60 => (16, 3),
-            84 => (24, 3),
-            len => return Err(Error::at(ErrorKind::Length { len }, 0)),
-        };
+        let (key_len, with_track_key) =
+            layout(data.len()).ok_or(Error::at(ErrorKind::Length { len: data.len() }, 0))?;
         Ok(Self {
             data,
             key_len,
-            keys,
+            with_track_key,
         })
     }
 
     /// Length of each key: 8, 16 or 24 bytes.
     pub fn key_len(&self) -> usize {
-        self.key_len
+        self.key_len.bytes()
     }
 
     /// Whether the layout carries a track data key.
     pub fn has_track_key(&self) -> bool {
-        self.keys == 3
+        self.with_track_key
     }
 
     /// The encrypted key and its check value for `which`, with the key's offset in the field.
     pub fn entry(&self, which: WorkingKey) -> Option<(usize, &'a [u8], &'a [u8])> {
-        let index = match which {
-            WorkingKey::Pin => 0,
-            WorkingKey::Mac => 1,
-            WorkingKey::Track => 2,
-        };
-        if index >= self.keys {
+        if which == WorkingKey::Track && !self.with_track_key {
             return None;
         }
-        let at = index * (self.key_len + CHECK_VALUE_LEN);
-        let key = self.data.get(at..at + self.key_len)?;
-        let kcv = self
-            .data
-            .get(at + self.key_len..at + self.key_len + CHECK_VALUE_LEN)?;
+        let n = self.key_len.bytes();
+        let at = which.index() * (n + CHECK_VALUE_LEN);
+        let (key, rest) = self.data.get(at..)?.split_at_checked(n)?;
+        let kcv = rest.get(..CHECK_VALUE_LEN)?;
         Some((at, key, kcv))
+    }
+
+    /// Decrypts one key under the expanded TMK and checks its check value.
+    fn open(&self, tmk: &crate::block::TdesCipher, which: WorkingKey) -> Result<Option<TdesKey>> {
+        let Some((at, encrypted, kcv)) = self.entry(which) else {
+            return Ok(None);
+        };
+        let mut buf = Zeroizing::new([0u8; 24]);
+        let clear = buf.split_at_mut(encrypted.len()).0;
+        clear.copy_from_slice(encrypted);
+        tmk.decrypt_ecb(clear)?;
+        let key = TdesKey::new(clear)?;
+        let [a, b, c, d, ..] = key.check_value();
+        if bool::from([a, b, c, d].ct_eq(kcv)) {
+            Ok(Some(key))
+        } else {
+            Err(Error::at(ErrorKind::CheckValue, at + encrypted.len()))
+        }
     }
 
     /// Decrypts every key under the terminal master key and checks its check value.
     pub fn decrypt(&self, tmk: &TdesKey) -> Result<WorkingKeys> {
         let tmk = tmk.cipher();
-        let open = |which| -> Result<Option<TdesKey>> {
-            let Some((at, encrypted, kcv)) = self.entry(which) else {
-                return Ok(None);
-            };
-            let mut clear = Zeroizing::new([0u8; 24]);
-            let clear = clear.get_mut(..encrypted.len()).unwrap_or_default();
-            clear.copy_from_slice(encrypted);
-            tmk.decrypt_ecb(clear)?;
-            let key = TdesKey::new(clear)?;
-            let computed = key.check_value();
-            let matches = computed
-                .get(..CHECK_VALUE_LEN)
-                .is_some_and(|c| bool::from(c.ct_eq(kcv)));
-            if matches {
-                Ok(Some(key))
-            } else {
-                Err(Error::at(ErrorKind::CheckValue, at + encrypted.len()))
-            }
-        };
+        // Every layout holds a PIN and a MAC key; `entry` returns `None` only for the track
+        // key of a layout without one.
         let missing = || {
             Error::at(
                 ErrorKind::Length {
@@ -132,9 +142,9 @@ impl<'a> Field62<'a> {
             )
         };
         Ok(WorkingKeys {
-            pin: open(WorkingKey::Pin)?.ok_or_else(missing)?,
-            mac: open(WorkingKey::Mac)?.ok_or_else(missing)?,
-            track: open(WorkingKey::Track)?,
+            pin: self.open(&tmk, WorkingKey::Pin)?.ok_or_else(missing)?,
+            mac: self.open(&tmk, WorkingKey::Mac)?.ok_or_else(missing)?,
+            track: self.open(&tmk, WorkingKey::Track)?,
         })
     }
 }
@@ -148,17 +158,16 @@ pub fn encrypt_field62(
     track: Option<&TdesKey>,
     out: &mut [u8],
 ) -> Result<usize> {
-    let key_len = pin.len();
+    let key_len = pin.key_length();
     let keys = [Some(pin), Some(mac), track];
-    let count = keys.iter().flatten().count();
-    let total = count * (key_len + CHECK_VALUE_LEN);
     for key in keys.iter().flatten() {
-        if key.len() != key_len {
+        if key.key_length() != key_len {
             return Err(ErrorKind::KeyLength { len: key.len() }.into());
         }
     }
-    let allowed = matches!((key_len, count), (8 | 16 | 24, 2) | (16 | 24, 3));
-    if !allowed {
+    let count = keys.iter().flatten().count();
+    let total = count * (key_len.bytes() + CHECK_VALUE_LEN);
+    if layout(total) != Some((key_len, track.is_some())) {
         return Err(ErrorKind::Length { len: total }.into());
     }
     let dst = out
@@ -166,71 +175,22 @@ pub fn encrypt_field62(
         .ok_or(Error::new(ErrorKind::BufferTooSmall))?;
     let cipher = tmk.cipher();
     for (entry, key) in dst
-        .chunks_exact_mut(key_len + CHECK_VALUE_LEN)
+        .chunks_exact_mut(key_len.bytes() + CHECK_VALUE_LEN)
         .zip(keys.iter().flatten())
     {
-        let (enc, kcv) = entry.split_at_mut(key_len);
+        let (enc, kcv) = entry.split_at_mut(key_len.bytes());
         enc.copy_from_slice(key.expose());
         cipher.encrypt_ecb(enc)?;
-        let check = key.check_value();
-        kcv.copy_from_slice(check.get(..CHECK_VALUE_LEN).unwrap_or_default());
+        let [a, b, c, d, ..] = key.check_value();
+        crate::buf::copy_prefix(kcv, &[a, b, c, d]);
     }
     Ok(total)
 }
 
-/// The intermediate values of the CUPS "ECB" MAC, for comparing with a host or a terminal
-/// vendor's trace.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct EcbMacSteps {
-    /// XOR of all 8-byte blocks of the zero-padded MAB.
-    pub xor_of_blocks: [u8; 8],
-    /// The first 8 hex characters of that, encrypted under the MAK.
-    pub first_encryption: [u8; 8],
-    /// That, XORed with the last 8 hex characters.
-    pub xor: [u8; 8],
-    /// That, encrypted under the MAK: the full MAC.
-    pub final_encryption: [u8; 8],
-}
-
-/// Every step of the CUPS "ECB" MAC of `mab` under `mak`.
-pub fn ecb_mac_steps(mak: &TdesKey, mab: &[u8]) -> EcbMacSteps {
-    let mut acc = [0u8; 8];
-    for chunk in mab.chunks(8) {
-        for (a, b) in acc.iter_mut().zip(chunk) {
-            *a ^= b;
-        }
-    }
-    let hex = hex_upper(&acc);
-    let (left, right) = hex.split_at(8);
-    let cipher = mak.cipher();
-    let mut first = [0u8; 8];
-    first.copy_from_slice(left);
-    cipher.encrypt_block(&mut first);
-    let mut xored = first;
-    for (x, r) in xored.iter_mut().zip(right) {
-        *x ^= r;
-    }
-    let mut last = xored;
-    cipher.encrypt_block(&mut last);
-    EcbMacSteps {
-        xor_of_blocks: acc,
-        first_encryption: first,
-        xor: xored,
-        final_encryption: last,
-    }
-}
-
-/// The full CUPS "ECB" MAC (8 bytes) of `mab`.
-pub fn ecb_mac(mak: &TdesKey, mab: &[u8]) -> [u8; 8] {
-    ecb_mac_steps(mak, mab).final_encryption
-}
-
-/// Field 64 for `mab`: the first 4 bytes of the MAC as 8 ASCII hex characters.
+/// Field 64 for `mab`: the first 4 bytes of the "ECB" MAC as 8 ASCII hex characters.
 pub fn field64(mak: &TdesKey, mab: &[u8]) -> [u8; 8] {
-    let full = hex_upper(&ecb_mac(mak, mab));
-    let mut out = [0u8; 8];
-    out.copy_from_slice(full.get(..8).unwrap_or_default());
-    out
+    let [a, b, c, d, e, f, g, h, ..] = hex_upper(&ecb_mac(mak, mab));
+    [a, b, c, d, e, f, g, h]
 }
 
 /// Verifies a received field 64 against `mab` in constant time.
@@ -240,12 +200,6 @@ pub fn verify_field64(mak: &TdesKey, mab: &[u8], received: &[u8]) -> Result<()> 
     } else {
         Err(ErrorKind::Verification.into())
     }
-}
-
-fn hex_upper(bytes: &[u8; 8]) -> [u8; 16] {
-    let mut out = [0u8; 16];
-    crate::hex::encode(bytes, &mut out);
-    out
 }
 
 #[cfg(test)]
@@ -288,5 +242,8 @@ mod tests {
                 (ErrorKind::CheckValue, Some(key_len))
             );
         }
+        // Single-length keys with a track key is no layout.
+        let single = TdesKey::new(&[0x23; 8]).unwrap();
+        assert!(encrypt_field62(&tmk, &single, &single, Some(&single), &mut [0; 84]).is_err());
     }
 }

@@ -83,6 +83,9 @@ pub enum ErrorKind {
     /// An ARPC response that belongs to the other ARPC method than the cryptogram version
     /// uses (an ARC for method 2, a CSU for method 1).
     ArpcMethod,
+    /// An option the chosen profile does not have (for example a current PIN in the PIN
+    /// change of a cryptogram version whose PIN block has no room for it).
+    NotInProfile,
 }
 
 /// An error with its kind and, where it applies, the byte or character offset in the input
@@ -168,6 +171,7 @@ impl fmt::Display for ErrorKind {
                 write!(f, "PAN sequence number {value} (0 to 99 allowed)")
             }
             Self::ArpcMethod => f.write_str("ARPC response of the other ARPC method"),
+            Self::NotInProfile => f.write_str("not part of this profile"),
         }
     }
 }

@@ -1,14 +1,28 @@
-//! Key types: secret bytes that wipe themselves on drop and never print in `Debug`,
-//! odd parity, check values and variants.
+//! Key types: secret bytes that wipe themselves on drop and never print in `Debug`, their
+//! lengths as types, hex constructors, generation, odd parity and variants.
+//!
+//! This is the ground floor of the crate: it knows nothing of ciphers. The expanded ciphers
+//! of a key are in [`crate::block`], its check values in [`crate::kcv`].
+//!
+//! ```
+//! use cardwire_crypto::{AesKey, TdesKey, TdesKeyLength};
+//!
+//! let key = TdesKey::from_hex("0123456789ABCDEFFEDCBA9876543210")?;
+//! assert_eq!(key.key_length(), TdesKeyLength::Double);
+//! assert_eq!(format!("{key:?}"), "TdesKey { len: 16, .. }"); // the bytes never print
+//! assert!(AesKey::from_hex("0123").is_err()); // 2 bytes is no AES key
+//! # Ok::<(), cardwire_crypto::Error>(())
+//! ```
 
 use core::fmt;
 
 use cipher::array::Array;
 use cipher::consts::U32;
+use rand_core::TryCryptoRng;
 use subtle::{Choice, ConstantTimeEq};
-use zeroize::{Zeroize, ZeroizeOnDrop};
+use zeroize::{Zeroize, ZeroizeOnDrop, Zeroizing};
 
-use crate::block::{AesCipher, AesEncryptor, TdesCipher};
+use crate::buf::Len;
 use crate::error::{Error, ErrorKind, Result};
 
 /// Implements `Zeroize` as one bulk wipe of a byte-array field (the derive wipes arrays
@@ -43,7 +57,7 @@ pub const MAX_KEY_LEN: usize = 32;
 #[derive(Clone)]
 pub struct SecretKey {
     bytes: [u8; MAX_KEY_LEN],
-    len: u8,
+    len: Len<MAX_KEY_LEN>,
 }
 
 wipe_on_drop!(SecretKey, bytes);
@@ -51,41 +65,49 @@ wipe_on_drop!(SecretKey, bytes);
 impl SecretKey {
     /// Copies 1 to 32 bytes of key material.
     pub fn new(bytes: &[u8]) -> Result<Self> {
+        let len = Len::new(bytes.len())
+            .filter(|_| !bytes.is_empty())
+            .ok_or(Error::new(ErrorKind::KeyLength { len: bytes.len() }))?;
         let mut key = Self {
             bytes: [0; MAX_KEY_LEN],
-            len: 0,
+            len,
         };
-        // Fixed-size copies for the usual lengths compile to a few moves instead of a call.
-        let (dst16, dst_rest) = key.bytes.split_at_mut(16);
-        if let Ok(b) = <&[u8; 16]>::try_from(bytes) {
-            dst16.copy_from_slice(b);
-        } else if let Ok(b) = <&[u8; 32]>::try_from(bytes) {
-            let (lo, hi) = b.split_at(16);
-            dst16.copy_from_slice(lo);
-            dst_rest.copy_from_slice(hi);
-        } else {
-            match key.bytes.get_mut(..bytes.len()) {
-                Some(dst) if !bytes.is_empty() => dst.copy_from_slice(bytes),
-                _ => return Err(ErrorKind::KeyLength { len: bytes.len() }.into()),
-            }
-        }
-        key.len = u8::try_from(bytes.len()).unwrap_or(0);
+        len.of_mut(&mut key.bytes).copy_from_slice(bytes);
         Ok(key)
+    }
+
+    /// A key from 2 to 64 hex digits (either case, no separators).
+    pub fn from_hex(hex: &str) -> Result<Self> {
+        let mut buf = Zeroizing::new([0u8; MAX_KEY_LEN]);
+        let len =
+            crate::hex::decode_prefix(hex, &mut buf).map_err(|e| key_length_error(e, hex.len()))?;
+        Self::new(len.of(&buf))
+    }
+
+    /// `len` bytes (1 to 32) from the caller's random source.
+    pub fn generate<R: TryCryptoRng + ?Sized>(len: usize, rng: &mut R) -> Result<Self> {
+        let mut buf = Zeroizing::new([0u8; MAX_KEY_LEN]);
+        let len = Len::new(len)
+            .filter(|l| l.get() > 0)
+            .ok_or(Error::new(ErrorKind::KeyLength { len }))?;
+        rng.try_fill_bytes(len.of_mut(&mut buf))
+            .map_err(|_| Error::new(ErrorKind::Random))?;
+        Self::new(len.of(&buf))
     }
 
     /// The key bytes. They are secret: do not log them.
     pub fn expose(&self) -> &[u8] {
-        self.bytes.get(..usize::from(self.len)).unwrap_or_default()
+        self.len.of(&self.bytes)
     }
 
     /// Length in bytes.
     pub fn len(&self) -> usize {
-        usize::from(self.len)
+        self.len.get()
     }
 
     /// Always `false`: a key has at least one byte.
     pub fn is_empty(&self) -> bool {
-        self.len == 0
+        self.len.get() == 0
     }
 
     /// Compares two keys in constant time (for equal lengths).
@@ -99,9 +121,85 @@ impl SecretKey {
     }
 }
 
+/// A hex error from a key constructor, its length given in bytes of key.
+fn key_length_error(e: Error, hex_len: usize) -> Error {
+    match e.kind() {
+        ErrorKind::Length { .. } => Error::new(ErrorKind::KeyLength {
+            len: hex_len.div_ceil(2),
+        }),
+        _ => e,
+    }
+}
+
 impl fmt::Debug for SecretKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "SecretKey {{ len: {}, .. }}", self.len)
+        write!(f, "SecretKey {{ len: {}, .. }}", self.len.get())
+    }
+}
+
+/// The three lengths of a DES-family key.
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum TdesKeyLength {
+    /// Single length, 8 bytes: DES.
+    Single,
+    /// Double length, 16 bytes: two-key TDES (`K1 K2 K1`).
+    Double,
+    /// Triple length, 24 bytes: three-key TDES.
+    Triple,
+}
+
+impl TdesKeyLength {
+    /// Length in bytes: 8, 16 or 24.
+    pub const fn bytes(self) -> usize {
+        match self {
+            Self::Single => 8,
+            Self::Double => 16,
+            Self::Triple => 24,
+        }
+    }
+
+    /// The length of a key of `len` bytes, if it is one.
+    pub const fn of(len: usize) -> Option<Self> {
+        match len {
+            8 => Some(Self::Single),
+            16 => Some(Self::Double),
+            24 => Some(Self::Triple),
+            _ => None,
+        }
+    }
+}
+
+/// The three lengths of an AES key.
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum AesKeyLength {
+    /// AES-128, 16 bytes.
+    Aes128,
+    /// AES-192, 24 bytes.
+    Aes192,
+    /// AES-256, 32 bytes.
+    Aes256,
+}
+
+impl AesKeyLength {
+    /// Length in bytes: 16, 24 or 32.
+    pub const fn bytes(self) -> usize {
+        match self {
+            Self::Aes128 => 16,
+            Self::Aes192 => 24,
+            Self::Aes256 => 32,
+        }
+    }
+
+    /// The length of a key of `len` bytes, if it is one.
+    pub const fn of(len: usize) -> Option<Self> {
+        match len {
+            16 => Some(Self::Aes128),
+            24 => Some(Self::Aes192),
+            32 => Some(Self::Aes256),
+            _ => None,
+        }
     }
 }
 
@@ -109,41 +207,71 @@ impl fmt::Debug for SecretKey {
 ///
 /// A single-length key behaves as DES; a double-length key `K1 K2` as TDES `K1 K2 K1`.
 /// Zeroized on drop; `Debug` shows only the length.
+///
+/// ```
+/// use cardwire_crypto::TdesKey;
+///
+/// let key = TdesKey::from_hex("0123456789ABCDEFFEDCBA9876543210")?;
+/// assert_eq!(key.check_value()[..3], hex_literal::hex!("08D7B4"));
+/// assert_eq!(key.len(), 16);
+/// # Ok::<(), cardwire_crypto::Error>(())
+/// ```
 #[derive(Clone, Zeroize)]
-pub struct TdesKey(SecretKey);
+pub struct TdesKey {
+    key: SecretKey,
+    #[zeroize(skip)]
+    length: TdesKeyLength,
+}
 
 impl TdesKey {
     /// A key of 8, 16 or 24 bytes.
     pub fn new(bytes: &[u8]) -> Result<Self> {
-        match bytes.len() {
-            8 | 16 | 24 => SecretKey::new(bytes).map(Self),
-            len => Err(ErrorKind::KeyLength { len }.into()),
-        }
+        let length = TdesKeyLength::of(bytes.len())
+            .ok_or(Error::new(ErrorKind::KeyLength { len: bytes.len() }))?;
+        Ok(Self {
+            key: SecretKey::new(bytes)?,
+            length,
+        })
+    }
+
+    /// A key from 16, 32 or 48 hex digits.
+    pub fn from_hex(hex: &str) -> Result<Self> {
+        Self::try_from(SecretKey::from_hex(hex)?)
+    }
+
+    /// A random key of `length` with odd parity, from the caller's random source.
+    pub fn generate<R: TryCryptoRng + ?Sized>(length: TdesKeyLength, rng: &mut R) -> Result<Self> {
+        Ok(Self::try_from(SecretKey::generate(length.bytes(), rng)?)?.with_odd_parity())
+    }
+
+    /// Single, double or triple length.
+    pub fn key_length(&self) -> TdesKeyLength {
+        self.length
     }
 
     /// A double-length key from its two halves.
     pub(crate) fn from_halves(left: u64, right: u64) -> Self {
-        let mut bytes = [0u8; 16];
-        write_halves(&mut bytes, left, right);
-        let key = Self(SecretKey {
-            bytes: widen(&bytes),
-            len: 16,
-        });
+        let mut bytes = [0u8; MAX_KEY_LEN];
+        let (l, rest) = bytes.split_at_mut(8);
+        l.copy_from_slice(&left.to_be_bytes());
+        let (r, _) = rest.split_at_mut(8);
+        r.copy_from_slice(&right.to_be_bytes());
+        let key = SecretKey { bytes, len: DOUBLE };
         bytes.zeroize();
-        key
+        Self {
+            key,
+            length: TdesKeyLength::Double,
+        }
     }
 
-    /// The expanded key schedule, for encrypting or decrypting many blocks.
-    pub fn cipher(&self) -> TdesCipher {
-        TdesCipher::new(self)
-    }
-
-    /// The check value: the key encrypting a block of zeros. Show its first 3 bytes (6 hex
-    /// digits) as a KCV; CUPS field 62 carries its first 4.
-    pub fn check_value(&self) -> [u8; 8] {
-        let mut block = [0u8; 8];
-        self.cipher().encrypt_block(&mut block);
-        block
+    /// The left and right 8-byte halves (the first two parts of a triple-length key; a
+    /// single-length key's second half is zero), big-endian.
+    pub(crate) fn halves(&self) -> (u64, u64) {
+        let [a, b, c, d, e, f, g, h, i, j, k, l, m, n, o, p, ..] = self.key.bytes;
+        (
+            u64::from_be_bytes([a, b, c, d, e, f, g, h]),
+            u64::from_be_bytes([i, j, k, l, m, n, o, p]),
+        )
     }
 
     /// Whether every byte has odd parity (DES keys carry a parity bit per byte).
@@ -154,8 +282,8 @@ impl TdesKey {
     /// The same key with the low bit of each byte set so that every byte has odd parity.
     pub fn with_odd_parity(&self) -> Self {
         let mut key = self.clone();
-        let len = key.len();
-        for b in key.0.bytes.iter_mut().take(len) {
+        let len = key.key.len;
+        for b in len.of_mut(&mut key.key.bytes) {
             *b = odd_parity(*b);
         }
         key
@@ -168,9 +296,7 @@ impl TdesKey {
             return Err(ErrorKind::Length { len: mask.len() }.into());
         }
         let mut key = self.clone();
-        for (b, m) in key.0.bytes.iter_mut().zip(mask) {
-            *b ^= m;
-        }
+        crate::buf::xor_into(&mut key.key.bytes, mask);
         Ok(key)
     }
 
@@ -184,55 +310,62 @@ impl TdesKey {
             .into());
         }
         let mut key = self.clone();
-        for part in key.0.bytes.chunks_exact_mut(8).take(self.len() / 8) {
+        let len = key.key.len;
+        for part in len.of_mut(&mut key.key.bytes).chunks_exact_mut(8) {
             if let Some(first) = part.first_mut() {
                 *first ^= n << 3;
             }
         }
         Ok(key)
     }
-
-    /// The left and right 8-byte halves of a double-length key, big-endian.
-    pub(crate) fn halves(&self) -> (u64, u64) {
-        let b = &self.0.bytes;
-        (read_u64(b, 0), read_u64(b, 8))
-    }
 }
 
+/// A double length as a checked constant.
+const DOUBLE: Len<MAX_KEY_LEN> = Len::fixed::<16>();
+
 /// An AES key: 16, 24 or 32 bytes. Zeroized on drop; `Debug` shows only the length.
+///
+/// ```
+/// use cardwire_crypto::{AesKey, AesKeyLength};
+///
+/// let key = AesKey::from_hex("FEDCBA9876543210F1F1F1F1F1F1F1F1")?;
+/// assert_eq!(key.key_length(), AesKeyLength::Aes128);
+/// // X9.24-1:2017 and TR-31 check value: AES-CMAC of a block of zeros.
+/// let kcv = key.check_value();
+/// assert_eq!(kcv.len(), 16);
+/// # Ok::<(), cardwire_crypto::Error>(())
+/// ```
 #[derive(Clone, Zeroize)]
-pub struct AesKey(SecretKey);
+pub struct AesKey {
+    key: SecretKey,
+    #[zeroize(skip)]
+    length: AesKeyLength,
+}
 
 impl AesKey {
     /// A key of 16, 24 or 32 bytes.
     pub fn new(bytes: &[u8]) -> Result<Self> {
-        match bytes.len() {
-            16 | 24 | 32 => SecretKey::new(bytes).map(Self),
-            len => Err(ErrorKind::KeyLength { len }.into()),
-        }
+        let length = AesKeyLength::of(bytes.len())
+            .ok_or(Error::new(ErrorKind::KeyLength { len: bytes.len() }))?;
+        Ok(Self {
+            key: SecretKey::new(bytes)?,
+            length,
+        })
     }
 
-    /// The expanded key schedule, for encrypting or decrypting many blocks.
-    pub fn cipher(&self) -> AesCipher {
-        AesCipher::new(self)
+    /// A key from 32, 48 or 64 hex digits.
+    pub fn from_hex(hex: &str) -> Result<Self> {
+        Self::try_from(SecretKey::from_hex(hex)?)
     }
 
-    /// The encryption key schedule only (cheaper when nothing is decrypted).
-    pub fn encryptor(&self) -> AesEncryptor {
-        AesEncryptor::new(self)
+    /// A random key of `length` from the caller's random source.
+    pub fn generate<R: TryCryptoRng + ?Sized>(length: AesKeyLength, rng: &mut R) -> Result<Self> {
+        Self::try_from(SecretKey::generate(length.bytes(), rng)?)
     }
 
-    /// The check value of ANSI X9.24-1:2017 and TR-31 / X9.143: AES-CMAC of a block of
-    /// zeros. Show its first 3 bytes (6 hex digits) or 5 bytes (X9.143).
-    pub fn check_value(&self) -> [u8; 16] {
-        crate::mac::cmac_aes(self, &[0u8; 16])
-    }
-
-    /// The legacy check value: the key encrypting a block of zeros (ECB).
-    pub fn check_value_ecb(&self) -> [u8; 16] {
-        let mut block = [0u8; 16];
-        self.cipher().encrypt_block(&mut block);
-        block
+    /// AES-128, -192 or -256.
+    pub fn key_length(&self) -> AesKeyLength {
+        self.length
     }
 }
 
@@ -243,16 +376,16 @@ macro_rules! typed_key_common {
         impl $name {
             /// The key bytes. They are secret: do not log them.
             pub fn expose(&self) -> &[u8] {
-                self.0.expose()
+                self.key.expose()
             }
 
             pub(crate) fn array(&self) -> &Array<u8, U32> {
-                self.0.array()
+                self.key.array()
             }
 
             #[doc = concat!("Length in bytes: ", $lengths, ".")]
             pub fn len(&self) -> usize {
-                self.0.len()
+                self.length.bytes()
             }
 
             /// Always `false`.
@@ -262,7 +395,7 @@ macro_rules! typed_key_common {
 
             /// Compares two keys in constant time.
             pub fn ct_eq(&self, other: &Self) -> bool {
-                self.0.ct_eq(&other.0)
+                self.key.ct_eq(&other.key)
             }
         }
 
@@ -291,7 +424,14 @@ macro_rules! typed_key_common {
 
         impl From<$name> for SecretKey {
             fn from(key: $name) -> SecretKey {
-                key.0.clone()
+                key.key.clone()
+            }
+        }
+
+        impl core::str::FromStr for $name {
+            type Err = Error;
+            fn from_str(hex: &str) -> Result<Self> {
+                Self::from_hex(hex)
             }
         }
     };
@@ -314,27 +454,6 @@ pub(crate) fn ct_eq(a: &[u8], b: &[u8]) -> Choice {
     a.ct_eq(b)
 }
 
-fn read_u64(bytes: &[u8], at: usize) -> u64 {
-    let mut word = [0u8; 8];
-    if let Some(src) = bytes.get(at..at + 8) {
-        word.copy_from_slice(src);
-    }
-    u64::from_be_bytes(word)
-}
-
-fn write_halves(out: &mut [u8; 16], left: u64, right: u64) {
-    let (l, r) = out.split_at_mut(8);
-    l.copy_from_slice(&left.to_be_bytes());
-    r.copy_from_slice(&right.to_be_bytes());
-}
-
-fn widen(bytes: &[u8; 16]) -> [u8; MAX_KEY_LEN] {
-    let mut out = [0u8; MAX_KEY_LEN];
-    let (head, _) = out.split_at_mut(16);
-    head.copy_from_slice(bytes);
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -352,6 +471,56 @@ mod tests {
         assert!(AesKey::new(&[0; 8]).is_err());
         assert!(SecretKey::new(&[]).is_err());
         assert!(SecretKey::new(&[0; 33]).is_err());
+    }
+
+    #[test]
+    fn hex_constructors() {
+        let key = TdesKey::from_hex("0123456789abcdefFEDCBA9876543210").unwrap();
+        assert_eq!(
+            key.expose(),
+            hex_literal::hex!("0123456789ABCDEFFEDCBA9876543210")
+        );
+        assert_eq!(
+            TdesKey::from_hex("0123").unwrap_err().kind(),
+            ErrorKind::KeyLength { len: 2 }
+        );
+        assert_eq!(
+            AesKey::from_hex(&"00".repeat(33)).unwrap_err().kind(),
+            ErrorKind::KeyLength { len: 33 }
+        );
+        let err = AesKey::from_hex("000000000000000000000000000000zz").unwrap_err();
+        assert_eq!(
+            (err.kind(), err.offset()),
+            (ErrorKind::InvalidHex, Some(30))
+        );
+        assert!("0123456789ABCDEF".parse::<TdesKey>().is_ok());
+    }
+
+    #[test]
+    fn generated_keys_have_the_length_and_parity() {
+        struct Counter(u8);
+        impl rand_core::TryRng for Counter {
+            type Error = core::convert::Infallible;
+            fn try_next_u32(&mut self) -> core::result::Result<u32, Self::Error> {
+                Ok(0)
+            }
+            fn try_next_u64(&mut self) -> core::result::Result<u64, Self::Error> {
+                Ok(0)
+            }
+            fn try_fill_bytes(&mut self, d: &mut [u8]) -> core::result::Result<(), Self::Error> {
+                for b in d {
+                    self.0 = self.0.wrapping_add(1);
+                    *b = self.0;
+                }
+                Ok(())
+            }
+        }
+        impl TryCryptoRng for Counter {}
+        let key = TdesKey::generate(TdesKeyLength::Triple, &mut Counter(0)).unwrap();
+        assert_eq!(key.len(), 24);
+        assert!(key.has_odd_parity());
+        let key = AesKey::generate(AesKeyLength::Aes192, &mut Counter(0)).unwrap();
+        assert_eq!(key.expose()[..3], [1, 2, 3]);
     }
 
     #[test]

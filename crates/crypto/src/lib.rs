@@ -18,17 +18,34 @@ extern crate std;
 #[macro_use]
 extern crate std;
 
+// The ladder, bottom up: each floor uses only the floors above it here.
+// Ground floor: storage, errors, hex text, keys.
+mod buf;
+mod error;
+mod hex;
+pub mod key;
+
+// Block ciphers and their modes, on keys.
 pub mod block;
+
+// MACs, on ciphers.
+pub mod mac;
+
+// Check values, on ciphers and MACs.
+pub mod kcv;
+
+// PINs and PIN blocks, on ciphers.
+pub mod pin;
+
+// The payment algorithms, on all of the above; none uses another.
 pub mod card;
 pub mod cups;
 pub mod dukpt;
 pub mod emv;
-mod error;
-mod hex;
-pub mod key;
-pub mod mac;
-pub mod pin;
 pub mod tr31;
 
+// PIN translation, on PIN blocks and DUKPT.
+pub mod translate;
+
 pub use error::{Error, ErrorKind, Result};
-pub use key::{AesKey, SecretKey, TdesKey};
+pub use key::{AesKey, AesKeyLength, SecretKey, TdesKey, TdesKeyLength};

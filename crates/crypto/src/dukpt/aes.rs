@@ -29,7 +29,7 @@ use cipher::{BlockCipherEncrypt, KeyInit};
 use super::next_counter;
 use super::registers::Registers;
 use crate::error::{Error, ErrorKind, Result};
-use crate::key::{AesKey, MAX_KEY_LEN, SecretKey};
+use crate::key::{AesKey, AesKeyLength, MAX_KEY_LEN, SecretKey};
 
 /// Bits of the transaction counter.
 pub const COUNTER_BITS: u32 = 32;
@@ -178,10 +178,15 @@ impl KeyType {
 
     /// Length of the key in bytes.
     pub const fn byte_len(self) -> usize {
+        self.width().bytes()
+    }
+
+    /// The width of the key: 16, 24 or 32 bytes, as the AES lengths name them.
+    const fn width(self) -> AesKeyLength {
         match self {
-            Self::Tdes2 | Self::Aes128 | Self::Hmac128 => 16,
-            Self::Tdes3 | Self::Aes192 | Self::Hmac192 => 24,
-            Self::Aes256 | Self::Hmac256 => 32,
+            Self::Tdes2 | Self::Aes128 | Self::Hmac128 => AesKeyLength::Aes128,
+            Self::Tdes3 | Self::Aes192 | Self::Hmac192 => AesKeyLength::Aes192,
+            Self::Aes256 | Self::Hmac256 => AesKeyLength::Aes256,
         }
     }
 
@@ -196,30 +201,29 @@ impl KeyType {
 
     /// The AES key type of the same length as `key`.
     pub fn aes_for(key: &AesKey) -> Self {
-        match key.len() {
-            16 => Self::Aes128,
-            24 => Self::Aes192,
-            _ => Self::Aes256,
+        match key.key_length() {
+            AesKeyLength::Aes128 => Self::Aes128,
+            AesKeyLength::Aes192 => Self::Aes192,
+            AesKeyLength::Aes256 => Self::Aes256,
         }
     }
 }
 
 /// Evaluates `$body` with `$c` bound to the encryption-only AES cipher keyed with the first
-/// `$len` bytes (16, 24, otherwise 32) of the 32-byte array `$key`: one key schedule, no
-/// dispatch afterwards.
+/// `$width` bytes of the 32-byte array `$key`: one key schedule, no dispatch afterwards.
 macro_rules! with_aes_enc {
-    ($key:expr, $len:expr, |$c:ident| $body:expr) => {{
+    ($key:expr, $width:expr, |$c:ident| $body:expr) => {{
         let k = Array::<u8, U32>::cast_from_core($key);
-        match $len {
-            16 => {
+        match $width {
+            AesKeyLength::Aes128 => {
                 let $c = Aes128Enc::new(k.split_ref::<U16>().0);
                 $body
             }
-            24 => {
+            AesKeyLength::Aes192 => {
                 let $c = Aes192Enc::new(k.split_ref::<U24>().0);
                 $body
             }
-            _ => {
+            AesKeyLength::Aes256 => {
                 let $c = Aes256Enc::new(k);
                 $body
             }
@@ -227,42 +231,55 @@ macro_rules! with_aes_enc {
     }};
 }
 
-/// A key of the derivation chain: its bytes and length (16, 24 or 32), updated in place so
-/// that one buffer carries the chain, wiped on drop.
-#[derive(Clone, Default)]
+/// A key of the derivation chain: its bytes and width (16, 24 or 32 bytes; a working key of
+/// that width may be TDES or HMAC), updated in place so that one buffer carries the chain,
+/// wiped on drop.
+#[derive(Clone)]
 struct Raw {
     bytes: [u8; MAX_KEY_LEN],
-    len: usize,
+    len: AesKeyLength,
 }
 
 crate::key::wipe_on_drop!(Raw, bytes);
 
+impl Default for Raw {
+    /// An empty register, before the terminal loads its keys.
+    fn default() -> Self {
+        Self {
+            bytes: [0; MAX_KEY_LEN],
+            len: AesKeyLength::Aes128,
+        }
+    }
+}
+
 impl Raw {
     fn from_key(key: &AesKey) -> Self {
         let mut raw = Self {
-            len: key.len(),
+            len: key.key_length(),
             ..Self::default()
         };
-        for (d, s) in raw.bytes.iter_mut().zip(key.expose()) {
-            *d = *s;
-        }
+        crate::buf::copy_prefix(&mut raw.bytes, key.expose());
         raw
     }
 
+    fn key_bytes(&self) -> &[u8] {
+        self.bytes.split_at(self.len.bytes()).0
+    }
+
     fn to_aes(&self) -> Result<AesKey> {
-        AesKey::new(self.bytes.get(..self.len).unwrap_or_default())
+        AesKey::new(self.key_bytes())
     }
 
     fn to_secret(&self) -> Result<SecretKey> {
-        SecretKey::new(self.bytes.get(..self.len).unwrap_or_default())
+        SecretKey::new(self.key_bytes())
     }
 
     /// The algorithm indicator of this key as a derivation key.
-    fn algorithm(&self) -> u16 {
+    const fn algorithm(&self) -> u16 {
         match self.len {
-            16 => 2,
-            24 => 3,
-            _ => 4,
+            AesKeyLength::Aes128 => 2,
+            AesKeyLength::Aes192 => 3,
+            AesKeyLength::Aes256 => 4,
         }
     }
 
@@ -279,7 +296,7 @@ impl Raw {
     }
 
     /// A key of `out_len` bytes derived under this key from `data`.
-    fn derive(&self, data: [u8; 16], out_len: usize) -> Self {
+    fn derive(&self, data: [u8; 16], out_len: AesKeyLength) -> Self {
         let mut out = Self {
             len: out_len,
             ..Self::default()
@@ -301,31 +318,41 @@ fn encrypt_data<C: BlockCipherEncrypt<BlockSize = U16>>(
     cipher: &C,
     data: [u8; 16],
     out: &mut [u8; MAX_KEY_LEN],
-    len: usize,
+    len: AesKeyLength,
 ) {
     let (first, second) = Array::<u8, U32>::cast_from_core_mut(out).split_ref_mut::<U16>();
     cipher.encrypt_block_b2b(&Array::from(data), first);
-    if len > 16 {
+    if len == AesKeyLength::Aes128 {
+        second.fill(0);
+    } else {
+        // The second block: block counter 2.
         let mut next = data;
-        if let Some(counter) = next.get_mut(1) {
-            *counter = 2;
-        }
+        let [_, counter, ..] = &mut next;
+        *counter = 2;
         cipher.encrypt_block_b2b(&Array::from(next), second);
         // AES-192 and 3TDEA take only the left half of the second block.
-        for b in second.iter_mut().skip(len - 16) {
-            *b = 0;
-        }
-    } else {
-        second.fill(0);
+        second
+            .iter_mut()
+            .skip(len.bytes() - 16)
+            .for_each(|b| *b = 0);
+    }
+}
+
+/// Length in bits of a key of `width`.
+const fn bits(width: AesKeyLength) -> u16 {
+    match width {
+        AesKeyLength::Aes128 => 128,
+        AesKeyLength::Aes192 => 192,
+        AesKeyLength::Aes256 => 256,
     }
 }
 
 /// Derivation data: version 1, block counter 1, usage, algorithm, length in bits, then the
 /// IKID or the derivation ID and a counter value.
-fn derivation_data(usage: u16, algorithm: u16, len: usize, tail: [u8; 8]) -> [u8; 16] {
+fn derivation_data(usage: u16, algorithm: u16, len: AesKeyLength, tail: [u8; 8]) -> [u8; 16] {
     let [u0, u1] = usage.to_be_bytes();
     let [a0, a1] = algorithm.to_be_bytes();
-    let [b0, b1] = u16::try_from(len * 8).unwrap_or(0).to_be_bytes();
+    let [b0, b1] = bits(len).to_be_bytes();
     let [t0, t1, t2, t3, t4, t5, t6, t7] = tail;
     [1, 1, u0, u1, a0, a1, b0, b1, t0, t1, t2, t3, t4, t5, t6, t7]
 }
@@ -369,10 +396,10 @@ fn working_raw(
     usage: u16,
     key_type: KeyType,
 ) -> Result<Raw> {
-    if key_type.strength() > intermediate.len * 8 {
+    if key_type.strength() > usize::from(bits(intermediate.len)) {
         return Err(ErrorKind::KeyStrength.into());
     }
-    let len = key_type.byte_len();
+    let len = key_type.width();
     let data = derivation_data(
         usage,
         key_type.algorithm(),
@@ -517,7 +544,9 @@ fn derivation_id_of(ikid: &[u8; 8]) -> [u8; 4] {
 
 /// One register derivation: the key for `counter` from the key of its parent counter.
 fn step(key: &Raw, derivation_id: [u8; 4], counter: u64) -> Raw {
-    let counter = u32::try_from(counter).unwrap_or(u32::MAX);
+    // The registers count with 32 bits: the counter is the low word.
+    let [.., c0, c1, c2, c3] = counter.to_be_bytes();
+    let counter = u32::from_be_bytes([c0, c1, c2, c3]);
     let data = derivation_data(
         USAGE_DERIVATION,
         key.algorithm(),
@@ -535,7 +564,12 @@ mod tests {
     #[test]
     fn derivation_data_of_the_initial_key() {
         // X9.24-3-2017 supplement: IK derivation data for the AES-128 BDK.
-        let data = derivation_data(USAGE_INITIAL_KEY, 2, 16, hex!("1234567890123456"));
+        let data = derivation_data(
+            USAGE_INITIAL_KEY,
+            2,
+            AesKeyLength::Aes128,
+            hex!("1234567890123456"),
+        );
         assert_eq!(data, hex!("01018001000200801234567890123456"));
     }
 

@@ -25,6 +25,25 @@ macro_rules! ksn_common {
             }
         }
 
+        impl Ksn {
+            #[doc = concat!("Parses a KSN from ", stringify!($n), " bytes of hex (either case), checked like [`Ksn::from_bytes`].")]
+            pub fn from_hex(hex: &str) -> Result<Self> {
+                let mut bytes = [0u8; $n];
+                let len = crate::hex::decode_prefix(hex, &mut bytes)?;
+                if len.get() != $n {
+                    return Err(Error::new(ErrorKind::Length { len: len.get() }));
+                }
+                Self::from_bytes(&bytes)
+            }
+        }
+
+        impl core::str::FromStr for Ksn {
+            type Err = Error;
+            fn from_str(hex: &str) -> Result<Self> {
+                Self::from_hex(hex)
+            }
+        }
+
         impl TryFrom<[u8; $n]> for Ksn {
             type Error = Error;
             fn try_from(bytes: [u8; $n]) -> Result<Self> {

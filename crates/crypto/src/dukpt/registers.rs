@@ -18,6 +18,15 @@ pub(crate) struct Registers<K: Zeroize + Default, const N: usize, const MAX_ONES
 }
 
 impl<K: Zeroize + Default, const N: usize, const MAX_ONES: u32> Registers<K, N, MAX_ONES> {
+    /// The counter's width in bits, `N` (at most 64, checked when the crate compiles).
+    const WIDTH: u32 = {
+        assert!(N <= 64);
+        // `N <= 64`: the cast keeps every bit.
+        #[allow(clippy::cast_possible_truncation)]
+        let width = N as u32;
+        width
+    };
+
     /// Loads the initial key: every register gets the key for its single-bit counter.
     pub(crate) fn load(initial: &K, derive: impl Fn(&K, u64) -> K) -> Self {
         let mut keys: [K; N] = core::array::from_fn(|_| K::default());
@@ -43,7 +52,11 @@ impl<K: Zeroize + Default, const N: usize, const MAX_ONES: u32> Registers<K, N, 
     /// has the most one-bits allowed), erases it and moves to the next counter.
     pub(crate) fn advance(&mut self, derive: impl Fn(&K, u64) -> K) {
         let Some(counter) = self.counter else { return };
-        let lowest = usize::try_from(counter.trailing_zeros()).unwrap_or(N);
+        // The register of the counter's lowest set bit (a counter is never zero).
+        let Some(lowest) = (0..N).find(|bit| counter >> bit & 1 == 1) else {
+            self.counter = None;
+            return;
+        };
         if counter.count_ones() < MAX_ONES {
             let (below, rest) = self.keys.split_at_mut(lowest.min(N));
             if let Some(current) = rest.first() {
@@ -55,8 +68,7 @@ impl<K: Zeroize + Default, const N: usize, const MAX_ONES: u32> Registers<K, N, 
         if let Some(used) = self.keys.get_mut(lowest) {
             used.zeroize();
         }
-        let width = u32::try_from(N).unwrap_or(u32::MAX);
-        self.counter = next_counter(counter, width, MAX_ONES);
+        self.counter = next_counter(counter, Self::WIDTH, MAX_ONES);
     }
 }
 

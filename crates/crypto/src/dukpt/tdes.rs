@@ -58,7 +58,9 @@ impl Ksn {
 
     /// The 21-bit transaction counter.
     pub fn counter(&self) -> u32 {
-        u32::try_from(self.register() & COUNTER_MASK).unwrap_or(0)
+        // The counter is the low 21 bits: 5 of the eighth byte and the last two.
+        let [.., a, b, c] = self.0;
+        u32::from_be_bytes([0, a & 0x1F, b, c])
     }
 
     /// The same KSN with its counter cleared (the initial KSN).

@@ -40,6 +40,17 @@ pub enum Cvn {
     /// Advance cards may carry 16 bytes of counters; assemble those with
     /// [`Cvn::Mastercard16`]'s padding and [`super::application_cryptogram`] directly.
     Mastercard17,
+    /// Mastercard M/Chip CVN 20 (`14`): as CVN 16, except that the AC and the ARPC use the
+    /// EMV common session key (`R = ATC ‖ 00…`) and the ARPC (method 1) is computed under
+    /// that session key.
+    Mastercard20,
+    /// Mastercard M/Chip CVN 21 (`15`): CVN 20 with the counters of CVN 17 after the CVR.
+    Mastercard21,
+    /// Interac CVN 133 (9F10 byte 3 = `85`): Option A master key, Mastercard session key,
+    /// `80` padding over data ending with the whole 9F10; ARPC method 1 under the session
+    /// key; scripts under the common session key with `R = ARQC`, MACed over the command
+    /// alone (no ATC or ARQC in the MAC input).
+    Interac133,
 }
 
 /// How a CVN derives the AC session key from the ICC master key.
@@ -74,6 +85,16 @@ pub enum ArpcMethod {
     /// Method 2: 4 bytes from the ARQC, a 4-byte card status update and optional
     /// proprietary data.
     Method2,
+}
+
+/// What an issuer script MAC covers besides the command.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ScriptMacData {
+    /// Command header ‖ ATC ‖ ARQC ‖ command data (EMV Book 2 9.2.1.2 format 2 with the
+    /// transaction data, as Visa and Mastercard use it).
+    WithTransaction,
+    /// Command header ‖ command data only (Interac).
+    CommandOnly,
 }
 
 /// The session key a CVN's issuer scripts are MACed under.
@@ -182,20 +203,48 @@ impl Cvn {
         }
     }
 
-    /// The Mastercard CVN with this number (9F10 byte 2: `0x10` for 16, `0x11` for 17).
+    /// The Mastercard CVN with this number (9F10 byte 2: `0x10` for 16, `0x11` for 17,
+    /// `0x14` for 20, `0x15` for 21).
     pub const fn mastercard(number: u8) -> Option<Self> {
         match number {
             0x10 => Some(Self::Mastercard16),
             0x11 => Some(Self::Mastercard17),
+            0x14 => Some(Self::Mastercard20),
+            0x15 => Some(Self::Mastercard21),
             _ => None,
         }
     }
+
+    /// The Interac CVN with this number (9F10 byte 3: 133, `0x85`).
+    pub const fn interac(number: u8) -> Option<Self> {
+        match number {
+            133 => Some(Self::Interac133),
+            _ => None,
+        }
+    }
+
+    /// Every profile, for tools that list them.
+    pub const ALL: [Self; 8] = [
+        Self::Visa10,
+        Self::Visa18,
+        Self::Visa22,
+        Self::Mastercard16,
+        Self::Mastercard17,
+        Self::Mastercard20,
+        Self::Mastercard21,
+        Self::Interac133,
+    ];
 
     /// The ICC master key derivation option.
     pub const fn master_key_option(self) -> MasterKeyOption {
         match self {
             Self::Visa18 | Self::Visa22 => MasterKeyOption::B,
-            Self::Visa10 | Self::Mastercard16 | Self::Mastercard17 => MasterKeyOption::A,
+            Self::Visa10
+            | Self::Mastercard16
+            | Self::Mastercard17
+            | Self::Mastercard20
+            | Self::Mastercard21
+            | Self::Interac133 => MasterKeyOption::A,
         }
     }
 
@@ -203,8 +252,12 @@ impl Cvn {
     pub const fn session_key_method(self) -> SessionKeyMethod {
         match self {
             Self::Visa10 => SessionKeyMethod::MasterKey,
-            Self::Visa18 | Self::Visa22 => SessionKeyMethod::Common,
-            Self::Mastercard16 | Self::Mastercard17 => SessionKeyMethod::Mastercard,
+            Self::Visa18 | Self::Visa22 | Self::Mastercard20 | Self::Mastercard21 => {
+                SessionKeyMethod::Common
+            }
+            Self::Mastercard16 | Self::Mastercard17 | Self::Interac133 => {
+                SessionKeyMethod::Mastercard
+            }
         }
     }
 
@@ -220,9 +273,9 @@ impl Cvn {
     pub const fn iad_part(self) -> IadPart {
         match self {
             Self::Visa10 => IadPart::VisaCvr,
-            Self::Visa18 | Self::Visa22 => IadPart::Whole,
-            Self::Mastercard16 => IadPart::MastercardCvr,
-            Self::Mastercard17 => IadPart::MastercardCvrCounters,
+            Self::Visa18 | Self::Visa22 | Self::Interac133 => IadPart::Whole,
+            Self::Mastercard16 | Self::Mastercard20 => IadPart::MastercardCvr,
+            Self::Mastercard17 | Self::Mastercard21 => IadPart::MastercardCvrCounters,
         }
     }
 
@@ -239,6 +292,14 @@ impl Cvn {
         match self {
             Self::Visa10 | Self::Visa18 => ScriptKey::Visa,
             _ => ScriptKey::CommonArqc,
+        }
+    }
+
+    /// What the script MAC covers besides the command.
+    pub const fn script_mac_data(self) -> ScriptMacData {
+        match self {
+            Self::Interac133 => ScriptMacData::CommandOnly,
+            _ => ScriptMacData::WithTransaction,
         }
     }
 
@@ -322,11 +383,15 @@ impl Cvn {
     }
 
     /// The key the ARPC is computed under: the ICC master key (Visa 10, Mastercard 16/17)
-    /// or the AC session key (Visa 18/22).
+    /// or the AC session key (Visa 18/22, Mastercard 20/21, Interac 133).
     pub fn arpc_key(self, icc_mk: &TdesKey, atc: [u8; 2], un: [u8; 4]) -> TdesKey {
         match self {
             Self::Visa10 | Self::Mastercard16 | Self::Mastercard17 => icc_mk.clone(),
-            Self::Visa18 | Self::Visa22 => self.session_key(icc_mk, atc, un),
+            Self::Visa18
+            | Self::Visa22
+            | Self::Mastercard20
+            | Self::Mastercard21
+            | Self::Interac133 => self.session_key(icc_mk, atc, un),
         }
     }
 
@@ -365,8 +430,9 @@ impl Cvn {
     }
 
     /// The MAC of an issuer script command: over command header (CLA INS P1 P2 Lc) ‖ ATC ‖
-    /// ARQC ‖ command data, under [`Cvn::script_session_key`]. For the second and later
-    /// commands of a script the schemes use the ARQC incremented by one per command.
+    /// ARQC ‖ command data (Interac: header ‖ command data, see [`Cvn::script_mac_data`]),
+    /// under [`Cvn::script_session_key`]. For the second and later commands of a script
+    /// the schemes use the ARQC incremented by one per command.
     pub fn script_mac(
         self,
         icc_mk_smi: &TdesKey,
@@ -376,6 +442,13 @@ impl Cvn {
         command_data: &[u8],
     ) -> [u8; 8] {
         let sk = self.script_session_key(icc_mk_smi, atc, arqc);
-        mac_parts(&sk, &[header, &atc, arqc, command_data], AcPadding::Method2)
+        match self.script_mac_data() {
+            ScriptMacData::WithTransaction => {
+                mac_parts(&sk, &[header, &atc, arqc, command_data], AcPadding::Method2)
+            }
+            ScriptMacData::CommandOnly => {
+                mac_parts(&sk, &[header, command_data], AcPadding::Method2)
+            }
+        }
     }
 }
