@@ -83,6 +83,12 @@ pub enum ErrorKind {
     /// An ARPC response that belongs to the other ARPC method than the cryptogram version
     /// uses (an ARC for method 2, a CSU for method 1).
     ArpcMethod,
+    /// Bytes that should be an SM2 curve point (a public key, a ciphertext's C1) are not an
+    /// uncompressed point `04 ‖ x ‖ y` on the curve, or are the point at infinity.
+    InvalidPoint,
+    /// An SM2 scalar outside its range: a private key not in 1 to n − 2, a signature's r or s
+    /// not in 1 to n − 1.
+    ScalarRange,
 }
 
 /// An error with its kind and, where it applies, the byte or character offset in the input
@@ -168,6 +174,8 @@ impl fmt::Display for ErrorKind {
                 write!(f, "PAN sequence number {value} (0 to 99 allowed)")
             }
             Self::ArpcMethod => f.write_str("ARPC response of the other ARPC method"),
+            Self::InvalidPoint => f.write_str("not an uncompressed point on the SM2 curve"),
+            Self::ScalarRange => f.write_str("SM2 scalar out of range"),
         }
     }
 }

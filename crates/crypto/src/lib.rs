@@ -28,6 +28,7 @@ mod hex;
 pub mod key;
 pub mod mac;
 pub mod pin;
+pub mod sm;
 pub mod tr31;
 
 pub use error::{Error, ErrorKind, Result};
