@@ -11,13 +11,16 @@ pub struct KcvArgs {
     /// The key as hex.
     #[arg(long)]
     key: String,
-    /// tdes (encrypt zeros, the default), aes-cmac (CMAC of zeros) or aes-ecb (encrypt
-    /// zeros).
+    /// tdes (encrypt zeros, the default), aes-cmac (CMAC of zeros), aes-ecb (encrypt
+    /// zeros) or sm4 (encrypt zeros).
     #[arg(long, default_value = "tdes")]
     alg: String,
 }
 
 pub fn run(args: &KcvArgs) -> Result<String, String> {
+    if args.alg == "sm4" {
+        return crate::sm::kcv(&args.key);
+    }
     let key = input::hex(&args.key)?;
     let value = match args.alg.as_str() {
         "tdes" => TdesKey::new(&key)
@@ -32,7 +35,7 @@ pub fn run(args: &KcvArgs) -> Result<String, String> {
             .map_err(|e| format!("key: {e}"))?
             .check_value_ecb()
             .to_vec(),
-        other => return Err(format!("--alg {other:?}: use tdes, aes-cmac or aes-ecb")),
+        other => return Err(format!("--alg {other:?}: use tdes, aes-cmac, aes-ecb or sm4")),
     };
     Ok(Hex(value.get(..3).unwrap_or_default()).to_string())
 }
