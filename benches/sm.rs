@@ -61,7 +61,9 @@ fn sm4_block(c: &mut Criterion) {
             block
         })
     });
-    g.bench_function("libsm", |b| b.iter(|| peer.encrypt(black_box(&KEY)).unwrap()));
+    g.bench_function("libsm", |b| {
+        b.iter(|| peer.encrypt(black_box(&KEY)).unwrap())
+    });
     g.finish();
 }
 
@@ -101,27 +103,35 @@ fn sm2(c: &mut Criterion) {
     // Each verifies the other's signature first: the same algorithm, the same Z_A.
     let our_sig = ours.sign(&mut Os, DEFAULT_ID, &MSG).unwrap();
     let peer_sig = ctx.sign(&MSG, &sk, &pk).unwrap();
-    let peer_view =
-        libsm::sm2::signature::Signature::new(our_sig.r(), our_sig.s());
+    let peer_view = libsm::sm2::signature::Signature::new(our_sig.r(), our_sig.s());
     assert!(ctx.verify(&MSG, &pk, &peer_view).unwrap());
     let mut rs = [0u8; 64];
-    let (r, s) = (peer_sig.get_r().to_bytes_be(), peer_sig.get_s().to_bytes_be());
+    let (r, s) = (
+        peer_sig.get_r().to_bytes_be(),
+        peer_sig.get_s().to_bytes_be(),
+    );
     rs[32 - r.len()..32].copy_from_slice(&r);
     rs[64 - s.len()..].copy_from_slice(&s);
     let as_ours = cardwire::crypto::sm::sm2::Signature::from_bytes(&rs).unwrap();
-    ours.public_key().verify(DEFAULT_ID, &MSG, &as_ours).unwrap();
+    ours.public_key()
+        .verify(DEFAULT_ID, &MSG, &as_ours)
+        .unwrap();
 
     let public = *ours.public_key();
     let mut g = c.benchmark_group("sm2_verify");
     g.bench_function("cardwire", |b| {
-        b.iter(|| public.verify(DEFAULT_ID, black_box(&MSG), &our_sig).unwrap())
+        b.iter(|| {
+            public
+                .verify(DEFAULT_ID, black_box(&MSG), &our_sig)
+                .unwrap()
+        })
     });
     g.bench_function("libsm", |b| {
         b.iter(|| assert!(ctx.verify(black_box(&MSG), &pk, &peer_sig).unwrap()))
     });
     g.finish();
 
-    let enc = libsm::sm2::encrypt::EncryptCtx::new(KEY.len(), pk.clone());
+    let enc = libsm::sm2::encrypt::EncryptCtx::new(KEY.len(), pk);
     let dec = libsm::sm2::encrypt::DecryptCtx::new(KEY.len(), sk.clone());
     let mut g = c.benchmark_group("sm2_encrypt");
     g.bench_function("cardwire", |b| {
@@ -131,7 +141,9 @@ fn sm2(c: &mut Criterion) {
             out
         })
     });
-    g.bench_function("libsm", |b| b.iter(|| enc.encrypt(black_box(&KEY)).unwrap()));
+    g.bench_function("libsm", |b| {
+        b.iter(|| enc.encrypt(black_box(&KEY)).unwrap())
+    });
     g.finish();
 
     let mut ct = [0u8; ciphertext_len(16)];
@@ -146,7 +158,9 @@ fn sm2(c: &mut Criterion) {
             out
         })
     });
-    g.bench_function("libsm", |b| b.iter(|| dec.decrypt(black_box(&peer_ct)).unwrap()));
+    g.bench_function("libsm", |b| {
+        b.iter(|| dec.decrypt(black_box(&peer_ct)).unwrap())
+    });
     g.finish();
 }
 

@@ -35,7 +35,11 @@ pub fn run(args: &KcvArgs) -> Result<String, String> {
             .map_err(|e| format!("key: {e}"))?
             .check_value_ecb()
             .to_vec(),
-        other => return Err(format!("--alg {other:?}: use tdes, aes-cmac, aes-ecb or sm4")),
+        other => {
+            return Err(format!(
+                "--alg {other:?}: use tdes, aes-cmac, aes-ecb or sm4"
+            ));
+        }
     };
     Ok(Hex(value.get(..3).unwrap_or_default()).to_string())
 }

@@ -5,7 +5,7 @@ use cardwire_crypto::pin::{Pin, PinField};
 use cardwire_crypto::sm::mac::Sm4Mac;
 use cardwire_crypto::sm::rkd::{self, Envelope, Host, Recipient};
 use cardwire_crypto::sm::sm2::{self, Ciphertext, PrivateKey, PublicKey, Signature};
-use cardwire_crypto::sm::{cups, pin, sm3, Sm4Key};
+use cardwire_crypto::sm::{Sm4Key, cups, pin, sm3};
 use cardwire_emv::hex::Hex;
 use clap::{Args, Subcommand};
 use serde_json::{Value, json};
@@ -23,7 +23,8 @@ fn head(bytes: &[u8], n: usize) -> &[u8] {
 }
 
 fn sm4_key(name: &str, value: &str) -> Result<Sm4Key, String> {
-    Sm4Key::new(&hex_arg(name, value)?).map_err(|e| format!("--{name}: {e} (SM4 keys are 16 bytes)"))
+    Sm4Key::new(&hex_arg(name, value)?)
+        .map_err(|e| format!("--{name}: {e} (SM4 keys are 16 bytes)"))
 }
 
 fn private_key(value: &str) -> Result<PrivateKey, String> {
@@ -230,7 +231,12 @@ fn crypt(args: &Sm4Args, encrypt: bool) -> Result<String, String> {
 }
 
 /// The SM4 MACs of `cardwire mac --alg sm4-cbc|sm4-cmac`.
-pub fn sm4_mac(alg: &str, padding: Option<Padding>, key: &str, data: &str) -> Result<String, String> {
+pub fn sm4_mac(
+    alg: &str,
+    padding: Option<Padding>,
+    key: &str,
+    data: &str,
+) -> Result<String, String> {
     let alg = match alg {
         "sm4-cbc" => Sm4Mac::CbcMac(padding.unwrap_or_default()),
         _ if padding.is_some() => {
@@ -345,10 +351,17 @@ pub fn run_sm2(cmd: Sm2Command) -> Result<(String, bool), String> {
             // A signature of the right length whose r or s is out of range is simply not
             // valid; a wrong length is a usage mistake.
             if sig.len() != sm2::SIGNATURE_LEN {
-                return Err(format!("--signature: {} bytes, expected 64 (r ‖ s)", sig.len()));
+                return Err(format!(
+                    "--signature: {} bytes, expected 64 (r ‖ s)",
+                    sig.len()
+                ));
             }
             if id.len() > sm2::MAX_ID_LEN {
-                return Err(format!("--id: {} bytes, at most {}", id.len(), sm2::MAX_ID_LEN));
+                return Err(format!(
+                    "--id: {} bytes, at most {}",
+                    id.len(),
+                    sm2::MAX_ID_LEN
+                ));
             }
             let valid = Signature::from_bytes(&sig)
                 .and_then(|s| key.verify(id.as_bytes(), &data, &s))

@@ -13,12 +13,12 @@
 
 mod common;
 
+use cardwire_crypto::ErrorKind;
 use cardwire_crypto::mac::Padding;
 use cardwire_crypto::pin::{Pin, PinField};
 use cardwire_crypto::sm::mac::Sm4Mac;
 use cardwire_crypto::sm::sm2::{self, Ciphertext, PrivateKey, PublicKey, Signature};
 use cardwire_crypto::sm::{Sm4Key, cups, pin, sm3};
-use cardwire_crypto::ErrorKind;
 use common::{bytes, id, text, upper, vectors};
 use serde_json::Value;
 
@@ -95,7 +95,11 @@ fn run(v: &Value) -> bool {
             sm3::verify_hmac(&bytes(v, "key"), &bytes(v, "data"), &tag[..16]).unwrap();
         }
         "sm3" => {
-            assert_eq!(upper(&sm3::sm3(&bytes(v, "data"))), text(v, "digest"), "{name}");
+            assert_eq!(
+                upper(&sm3::sm3(&bytes(v, "data"))),
+                text(v, "digest"),
+                "{name}"
+            );
         }
         "sm4-pin-block" => {
             let pin_digits = text(v, "pin");
@@ -115,16 +119,26 @@ fn run(v: &Value) -> bool {
             let mut out = [0u8; 60];
             let n = cups::encrypt_field62(&tmk, &pik, &mak, tdk.as_ref(), &mut out).unwrap();
             assert_eq!(upper(&out[..n]), text(v, "field62"), "{name}");
-            let keys = cups::Field62::parse(&out[..n]).unwrap().decrypt(&tmk).unwrap();
+            let keys = cups::Field62::parse(&out[..n])
+                .unwrap()
+                .decrypt(&tmk)
+                .unwrap();
             assert!(keys.pin.ct_eq(&pik) && keys.mac.ct_eq(&mak));
             assert_eq!(keys.track.is_some(), tdk.is_some());
         }
         "sm2-sign-known-k" => {
             let key = PrivateKey::from_bytes(&bytes(v, "private")).unwrap();
-            assert_eq!(upper(key.public_key().as_bytes()), text(v, "public"), "{name}");
+            assert_eq!(
+                upper(key.public_key().as_bytes()),
+                text(v, "public"),
+                "{name}"
+            );
             let uid = user_id(v);
             let msg = bytes(v, "message");
-            assert_eq!(upper(&sm2::za(&uid, key.public_key()).unwrap()), text(v, "za"));
+            assert_eq!(
+                upper(&sm2::za(&uid, key.public_key()).unwrap()),
+                text(v, "za")
+            );
             let e = sm2::message_digest(&uid, key.public_key(), &msg).unwrap();
             assert_eq!(upper(&e), text(v, "e"), "{name}");
             let sig = key.sign(&mut Fixed(bytes(v, "k")), &uid, &msg).unwrap();
@@ -165,9 +179,18 @@ fn run(v: &Value) -> bool {
         }
         "sm2-decrypt" | "sm2-decrypt-c1c2c3" => {
             let key = PrivateKey::from_bytes(&bytes(v, "private")).unwrap();
-            assert_eq!(upper(key.public_key().as_bytes()), text(v, "public"), "{name}");
+            assert_eq!(
+                upper(key.public_key().as_bytes()),
+                text(v, "public"),
+                "{name}"
+            );
             let old_order = text(v, "kind") == "sm2-decrypt-c1c2c3";
-            decrypts(&key, &bytes(v, "ciphertext"), &bytes(v, "message"), old_order);
+            decrypts(
+                &key,
+                &bytes(v, "ciphertext"),
+                &bytes(v, "message"),
+                old_order,
+            );
         }
         _ => return false,
     }
@@ -187,7 +210,9 @@ fn decrypts(key: &PrivateKey, ciphertext: &[u8], msg: &[u8], old_order: bool) {
     assert_eq!(&out[..n], msg);
     let mut changed = ciphertext.to_vec();
     *changed.last_mut().unwrap() ^= 0x01;
-    let err = key.decrypt(&parse(&changed).unwrap(), &mut out).unwrap_err();
+    let err = key
+        .decrypt(&parse(&changed).unwrap(), &mut out)
+        .unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Verification);
 }
 
@@ -197,7 +222,11 @@ fn every_sm_vector() {
     let mut kinds = std::collections::BTreeMap::<String, usize>::new();
     for v in &all {
         assert!(run(v), "{}: unknown kind {}", id(v), v["kind"]);
-        assert!(v["source"].as_str().is_some_and(|s| !s.is_empty()), "{}", id(v));
+        assert!(
+            v["source"].as_str().is_some_and(|s| !s.is_empty()),
+            "{}",
+            id(v)
+        );
         *kinds.entry(text(v, "kind").to_owned()).or_default() += 1;
     }
     // The published examples and both directions of the gmssl cross-check are all there.
@@ -213,7 +242,11 @@ fn every_sm_vector() {
     ] {
         assert!(kinds.contains_key(kind), "no {kind} vector");
     }
-    let from = |who: &str| all.iter().filter(|v| text(v, "source").contains(who)).count();
+    let from = |who: &str| {
+        all.iter()
+            .filter(|v| text(v, "source").contains(who))
+            .count()
+    };
     assert!(from("verified by gmssl") >= 4 && from("decrypted by gmssl") >= 4);
     assert!(from("signed by gmssl") >= 4 && from("encrypted by gmssl") >= 4);
 }

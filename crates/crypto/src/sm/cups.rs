@@ -98,7 +98,14 @@ impl<'a> Field62<'a> {
                 Err(Error::at(ErrorKind::CheckValue, at + KEY_LEN))
             }
         };
-        let missing = || Error::at(ErrorKind::Length { len: self.data.len() }, 0);
+        let missing = || {
+            Error::at(
+                ErrorKind::Length {
+                    len: self.data.len(),
+                },
+                0,
+            )
+        };
         Ok(WorkingKeys {
             pin: open(WorkingKey::Pin)?.ok_or_else(missing)?,
             mac: open(WorkingKey::Mac)?.ok_or_else(missing)?,
@@ -201,7 +208,10 @@ mod tests {
                     .unwrap()
                     .decrypt(&tmk)
                     .unwrap_err();
-                assert_eq!((err.kind(), err.offset()), (ErrorKind::CheckValue, Some(at)));
+                assert_eq!(
+                    (err.kind(), err.offset()),
+                    (ErrorKind::CheckValue, Some(at))
+                );
             }
         }
         assert_eq!(
@@ -215,7 +225,10 @@ mod tests {
     #[test]
     fn the_profile_decides_how_the_same_length_is_read() {
         let sm4 = Sm4Key::new(&[0x11; 16]).unwrap();
-        let keys = [Sm4Key::new(&[1; 16]).unwrap(), Sm4Key::new(&[2; 16]).unwrap()];
+        let keys = [
+            Sm4Key::new(&[1; 16]).unwrap(),
+            Sm4Key::new(&[2; 16]).unwrap(),
+        ];
         let mut buf = [0u8; 40];
         let n = encrypt_field62(&sm4, &keys[0], &keys[1], None, &mut buf).unwrap();
         let opened = MasterKey::Sm4(sm4).open_field62(&buf[..n]).unwrap();

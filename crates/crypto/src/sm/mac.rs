@@ -100,7 +100,7 @@ mod tests {
         for data in [&[][..], &[1, 2, 3], &[9; 16], &[7; 29], &[5; 32]] {
             for p in [Padding::Method1, Padding::Method2, Padding::Method3] {
                 let n = pad(data, p, BLOCK_LEN, &mut out).unwrap();
-                let mut streamed = std::vec::Vec::new();
+                let mut streamed = alloc::vec::Vec::new();
                 padded_blocks(data, p, |b| streamed.extend_from_slice(b));
                 assert_eq!(streamed, out[..n], "{data:?} {p:?}");
             }

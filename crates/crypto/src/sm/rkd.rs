@@ -32,9 +32,7 @@
 use rand_core::TryCryptoRng;
 use subtle::ConstantTimeEq;
 
-use super::sm2::{
-    Ciphertext, PrivateKey, PublicKey, SIGNATURE_LEN, Signature, ciphertext_len,
-};
+use super::sm2::{Ciphertext, PrivateKey, PublicKey, SIGNATURE_LEN, Signature, ciphertext_len};
 use super::sm4::{KEY_LEN, Sm4Key};
 use crate::cups::CHECK_VALUE_LEN;
 use crate::error::{Error, ErrorKind, Result};
@@ -151,8 +149,7 @@ impl<'a> Envelope<'a> {
         let (device_id, rest) = rest.split_at(id_len);
         let (check_value, ciphertext) = rest.split_at(CHECK_VALUE_LEN);
         let ct_at = HEAD_LEN + id_len + CHECK_VALUE_LEN;
-        let ciphertext =
-            Ciphertext::parse(ciphertext).map_err(|e| Error::at(e.kind(), ct_at))?;
+        let ciphertext = Ciphertext::parse(ciphertext).map_err(|e| Error::at(e.kind(), ct_at))?;
         let signature = Signature::from_bytes(signature)
             .map_err(|e| Error::at(e.kind(), signed.len() + e.offset().unwrap_or(0)))?;
         Ok(Self {
@@ -249,7 +246,10 @@ mod tests {
         }
         fn try_fill_bytes(&mut self, d: &mut [u8]) -> core::result::Result<(), Self::Error> {
             for b in d {
-                self.0 = self.0.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+                self.0 = self
+                    .0
+                    .wrapping_mul(6364136223846793005)
+                    .wrapping_add(1442695040888963407);
                 *b = (self.0 >> 56) as u8;
             }
             Ok(())
@@ -280,8 +280,10 @@ mod tests {
             device_id,
             public_key: s.device.public_key(),
         };
-        let n = seal(&mut s.rng, &s.tmk, version, &recipient, &s.host, DEFAULT_ID, &mut out)
-            .unwrap();
+        let n = seal(
+            &mut s.rng, &s.tmk, version, &recipient, &s.host, DEFAULT_ID, &mut out,
+        )
+        .unwrap();
         (out, n)
     }
 
@@ -295,7 +297,10 @@ mod tests {
             id: DEFAULT_ID,
         };
         let parsed = Envelope::parse(&env[..n]).unwrap();
-        assert_eq!((parsed.key_version(), parsed.device_id()), (7, &b"SN0001"[..]));
+        assert_eq!(
+            (parsed.key_version(), parsed.device_id()),
+            (7, &b"SN0001"[..])
+        );
         assert_eq!(parsed.check_value(), &s.tmk.check_value()[..4]);
         let key = parsed.open(&host, &s.device, b"SN0001", Some(6)).unwrap();
         assert!(key.ct_eq(&s.tmk));
@@ -334,7 +339,10 @@ mod tests {
             kind_at(parsed.open(&impostor, &s.device, b"SN0001", None)).0,
             ErrorKind::Verification
         );
-        let renamed = Host { id: b"host", ..host };
+        let renamed = Host {
+            id: b"host",
+            ..host
+        };
         assert!(parsed.open(&renamed, &s.device, b"SN0001", None).is_err());
         // The right envelope at another device's private key (same identifier claimed).
         assert_eq!(
@@ -358,10 +366,7 @@ mod tests {
         let mut s = setup();
         let (mut env, n) = sealed(&mut s, b"SN0001", 1);
         env[7 + 6] ^= 0xFF;
-        let sig = s
-            .host
-            .sign(&mut s.rng, DEFAULT_ID, &env[..n - 64])
-            .unwrap();
+        let sig = s.host.sign(&mut s.rng, DEFAULT_ID, &env[..n - 64]).unwrap();
         env[n - 64..n].copy_from_slice(sig.as_bytes());
         let host = Host {
             public_key: s.host.public_key(),
@@ -371,7 +376,10 @@ mod tests {
             .unwrap()
             .open(&host, &s.device, b"SN0001", None)
             .unwrap_err();
-        assert_eq!((err.kind(), err.offset()), (ErrorKind::CheckValue, Some(13)));
+        assert_eq!(
+            (err.kind(), err.offset()),
+            (ErrorKind::CheckValue, Some(13))
+        );
     }
 
     #[test]
@@ -383,7 +391,10 @@ mod tests {
         assert_eq!(kind(&[]), ErrorKind::Length { len: 0 });
         let mut bad = env;
         bad[0] = 2;
-        assert_eq!(kind(&bad[..n]), ErrorKind::UnsupportedVersion { version: 2 });
+        assert_eq!(
+            kind(&bad[..n]),
+            ErrorKind::UnsupportedVersion { version: 2 }
+        );
         let mut bad = env;
         bad[1] = 2;
         assert_eq!(kind(&bad[..n]), ErrorKind::Header);
@@ -399,7 +410,10 @@ mod tests {
         let mut bad = env;
         bad[n - 64..n - 32].fill(0); // r = 0
         let e = Envelope::parse(&bad[..n]).unwrap_err();
-        assert_eq!((e.kind(), e.offset()), (ErrorKind::ScalarRange, Some(n - 64)));
+        assert_eq!(
+            (e.kind(), e.offset()),
+            (ErrorKind::ScalarRange, Some(n - 64))
+        );
         // Seal refuses identifiers outside 1 to 32 bytes.
         let recipient = Recipient {
             device_id: &[b'x'; 33],
@@ -407,9 +421,11 @@ mod tests {
         };
         let mut out = [0u8; 400];
         assert_eq!(
-            seal(&mut s.rng, &s.tmk, 1, &recipient, &s.host, DEFAULT_ID, &mut out)
-                .unwrap_err()
-                .kind(),
+            seal(
+                &mut s.rng, &s.tmk, 1, &recipient, &s.host, DEFAULT_ID, &mut out
+            )
+            .unwrap_err()
+            .kind(),
             ErrorKind::Header
         );
     }

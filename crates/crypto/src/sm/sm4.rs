@@ -114,14 +114,16 @@ impl Sm4Cipher {
     /// Encrypts `data` in CBC mode from `iv`; its length must be a multiple of 16.
     pub fn encrypt_cbc(&self, iv: &[u8; BLOCK_LEN], data: &mut [u8]) -> Result<()> {
         let blocks = blocks(data)?;
-        cbc::Encryptor::inner_iv_init(self.0.clone(), Array::cast_from_core(iv)).encrypt_blocks(blocks);
+        cbc::Encryptor::inner_iv_init(self.0.clone(), Array::cast_from_core(iv))
+            .encrypt_blocks(blocks);
         Ok(())
     }
 
     /// Decrypts `data` in CBC mode from `iv`; its length must be a multiple of 16.
     pub fn decrypt_cbc(&self, iv: &[u8; BLOCK_LEN], data: &mut [u8]) -> Result<()> {
         let blocks = blocks(data)?;
-        cbc::Decryptor::inner_iv_init(self.0.clone(), Array::cast_from_core(iv)).decrypt_blocks(blocks);
+        cbc::Decryptor::inner_iv_init(self.0.clone(), Array::cast_from_core(iv))
+            .decrypt_blocks(blocks);
         Ok(())
     }
 }

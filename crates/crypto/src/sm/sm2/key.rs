@@ -3,8 +3,8 @@
 
 use core::fmt;
 
-use ::sm2::elliptic_curve::sec1::ToSec1Point;
 use ::sm2::elliptic_curve::PrimeField;
+use ::sm2::elliptic_curve::sec1::ToSec1Point;
 use ::sm2::{FieldBytes, NonZeroScalar, Scalar};
 use rand_core::TryCryptoRng;
 use zeroize::{Zeroize, ZeroizeOnDrop, Zeroizing};

@@ -55,7 +55,8 @@ impl<'a> Ciphertext<'a> {
     }
 
     fn new(c1: &'a [u8], c3: &'a [u8], c2: &'a [u8], c3_at: usize) -> Result<Self> {
-        let c1 = <&[u8; C1_LEN]>::try_from(c1).map_err(|_| Error::at(ErrorKind::InvalidPoint, 0))?;
+        let c1 =
+            <&[u8; C1_LEN]>::try_from(c1).map_err(|_| Error::at(ErrorKind::InvalidPoint, 0))?;
         let c3 = <&[u8; C3_LEN]>::try_from(c3)
             .map_err(|_| Error::at(ErrorKind::Length { len: c3.len() }, c3_at))?;
         // B1: C1 must be a point on the curve (h = 1, so B2's S = [h]C1 is C1 itself).
@@ -330,10 +331,13 @@ mod tests {
         let mut rng = Counter(9);
         let key = PrivateKey::generate(&mut rng).unwrap();
         let mut ct = [0u8; 120];
-        let n = key.public_key().encrypt(&mut rng, b"check", &mut ct).unwrap();
-        let theirs = ::sm2::pke::DecryptingKey::new_with_mode(*key.scalar(), Mode::C1C3C2);
-        let cipher = ::sm2::pke::Cipher::<::sm2::Sm2, Sm3>::from_slice(&ct[..n], Mode::C1C3C2)
+        let n = key
+            .public_key()
+            .encrypt(&mut rng, b"check", &mut ct)
             .unwrap();
+        let theirs = ::sm2::pke::DecryptingKey::new_with_mode(*key.scalar(), Mode::C1C3C2);
+        let cipher =
+            ::sm2::pke::Cipher::<::sm2::Sm2, Sm3>::from_slice(&ct[..n], Mode::C1C3C2).unwrap();
         let mut out = [0u8; 5];
         theirs.decrypt_cipher_with_buf(&cipher, &mut out).unwrap();
         assert_eq!(&out, b"check");

@@ -31,7 +31,8 @@ impl Signature {
             .map_err(|_| Error::at(ErrorKind::Length { len: bytes.len() }, 0))?;
         let (r, s) = rs.split_at(SIGNATURE_LEN / 2);
         for (at, half) in [(0, r), (SIGNATURE_LEN / 2, s)] {
-            let repr = FieldBytes::try_from(half).map_err(|_| Error::at(ErrorKind::ScalarRange, at))?;
+            let repr =
+                FieldBytes::try_from(half).map_err(|_| Error::at(ErrorKind::ScalarRange, at))?;
             let scalar = Option::<Scalar>::from(Scalar::from_repr(repr))
                 .ok_or(Error::at(ErrorKind::ScalarRange, at))?;
             if bool::from(scalar.is_zero()) {
