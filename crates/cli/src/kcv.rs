@@ -12,12 +12,16 @@ pub struct KcvArgs {
     #[arg(long)]
     key: String,
     /// tdes (encrypt zeros, the default), tdes-cmac (TDES-CMAC of zeros, X9.24-1:2017),
-    /// aes-cmac (CMAC of zeros) or aes-ecb (encrypt zeros).
+    /// aes-cmac (CMAC of zeros), aes-ecb (encrypt zeros)
+    /// or sm4 (encrypt zeros).
     #[arg(long, default_value = "tdes")]
     alg: String,
 }
 
 pub fn run(args: &KcvArgs) -> Result<String, String> {
+    if args.alg == "sm4" {
+        return crate::sm::kcv(&args.key);
+    }
     let key = input::hex(&args.key)?;
     let value = match args.alg.as_str() {
         "tdes" => TdesKey::new(&key)
@@ -38,7 +42,7 @@ pub fn run(args: &KcvArgs) -> Result<String, String> {
             .to_vec(),
         other => {
             return Err(format!(
-                "--alg {other:?}: use tdes, tdes-cmac, aes-cmac or aes-ecb"
+                "--alg {other:?}: use tdes, tdes-cmac, aes-cmac, aes-ecb or sm4"
             ));
         }
     };

@@ -4,11 +4,12 @@ use cardwire_crypto::mac::{Algorithm, Padding};
 use cardwire_emv::hex::Hex;
 use clap::Args;
 
-use crate::{input, verdict};
+use crate::{input, sm, verdict};
 
 #[derive(Debug, Args)]
 pub struct MacArgs {
-    /// iso9797-1-alg1, iso9797-1-alg3, x9.9, cmac-aes, cmac-tdes, cups-ecb or hmac-sha256.
+    /// iso9797-1-alg1, iso9797-1-alg3, x9.9, cmac-aes, cmac-tdes, cups-ecb, hmac-sha256,
+    /// sm4-cbc (GB/T 15852.1 algorithm 1), sm4-cmac or hmac-sm3.
     #[arg(long)]
     alg: String,
     /// ISO/IEC 9797-1 padding method 1, 2 or 3 (algorithms 1 and 3; default 1).
@@ -31,6 +32,11 @@ pub fn run(args: &MacArgs) -> Result<String, String> {
         .padding
         .map(|p| Padding::try_from(p).map_err(|_| format!("--padding {p}: use 1, 2 or 3")))
         .transpose()?;
+    match args.alg.as_str() {
+        "sm4-cbc" | "sm4-cmac" => return sm::sm4_mac(&args.alg, padding, &args.key, &args.data),
+        "hmac-sm3" => return sm::hmac_sm3(padding, &args.key, &args.data),
+        _ => {}
+    }
     let padded = |alg: fn(Padding) -> Algorithm| alg(padding.unwrap_or_default());
     let alg = match args.alg.as_str() {
         "iso9797-1-alg1" => padded(Algorithm::Iso9797Alg1),
@@ -44,7 +50,7 @@ pub fn run(args: &MacArgs) -> Result<String, String> {
                 "hmac-sha256" => Algorithm::HmacSha256,
                 _ => {
                     return Err(format!(
-                        "--alg {other:?}: use iso9797-1-alg1, iso9797-1-alg3, x9.9, cmac-aes, cmac-tdes, cups-ecb or hmac-sha256"
+                        "--alg {other:?}: use iso9797-1-alg1, iso9797-1-alg3, x9.9, cmac-aes, cmac-tdes, cups-ecb, hmac-sha256, sm4-cbc, sm4-cmac or hmac-sm3"
                     ));
                 }
             };

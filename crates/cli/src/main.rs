@@ -18,6 +18,7 @@ mod pin;
 mod pin_translate;
 mod qr;
 mod random;
+mod sm;
 mod tlv;
 mod tlv_encode;
 mod tr31;
@@ -82,6 +83,17 @@ enum Command {
     /// ISO 8583 messages (CUPS POS, ISO 8583:1987/1993).
     #[command(subcommand)]
     Iso8583(iso8583::Iso8583Command),
+    /// SM3 hash (GB/T 32905).
+    Sm3(sm::Sm3Args),
+    /// SM4 block cipher (GB/T 32907): ECB/CBC, PIN blocks, CUPS field 62.
+    #[command(subcommand)]
+    Sm4(sm::Sm4Command),
+    /// SM2 keys, signatures and encryption (GB/T 32918).
+    #[command(subcommand)]
+    Sm2(sm::Sm2Command),
+    /// Remote key download: a terminal master key sealed to a device's SM2 key.
+    #[command(subcommand)]
+    Rkd(sm::RkdCommand),
 }
 
 fn main() -> ExitCode {
@@ -113,6 +125,17 @@ fn main() -> ExitCode {
         Command::Emv(cmd) => emv::run(cmd),
         Command::Qr(cmd) => qr::run(cmd),
         Command::Iso8583(cmd) => iso8583::run(cmd),
+        Command::Sm3(args) => sm::run_sm3(&args),
+        Command::Sm4(cmd) => sm::run_sm4(cmd),
+        Command::Rkd(cmd) => sm::run_rkd(cmd),
+        // A signature that does not verify prints its verdict and exits 1.
+        Command::Sm2(cmd) => match sm::run_sm2(cmd) {
+            Ok((output, false)) => {
+                println!("{output}");
+                return ExitCode::from(1);
+            }
+            result => result.map(|(output, _)| output),
+        },
     };
     match result {
         Ok(output) => {

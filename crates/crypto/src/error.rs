@@ -86,6 +86,12 @@ pub enum ErrorKind {
     /// An option the chosen profile does not have (for example a current PIN in the PIN
     /// change of a cryptogram version whose PIN block has no room for it).
     NotInProfile,
+    /// Bytes that should be an SM2 curve point (a public key, a ciphertext's C1) are not an
+    /// uncompressed point `04 ‖ x ‖ y` on the curve, or are the point at infinity.
+    InvalidPoint,
+    /// An SM2 scalar outside its range: a private key not in 1 to n − 2, a signature's r or s
+    /// not in 1 to n − 1.
+    ScalarRange,
 }
 
 /// An error with its kind and, where it applies, the byte or character offset in the input
@@ -172,6 +178,8 @@ impl fmt::Display for ErrorKind {
             }
             Self::ArpcMethod => f.write_str("ARPC response of the other ARPC method"),
             Self::NotInProfile => f.write_str("not part of this profile"),
+            Self::InvalidPoint => f.write_str("not an uncompressed point on the SM2 curve"),
+            Self::ScalarRange => f.write_str("SM2 scalar out of range"),
         }
     }
 }

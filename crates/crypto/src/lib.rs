@@ -42,6 +42,7 @@ pub mod card;
 pub mod cups;
 pub mod dukpt;
 pub mod emv;
+pub mod sm;
 pub mod tr31;
 
 // PIN translation, on PIN blocks and DUKPT.

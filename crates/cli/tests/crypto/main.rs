@@ -14,5 +14,6 @@ mod common;
 
 mod basics;
 mod emv;
+mod sm;
 mod toolbox;
 mod vectors;

@@ -11,6 +11,7 @@
 mod common;
 mod dukpt;
 mod emv;
+mod sm;
 mod tr31;
 mod translate;
 mod vectors;
