@@ -7,11 +7,14 @@ use crate::bitmap::Bitmap;
 use crate::error::{Error, ErrorKind, FieldPath, at};
 use crate::message::{Field, check_field_value, positional_lengths_fit};
 use crate::mti::Mti;
+use crate::plan::{Plan, Shape};
 use crate::spec::{
-    BitmapEncoding, Class, Encoding, FieldSpec, Length, LengthUnit, MessageSpec, MtiEncoding, Plan,
-    Shape, Subfields,
+    BitmapEncoding, Class, Encoding, FieldSpec, Length, LengthUnit, MessageSpec, MtiEncoding,
+    Subfields,
 };
-use crate::text::{ascii_ok, char_nibble, first_bad_ascii, hex_char, to_ebcdic, write_prefix};
+use crate::text::{
+    ascii_ok, bcd_pair, char_nibble, digit, first_bad_ascii, hex_char, to_ebcdic, write_prefix,
+};
 
 /// A finished message: its length and where its MAC field lies.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -77,8 +80,9 @@ impl<'b, 's> Encoder<'b, 's> {
         match (spec.mti_encoding(), out) {
             (MtiEncoding::Ascii, out) => out.copy_from_slice(&d),
             (MtiEncoding::Ebcdic, out) => {
+                // An MTI is four ASCII digits; EBCDIC digits are F0–F9.
                 for (o, c) in out.iter_mut().zip(d) {
-                    *o = to_ebcdic(c).unwrap_or(0);
+                    *o = 0xF0 | (c & 0x0F);
                 }
             }
             (MtiEncoding::Bcd, [a, b]) => {
@@ -99,7 +103,8 @@ impl<'b, 's> Encoder<'b, 's> {
     }
 
     fn spec_of(&self, n: usize) -> Result<&'s FieldSpec, Error> {
-        let path = FieldPath::field(u8::try_from(n).unwrap_or(0));
+        // A number beyond 255 names no field of any spec: the error is the message's.
+        let path = u8::try_from(n).map_or(FieldPath::MESSAGE, FieldPath::field);
         if n <= self.last || self.spec.is_indicator(n) {
             return Err(Error::new(ErrorKind::FieldOrder, self.pos, path));
         }
@@ -119,20 +124,22 @@ impl<'b, 's> Encoder<'b, 's> {
     /// [`ErrorKind::BufferTooSmall`].
     pub fn field(&mut self, n: usize, value: &[u8]) -> Result<&mut Self, Error> {
         let spec = self.spec;
-        let p = spec.plan(n);
-        let out = self.buf.get_mut(self.pos..).unwrap_or_default();
+        // `pos` never passes the end of the buffer: it only advances over what was written.
+        let room = || Error::new(ErrorKind::BufferTooSmall, self.pos, FieldPath::MESSAGE);
         // The common formats go straight through the field's plan; anything else (padding,
         // EBCDIC, hex, errors) through the general writer.
-        let fast = if n > self.last && p.slot != 0 && p.encode_fast {
-            fast_field(spec, n, &p, value, out, self.pos)
-        } else {
-            None
+        let fast = match spec.plan(n) {
+            Some(p) if n > self.last && p.encode_fast => {
+                let out = self.buf.get_mut(self.pos..).ok_or_else(room)?;
+                fast_field(spec, n, p, value, out, self.pos)
+            }
+            _ => None,
         };
         let written = match fast {
             Some(w) => w,
             None => {
                 let f = self.spec_of(n)?;
-                let out = self.buf.get_mut(self.pos..).unwrap_or_default();
+                let out = self.buf.get_mut(self.pos..).ok_or_else(room)?;
                 write_field(f, value, out, self.pos)?
             }
         };
@@ -147,20 +154,20 @@ impl<'b, 's> Encoder<'b, 's> {
     /// # Errors
     /// As [`Encoder::field`].
     pub fn number(&mut self, n: usize, value: u64) -> Result<&mut Self, Error> {
+        // `u64::MAX` has 20 digits.
         let mut digits = [0u8; 20];
-        let mut i = digits.len();
+        let mut count = 0;
         let mut v = value;
-        loop {
-            i -= 1;
-            if let Some(d) = digits.get_mut(i) {
-                *d = b'0' + u8::try_from(v % 10).unwrap_or(0);
-            }
+        for d in digits.iter_mut().rev() {
+            *d = b'0' | ((v % 10) & 0x0F) as u8;
+            count += 1;
             v /= 10;
-            if v == 0 || i == 0 {
+            if v == 0 {
                 break;
             }
         }
-        self.field(n, digits.get(i..).unwrap_or_default())
+        let (_, used) = digits.split_at(digits.len() - count);
+        self.field(n, used)
     }
 
     /// Copies a field of a decoded message as it was on the wire (the fastest way to echo a
@@ -207,10 +214,11 @@ impl<'b, 's> Encoder<'b, 's> {
     pub fn finish(self) -> Result<Encoded, Error> {
         let spec = self.spec;
         let mut bitmap = self.bitmap;
-        let needed = match bitmap.last().unwrap_or(0) {
-            0..=64 => 1,
-            65..=128 => 2,
-            _ => 3,
+        let needed = match bitmap.last() {
+            // An empty message still carries its primary bitmap.
+            None | Some(0..=64) => 1,
+            Some(65..=128) => 2,
+            Some(_) => 3,
         };
         if needed >= 2 {
             bitmap.insert(1);
@@ -235,7 +243,7 @@ impl<'b, 's> Encoder<'b, 's> {
                 BitmapEncoding::Binary => out.copy_from_slice(&w.to_be_bytes()),
                 BitmapEncoding::Hex => {
                     for (k, o) in out.iter_mut().enumerate() {
-                        *o = hex_char(u8::try_from((w >> (60 - 4 * k)) & 0xF).unwrap_or(0));
+                        *o = hex_char(((w >> (60 - 4 * k)) & 0xF) as u8);
                     }
                 }
             }
@@ -294,14 +302,14 @@ fn fast_field(
         Shape::AsciiChars => {
             let mut v = chars;
             for b in prefix.iter_mut().rev() {
-                *b = b'0' + u8::try_from(v % 10).ok()?;
+                *b = digit(v);
                 v /= 10;
             }
         }
         Shape::BcdBytes | Shape::BcdDigits => {
             let mut v = chars;
             for b in prefix.iter_mut().rev() {
-                *b = (u8::try_from(v / 10 % 10).ok()? << 4) | u8::try_from(v % 10).ok()?;
+                *b = bcd_pair(v);
                 v /= 100;
             }
         }
@@ -441,8 +449,14 @@ pub(crate) fn write_field(
             body.copy_from_slice(value);
             tail.fill(pad_char);
             if fmt.data == Encoding::Ebcdic {
-                for d in data.iter_mut() {
-                    *d = to_ebcdic(*d).unwrap_or(0x40);
+                // The value's characters were checked (printable); a pad that has no EBCDIC
+                // byte is the spec's fault.
+                for (i, d) in data.iter_mut().enumerate() {
+                    *d = to_ebcdic(*d).ok_or(Error::new(
+                        ErrorKind::InvalidSpec("the pad has no EBCDIC character"),
+                        base + pl + i,
+                        path,
+                    ))?;
                 }
             }
         }
@@ -462,10 +476,14 @@ pub(crate) fn write_field(
                 *sign = *s;
                 (rest, digits, 0)
             } else {
-                (data, value, lead)
+                (&mut *data, value, lead)
             };
             let count = zeros + digits.len();
-            let pad = char_nibble(fmt.pad).unwrap_or(0);
+            let pad = char_nibble(fmt.pad).ok_or(Error::new(
+                ErrorKind::InvalidSpec("the BCD pad must be 0 or F"),
+                base,
+                path,
+            ))?;
             let odd_lead = usize::from(count % 2 == 1 && fmt.data == Encoding::Bcd);
             if odd_lead == 0 && zeros == 0 && count % 2 == 0 && fmt.class == Class::N {
                 // The common case: whole bytes of two (checked) digits.
@@ -496,7 +514,7 @@ pub(crate) fn write_field(
     }
     // Composite values are checked as they will read back: subfields and TLV.
     if !matches!(f.subfields, Subfields::None) {
-        check_field_value(f, dst.get(pl..).unwrap_or_default(), chars, base + pl)?;
+        check_field_value(f, data, chars, base + pl)?;
     }
     Ok(pl + wire)
 }

@@ -25,9 +25,8 @@ pub mod frame;
 pub mod json;
 mod message;
 mod mti;
+mod plan;
 pub mod spec;
-#[cfg(feature = "serde")]
-mod spec_serde;
 pub mod specs;
 mod text;
 

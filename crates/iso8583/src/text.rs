@@ -9,8 +9,36 @@ const SPACE: u8 = 4;
 const PRINT: u8 = 8;
 const TRACK: u8 = 16;
 
+/// A table with one entry per byte value: a lookup cannot miss.
+#[derive(Debug)]
+pub(crate) struct ByteTable<T>(pub(crate) [T; 256]);
+
+impl<T: Copy> ByteTable<T> {
+    /// The entry of byte `b`.
+    // A `u8` indexes a 256-entry array: always in bounds (and compiled without a check).
+    #[allow(clippy::indexing_slicing)]
+    #[inline(always)]
+    pub(crate) const fn get(&self, b: u8) -> T {
+        self.0[b as usize]
+    }
+}
+
+/// The ASCII digit of `v % 10`.
+#[inline(always)]
+pub(crate) const fn digit(v: usize) -> u8 {
+    // `v % 10` is below 10: the mask changes nothing and tells the truncation lint so (which
+    // judges a `usize` by no width, a `u64` by its own).
+    b'0' + ((v as u64 % 10) & 0x0F) as u8
+}
+
+/// The packed BCD byte of the last two decimal digits of `v`.
+#[inline(always)]
+pub(crate) const fn bcd_pair(v: usize) -> u8 {
+    ((digit(v / 10) & 0x0F) << 4) | (digit(v) & 0x0F)
+}
+
 /// Class bits of each byte value.
-static CLASS_BITS: [u8; 256] = class_bits();
+static CLASS_BITS: ByteTable<u8> = ByteTable(class_bits());
 
 // A `const fn` cannot use `get_mut` or `u8::try_from`; `b < 0x7F` bounds both.
 #[allow(clippy::indexing_slicing, clippy::cast_possible_truncation)]
@@ -58,7 +86,7 @@ pub(crate) fn char_ok(class: Class, c: u8, i: usize) -> bool {
     match class {
         Class::B => true,
         Class::XN if i == 0 => c == b'C' || c == b'D',
-        _ => CLASS_BITS.get(usize::from(c)).copied().unwrap_or(0) & class_mask(class) != 0,
+        _ => CLASS_BITS.get(c) & class_mask(class) != 0,
     }
 }
 
@@ -114,49 +142,36 @@ fn z8(v: u64) -> bool {
     v & HIGH == 0 && (range8(v, b'0', b'9') | range8(v, b'=', b'=') | range8(v, b'D', b'D')) == HIGH
 }
 
-/// The word of up to 8 bytes: whole words are read as is; a short slice is read as
-/// overlapping pieces of itself, so every byte of the word is one of its bytes (no filler).
+/// The word of up to 8 bytes, read as overlapping pieces of themselves so that every byte of
+/// the word is one of theirs (no filler); `None` for no bytes.
 #[inline(always)]
-fn short_word(bytes: &[u8]) -> u64 {
-    let n = bytes.len();
-    let at = |i: usize| u64::from(bytes.get(i).copied().unwrap_or(b'0'));
-    if n >= 4 {
-        let lo = bytes
-            .get(..4)
-            .and_then(|b| b.try_into().ok())
-            .map_or(0, u32::from_le_bytes);
-        let hi = bytes
-            .get(n - 4..)
-            .and_then(|b| b.try_into().ok())
-            .map_or(0, u32::from_le_bytes);
-        u64::from(lo) | (u64::from(hi) << 32)
-    } else {
-        let (a, b, c) = (at(0), at(n / 2), at(n.saturating_sub(1)));
-        let abc = a | (b << 8) | (c << 16);
-        abc | (abc << 24) | (a << 48) | (b << 56)
+fn short_word(bytes: &[u8]) -> Option<u64> {
+    if let (Some(lo), Some(hi)) = (bytes.first_chunk::<4>(), bytes.last_chunk::<4>()) {
+        return Some(
+            u64::from(u32::from_le_bytes(*lo)) | (u64::from(u32::from_le_bytes(*hi)) << 32),
+        );
     }
+    let (a, b, c) = match *bytes {
+        [a] => (a, a, a),
+        [a, b] => (a, b, b),
+        [a, b, c] => (a, b, c),
+        _ => return None,
+    };
+    let (a, b, c) = (u64::from(a), u64::from(b), u64::from(c));
+    let abc = a | (b << 8) | (c << 16);
+    Some(abc | (abc << 24) | (a << 48) | (b << 56))
 }
 
-/// Whether every byte of `bytes` passes `ok8` (checked eight at a time, the last word
-/// overlapping the one before).
+/// Whether every byte of `bytes` passes `ok8` (checked eight at a time; the last one to
+/// seven bytes as a short word).
 #[inline(always)]
 fn all8(bytes: &[u8], ok8: fn(u64) -> bool) -> bool {
-    if bytes.len() <= 8 {
-        return bytes.is_empty() || ok8(short_word(bytes));
-    }
+    let (words, rest) = bytes.as_chunks::<8>();
     let mut ok = true;
-    let mut chunks = bytes.chunks_exact(8);
-    for chunk in &mut chunks {
-        ok &= ok8(u64::from_le_bytes(chunk.try_into().unwrap_or([0; 8])));
+    for w in words {
+        ok &= ok8(u64::from_le_bytes(*w));
     }
-    if !chunks.remainder().is_empty() {
-        let last = bytes
-            .get(bytes.len() - 8..)
-            .and_then(|b| b.try_into().ok())
-            .unwrap_or([0; 8]);
-        ok &= ok8(u64::from_le_bytes(last));
-    }
-    ok
+    ok && short_word(rest).is_none_or(ok8)
 }
 
 /// Whether every byte of `bytes` (ASCII text) is of `class`.
@@ -213,7 +228,7 @@ static TO_EBCDIC: [u8; 95] = [
 ];
 
 /// EBCDIC → ASCII for the printable subset; 0 for bytes outside it.
-static FROM_EBCDIC: [u8; 256] = from_ebcdic();
+static FROM_EBCDIC: ByteTable<u8> = ByteTable(from_ebcdic());
 
 // Const table inversion: `i < 95` bounds both indexing expressions and the cast.
 #[allow(clippy::indexing_slicing, clippy::cast_possible_truncation)]
@@ -236,7 +251,7 @@ pub(crate) fn to_ebcdic(c: u8) -> Option<u8> {
 /// The ASCII character of EBCDIC byte `b` (0 when outside the printable subset).
 #[inline]
 pub(crate) fn from_ebcdic_byte(b: u8) -> u8 {
-    FROM_EBCDIC.get(usize::from(b)).copied().unwrap_or(0)
+    FROM_EBCDIC.get(b)
 }
 
 /// Upper-case hex character of the low nibble.
@@ -297,14 +312,11 @@ fn bcd8(v: u64) -> bool {
 /// Position (in nibbles) of the first nibble of `bytes` that is not a digit.
 #[inline]
 pub(crate) fn first_bad_bcd_digit(bytes: &[u8]) -> Option<usize> {
-    let mut start = 0;
-    let mut chunks = bytes.chunks_exact(8);
-    for chunk in &mut chunks {
-        if !bcd8(u64::from_le_bytes(chunk.try_into().unwrap_or([0xFF; 8]))) {
-            break;
-        }
-        start += 8;
-    }
+    let (words, _) = bytes.as_chunks::<8>();
+    let start = 8 * words
+        .iter()
+        .take_while(|w| bcd8(u64::from_le_bytes(**w)))
+        .count();
     for (i, &b) in bytes.iter().enumerate().skip(start) {
         if b >> 4 > 9 {
             return Some(2 * i);
@@ -365,33 +377,32 @@ pub(crate) fn write_prefix(format: &Format, value: usize, out: &mut [u8]) -> Opt
     let mut v = value;
     match format.prefix {
         PrefixEncoding::Ascii | PrefixEncoding::Ebcdic => {
-            let zero = if format.prefix == PrefixEncoding::Ascii {
-                b'0'
+            // EBCDIC digits are F0–F9: the ASCII digit with its high nibble set.
+            let high = if format.prefix == PrefixEncoding::Ascii {
+                0
             } else {
                 0xF0
             };
             for b in out.iter_mut().rev() {
-                *b = zero + u8::try_from(v % 10).ok()?;
+                *b = digit(v) | high;
                 v /= 10;
             }
         }
         PrefixEncoding::Bcd => {
             for b in out.iter_mut().rev() {
-                let lo = u8::try_from(v % 10).ok()?;
-                let hi = u8::try_from((v / 10) % 10).ok()?;
-                *b = (hi << 4) | lo;
+                *b = bcd_pair(v);
                 v /= 100;
             }
         }
         PrefixEncoding::Binary => {
             for b in out.iter_mut().rev() {
-                *b = u8::try_from(v & 0xFF).ok()?;
+                *b = (v as u64 & 0xFF) as u8;
                 v >>= 8;
             }
         }
         PrefixEncoding::Hex => {
             for b in out.iter_mut().rev() {
-                *b = hex_char(u8::try_from(v & 0x0F).ok()?);
+                *b = hex_char((v as u64 & 0x0F) as u8);
                 v >>= 4;
             }
         }

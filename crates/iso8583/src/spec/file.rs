@@ -19,9 +19,9 @@ use cardwire_emv::tlv::Mode;
 use serde::de::Error as _;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-use crate::spec::{
+use super::{
     BitmapEncoding, Class, Encoding, FieldSpec, Format, Length, LengthUnit, Mask, MessageSpec,
-    MtiEncoding, PrefixEncoding, SpecStr, SubfieldSpec, Subfields, default_pad,
+    MtiEncoding, PrefixEncoding, SpecList, SpecStr, SubfieldSpec, Subfields, default_pad,
 };
 
 #[derive(Serialize, Deserialize)]
@@ -89,7 +89,7 @@ fn named<T>(what: &'static str, name: &str, parse: fn(&str) -> Option<T>) -> Res
     parse(name).ok_or_else(|| alloc::format!("unknown {what} {name:?}"))
 }
 
-fn subfields_from(list: Vec<SubfieldFile>) -> Result<crate::spec::SpecList<SubfieldSpec>, String> {
+fn subfields_from(list: Vec<SubfieldFile>) -> Result<SpecList<SubfieldSpec>, String> {
     let items = list
         .into_iter()
         .map(|s| {
@@ -101,7 +101,7 @@ fn subfields_from(list: Vec<SubfieldFile>) -> Result<crate::spec::SpecList<Subfi
             })
         })
         .collect::<Result<Vec<_>, String>>()?;
-    Ok(crate::spec::SpecList::Owned(items.into_boxed_slice()))
+    Ok(SpecList::Owned(items.into_boxed_slice()))
 }
 
 impl TryFrom<SpecFile> for MessageSpec {
@@ -115,9 +115,12 @@ impl TryFrom<SpecFile> for MessageSpec {
             let class = named("class", &f.class, Class::from_name)?;
             let pad = match f.pad.as_deref() {
                 None => default_pad(class),
-                Some(p) if p.len() == 1 => p.as_bytes().first().copied().unwrap_or(0),
-                Some(p) => return Err(alloc::format!("field {n}: pad {p:?} is not one character")),
+                Some(p) => match *p.as_bytes() {
+                    [b] => b,
+                    _ => return Err(alloc::format!("field {n}: pad {p:?} is not one character")),
+                },
             };
+            // Absent keys take the file format's documented defaults (see the module docs).
             let format = Format {
                 class,
                 length: named("len", &f.len, Length::from_name)?,
