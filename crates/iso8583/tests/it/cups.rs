@@ -1,17 +1,11 @@
 //! The typed CUPS request builder reproduces the published purchase and the messages in
 //! spec-vectors/iso8583-cups.json; replies read back typed.
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::indexing_slicing,
-    clippy::panic,
-    clippy::cast_possible_truncation
-)] // tests may fail loudly
 
 use cardwire_emv::hex::{Hex, decode_to_vec};
 use cardwire_iso8583::cups::{Original, Reply, Request, SettlementTotals, Totals, Transaction};
 use cardwire_iso8583::{Message, specs};
-use serde_json::Value;
+
+use super::vector_hex;
 
 const TID: &str = "16688014";
 const MID: &str = "102581053110001";
@@ -20,30 +14,11 @@ const PAN: &str = "4392260009942820";
 const PIN: [u8; 8] = [0xAC, 0xF4, 0x6E, 0x73, 0x83, 0x8A, 0x82, 0xF9];
 
 fn vector(id: &str) -> Vec<u8> {
-    let path = format!(
-        "{}/../../spec-vectors/iso8583-cups.json",
-        env!("CARGO_MANIFEST_DIR")
-    );
-    let doc: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
-    let v = doc["vectors"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|v| v["id"] == id)
-        .unwrap();
-    decode_to_vec(v["hex"].as_str().unwrap()).unwrap()
+    vector_hex("iso8583-cups.json", id)
 }
 
 fn arqc() -> Vec<u8> {
-    let path = format!("{}/../../spec-vectors/tlv.json", env!("CARGO_MANIFEST_DIR"));
-    let doc: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
-    let v = doc["vectors"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|v| v["id"] == "field55-arqc-17")
-        .unwrap();
-    decode_to_vec(v["hex"].as_str().unwrap()).unwrap()
+    vector_hex("tlv.json", "field55-arqc-17")
 }
 
 /// Encodes, then copies the MAC of the vector into field 64 (the MAC itself is the crypto

@@ -1,24 +1,13 @@
 //! Every vector in spec-vectors/iso8583*.json: decodes to its JSON, re-encodes byte for byte
 //! (through the JSON form and through the logical values), and errors name the field and
 //! offset stated.
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::indexing_slicing,
-    clippy::panic,
-    clippy::cast_possible_truncation
-)] // tests may fail loudly
 
 use cardwire_emv::hex::{Hex, decode_to_vec};
 use cardwire_iso8583::frame::{FrameFormat, Progress};
 use cardwire_iso8583::{Describe, Encoder, ErrorKind, Message, cups, json, specs};
 use serde_json::Value;
 
-fn load(name: &str) -> Vec<Value> {
-    let path = format!("{}/../../spec-vectors/{name}", env!("CARGO_MANIFEST_DIR"));
-    let doc: Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
-    doc["vectors"].as_array().unwrap().clone()
-}
+use super::load;
 
 fn frame_of(spec: &str) -> FrameFormat {
     if spec == "cups" {
@@ -118,12 +107,7 @@ fn every_vector_decodes_to_its_json_and_re_encodes() {
 /// The published CUPS purchase decodes to exactly the fields of shared/vectors/cups.json.
 #[test]
 fn cups_purchase_has_exactly_the_published_fields() {
-    let path = format!(
-        "{}/../../spec-vectors/cups.json",
-        env!("CARGO_MANIFEST_DIR")
-    );
-    let doc: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
-    let v = &doc["vectors"][0];
+    let v = &load("cups.json")[0];
     let mut bytes = decode_to_vec(v["mab"].as_str().unwrap()).unwrap();
     bytes.extend(v["field64_ascii"].as_str().unwrap().as_bytes());
     let msg = Message::decode(&specs::CUPS, &bytes).unwrap();

@@ -1,12 +1,5 @@
 //! Framing: the partial-buffer reader at every split point, TPDU swap, the three length
 //! headers, and frames built around an encoded message.
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::indexing_slicing,
-    clippy::panic,
-    clippy::cast_possible_truncation
-)] // tests may fail loudly
 
 use cardwire_iso8583::frame::{CupsHeader, FrameFormat, LengthHeader, Progress, Tpdu};
 use cardwire_iso8583::{ErrorKind, Message, specs};

@@ -1,23 +1,15 @@
 //! Decoding allocates nothing: counted with allocation-counter's counting global allocator
 //! around decoding, validation, field access, subfields and TLV walks of every vector.
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::indexing_slicing,
-    clippy::panic,
-    clippy::cast_possible_truncation
-)] // tests may fail loudly
 
 use cardwire_iso8583::{Message, specs};
-use serde_json::Value;
+
+use super::load;
 
 #[test]
 fn decoding_every_vector_allocates_nothing() {
     let mut inputs: Vec<(&'static str, Vec<u8>)> = Vec::new();
     for name in ["iso8583.json", "iso8583-cups.json", "iso8583-errors.json"] {
-        let path = format!("{}/../../spec-vectors/{name}", env!("CARGO_MANIFEST_DIR"));
-        let doc: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
-        for v in doc["vectors"].as_array().unwrap() {
+        for v in load(name) {
             if v["framed"] == true {
                 continue;
             }
