@@ -35,6 +35,6 @@ pub use chars::Chars;
 pub use describe::{Describe, FieldValue, Notation};
 pub use encode::{Encoded, Encoder};
 pub use error::{Error, ErrorKind, FieldPath, Sub};
-pub use message::{Field, MAX_PRESENT, Message, Partial, Subfield, SubfieldError, SubfieldIter};
+pub use message::{Field, Message, Partial, Subfield, SubfieldError, SubfieldIter};
 pub use mti::Mti;
 pub use spec::MessageSpec;

@@ -96,9 +96,11 @@ const HIGH: u64 = 0x8080_8080_8080_8080;
 /// Whether eight ASCII bytes are all digits.
 #[inline(always)]
 fn digits8(v: u64) -> bool {
-    // High nibble 3 everywhere, and adding 6 to each byte does not leave the 0x30 row.
-    (v & (0xF0 * ONES)) == 0x30 * ONES
-        && (v.wrapping_add(0x06 * ONES) & (0xF0 * ONES)) == 0x30 * ONES
+    // Digits become 0–9 and every other byte 10 or more; adding 0x76 sets the high bit of
+    // each byte of 10 or more (a byte that already has it is caught by `| x`, and only such a
+    // byte can carry into its neighbour).
+    let x = v ^ (0x30 * ONES);
+    (x.wrapping_add(0x76 * ONES) | x) & HIGH == 0
 }
 
 /// Whether eight bytes are all printable ASCII (0x20–0x7E).
@@ -122,18 +124,16 @@ pub(crate) const fn range8(v: u64, lo: u8, hi: u8) -> u64 {
 /// Whether eight bytes are all letters, digits or space.
 #[inline(always)]
 fn an8(v: u64) -> bool {
+    // Setting bit 5 turns capitals into small letters, and no other byte into one.
     v & HIGH == 0
-        && (range8(v, b'0', b'9')
-            | range8(v, b'A', b'Z')
-            | range8(v, b'a', b'z')
-            | range8(v, b' ', b' '))
+        && (range8(v, b'0', b'9') | range8(v | (0x20 * ONES), b'a', b'z') | range8(v, b' ', b' '))
             == HIGH
 }
 
 /// Whether eight bytes are all letters or space.
 #[inline(always)]
 fn a8(v: u64) -> bool {
-    v & HIGH == 0 && (range8(v, b'A', b'Z') | range8(v, b'a', b'z') | range8(v, b' ', b' ')) == HIGH
+    v & HIGH == 0 && (range8(v | (0x20 * ONES), b'a', b'z') | range8(v, b' ', b' ')) == HIGH
 }
 
 /// Whether eight bytes are all track characters: digits, `=` or `D`.
@@ -142,50 +142,110 @@ fn z8(v: u64) -> bool {
     v & HIGH == 0 && (range8(v, b'0', b'9') | range8(v, b'=', b'=') | range8(v, b'D', b'D')) == HIGH
 }
 
-/// The word of up to 8 bytes, read as overlapping pieces of themselves so that every byte of
-/// the word is one of theirs (no filler); `None` for no bytes.
+/// Whether every byte of `bytes` is of `class`: eight at a time with `ok8` (the last word
+/// overlapping the one before), fewer than four one at a time through the class table.
 #[inline(always)]
-fn short_word(bytes: &[u8]) -> Option<u64> {
-    if let (Some(lo), Some(hi)) = (bytes.first_chunk::<4>(), bytes.last_chunk::<4>()) {
-        return Some(
-            u64::from(u32::from_le_bytes(*lo)) | (u64::from(u32::from_le_bytes(*hi)) << 32),
-        );
-    }
-    let (a, b, c) = match *bytes {
-        [a] => (a, a, a),
-        [a, b] => (a, b, b),
-        [a, b, c] => (a, b, c),
-        _ => return None,
+fn all8(bytes: &[u8], class: Class, ok8: fn(u64) -> bool) -> bool {
+    let Some(last) = bytes.last_chunk::<8>() else {
+        // Four to seven bytes: two overlapping halves of one word; fewer: one at a time.
+        if let (Some(lo), Some(hi)) = (bytes.first_chunk::<4>(), bytes.last_chunk::<4>()) {
+            let lo = u64::from(u32::from_le_bytes(*lo));
+            let hi = u64::from(u32::from_le_bytes(*hi));
+            return ok8(lo | (hi << 32));
+        }
+        let mask = class_mask(class);
+        return bytes.iter().all(|&b| CLASS_BITS.get(b) & mask != 0);
     };
-    let (a, b, c) = (u64::from(a), u64::from(b), u64::from(c));
-    let abc = a | (b << 8) | (c << 16);
-    Some(abc | (abc << 24) | (a << 48) | (b << 56))
-}
-
-/// Whether every byte of `bytes` passes `ok8` (checked eight at a time; the last one to
-/// seven bytes as a short word).
-#[inline(always)]
-fn all8(bytes: &[u8], ok8: fn(u64) -> bool) -> bool {
-    let (words, rest) = bytes.as_chunks::<8>();
-    let mut ok = true;
+    // Stops at the first bad word: fields are short, and a loop that runs to the end is
+    // vectorised with a setup that costs more than it saves on them.
+    let (words, _) = bytes.as_chunks::<8>();
     for w in words {
-        ok &= ok8(u64::from_le_bytes(*w));
+        if !ok8(u64::from_le_bytes(*w)) {
+            return false;
+        }
     }
-    ok && short_word(rest).is_none_or(ok8)
+    // The last eight bytes cover what the whole words left (checking some bytes twice).
+    ok8(u64::from_le_bytes(*last))
 }
 
 /// Whether every byte of `bytes` (ASCII text) is of `class`.
 #[inline(always)]
 pub(crate) fn ascii_ok(class: Class, bytes: &[u8]) -> bool {
     match class {
-        Class::N => all8(bytes, digits8),
-        Class::Ans | Class::Ns => all8(bytes, printable8),
-        Class::An => all8(bytes, an8),
-        Class::A => all8(bytes, a8),
-        Class::Z => all8(bytes, z8),
+        Class::N => all_digits(bytes),
+        Class::Ans | Class::Ns => all_printable(bytes),
+        Class::An => all_an(bytes),
+        Class::A => all_a(bytes),
+        Class::Z => all_z(bytes),
         Class::B => true,
-        Class::XN => first_bad_ascii(class, bytes).is_none(),
+        Class::XN => all_xn(bytes),
     }
+}
+
+/// [`ascii_ok`] for a field's value (usually short): four to sixteen characters of the
+/// common classes in line, in one or two overlapping words.
+#[inline(always)]
+pub(crate) fn value_ok(class: Class, bytes: &[u8]) -> bool {
+    let short = match class {
+        Class::N => short_ok(bytes, digits8),
+        Class::Ans | Class::Ns => short_ok(bytes, printable8),
+        Class::An => short_ok(bytes, an8),
+        _ => None,
+    };
+    short.unwrap_or_else(|| ascii_ok(class, bytes))
+}
+
+/// Whether four to sixteen bytes all pass `ok8`; `None` for other lengths.
+#[inline(always)]
+fn short_ok(bytes: &[u8], ok8: fn(u64) -> bool) -> Option<bool> {
+    if bytes.len() > 16 {
+        return None;
+    }
+    if let (Some(a), Some(b)) = (bytes.first_chunk::<8>(), bytes.last_chunk::<8>()) {
+        return Some(ok8(u64::from_le_bytes(*a)) & ok8(u64::from_le_bytes(*b)));
+    }
+    let (a, b) = (bytes.first_chunk::<4>()?, bytes.last_chunk::<4>()?);
+    let (a, b) = (u32::from_le_bytes(*a), u32::from_le_bytes(*b));
+    Some(ok8(u64::from(a) | (u64::from(b) << 32)))
+}
+
+// The checks of the common classes stay out of line and small: a caller's loop keeps its
+// registers, and each check needs few of its own.
+
+/// Whether every byte is a decimal digit.
+#[inline(never)]
+fn all_digits(bytes: &[u8]) -> bool {
+    all8(bytes, Class::N, digits8)
+}
+
+/// Whether every byte is printable ASCII.
+#[inline(never)]
+fn all_printable(bytes: &[u8]) -> bool {
+    all8(bytes, Class::Ans, printable8)
+}
+
+/// Whether every byte is a letter, a digit or space.
+#[inline(never)]
+fn all_an(bytes: &[u8]) -> bool {
+    all8(bytes, Class::An, an8)
+}
+
+/// Whether every byte is a letter or space.
+#[inline(never)]
+fn all_a(bytes: &[u8]) -> bool {
+    all8(bytes, Class::A, a8)
+}
+
+/// Whether every byte is a track character.
+#[inline(never)]
+fn all_z(bytes: &[u8]) -> bool {
+    all8(bytes, Class::Z, z8)
+}
+
+/// Whether the bytes are a sign (`C` or `D`) and digits.
+#[inline(never)]
+fn all_xn(bytes: &[u8]) -> bool {
+    first_bad_ascii(Class::XN, bytes).is_none()
 }
 
 /// Position of the first byte of `bytes` (ASCII text) that is not of `class`.
@@ -201,11 +261,11 @@ pub(crate) fn first_bad_ascii(class: Class, bytes: &[u8]) -> Option<usize> {
                 None => None,
             };
         }
-        Class::N => all8(bytes, digits8),
-        Class::Ans | Class::Ns => all8(bytes, printable8),
-        Class::An => all8(bytes, an8),
-        Class::A => all8(bytes, a8),
-        Class::Z => all8(bytes, z8),
+        Class::N => all8(bytes, Class::N, digits8),
+        Class::Ans | Class::Ns => all8(bytes, Class::Ans, printable8),
+        Class::An => all8(bytes, Class::An, an8),
+        Class::A => all8(bytes, Class::A, a8),
+        Class::Z => all8(bytes, Class::Z, z8),
     };
     if ok {
         return None;
@@ -261,6 +321,31 @@ pub(crate) const fn hex_char(n: u8) -> u8 {
     if n < 10 { b'0' + n } else { b'A' + n - 10 }
 }
 
+/// A 64-bit word as sixteen upper-case hex characters, most significant first.
+#[inline]
+pub(crate) fn hex16(w: u64) -> [u8; 16] {
+    let [hi, lo] = [w >> 32, w & 0xFFFF_FFFF].map(|half| hex8_chars(half).to_be_bytes());
+    let mut out = [0u8; 16];
+    let (a, b) = out.split_at_mut(8);
+    a.copy_from_slice(&hi);
+    b.copy_from_slice(&lo);
+    out
+}
+
+/// Eight hex characters of the low 32 bits of `x`, in the bytes of the result read
+/// big-endian.
+#[inline(always)]
+fn hex8_chars(x: u64) -> u64 {
+    // Spread the eight nibbles over eight bytes, most significant in the top byte.
+    let x = (x | (x << 16)) & 0x0000_FFFF_0000_FFFF;
+    let x = (x | (x << 8)) & 0x00FF_00FF_00FF_00FF;
+    let x = (x | (x << 4)) & 0x0F0F_0F0F_0F0F_0F0F;
+    // Nibbles of 10 and more get bit 4 from adding 6: they take the seven characters
+    // between `9` and `A` more.
+    let letters = ((x + 0x0606_0606_0606_0606) >> 4) & ONES;
+    x + 0x30 * ONES + letters * 7
+}
+
 /// Value of an upper-case hex character.
 #[inline]
 pub(crate) const fn hex_value(c: u8) -> Option<u8> {
@@ -307,6 +392,12 @@ fn bcd8(v: u64) -> bool {
     let hi = (v >> 4) & (0x0F * ONES);
     // A nibble above 9 carries into the high half of its byte when 6 is added.
     ((lo + 0x06 * ONES) | (hi + 0x06 * ONES)) & (0xF0 * ONES) == 0
+}
+
+/// Whether every nibble of `bytes` is a decimal digit.
+#[inline(never)]
+pub(crate) fn all_bcd_digits(bytes: &[u8]) -> bool {
+    first_bad_bcd_digit(bytes).is_none()
 }
 
 /// Position (in nibbles) of the first nibble of `bytes` that is not a digit.
@@ -470,6 +561,33 @@ mod tests {
             first_bad_bcd_digit(&[0x12, 0x34, 0x56, 0x78, 0x90, 0x12, 0x34, 0x56, 0x7A]),
             Some(17)
         );
+    }
+
+    #[test]
+    fn value_checks_match_the_table() {
+        for class in Class::ALL.iter().copied() {
+            for len in 0..24usize {
+                for bad in [None, Some(0), Some(len / 2), Some(len.saturating_sub(1))] {
+                    for b in [b'/', b':', b' ', b'A', b'z', b'~', 0x7F, 0x80, b'=', b'D'] {
+                        let mut v = [if class == Class::A { b'Q' } else { b'7' }; 24];
+                        if let Some(i) = bad.filter(|&i| i < len) {
+                            v[i] = b;
+                        }
+                        let v = &v[..len];
+                        assert_eq!(value_ok(class, v), ascii_ok(class, v), "{class} {v:?}");
+                        let by_table = v.iter().enumerate().all(|(i, &c)| char_ok(class, c, i));
+                        assert_eq!(ascii_ok(class, v), by_table, "{class} {v:?}");
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn hex_of_words() {
+        assert_eq!(&hex16(0x723C_4480_08C0_8000), b"723C448008C08000");
+        assert_eq!(&hex16(u64::MAX), b"FFFFFFFFFFFFFFFF");
+        assert_eq!(&hex16(0x0123_4567_89AB_CDEF), b"0123456789ABCDEF");
     }
 
     #[test]

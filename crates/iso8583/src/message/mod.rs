@@ -1,10 +1,12 @@
 //! Decoding: [`Message`] is a borrowed view of a message; [`Field`] a borrowed view of one field.
-//! Nothing here allocates: the view stores the end offset of each field it read.
+//! Nothing here allocates: the view stores where the fields of each bitmap nibble end, and
+//! finds a field from there.
 //!
-//! `head` reads the MTI and the bitmaps; `walk` the fields, fast through the spec's plans or
-//! precisely one by one; `validate` checks one field's content; `field` and `subfield` are the
-//! views handed out.
+//! `head` reads the MTI and the bitmaps; `walk` the fields, `fast` through the spec's plans
+//! or precisely one by one; `validate` checks one field's content; `field` and `subfield` are
+//! the views handed out.
 
+mod fast;
 mod field;
 mod head;
 mod subfield;
@@ -25,6 +27,7 @@ use crate::bitmap::Bitmap;
 use crate::chars::Chars;
 use crate::error::Error;
 use crate::mti::Mti;
+use crate::plan::GROUPS;
 use crate::spec::MessageSpec;
 
 /// A decoded message: the MTI, the bitmap and where each field lies in the borrowed bytes.
@@ -54,14 +57,10 @@ pub struct Message<'a, 's> {
     body: u16,
     /// Where the last field read ends.
     end: u16,
-    /// Where each field read ends, in field order.
-    ends: [u16; MAX_PRESENT],
+    /// Per bitmap nibble (fields 1–4, 5–8, …): where its last field read ends. Meaningful
+    /// for the nibbles that hold a field of `present` only.
+    ends: [u16; GROUPS],
 }
-
-/// The most data fields one decoded message may carry. Two-bitmap messages have at most 127;
-/// only a three-bitmap message could carry more, and one that does is refused with
-/// [`ErrorKind::TooManyFields`](crate::ErrorKind::TooManyFields) (the view keeps its offsets in a fixed array).
-pub const MAX_PRESENT: usize = 128;
 
 /// The outcome of [`Message::decode_partial`]: the fields read before the first error.
 #[derive(Clone, Debug)]
@@ -82,7 +81,7 @@ impl<'a, 's> Message<'a, 's> {
             present: Bitmap::EMPTY,
             body: 0,
             end: 0,
-            ends: [0; MAX_PRESENT],
+            ends: [0; GROUPS],
         }
     }
 
@@ -181,17 +180,24 @@ impl<'a, 's> Message<'a, 's> {
         self.present.is_empty()
     }
 
-    /// Where field `n` lies: start of its length prefix .. end of its value.
+    /// Where field `n` lies: start of its length prefix .. end of its value. From where the
+    /// fields of the nibbles before its own end, the fields of its nibble before it are
+    /// stepped over.
     fn span(&self, n: usize) -> Option<Range<usize>> {
         if !self.present.contains(n) {
             return None;
         }
-        let rank = self.present.rank(n);
-        let start = match rank {
-            0 => self.body,
-            r => *self.ends.get(r - 1)?,
+        let first = (n - 1) / 4 * 4 + 1;
+        let mut off = match self.present.below(first).last() {
+            Some(m) => usize::from(*self.ends.get((m - 1) / 4)?),
+            None => usize::from(self.body),
         };
-        Some(usize::from(start)..usize::from(*self.ends.get(rank)?))
+        for k in first..n {
+            if self.present.contains(k) {
+                off = fast::field_end(self.spec, k, self.buf, off)?;
+            }
+        }
+        Some(off..fast::field_end(self.spec, n, self.buf, off)?)
     }
 
     /// Field `n`, if present.
@@ -208,7 +214,15 @@ impl<'a, 's> Message<'a, 's> {
 
     /// Every field present, in order.
     pub fn fields(&self) -> impl Iterator<Item = Field<'a, 's>> + '_ {
-        self.present.iter().filter_map(|n| self.field(n))
+        // One after the other: each starts where the one before ends. (Every field present
+        // was read by a walk, so none fails; were one to, the iteration would stop there.)
+        let mut off = usize::from(self.body);
+        self.present.iter().map_while(move |n| {
+            let end = fast::field_end(self.spec, n, self.buf, off)?;
+            let field = Field::at(self.spec.field(n)?, self.buf, off..end)?;
+            off = end;
+            Some(field)
+        })
     }
 
     /// Validates every field's content (after [`Message::decode_lazy`]).

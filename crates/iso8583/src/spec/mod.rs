@@ -16,7 +16,7 @@ pub use format::{
     default_pad,
 };
 
-use crate::plan::{Plan, Plans};
+use crate::plan::{Plan, Plans, Shape};
 
 /// The largest field number: three bitmaps of 64 bits.
 pub const MAX_FIELD: usize = 192;
@@ -113,14 +113,13 @@ impl MessageSpec {
     /// The spec of field `n`.
     #[inline]
     pub fn field(&self, n: usize) -> Option<&FieldSpec> {
-        let at = usize::from(self.plans.get(n)?.slot);
-        self.fields.get(at.checked_sub(1)?)
+        self.fields.get(self.plans.position(n)?)
     }
 
     /// The codec's plan for field `n`; `None` when the spec does not define it.
     #[inline(always)]
     pub(crate) fn plan(&self, n: usize) -> Option<&Plan> {
-        self.plans.get(n).filter(|p| p.slot != 0)
+        self.plans.get(n).filter(|p| p.shape != Shape::Undefined)
     }
 
     /// Every plan, by field number.
