@@ -133,35 +133,35 @@ fn pack(p: &Plan, data: &mut [u8], value: &[u8]) {
         }
         return;
     }
-    let (pairs, rest) = if p.class == Class::N {
-        // Checked digits: eight at a time, the low nibble of each is its value.
-        let (octets, rest) = value.as_chunks::<8>();
-        let (packed, tail) = data.split_at_mut(octets.len() * 4);
-        for (o, octet) in packed.as_chunks_mut::<4>().0.iter_mut().zip(octets) {
-            *o = pack8(u64::from_le_bytes(*octet));
-        }
-        let (pairs, rest) = rest.as_chunks::<2>();
+    // Checked characters (digits, and `=` or `D` in tracks): eight at a time, then in pairs.
+    let (octets, rest) = value.as_chunks::<8>();
+    let (packed, tail) = data.split_at_mut(octets.len() * 4);
+    for (o, octet) in packed.as_chunks_mut::<4>().0.iter_mut().zip(octets) {
+        *o = pack8(u64::from_le_bytes(*octet));
+    }
+    let (pairs, rest) = rest.as_chunks::<2>();
+    if p.class == Class::N {
+        // Digits: the low nibble is the value.
         for (o, &[a, b]) in tail.iter_mut().zip(pairs) {
             *o = ((a & 0x0F) << 4) | (b & 0x0F);
         }
-        (pairs.len() + octets.len() * 4, rest)
     } else {
-        let (pairs, rest) = value.as_chunks::<2>();
-        for (o, &[a, b]) in data.iter_mut().zip(pairs) {
+        for (o, &[a, b]) in tail.iter_mut().zip(pairs) {
             *o = (nib(a) << 4) | nib(b);
         }
-        (pairs.len(), rest)
-    };
+    }
+    let pairs = pairs.len() + octets.len() * 4;
     if let (Some(o), [c]) = (data.get_mut(pairs), rest) {
         *o = (nib(*c) << 4) | pad;
     }
 }
 
-/// Eight ASCII digits (in memory order) as four packed BCD bytes.
+/// Eight checked characters (in memory order) as four packed BCD bytes: [`nib`] of each.
 #[inline(always)]
 fn pack8(v: u64) -> [u8; 4] {
     const LOW: u64 = 0x0F0F_0F0F_0F0F_0F0F;
-    let x = v & LOW;
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    let x = (v & LOW) | (((v >> 6) & ONES) * 0x0D);
     // Byte 2k takes digit 2k in its high nibble and digit 2k + 1 in its low one.
     let x = ((x << 4) | (x >> 8)) & 0x00FF_00FF_00FF_00FF;
     let x = (x | (x >> 8)) & 0x0000_FFFF_0000_FFFF;
@@ -189,6 +189,14 @@ mod tests {
             [0x12, 0x34, 0x56, 0x78]
         );
         assert_eq!(pack8(u64::from_le_bytes(*b"90000001")), [0x90, 0, 0, 0x01]);
+        assert_eq!(
+            pack8(u64::from_le_bytes(*b"4820D131")),
+            [0x48, 0x20, 0xD1, 0x31]
+        );
+        assert_eq!(
+            pack8(u64::from_le_bytes(*b"4820=131")),
+            [0x48, 0x20, 0xD1, 0x31]
+        );
     }
 
     #[test]
