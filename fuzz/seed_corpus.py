@@ -109,6 +109,7 @@ def iso8583():
                 write("frame_reader", v["id"], data)
                 continue
             write("iso8583_decode", v["id"], data)
+            write("iso8583_walks_agree", v["id"], data)
             if "error" not in v:
                 write("iso8583_roundtrip", v["id"], data)
                 # A CUPS message framed as a terminal sends it.

@@ -1,5 +1,5 @@
 //! Generates the built-in specs (`$OUT_DIR/specs.rs`) from the JSON files in `specs/`, so the
-//! field tables are written once, as data. `tests/specs.rs` loads the same files through the
+//! field tables are written once, as data. `tests/it/specs.rs` loads the same files through the
 //! serde loader and checks that both paths give equal specs.
 #![allow(
     clippy::unwrap_used,

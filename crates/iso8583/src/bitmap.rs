@@ -120,6 +120,22 @@ impl Bitmap {
     }
 }
 
+/// Removes the lowest-numbered field of a bitmap word (its highest set bit) and returns its
+/// position in the word, 0–63; `None` when the word is empty.
+#[inline(always)]
+pub(crate) fn pop_first(word: &mut u64) -> Option<u8> {
+    if *word == 0 {
+        return None;
+    }
+    // A non-zero word has fewer than 64 leading zeros: the mask changes nothing.
+    let lz = (word.leading_zeros() & 0x3F) as u8;
+    *word &= !((1u64 << 63) >> lz);
+    Some(lz)
+}
+
+/// The first field number of each bitmap word: 1, 65, 129.
+pub(crate) const WORD_BASE: [u8; 3] = [1, 65, 129];
+
 /// Iterator over the fields of a [`Bitmap`], lowest first.
 #[derive(Clone, Debug)]
 pub struct Iter {
@@ -133,10 +149,8 @@ impl Iterator for Iter {
     #[inline]
     fn next(&mut self) -> Option<usize> {
         while let Some(w) = self.words.get_mut(self.word) {
-            if *w != 0 {
-                let lz = w.leading_zeros() as usize;
-                *w &= !(1u64 << (63 - lz));
-                return Some(self.word * 64 + lz + 1);
+            if let Some(lz) = pop_first(w) {
+                return Some(self.word * 64 + usize::from(lz) + 1);
             }
             self.word += 1;
         }

@@ -3,6 +3,7 @@
 
 use core::fmt;
 
+use crate::spec::{Class, Encoding, Format};
 use crate::text::{from_ebcdic_byte, hex_char, nibble, nibble_char};
 
 /// How characters are laid out in the wire bytes.
@@ -45,6 +46,32 @@ impl<'a> Chars<'a> {
         }
     }
 
+    /// The characters of a field value of `chars` characters (bytes for class `b`) in its
+    /// wire bytes `value`, read as `fmt` says.
+    #[inline]
+    pub(crate) fn of_value(fmt: &Format, value: &'a [u8], chars: usize) -> Self {
+        match fmt.data {
+            Encoding::Ascii => Self::new(value, Repr::Ascii, 0, chars),
+            Encoding::Ebcdic => Self::new(value, Repr::Ebcdic, 0, chars),
+            Encoding::Hex => Self::new(value, Repr::Ascii, 0, chars * 2),
+            Encoding::Binary => Self::new(value, Repr::HexBytes, 0, chars * 2),
+            Encoding::Bcd | Encoding::BcdRight => {
+                let (repr, digit_bytes, digits) = if fmt.class == Class::XN {
+                    (
+                        Repr::SignNibbles,
+                        value.len().saturating_sub(1),
+                        chars.saturating_sub(1),
+                    )
+                } else {
+                    (Repr::Nibbles, value.len(), chars)
+                };
+                // A left pad nibble (an odd count in `bcd`) is skipped.
+                let nib = u8::from(fmt.data == Encoding::Bcd && digit_bytes * 2 != digits);
+                Self::new(value, repr, nib, chars)
+            }
+        }
+    }
+
     /// Number of characters.
     #[inline]
     pub const fn len(&self) -> usize {
@@ -82,7 +109,9 @@ impl<'a> Chars<'a> {
     /// The characters as ASCII bytes.
     pub fn iter(&self) -> impl Iterator<Item = u8> + Clone + 'a {
         let this = *self;
-        (0..self.len).filter_map(move |i| this.get(i))
+        // Views are made over wire bytes that hold every character; were one missing, the
+        // iteration would stop there rather than skip it.
+        (0..self.len).map_while(move |i| this.get(i))
     }
 
     /// The characters as `char`s.
@@ -126,8 +155,8 @@ impl<'a> Chars<'a> {
     /// Copies the characters into `out`, returning how many were written.
     pub fn copy_to(&self, out: &mut [u8]) -> Option<usize> {
         let dst = out.get_mut(..self.len)?;
-        for (d, c) in dst.iter_mut().zip(self.iter()) {
-            *d = c;
+        for (i, d) in dst.iter_mut().enumerate() {
+            *d = self.get(i)?;
         }
         Some(self.len)
     }
@@ -146,19 +175,17 @@ impl fmt::Display for Chars<'_> {
         }
         // Through a stack buffer: one `write_str` per 64 characters.
         let mut buf = [0u8; 64];
-        let mut n = 0;
-        for c in self.iter() {
-            if let Some(slot) = buf.get_mut(n) {
-                *slot = c;
-                n += 1;
-            }
-            if n == buf.len() {
-                f.write_str(core::str::from_utf8(&buf).map_err(|_| fmt::Error)?)?;
-                n = 0;
-            }
+        let mut from = 0;
+        while from < self.len {
+            let piece = self
+                .slice(from, (self.len - from).min(buf.len()))
+                .ok_or(fmt::Error)?;
+            let n = piece.copy_to(&mut buf).ok_or(fmt::Error)?;
+            let text = buf.get(..n).ok_or(fmt::Error)?;
+            f.write_str(core::str::from_utf8(text).map_err(|_| fmt::Error)?)?;
+            from += n;
         }
-        let rest = buf.get(..n).unwrap_or_default();
-        f.write_str(core::str::from_utf8(rest).map_err(|_| fmt::Error)?)
+        Ok(())
     }
 }
 

@@ -47,8 +47,8 @@ impl fmt::Display for FieldValue<'_, '_> {
             }
             // Hex-text TLV: decoded on the stack so that tags 5A/57 can be found and masked.
             let mut buf = [0u8; 1024];
-            return match self.field.copy_value(&mut buf) {
-                Some(n) => write_masked_tlv(f, buf.get(..n).unwrap_or_default(), *mode),
+            return match self.field.value_into(&mut buf) {
+                Some(bytes) => write_masked_tlv(f, bytes, *mode),
                 None => write_masked(f, self.field.chars().chars(), Masking::Hidden),
             };
         }
@@ -62,6 +62,8 @@ pub(crate) fn write_masked_tlv<W: Write + ?Sized>(
     data: &[u8],
     mode: Mode,
 ) -> fmt::Result {
+    // Offsets come from the reader over `data`: padding and headers lie between `cursor` and
+    // each value; a range outside `data` would be a reader bug and ends the output.
     let mut cursor = 0;
     for tlv in Reader::with_mode(data, mode) {
         let Ok(tlv) = tlv else {
@@ -71,16 +73,12 @@ pub(crate) fn write_masked_tlv<W: Write + ?Sized>(
             }
             return Ok(());
         };
-        let head_end = tlv.value_offset();
-        write!(
-            out,
-            "{}",
-            Hex(data.get(cursor..head_end).unwrap_or_default())
-        )?;
+        let head = data.get(cursor..tlv.value_offset()).ok_or(fmt::Error)?;
+        write!(out, "{}", Hex(head))?;
         write!(out, "{}", MaskedValue::new(&tlv, false))?;
         cursor = tlv.offset() + tlv.raw().len();
     }
-    write!(out, "{}", Hex(data.get(cursor..).unwrap_or_default()))
+    write!(out, "{}", Hex(data.get(cursor..).ok_or(fmt::Error)?))
 }
 
 /// The ISO notation of a format: `n 6`, `z ..37`, `ans ...163`, `b 8`.

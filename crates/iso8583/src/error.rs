@@ -132,12 +132,6 @@ pub enum ErrorKind {
     Tlv(cardwire_emv::ErrorKind),
     /// The caller's output buffer is too small.
     BufferTooSmall,
-    /// A message with more data fields than a decoded view holds
-    /// ([`MAX_PRESENT`](crate::MAX_PRESENT)).
-    TooManyFields {
-        /// The most a view holds.
-        max: usize,
-    },
     /// Fields given to the encoder out of ascending order, twice, or a bitmap indicator.
     FieldOrder,
     /// A frame's length header is not of its encoding, or disagrees with the frame.
@@ -224,7 +218,6 @@ impl fmt::Display for ErrorKind {
             }
             Self::Tlv(kind) => write!(f, "BER-TLV: {kind}"),
             Self::BufferTooSmall => f.write_str("output buffer too small"),
-            Self::TooManyFields { max } => write!(f, "more than {max} fields in one message"),
             Self::FieldOrder => {
                 f.write_str("fields must be given in ascending order, once, without indicators")
             }

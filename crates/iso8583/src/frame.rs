@@ -18,6 +18,7 @@ use core::fmt;
 use cardwire_emv::hex::Hex;
 
 use crate::error::{Error, ErrorKind, at};
+use crate::text::{bcd_pair, digit};
 
 /// The length header in front of each message.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -77,20 +78,19 @@ impl LengthHeader {
         if len > self.max() {
             return None;
         }
-        let digit = |x: usize| u8::try_from(x % 10).ok();
         match (self, out) {
             (Self::None, _) => {}
             (Self::Binary2, [a, b]) => [*a, *b] = u16::try_from(len).ok()?.to_be_bytes(),
             (Self::Bcd2, [a, b]) => {
-                *a = (digit(len / 1000)? << 4) | digit(len / 100)?;
-                *b = (digit(len / 10)? << 4) | digit(len)?;
+                *a = bcd_pair(len / 100);
+                *b = bcd_pair(len);
             }
             (Self::Ascii4, [a, b, c, d]) => {
                 for (o, x) in [a, b, c, d]
                     .into_iter()
                     .zip([len / 1000, len / 100, len / 10, len])
                 {
-                    *o = b'0' + digit(x)?;
+                    *o = digit(x);
                 }
             }
             _ => return None,
@@ -167,40 +167,54 @@ impl fmt::Display for Tpdu {
 pub struct CupsHeader(pub [u8; 6]);
 
 impl CupsHeader {
-    /// Digit `i` (0–11).
-    fn digit(&self, i: usize) -> u8 {
-        let b = self.0.get(i / 2).copied().unwrap_or(0);
-        if i.is_multiple_of(2) {
-            b >> 4
-        } else {
-            b & 0x0F
-        }
+    /// The twelve nibbles, high nibble first.
+    const fn nibbles(&self) -> [u8; 12] {
+        let [a, b, c, d, e, f] = self.0;
+        [
+            a >> 4,
+            a & 15,
+            b >> 4,
+            b & 15,
+            c >> 4,
+            c & 15,
+            d >> 4,
+            d & 15,
+            e >> 4,
+            e & 15,
+            f >> 4,
+            f & 15,
+        ]
     }
 
     /// Application type (`60` for POS).
     pub fn application(&self) -> u8 {
-        self.digit(0) * 10 + self.digit(1)
+        let [a, b, ..] = self.nibbles();
+        a * 10 + b
     }
 
     /// Software version (e.g. `31`).
     pub fn version(&self) -> u8 {
-        self.digit(2) * 10 + self.digit(3)
+        let [_, _, a, b, ..] = self.nibbles();
+        a * 10 + b
     }
 
     /// Terminal status: 0 normal, 1 test.
     pub fn terminal_status(&self) -> u8 {
-        self.digit(4)
+        let [_, _, _, _, status, ..] = self.nibbles();
+        status
     }
 
     /// Processing requirement: 0 none; non-zero asks the terminal to sign in again or download
     /// parameters (acquirer-defined).
     pub fn processing_requirement(&self) -> u8 {
-        self.digit(5)
+        let [_, _, _, _, _, requirement, ..] = self.nibbles();
+        requirement
     }
 
     /// Software sub-version (last 6 digits).
     pub fn sub_version(&self) -> u32 {
-        (6..12).fold(0, |acc, i| acc * 10 + u32::from(self.digit(i)))
+        let [_, _, _, _, _, _, sub @ ..] = self.nibbles();
+        sub.iter().fold(0, |acc, &d| acc * 10 + u32::from(d))
     }
 }
 
@@ -277,20 +291,20 @@ impl FrameFormat {
         let Some(frame) = buf.get(..total) else {
             return Ok(Progress::NeedMore(total - buf.len()));
         };
-        let mut off = ll;
-        let tpdu = if self.tpdu {
-            let t =
-                Tpdu::parse(frame.get(off..).unwrap_or_default()).map_err(|e| e.shifted(off))?;
-            off += 5;
-            Some(t)
+        // `total` covers the whole head (checked above): the splits cannot fail.
+        let bad = || at(ErrorKind::InvalidFrameLength, 0);
+        let (_, after_length) = frame.split_at_checked(ll).ok_or_else(bad)?;
+        let (head, message) = after_length.split_at_checked(inner).ok_or_else(bad)?;
+        let (tpdu, header) = if self.tpdu {
+            let t = Tpdu::parse(head).map_err(|e| e.shifted(ll))?;
+            (Some(t), head.get(5..).ok_or_else(bad)?)
         } else {
-            None
+            (None, head)
         };
-        let header = frame.get(off..ll + inner).unwrap_or_default();
         Ok(Progress::Complete(Frame {
             tpdu,
             header,
-            message: frame.get(ll + inner..).unwrap_or_default(),
+            message,
             len: total,
         }))
     }

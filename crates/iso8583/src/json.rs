@@ -48,8 +48,8 @@ pub fn field_to_json(field: &Field<'_, '_>, clear: bool) -> Value {
             let mut bytes = [0u8; 1024];
             let data = match field.bytes() {
                 Some(b) => b,
-                None => match field.copy_value(&mut bytes) {
-                    Some(n) => bytes.get(..n).unwrap_or_default(),
+                None => match field.value_into(&mut bytes) {
+                    Some(v) => v,
                     None => return Value::String(masked(field, clear)),
                 },
             };
@@ -160,9 +160,12 @@ fn nodes_of(
     let mut out = Vec::new();
     let mut cursor = base;
     let end = base + window.len();
+    // Offsets come from the reader over `window` (which starts at `base`): bytes between two
+    // data objects, and after the last one, are padding.
     let padding = |from: usize, to: usize, out: &mut Vec<Value>| {
-        if to > from {
-            let bytes = window.get(from - base..to - base).unwrap_or_default();
+        if to > from
+            && let Some(bytes) = window.get(from - base..to - base)
+        {
             let mut m = Map::new();
             m.insert(
                 "padding".into(),
@@ -191,11 +194,13 @@ fn node(tlv: &Tlv<'_>, clear: bool) -> Result<Value, cardwire_emv::Error> {
     );
     // A lenient read accepts long-form lengths that are not the shortest: kept, so that the
     // JSON re-encodes to the same bytes.
+    // The reader's `raw` is the tag, the length field and the value.
     let header = tlv.value_offset() - tlv.offset();
-    let length_field = tlv.raw().get(tlv.tag().len()..header).unwrap_or_default();
     let mut shortest = Vec::new();
     ber_length(tlv.len(), &mut shortest);
-    if length_field != shortest.as_slice() {
+    if let Some(length_field) = tlv.raw().get(tlv.tag().len()..header)
+        && length_field != shortest.as_slice()
+    {
         obj.insert(
             "length_field".into(),
             Value::String(cardwire_emv::hex::Hex(length_field).to_string()),
@@ -216,16 +221,17 @@ fn hex_bytes(text: &str, path: FieldPath) -> Result<Vec<u8>, Error> {
     cardwire_emv::hex::decode_to_vec(text).map_err(|_| bad("expected hex", path))
 }
 
+/// The shortest BER length field of `len`.
 fn ber_length(len: usize, out: &mut Vec<u8>) {
-    let bytes = len.to_be_bytes();
-    let skip = bytes.iter().take_while(|&&b| b == 0).count();
-    let significant = bytes.get(skip..).unwrap_or_default();
-    if len < 0x80 {
-        out.push(u8::try_from(len).unwrap_or(0));
-    } else {
-        out.push(0x80 | u8::try_from(significant.len()).unwrap_or(0));
-        out.extend_from_slice(significant);
+    if let Ok(short @ 0..0x80) = u8::try_from(len) {
+        out.push(short);
+        return;
     }
+    let bytes = (len as u64).to_be_bytes();
+    let (_, significant) = bytes.split_at(bytes.iter().take_while(|&&b| b == 0).count());
+    // At most 8 length bytes follow: the mask changes nothing.
+    out.push(0x80 | (significant.len() as u64 & 0x0F) as u8);
+    out.extend_from_slice(significant);
 }
 
 /// TLV bytes from JSON nodes (the inverse of [`tlv_nodes`] with `clear`).
@@ -312,8 +318,9 @@ pub fn field_value(spec: &FieldSpec, value: &Value) -> Result<Vec<u8>, Error> {
             let mut parts = Vec::new();
             let mut bits = 0u64;
             let mut gap = false;
-            for (i, sub) in list.iter().enumerate() {
-                let index = u8::try_from(i + 1).unwrap_or(u8::MAX);
+            // Subfield numbers are 1-based; a list longer than 255 (which a spec's check
+            // refuses) has no numbers for the rest.
+            for (index, sub) in (1..=u8::MAX).zip(list.iter()) {
                 let path = FieldPath::subfield(spec.number, index);
                 let Some(v) = obj.get(&format!("{}.{}", spec.number, index)) else {
                     gap = true;
@@ -339,7 +346,7 @@ pub fn field_value(spec: &FieldSpec, value: &Value) -> Result<Vec<u8>, Error> {
                         path,
                     ));
                 }
-                bits |= 1u64 << (63 - i.min(63));
+                bits |= (1u64 << 63) >> (index - 1).min(63);
                 parts.extend(bytes);
             }
             if obj.len()
@@ -397,10 +404,11 @@ pub fn encode(spec: &MessageSpec, value: &Value, out: &mut [u8]) -> Result<Encod
     }
     let mut e = Encoder::new(spec, out, mti)?;
     for (n, v) in sorted {
+        // A key beyond 255 names no field of any spec: the error is the message's.
         let f = spec.field(n).ok_or(Error::new(
             ErrorKind::UndefinedField,
             0,
-            FieldPath::field(u8::try_from(n).unwrap_or(0)),
+            u8::try_from(n).map_or(FieldPath::MESSAGE, FieldPath::field),
         ))?;
         e.field(n, &field_value(f, v)?)?;
     }

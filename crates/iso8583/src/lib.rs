@@ -26,9 +26,8 @@ pub mod frame;
 pub mod json;
 mod message;
 mod mti;
+mod plan;
 pub mod spec;
-#[cfg(feature = "serde")]
-mod spec_serde;
 pub mod specs;
 mod text;
 pub mod time;
@@ -38,6 +37,6 @@ pub use chars::Chars;
 pub use describe::{Describe, FieldValue, Notation};
 pub use encode::{Encoded, Encoder};
 pub use error::{Error, ErrorKind, FieldPath, Sub};
-pub use message::{Field, MAX_PRESENT, Message, Partial, Subfield, SubfieldError, SubfieldIter};
+pub use message::{Field, Message, Partial, Subfield, SubfieldError, SubfieldIter};
 pub use mti::Mti;
 pub use spec::MessageSpec;

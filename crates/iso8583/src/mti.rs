@@ -49,6 +49,7 @@ impl Mti {
 
     /// The MTI as text.
     pub fn as_str(&self) -> &str {
+        // Every constructor admits ASCII digits only, which are UTF-8.
         core::str::from_utf8(&self.0).unwrap_or("????")
     }
 

@@ -9,8 +9,36 @@ const SPACE: u8 = 4;
 const PRINT: u8 = 8;
 const TRACK: u8 = 16;
 
+/// A table with one entry per byte value: a lookup cannot miss.
+#[derive(Debug)]
+pub(crate) struct ByteTable<T>(pub(crate) [T; 256]);
+
+impl<T: Copy> ByteTable<T> {
+    /// The entry of byte `b`.
+    // A `u8` indexes a 256-entry array: always in bounds (and compiled without a check).
+    #[allow(clippy::indexing_slicing)]
+    #[inline(always)]
+    pub(crate) const fn get(&self, b: u8) -> T {
+        self.0[b as usize]
+    }
+}
+
+/// The ASCII digit of `v % 10`.
+#[inline(always)]
+pub(crate) const fn digit(v: usize) -> u8 {
+    // `v % 10` is below 10: the mask changes nothing and tells the truncation lint so (which
+    // judges a `usize` by no width, a `u64` by its own).
+    b'0' + ((v as u64 % 10) & 0x0F) as u8
+}
+
+/// The packed BCD byte of the last two decimal digits of `v`.
+#[inline(always)]
+pub(crate) const fn bcd_pair(v: usize) -> u8 {
+    ((digit(v / 10) & 0x0F) << 4) | (digit(v) & 0x0F)
+}
+
 /// Class bits of each byte value.
-static CLASS_BITS: [u8; 256] = class_bits();
+static CLASS_BITS: ByteTable<u8> = ByteTable(class_bits());
 
 // A `const fn` cannot use `get_mut` or `u8::try_from`; `b < 0x7F` bounds both.
 #[allow(clippy::indexing_slicing, clippy::cast_possible_truncation)]
@@ -58,7 +86,7 @@ pub(crate) fn char_ok(class: Class, c: u8, i: usize) -> bool {
     match class {
         Class::B => true,
         Class::XN if i == 0 => c == b'C' || c == b'D',
-        _ => CLASS_BITS.get(usize::from(c)).copied().unwrap_or(0) & class_mask(class) != 0,
+        _ => CLASS_BITS.get(c) & class_mask(class) != 0,
     }
 }
 
@@ -68,9 +96,11 @@ const HIGH: u64 = 0x8080_8080_8080_8080;
 /// Whether eight ASCII bytes are all digits.
 #[inline(always)]
 fn digits8(v: u64) -> bool {
-    // High nibble 3 everywhere, and adding 6 to each byte does not leave the 0x30 row.
-    (v & (0xF0 * ONES)) == 0x30 * ONES
-        && (v.wrapping_add(0x06 * ONES) & (0xF0 * ONES)) == 0x30 * ONES
+    // Digits become 0–9 and every other byte 10 or more; adding 0x76 sets the high bit of
+    // each byte of 10 or more (a byte that already has it is caught by `| x`, and only such a
+    // byte can carry into its neighbour).
+    let x = v ^ (0x30 * ONES);
+    (x.wrapping_add(0x76 * ONES) | x) & HIGH == 0
 }
 
 /// Whether eight bytes are all printable ASCII (0x20–0x7E).
@@ -94,18 +124,16 @@ pub(crate) const fn range8(v: u64, lo: u8, hi: u8) -> u64 {
 /// Whether eight bytes are all letters, digits or space.
 #[inline(always)]
 fn an8(v: u64) -> bool {
+    // Setting bit 5 turns capitals into small letters, and no other byte into one.
     v & HIGH == 0
-        && (range8(v, b'0', b'9')
-            | range8(v, b'A', b'Z')
-            | range8(v, b'a', b'z')
-            | range8(v, b' ', b' '))
+        && (range8(v, b'0', b'9') | range8(v | (0x20 * ONES), b'a', b'z') | range8(v, b' ', b' '))
             == HIGH
 }
 
 /// Whether eight bytes are all letters or space.
 #[inline(always)]
 fn a8(v: u64) -> bool {
-    v & HIGH == 0 && (range8(v, b'A', b'Z') | range8(v, b'a', b'z') | range8(v, b' ', b' ')) == HIGH
+    v & HIGH == 0 && (range8(v | (0x20 * ONES), b'a', b'z') | range8(v, b' ', b' ')) == HIGH
 }
 
 /// Whether eight bytes are all track characters: digits, `=` or `D`.
@@ -114,63 +142,110 @@ fn z8(v: u64) -> bool {
     v & HIGH == 0 && (range8(v, b'0', b'9') | range8(v, b'=', b'=') | range8(v, b'D', b'D')) == HIGH
 }
 
-/// The word of up to 8 bytes: whole words are read as is; a short slice is read as
-/// overlapping pieces of itself, so every byte of the word is one of its bytes (no filler).
+/// Whether every byte of `bytes` is of `class`: eight at a time with `ok8` (the last word
+/// overlapping the one before), fewer than four one at a time through the class table.
 #[inline(always)]
-fn short_word(bytes: &[u8]) -> u64 {
-    let n = bytes.len();
-    let at = |i: usize| u64::from(bytes.get(i).copied().unwrap_or(b'0'));
-    if n >= 4 {
-        let lo = bytes
-            .get(..4)
-            .and_then(|b| b.try_into().ok())
-            .map_or(0, u32::from_le_bytes);
-        let hi = bytes
-            .get(n - 4..)
-            .and_then(|b| b.try_into().ok())
-            .map_or(0, u32::from_le_bytes);
-        u64::from(lo) | (u64::from(hi) << 32)
-    } else {
-        let (a, b, c) = (at(0), at(n / 2), at(n.saturating_sub(1)));
-        let abc = a | (b << 8) | (c << 16);
-        abc | (abc << 24) | (a << 48) | (b << 56)
+fn all8(bytes: &[u8], class: Class, ok8: fn(u64) -> bool) -> bool {
+    let Some(last) = bytes.last_chunk::<8>() else {
+        // Four to seven bytes: two overlapping halves of one word; fewer: one at a time.
+        if let (Some(lo), Some(hi)) = (bytes.first_chunk::<4>(), bytes.last_chunk::<4>()) {
+            let lo = u64::from(u32::from_le_bytes(*lo));
+            let hi = u64::from(u32::from_le_bytes(*hi));
+            return ok8(lo | (hi << 32));
+        }
+        let mask = class_mask(class);
+        return bytes.iter().all(|&b| CLASS_BITS.get(b) & mask != 0);
+    };
+    // Stops at the first bad word: fields are short, and a loop that runs to the end is
+    // vectorised with a setup that costs more than it saves on them.
+    let (words, _) = bytes.as_chunks::<8>();
+    for w in words {
+        if !ok8(u64::from_le_bytes(*w)) {
+            return false;
+        }
     }
-}
-
-/// Whether every byte of `bytes` passes `ok8` (checked eight at a time, the last word
-/// overlapping the one before).
-#[inline(always)]
-fn all8(bytes: &[u8], ok8: fn(u64) -> bool) -> bool {
-    if bytes.len() <= 8 {
-        return bytes.is_empty() || ok8(short_word(bytes));
-    }
-    let mut ok = true;
-    let mut chunks = bytes.chunks_exact(8);
-    for chunk in &mut chunks {
-        ok &= ok8(u64::from_le_bytes(chunk.try_into().unwrap_or([0; 8])));
-    }
-    if !chunks.remainder().is_empty() {
-        let last = bytes
-            .get(bytes.len() - 8..)
-            .and_then(|b| b.try_into().ok())
-            .unwrap_or([0; 8]);
-        ok &= ok8(u64::from_le_bytes(last));
-    }
-    ok
+    // The last eight bytes cover what the whole words left (checking some bytes twice).
+    ok8(u64::from_le_bytes(*last))
 }
 
 /// Whether every byte of `bytes` (ASCII text) is of `class`.
 #[inline(always)]
 pub(crate) fn ascii_ok(class: Class, bytes: &[u8]) -> bool {
     match class {
-        Class::N => all8(bytes, digits8),
-        Class::Ans | Class::Ns => all8(bytes, printable8),
-        Class::An => all8(bytes, an8),
-        Class::A => all8(bytes, a8),
-        Class::Z => all8(bytes, z8),
+        Class::N => all_digits(bytes),
+        Class::Ans | Class::Ns => all_printable(bytes),
+        Class::An => all_an(bytes),
+        Class::A => all_a(bytes),
+        Class::Z => all_z(bytes),
         Class::B => true,
-        Class::XN => first_bad_ascii(class, bytes).is_none(),
+        Class::XN => all_xn(bytes),
     }
+}
+
+/// [`ascii_ok`] for a field's value (usually short): four to sixteen characters of the
+/// common classes in line, in one or two overlapping words.
+#[inline(always)]
+pub(crate) fn value_ok(class: Class, bytes: &[u8]) -> bool {
+    let short = match class {
+        Class::N => short_ok(bytes, digits8),
+        Class::Ans | Class::Ns => short_ok(bytes, printable8),
+        Class::An => short_ok(bytes, an8),
+        _ => None,
+    };
+    short.unwrap_or_else(|| ascii_ok(class, bytes))
+}
+
+/// Whether four to sixteen bytes all pass `ok8`; `None` for other lengths.
+#[inline(always)]
+fn short_ok(bytes: &[u8], ok8: fn(u64) -> bool) -> Option<bool> {
+    if bytes.len() > 16 {
+        return None;
+    }
+    if let (Some(a), Some(b)) = (bytes.first_chunk::<8>(), bytes.last_chunk::<8>()) {
+        return Some(ok8(u64::from_le_bytes(*a)) & ok8(u64::from_le_bytes(*b)));
+    }
+    let (a, b) = (bytes.first_chunk::<4>()?, bytes.last_chunk::<4>()?);
+    let (a, b) = (u32::from_le_bytes(*a), u32::from_le_bytes(*b));
+    Some(ok8(u64::from(a) | (u64::from(b) << 32)))
+}
+
+// The checks of the common classes stay out of line and small: a caller's loop keeps its
+// registers, and each check needs few of its own.
+
+/// Whether every byte is a decimal digit.
+#[inline(never)]
+fn all_digits(bytes: &[u8]) -> bool {
+    all8(bytes, Class::N, digits8)
+}
+
+/// Whether every byte is printable ASCII.
+#[inline(never)]
+fn all_printable(bytes: &[u8]) -> bool {
+    all8(bytes, Class::Ans, printable8)
+}
+
+/// Whether every byte is a letter, a digit or space.
+#[inline(never)]
+fn all_an(bytes: &[u8]) -> bool {
+    all8(bytes, Class::An, an8)
+}
+
+/// Whether every byte is a letter or space.
+#[inline(never)]
+fn all_a(bytes: &[u8]) -> bool {
+    all8(bytes, Class::A, a8)
+}
+
+/// Whether every byte is a track character.
+#[inline(never)]
+fn all_z(bytes: &[u8]) -> bool {
+    all8(bytes, Class::Z, z8)
+}
+
+/// Whether the bytes are a sign (`C` or `D`) and digits.
+#[inline(never)]
+fn all_xn(bytes: &[u8]) -> bool {
+    first_bad_ascii(Class::XN, bytes).is_none()
 }
 
 /// Position of the first byte of `bytes` (ASCII text) that is not of `class`.
@@ -186,11 +261,11 @@ pub(crate) fn first_bad_ascii(class: Class, bytes: &[u8]) -> Option<usize> {
                 None => None,
             };
         }
-        Class::N => all8(bytes, digits8),
-        Class::Ans | Class::Ns => all8(bytes, printable8),
-        Class::An => all8(bytes, an8),
-        Class::A => all8(bytes, a8),
-        Class::Z => all8(bytes, z8),
+        Class::N => all8(bytes, Class::N, digits8),
+        Class::Ans | Class::Ns => all8(bytes, Class::Ans, printable8),
+        Class::An => all8(bytes, Class::An, an8),
+        Class::A => all8(bytes, Class::A, a8),
+        Class::Z => all8(bytes, Class::Z, z8),
     };
     if ok {
         return None;
@@ -213,7 +288,7 @@ static TO_EBCDIC: [u8; 95] = [
 ];
 
 /// EBCDIC → ASCII for the printable subset; 0 for bytes outside it.
-static FROM_EBCDIC: [u8; 256] = from_ebcdic();
+static FROM_EBCDIC: ByteTable<u8> = ByteTable(from_ebcdic());
 
 // Const table inversion: `i < 95` bounds both indexing expressions and the cast.
 #[allow(clippy::indexing_slicing, clippy::cast_possible_truncation)]
@@ -236,7 +311,7 @@ pub(crate) fn to_ebcdic(c: u8) -> Option<u8> {
 /// The ASCII character of EBCDIC byte `b` (0 when outside the printable subset).
 #[inline]
 pub(crate) fn from_ebcdic_byte(b: u8) -> u8 {
-    FROM_EBCDIC.get(usize::from(b)).copied().unwrap_or(0)
+    FROM_EBCDIC.get(b)
 }
 
 /// Upper-case hex character of the low nibble.
@@ -244,6 +319,31 @@ pub(crate) fn from_ebcdic_byte(b: u8) -> u8 {
 pub(crate) const fn hex_char(n: u8) -> u8 {
     let n = n & 0x0F;
     if n < 10 { b'0' + n } else { b'A' + n - 10 }
+}
+
+/// A 64-bit word as sixteen upper-case hex characters, most significant first.
+#[inline]
+pub(crate) fn hex16(w: u64) -> [u8; 16] {
+    let [hi, lo] = [w >> 32, w & 0xFFFF_FFFF].map(|half| hex8_chars(half).to_be_bytes());
+    let mut out = [0u8; 16];
+    let (a, b) = out.split_at_mut(8);
+    a.copy_from_slice(&hi);
+    b.copy_from_slice(&lo);
+    out
+}
+
+/// Eight hex characters of the low 32 bits of `x`, in the bytes of the result read
+/// big-endian.
+#[inline(always)]
+fn hex8_chars(x: u64) -> u64 {
+    // Spread the eight nibbles over eight bytes, most significant in the top byte.
+    let x = (x | (x << 16)) & 0x0000_FFFF_0000_FFFF;
+    let x = (x | (x << 8)) & 0x00FF_00FF_00FF_00FF;
+    let x = (x | (x << 4)) & 0x0F0F_0F0F_0F0F_0F0F;
+    // Nibbles of 10 and more get bit 4 from adding 6: they take the seven characters
+    // between `9` and `A` more.
+    let letters = ((x + 0x0606_0606_0606_0606) >> 4) & ONES;
+    x + 0x30 * ONES + letters * 7
 }
 
 /// Value of an upper-case hex character.
@@ -294,17 +394,20 @@ fn bcd8(v: u64) -> bool {
     ((lo + 0x06 * ONES) | (hi + 0x06 * ONES)) & (0xF0 * ONES) == 0
 }
 
+/// Whether every nibble of `bytes` is a decimal digit.
+#[inline(never)]
+pub(crate) fn all_bcd_digits(bytes: &[u8]) -> bool {
+    first_bad_bcd_digit(bytes).is_none()
+}
+
 /// Position (in nibbles) of the first nibble of `bytes` that is not a digit.
 #[inline]
 pub(crate) fn first_bad_bcd_digit(bytes: &[u8]) -> Option<usize> {
-    let mut start = 0;
-    let mut chunks = bytes.chunks_exact(8);
-    for chunk in &mut chunks {
-        if !bcd8(u64::from_le_bytes(chunk.try_into().unwrap_or([0xFF; 8]))) {
-            break;
-        }
-        start += 8;
-    }
+    let (words, _) = bytes.as_chunks::<8>();
+    let start = 8 * words
+        .iter()
+        .take_while(|w| bcd8(u64::from_le_bytes(**w)))
+        .count();
     for (i, &b) in bytes.iter().enumerate().skip(start) {
         if b >> 4 > 9 {
             return Some(2 * i);
@@ -365,33 +468,32 @@ pub(crate) fn write_prefix(format: &Format, value: usize, out: &mut [u8]) -> Opt
     let mut v = value;
     match format.prefix {
         PrefixEncoding::Ascii | PrefixEncoding::Ebcdic => {
-            let zero = if format.prefix == PrefixEncoding::Ascii {
-                b'0'
+            // EBCDIC digits are F0–F9: the ASCII digit with its high nibble set.
+            let high = if format.prefix == PrefixEncoding::Ascii {
+                0
             } else {
                 0xF0
             };
             for b in out.iter_mut().rev() {
-                *b = zero + u8::try_from(v % 10).ok()?;
+                *b = digit(v) | high;
                 v /= 10;
             }
         }
         PrefixEncoding::Bcd => {
             for b in out.iter_mut().rev() {
-                let lo = u8::try_from(v % 10).ok()?;
-                let hi = u8::try_from((v / 10) % 10).ok()?;
-                *b = (hi << 4) | lo;
+                *b = bcd_pair(v);
                 v /= 100;
             }
         }
         PrefixEncoding::Binary => {
             for b in out.iter_mut().rev() {
-                *b = u8::try_from(v & 0xFF).ok()?;
+                *b = (v as u64 & 0xFF) as u8;
                 v >>= 8;
             }
         }
         PrefixEncoding::Hex => {
             for b in out.iter_mut().rev() {
-                *b = hex_char(u8::try_from(v & 0x0F).ok()?);
+                *b = hex_char((v as u64 & 0x0F) as u8);
                 v >>= 4;
             }
         }
@@ -459,6 +561,33 @@ mod tests {
             first_bad_bcd_digit(&[0x12, 0x34, 0x56, 0x78, 0x90, 0x12, 0x34, 0x56, 0x7A]),
             Some(17)
         );
+    }
+
+    #[test]
+    fn value_checks_match_the_table() {
+        for class in Class::ALL.iter().copied() {
+            for len in 0..24usize {
+                for bad in [None, Some(0), Some(len / 2), Some(len.saturating_sub(1))] {
+                    for b in [b'/', b':', b' ', b'A', b'z', b'~', 0x7F, 0x80, b'=', b'D'] {
+                        let mut v = [if class == Class::A { b'Q' } else { b'7' }; 24];
+                        if let Some(i) = bad.filter(|&i| i < len) {
+                            v[i] = b;
+                        }
+                        let v = &v[..len];
+                        assert_eq!(value_ok(class, v), ascii_ok(class, v), "{class} {v:?}");
+                        let by_table = v.iter().enumerate().all(|(i, &c)| char_ok(class, c, i));
+                        assert_eq!(ascii_ok(class, v), by_table, "{class} {v:?}");
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn hex_of_words() {
+        assert_eq!(&hex16(0x723C_4480_08C0_8000), b"723C448008C08000");
+        assert_eq!(&hex16(u64::MAX), b"FFFFFFFFFFFFFFFF");
+        assert_eq!(&hex16(0x0123_4567_89AB_CDEF), b"0123456789ABCDEF");
     }
 
     #[test]
