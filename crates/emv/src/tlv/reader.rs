@@ -4,8 +4,6 @@
 //! The hot path reads a header with no error bookkeeping at all ([`header`]); only when it
 //! fails does the cold [`diagnose`] read the same bytes again to say exactly what is wrong.
 
-use core::fmt;
-
 use super::{MAX_DEPTH, Tag};
 use crate::{Error, ErrorKind};
 
@@ -24,7 +22,7 @@ pub enum Mode {
 
 /// One data object: its tag and a borrowed view of its value.
 ///
-/// `Debug` and `Display` mask sensitive values (see [`crate::mask`]).
+/// `Debug` and `Display` mask sensitive values (they are implemented in [`crate::mask`]).
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub struct Tlv<'a> {
     raw: &'a [u8],
@@ -100,28 +98,6 @@ impl<'a> Tlv<'a> {
     }
 }
 
-impl fmt::Debug for Tlv<'_> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Tlv")
-            .field("tag", &self.tag)
-            .field("offset", &self.offset())
-            .field("len", &self.len())
-            .field(
-                "value",
-                &format_args!("{}", crate::mask::MaskedValue::new(self, false)),
-            )
-            .finish()
-    }
-}
-
-impl fmt::Display for Tlv<'_> {
-    /// `TAG [LEN] VALUE` with sensitive values masked.
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let value = crate::mask::MaskedValue::new(self, false);
-        write!(f, "{} [{}] {}", self.tag, self.len(), value)
-    }
-}
-
 /// Reads the header at the start of `buf`: tag, header length, value length. `None` for a
 /// malformed header in `mode`; whether the value fits is the caller's check.
 #[inline(always)]
@@ -144,16 +120,16 @@ fn header(buf: &[u8], mode: Mode) -> Option<(Tag, u8, usize)> {
 /// Every other header form: longer tags, long-form lengths, short inputs.
 #[inline(never)]
 fn header_general(buf: &[u8], mode: Mode) -> Option<(Tag, u8, usize)> {
-    let (tag, tag_len) = Tag::parse_fast(buf)?;
+    let (tag, field) = Tag::split_fast(buf)?;
     if buf.first() == Some(&0x00) {
         return None; // 00 is padding, never a tag
     }
-    let (value_len, len_len) = match *buf.get(tag_len..)? {
+    let (value_len, len_len) = match *field {
         [b, ..] if b < 0x80 => (usize::from(b), 1),
         ref long => long_length(long, mode)?,
     };
     // At most 4 tag bytes and 5 length bytes.
-    let header_len = u8::try_from(tag_len + len_len).ok()?;
+    let header_len = u8::try_from(tag.len() + len_len).ok()?;
     Some((tag, header_len, value_len))
 }
 
@@ -179,12 +155,12 @@ fn diagnose(buf: &[u8], mode: Mode) -> Error {
     if buf.first() == Some(&0x00) {
         return Error::new(ErrorKind::Padding, 0, None);
     }
-    let (tag, tag_len) = match Tag::parse(buf) {
+    let (tag, field) = match Tag::split(buf) {
         Ok(found) => found,
         Err(e) => return e,
     };
+    let tag_len = tag.len();
     let at = |kind, offset| Error::new(kind, offset, Some(tag));
-    let field = buf.get(tag_len..).unwrap_or_default();
     let Some(&lead) = field.first() else {
         return at(ErrorKind::Truncated, buf.len());
     };
@@ -370,15 +346,16 @@ impl<'a> Reader<'a> {
         path: &'p super::Path,
     ) -> impl Iterator<Item = Result<Tlv<'a>, Error>> + use<'a, 'p> {
         let top = self.depth;
-        let mut stack = [Tag::PAN; MAX_DEPTH];
+        let len = path.len();
+        // The tags of the object at each level down to the current one.
+        let mut ancestors = [None; MAX_DEPTH];
         self.walk().filter(move |r| {
             let Ok(tlv) = r else { return true };
             let level = usize::from(tlv.depth.saturating_sub(top));
-            if let Some(slot) = stack.get_mut(level) {
-                *slot = tlv.tag;
+            if let Some(slot) = ancestors.get_mut(level) {
+                *slot = Some(tlv.tag);
             }
-            let tags = path.tags();
-            level + 1 == tags.len() && stack.get(..=level) == Some(tags)
+            level + 1 == len && path.tags().zip(ancestors).all(|(p, a)| Some(p) == a)
         })
     }
 }
