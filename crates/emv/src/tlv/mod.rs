@@ -17,18 +17,21 @@
 //! ```
 
 mod builder;
+mod header;
 #[cfg(feature = "alloc")]
 mod node;
 mod path;
 mod reader;
 mod tag;
+mod walk;
 
 pub use builder::{Builder, encoded_len, length_len};
 #[cfg(feature = "alloc")]
 pub use node::{Node, to_vec};
 pub use path::Path;
-pub use reader::{Mode, Reader, Tlv, Walk};
+pub use reader::{Mode, Reader, Tlv};
 pub use tag::{Class, Tag};
+pub use walk::Walk;
 
 /// The deepest nesting of templates read or built (EMV data nests four or five levels).
 pub const MAX_DEPTH: usize = 16;

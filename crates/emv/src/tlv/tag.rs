@@ -49,6 +49,9 @@ macro_rules! tag {
     };
 }
 
+/// Bit 6 of a tag's first byte: the value holds further data objects.
+const CONSTRUCTED: u8 = 0x20;
+
 /// A BER-TLV tag of 1 to 4 bytes.
 ///
 /// The bytes are stored exactly as encoded, so a tag read from the wire is written back
@@ -58,8 +61,8 @@ pub struct Tag {
     /// The encoded bytes as a big-endian number (`9F02` is `0x9F02`): kept in a register,
     /// not an array, so reading a tag never goes through memory.
     value: u32,
-    /// Bits 0–2: encoded length (1–4); bit 7: the constructed bit of the first byte, cached
-    /// because every reader step asks for it.
+    /// Bits 0–2: encoded length (1–4); bit 5: the constructed bit of the first byte, where
+    /// the first byte has it, cached because every reader step asks for it.
     meta: u8,
 }
 
@@ -98,10 +101,26 @@ impl Tag {
     #[inline(always)]
     pub(crate) const fn trusted(value: u32, len: u8) -> Self {
         let first = value >> ((8 * (len as u32).wrapping_sub(1)) & 31);
-        let constructed = if first & 0x20 != 0 { 0x80 } else { 0 };
+        let constructed = if first & 0x20 != 0 { CONSTRUCTED } else { 0 };
         Self {
             value,
             meta: len | constructed,
+        }
+    }
+
+    /// A tag of one or two bytes whose first byte is `first`, already known to be valid.
+    #[inline(always)]
+    pub(crate) const fn short(first: u8, second: Option<u8>) -> Self {
+        let constructed = first & CONSTRUCTED;
+        match second {
+            None => Self {
+                value: first as u32,
+                meta: 1 | constructed,
+            },
+            Some(second) => Self {
+                value: (first as u32) << 8 | second as u32,
+                meta: 2 | constructed,
+            },
         }
     }
 
@@ -228,7 +247,7 @@ impl Tag {
 
     /// Whether the value of this tag holds further data objects (bit 6 of the first byte).
     pub const fn is_constructed(&self) -> bool {
-        self.meta & 0x80 != 0
+        self.meta & CONSTRUCTED != 0
     }
 
     /// The first encoded byte, which carries the class and the constructed bit.
