@@ -1,5 +1,10 @@
 //! Criterion group `tlv`: a full walk of the shared field 55 samples, cardwire against
 //! iso7816-tlv 0.4.4 (`Tlv::parse_all`) on the same bytes in the same run.
+//!
+//! Instruction counts: with `TLV_CALLGRIND=N` set, the bench skips criterion and runs each
+//! walk N times, each in its own never-inlined function, so that
+//! `valgrind --tool=callgrind` and `callgrind_annotate --inclusive=yes` give the
+//! instructions of one walk as that function's total ÷ N (see BENCHMARKS.md).
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -25,6 +30,7 @@ fn sample(id: &str) -> Vec<u8> {
 }
 
 /// Visits every data object, touching tag and value so nothing is optimised away.
+#[inline(never)]
 fn walk(data: &[u8], lenient: bool) -> usize {
     let reader = if lenient {
         Reader::lenient(data)
@@ -40,6 +46,7 @@ fn walk(data: &[u8], lenient: bool) -> usize {
 }
 
 /// The same walk through the sibling reader, descending by recursion.
+#[inline(never)]
 fn reader_walk(reader: Reader<'_>) -> usize {
     let mut acc = 0usize;
     for tlv in reader {
@@ -52,6 +59,7 @@ fn reader_walk(reader: Reader<'_>) -> usize {
     acc
 }
 
+#[inline(never)]
 fn peer_walk(data: &[u8]) -> usize {
     fn visit(t: &iso7816_tlv::ber::Tlv, acc: &mut usize) {
         match t.value() {
@@ -78,6 +86,31 @@ fn bench(c: &mut Criterion) {
     assert_eq!(Reader::lenient(&upi).walk().count(), 43);
     assert_eq!(iso7816_tlv::ber::Tlv::parse_all(&arqc).len(), 17);
     assert_eq!(iso7816_tlv::ber::Tlv::parse_all(upi_peer).len(), 43);
+
+    if let Some(n) = std::env::var("TLV_CALLGRIND")
+        .ok()
+        .and_then(|n| n.parse().ok())
+    {
+        /// `n` runs of `f`, in a function of its own whose name callgrind reports.
+        macro_rules! counted {
+            ($name:ident, $f:expr) => {{
+                #[inline(never)]
+                fn $name(n: usize, f: impl Fn() -> usize) -> usize {
+                    (0..n).fold(0, |acc, _| acc ^ f())
+                }
+                $name(n, $f)
+            }};
+        }
+        let acc = counted!(cg_cardwire_arqc, || walk(black_box(&arqc), false))
+            ^ counted!(cg_cardwire_reader_arqc, || reader_walk(Reader::new(
+                black_box(&arqc)
+            )))
+            ^ counted!(cg_peer_arqc, || peer_walk(black_box(&arqc)))
+            ^ counted!(cg_cardwire_upi, || walk(black_box(&upi), true))
+            ^ counted!(cg_peer_upi, || peer_walk(black_box(upi_peer)));
+        println!("{n} walks of each ({acc})");
+        std::process::exit(0);
+    }
 
     let mut g = c.benchmark_group("tlv");
     g.bench_function("cardwire/field55-arqc-17", |b| {

@@ -24,7 +24,7 @@ def vectors(file):
 def tlv():
     for v in vectors("tlv.json"):
         data = bytes.fromhex(v["hex"])
-        for t in ("tlv_parse", "tlv_roundtrip"):
+        for t in ("tlv_parse", "tlv_roundtrip", "tlv_walk"):
             write(t, v["id"], data)
 
 

@@ -1,5 +1,6 @@
 //! Generates the crate's lookup tables from the data files in `data/`:
-//! - `data/tags.tsv`   → the tag dictionary (`src/dict.rs`), sorted for binary search;
+//! - `data/tags.tsv`   → the named tag constants (`src/tags.rs`) and the tag dictionary
+//!   (`src/dict.rs`), sorted for binary search;
 //! - `data/bits.tsv`   → the named bits and bit ranges of each bit-field layout (`src/bits/`);
 //! - `data/qr_ids.tsv` → the EMV QR data object names and template IDs (`src/qr/`).
 //!
@@ -17,17 +18,22 @@ use std::path::Path;
 
 fn main() {
     let out = std::env::var("OUT_DIR").unwrap();
-    for (input, output, generate) in [
-        ("data/tags.tsv", "tags.rs", tags as fn(&str) -> String),
-        ("data/bits.tsv", "bits.rs", bits),
-        ("data/qr_ids.tsv", "qr_ids.rs", qr_ids),
+    for (input, generate) in [
+        ("data/tags.tsv", tags as fn(&str) -> Generated),
+        ("data/bits.tsv", bits),
+        ("data/qr_ids.tsv", qr_ids),
     ] {
         println!("cargo:rerun-if-changed={input}");
         let text = std::fs::read_to_string(input).unwrap_or_else(|e| panic!("{input}: {e}"));
-        std::fs::write(Path::new(&out).join(output), generate(&text)).unwrap();
+        for (output, code) in generate(&text) {
+            std::fs::write(Path::new(&out).join(output), code).unwrap();
+        }
     }
     println!("cargo:rerun-if-changed=build.rs");
 }
+
+/// Generated files: `(name in OUT_DIR, code)`.
+type Generated = Vec<(&'static str, String)>;
 
 /// The data rows of a TSV file: `(line number, fields)`, comments and blank lines skipped,
 /// each row checked to have `columns` fields.
@@ -89,7 +95,76 @@ fn pascal(snake: &str) -> String {
         .collect()
 }
 
-fn tags(text: &str) -> String {
+/// The constant name of a dictionary name (the rule `src/tags.rs` documents): the words in
+/// upper snake case, parenthesised abbreviations left out — except one that ends the name,
+/// which names the tag alone.
+///
+/// `Amount, Authorised (Numeric)` → `AMOUNT_AUTHORISED_NUMERIC`;
+/// `Dedicated File (DF) Name` → `DEDICATED_FILE_NAME`;
+/// `Terminal Verification Results (TVR)` → `TVR`.
+fn const_name(name: &str) -> String {
+    let is_abbreviation = |group: &str| {
+        group.len() >= 2
+            && group.starts_with(|c: char| c.is_ascii_uppercase())
+            && group
+                .chars()
+                .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit())
+    };
+    let mut words: Vec<String> = Vec::new();
+    let mut rest = name;
+    while !rest.is_empty() {
+        let (text, after) = match rest.find('(') {
+            Some(open) => {
+                let close = rest[open..]
+                    .find(')')
+                    .map(|c| open + c)
+                    .unwrap_or_else(|| panic!("{name}: unbalanced parenthesis"));
+                let group = &rest[open + 1..close];
+                let after = &rest[close + 1..];
+                if is_abbreviation(group) {
+                    if after.trim().is_empty() {
+                        return group.to_owned();
+                    }
+                    (&rest[..open], after)
+                } else {
+                    // A qualifier such as "(Numeric)" or "(terminal)": its words count.
+                    words.extend(split_words(&rest[..open]));
+                    (group, after)
+                }
+            }
+            None => (rest, ""),
+        };
+        words.extend(split_words(text));
+        rest = after;
+    }
+    words.join("_")
+}
+
+/// Runs of ASCII letters and digits, upper-cased.
+fn split_words(text: &str) -> Vec<String> {
+    text.split(|c: char| !c.is_ascii_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .map(str::to_ascii_uppercase)
+        .collect()
+}
+
+/// One row of `data/tags.tsv`, checked.
+struct TagRow {
+    line: usize,
+    hex: String,
+    name: String,
+    konst: String,
+    format: String,
+    min: u16,
+    max: u16,
+    source: &'static str,
+    templates: Vec<u32>,
+    origin: &'static str,
+    render: &'static str,
+    other: Option<String>,
+}
+
+fn tag_rows(text: &str) -> BTreeMap<u32, TagRow> {
     const FILE: &str = "data/tags.tsv";
     let mut entries = BTreeMap::new();
     for (line, f) in rows(FILE, text, 10) {
@@ -121,6 +196,7 @@ fn tags(text: &str) -> String {
             "emv" => "Emv",
             "entry" => "EntryPoint",
             "token" => "Tokenisation",
+            "qr" => "EmvQr",
             "visa" => "Visa",
             "mastercard" => "Mastercard",
             "unionpay" => "UnionPay",
@@ -140,48 +216,129 @@ fn tags(text: &str) -> String {
         if min > max {
             panic!("{FILE}:{line}: min {min} > max {max}");
         }
-        let templates: Vec<String> = match templates {
+        let templates = match templates {
             "-" => Vec::new(),
-            list => list
-                .split(',')
-                .map(|t| format!("tag(0x{:X})", tag_value(FILE, line, t)))
-                .collect(),
+            list => list.split(',').map(|t| tag_value(FILE, line, t)).collect(),
         };
-        let other = match other {
-            "-" => "None".to_owned(),
-            o => format!("Some({})", rust_str(o)),
+        let konst = const_name(name);
+        if !konst.starts_with(|c: char| c.is_ascii_uppercase()) {
+            panic!("{FILE}:{line}: the name {name:?} gives no constant name");
+        }
+        let row = TagRow {
+            line,
+            hex: tag.to_owned(),
+            name: name.to_owned(),
+            konst,
+            format,
+            min,
+            max,
+            source,
+            templates,
+            origin,
+            render,
+            other: (other != "-").then(|| other.to_owned()),
         };
-        let entry = format!(
-            "TagInfo {{ tag: tag(0x{value:X}), name: {}, other: {other}, format: Format::{format}, \
-             min_len: {min}, max_len: {max}, source: Source::{source}, templates: &[{}], \
-             origin: Origin::{origin}, render: Render::{render} }}",
-            rust_str(name),
-            templates.join(", "),
-        );
-        if entries.insert(value, entry).is_some() {
+        if entries.insert(value, row).is_some() {
             panic!("{FILE}:{line}: tag {tag} listed twice");
         }
     }
-    let mut out = String::from("// Generated by build.rs from data/tags.tsv. Do not edit.\n");
+    // Two tags whose names give the same constant are told apart by their hex.
+    let mut by_name: BTreeMap<String, Vec<u32>> = BTreeMap::new();
+    for (value, row) in &entries {
+        by_name.entry(row.konst.clone()).or_default().push(*value);
+    }
+    for values in by_name.values().filter(|v| v.len() > 1) {
+        for value in values {
+            let row = entries.get_mut(value).unwrap();
+            row.konst = format!("{}_{}", row.konst, row.hex);
+        }
+    }
+    for row in entries.values() {
+        for t in &row.templates {
+            if !entries.contains_key(t) {
+                panic!(
+                    "{FILE}:{}: template {t:X} is not in the dictionary",
+                    row.line
+                );
+            }
+        }
+    }
+    entries
+}
+
+/// `tags.rs`: one named constant per tag; `dict.rs`: the dictionary table over them.
+fn tags(text: &str) -> Generated {
+    let entries = tag_rows(text);
+    let mut consts = String::from("// Generated by build.rs from data/tags.tsv. Do not edit.\n");
+    for (value, row) in &entries {
+        let len = if row.min == row.max {
+            format!("{} bytes", row.min)
+        } else {
+            format!("{}–{} bytes", row.min, row.max)
+        };
+        writeln!(
+            consts,
+            "/// `{}` {}: format {}, {len}.",
+            row.hex,
+            row.name,
+            row.format.to_ascii_lowercase()
+        )
+        .unwrap();
+        if let Some(other) = &row.other {
+            writeln!(consts, "///\n/// Also: {other}.").unwrap();
+        }
+        writeln!(
+            consts,
+            "pub const {}: Tag = crate::tag!(0x{value:X});",
+            row.konst
+        )
+        .unwrap();
+    }
+
+    let mut table = String::from("// Generated by build.rs from data/tags.tsv. Do not edit.\n");
     writeln!(
-        out,
+        table,
         "/// Tag values, ascending: the binary-search index into [`INFO`]."
     )
     .unwrap();
-    writeln!(out, "static KEYS: [u32; {}] = [", entries.len()).unwrap();
+    writeln!(table, "static KEYS: [u32; {}] = [", entries.len()).unwrap();
     for value in entries.keys() {
-        writeln!(out, "    0x{value:X},").unwrap();
+        writeln!(table, "    0x{value:X},").unwrap();
     }
-    writeln!(out, "];\n/// The entries, in the order of [`KEYS`].").unwrap();
-    writeln!(out, "static INFO: [TagInfo; {}] = [", entries.len()).unwrap();
-    for entry in entries.values() {
-        writeln!(out, "    {entry},").unwrap();
+    writeln!(table, "];\n/// The entries, in the order of [`KEYS`].").unwrap();
+    writeln!(table, "static INFO: [TagInfo; {}] = [", entries.len()).unwrap();
+    let konst = |v: &u32| format!("tags::{}", entries[v].konst);
+    for (value, row) in &entries {
+        let other = match &row.other {
+            None => "None".to_owned(),
+            Some(o) => format!("Some({})", rust_str(o)),
+        };
+        writeln!(
+            table,
+            "    TagInfo {{ tag: {}, name: {}, other: {other}, format: Format::{}, \
+             min_len: {}, max_len: {}, source: Source::{}, templates: &[{}], \
+             origin: Origin::{}, render: Render::{} }},",
+            konst(value),
+            rust_str(&row.name),
+            row.format,
+            row.min,
+            row.max,
+            row.source,
+            row.templates
+                .iter()
+                .map(konst)
+                .collect::<Vec<_>>()
+                .join(", "),
+            row.origin,
+            row.render,
+        )
+        .unwrap();
     }
-    out.push_str("];\n");
-    out
+    table.push_str("];\n");
+    vec![("tags.rs", consts), ("dict.rs", table)]
 }
 
-fn bits(text: &str) -> String {
+fn bits(text: &str) -> Generated {
     const FILE: &str = "data/bits.tsv";
     // layout → (flags, fields), in file order
     let mut layouts: Vec<(String, Vec<String>, Vec<String>)> = Vec::new();
@@ -286,10 +443,10 @@ fn bits(text: &str) -> String {
         .unwrap();
         out.push_str("}\n");
     }
-    out
+    vec![("bits.rs", out)]
 }
 
-fn qr_ids(text: &str) -> String {
+fn qr_ids(text: &str) -> Generated {
     const FILE: &str = "data/qr_ids.tsv";
     let mut out = String::from("// Generated by build.rs from data/qr_ids.tsv. Do not edit.\n");
     out.push_str("/// `(scope, first ID, last ID, is a template, name)`, in file order.\n");
@@ -339,5 +496,5 @@ fn qr_ids(text: &str) -> String {
         writeln!(out, "        Scope::{scope} => {body},").unwrap();
     }
     out.push_str("    }\n}\n");
-    out
+    vec![("qr_ids.rs", out)]
 }

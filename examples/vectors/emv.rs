@@ -8,6 +8,7 @@ use cardwire::emv::dict;
 use cardwire::emv::dol::Dol;
 use cardwire::emv::hex::{Hex, decode_to_vec};
 use cardwire::emv::qr::{Cpm, DataObject, Mpm, MpmBuilder, UnionPayUrl};
+use cardwire::emv::tags;
 use cardwire::emv::tlv::{Mode, Reader, Tag};
 use serde_json::Value;
 
@@ -371,7 +372,7 @@ pub fn qr() -> Outcome {
                         .collect();
                     let aids: Vec<Value> = cpm
                         .reader()
-                        .find_all(Tag::from_u32(0x4F).unwrap())
+                        .find_all(tags::APPLICATION_DEDICATED_FILE_NAME)
                         .map(|t| Value::from(Hex(t.unwrap().value()).to_string()))
                         .collect();
                     Some(&tags) == v["top_tags"].as_array() && Some(&aids) == v["aids"].as_array()

@@ -3,8 +3,10 @@
 
 use core::fmt::Write;
 
+use cardwire_emv::describe::Describe;
 use cardwire_emv::mask::MaskedValue;
-use cardwire_emv::tlv::{Describe, Mode, Path, Reader, Tag};
+use cardwire_emv::tags;
+use cardwire_emv::tlv::{Mode, Path, Reader};
 use libfuzzer_sys::fuzz_target;
 
 /// Discards formatted output while still running every `Display` path.
@@ -28,9 +30,7 @@ fuzz_target!(|data: &[u8]| {
         for tlv in reader.walk().flatten() {
             let _ = write!(Sink, "{}", MaskedValue::new(&tlv, false));
         }
-        if let Some(tag) = Tag::from_u32(0x5A) {
-            let _ = reader.find(tag);
-        }
+        let _ = reader.find(tags::PAN);
         if let Ok(path) = "70/5A".parse::<Path>() {
             let _ = reader.find_path(&path);
         }

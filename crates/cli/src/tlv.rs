@@ -1,8 +1,9 @@
 //! `cardwire tlv …`: decode BER-TLV to JSON, or describe it for people.
 
+use cardwire_emv::describe::Describe;
 use cardwire_emv::dict;
 use cardwire_emv::mask::MaskedValue;
-use cardwire_emv::tlv::{Describe, Mode, Reader, Tlv};
+use cardwire_emv::tlv::{Mode, Reader, Tlv};
 use clap::Subcommand;
 use serde_json::{Value, json};
 

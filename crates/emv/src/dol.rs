@@ -73,14 +73,15 @@ pub struct Dol<'a> {
     count: usize,
 }
 
-/// Reads the entry at the start of `rest`: `(entry, bytes used)`, `None` at a malformation.
-fn entry(rest: &[u8]) -> Option<(DolEntry, usize)> {
-    if rest.first() == Some(&0x00) {
+/// Reads the entry at the start of `list`: the entry and the rest of the list, `None` at a
+/// malformation.
+fn entry(list: &[u8]) -> Option<(DolEntry, &[u8])> {
+    if list.first() == Some(&0x00) {
         return None;
     }
-    let (tag, n) = Tag::parse(rest).ok()?;
-    let len = *rest.get(n)?;
-    Some((DolEntry { tag, len }, n + 1))
+    let (tag, after_tag) = Tag::split(list).ok()?;
+    let (&len, rest) = after_tag.split_first()?;
+    Some((DolEntry { tag, len }, rest))
 }
 
 impl<'a> Dol<'a> {
@@ -91,16 +92,16 @@ impl<'a> Dol<'a> {
     /// [`ErrorKind::Truncated`] when the list ends inside an entry; the offset is within
     /// `raw`.
     pub fn new(raw: &'a [u8]) -> Result<Self, Error> {
-        let mut pos = 0;
+        let mut rest = raw;
         let mut data_len = 0;
         let mut count = 0;
-        while let Some(rest) = raw.get(pos..).filter(|r| !r.is_empty()) {
-            let Some((e, used)) = entry(rest) else {
-                return Err(Self::diagnose(rest, pos));
+        while !rest.is_empty() {
+            let Some((e, after)) = entry(rest) else {
+                return Err(Self::diagnose(rest, raw.len() - rest.len()));
             };
             data_len += e.len();
             count += 1;
-            pos += used;
+            rest = after;
         }
         Ok(Self {
             raw,
@@ -129,8 +130,8 @@ impl<'a> Dol<'a> {
     pub fn iter(&self) -> impl Iterator<Item = DolEntry> + use<'a> {
         let mut rest = self.raw;
         core::iter::from_fn(move || {
-            let (e, used) = entry(rest)?;
-            rest = rest.get(used..).unwrap_or_default();
+            let (e, after) = entry(rest)?;
+            rest = after;
             Some(e)
         })
     }
@@ -155,25 +156,35 @@ impl<'a> Dol<'a> {
     ///
     /// # Errors
     /// [`ErrorKind::BufferTooSmall`]; `out` is then untouched.
-    pub fn build<'v, F>(&self, mut value: F, out: &mut [u8]) -> Result<usize, Error>
+    pub fn build<'v, F>(&self, value: F, out: &mut [u8]) -> Result<usize, Error>
     where
         F: FnMut(Tag) -> Option<&'v [u8]>,
     {
         let dst =
             out.get_mut(..self.data_len)
                 .ok_or(Error::new(ErrorKind::BufferTooSmall, 0, None))?;
-        let mut pos = 0;
+        self.fill(value, dst);
+        Ok(self.data_len)
+    }
+
+    /// Fills `dst`, of exactly [`Dol::data_len`] bytes, entry by entry.
+    fn fill<'v, F>(&self, mut value: F, dst: &mut [u8])
+    where
+        F: FnMut(Tag) -> Option<&'v [u8]>,
+    {
+        let mut rest = dst;
         for e in self.iter() {
-            let Some(slot) = dst.get_mut(pos..pos + e.len()) else {
-                break;
+            // The entries' lengths add up to the data length, so each slot is there.
+            let Some((slot, after)) = core::mem::take(&mut rest).split_at_mut_checked(e.len())
+            else {
+                return;
             };
             match value(e.tag).filter(|_| !e.tag.is_constructed()) {
                 Some(v) => fit(dict::format(e.tag), v, slot),
                 None => slot.fill(0),
             }
-            pos += e.len();
+            rest = after;
         }
-        Ok(self.data_len)
     }
 
     /// Assembles the DOL data from the data objects of `known` (the first primitive object
@@ -203,9 +214,7 @@ impl<'a> Dol<'a> {
         F: FnMut(Tag) -> Option<&'v [u8]>,
     {
         let mut out = alloc::vec![0u8; self.data_len];
-        // Cannot fail: the buffer has exactly the data length.
-        let n = self.build(value, &mut out).unwrap_or(0);
-        out.truncate(n);
+        self.fill(value, &mut out);
         out
     }
 }
@@ -222,10 +231,10 @@ pub fn fit(format: Format, value: &[u8], slot: &mut [u8]) {
     if have >= want {
         // Too long (or exact): numeric keeps the rightmost bytes, the rest the leftmost.
         let kept = match format {
-            Format::N => value.get(have - want..),
-            _ => value.get(..want),
+            Format::N => value.split_at(have - want).1,
+            _ => value.split_at(want).0,
         };
-        slot.copy_from_slice(kept.unwrap_or_default());
+        slot.copy_from_slice(kept);
         return;
     }
     let (pad_at_start, pad) = match format {
@@ -246,10 +255,7 @@ pub fn fit(format: Format, value: &[u8], slot: &mut [u8]) {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn t(v: u32) -> Tag {
-        Tag::from_u32(v).unwrap()
-    }
+    use crate::tags;
 
     #[test]
     fn pad_and_cut_rules() {
@@ -274,7 +280,7 @@ mod tests {
         let e = Dol::new(&[0x9F, 0x02, 0x06, 0x95]).unwrap_err();
         assert_eq!(
             (e.kind(), e.offset(), e.tag()),
-            (ErrorKind::Truncated, 4, Some(t(0x95)))
+            (ErrorKind::Truncated, 4, Some(tags::TVR))
         );
         assert_eq!(
             Dol::new(&[0x00, 0x01]).unwrap_err().kind(),
@@ -286,9 +292,9 @@ mod tests {
         // A constructed tag gets zeros even when a value is offered; cn pads with FF.
         let n = dol
             .build(
-                |tag| match tag.to_u32() {
-                    0x70 => Some(&[1, 2][..]),
-                    0x5A => Some(&[0x62, 0x10]),
+                |tag| match tag {
+                    tags::READ_RECORD_RESPONSE_MESSAGE_TEMPLATE => Some(&[1, 2][..]),
+                    tags::PAN => Some(&[0x62, 0x10]),
                     _ => None,
                 },
                 &mut out,

@@ -12,16 +12,12 @@ impl fmt::Display for Hex<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         // Chunked through a stack buffer: one `write_str` per 64 bytes instead of per nibble.
         let mut buf = [0u8; 128];
-        for chunk in self.0.chunks(64) {
-            let mut n = 0;
-            for (&b, out) in chunk.iter().zip(buf.chunks_exact_mut(2)) {
-                if let [hi, lo] = out {
-                    *hi = nibble_char(b >> 4);
-                    *lo = nibble_char(b);
-                    n += 2;
-                }
+        let (chunks, last) = self.0.as_chunks::<64>();
+        for chunk in chunks.iter().map(|c| &c[..]).chain([last]) {
+            let text = buf.get_mut(..2 * chunk.len()).ok_or(fmt::Error)?;
+            for (&b, pair) in chunk.iter().zip(text.as_chunks_mut::<2>().0) {
+                *pair = [nibble_char(b >> 4), nibble_char(b)];
             }
-            let text = buf.get(..n).unwrap_or_default();
             f.write_str(core::str::from_utf8(text).map_err(|_| fmt::Error)?)?;
         }
         Ok(())
@@ -58,6 +54,11 @@ fn nibble_value(c: u8) -> Option<u8> {
 /// [`ErrorKind::InvalidHex`] with the offending character's offset, or
 /// [`ErrorKind::BufferTooSmall`].
 pub fn decode(text: &str, out: &mut [u8]) -> Result<usize, Error> {
+    decode_into(text, out).map(|bytes| bytes.len())
+}
+
+/// As [`decode`], returning the decoded bytes: the front of `out`.
+pub(crate) fn decode_into<'o>(text: &str, out: &'o mut [u8]) -> Result<&'o mut [u8], Error> {
     let bytes = text.as_bytes();
     if !bytes.len().is_multiple_of(2) {
         return Err(Error::new(ErrorKind::InvalidHex, bytes.len(), None));
@@ -75,7 +76,7 @@ pub fn decode(text: &str, out: &mut [u8]) -> Result<usize, Error> {
         let lo = nibble_value(lo).ok_or(Error::new(ErrorKind::InvalidHex, 2 * i + 1, None))?;
         *d = (hi << 4) | lo;
     }
-    Ok(n)
+    Ok(dst)
 }
 
 /// Decodes hex text into a new vector (see [`decode`]).

@@ -14,13 +14,24 @@ extern crate alloc;
 #[cfg(feature = "std")]
 extern crate std;
 
-pub mod bits;
-pub mod dict;
-pub mod dol;
+// Bottom up: each module uses only those above it (the error type excepted: it names the tag
+// being read). Bytes first,
 mod error;
 pub mod hex;
-pub mod mask;
-pub mod qr;
 pub mod tlv;
+
+// then the facts about tags and their masking,
+pub mod tags;
+
+pub mod mask;
+
+pub mod dict;
+
+// then what is built on them.
+pub mod dol;
+
+pub mod bits;
+pub mod describe;
+pub mod qr;
 
 pub use error::{Error, ErrorKind};

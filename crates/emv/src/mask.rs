@@ -16,6 +16,7 @@
 use core::fmt::{self, Write};
 
 use crate::hex::{Hex, nibble_char};
+use crate::tags;
 use crate::tlv::{Tag, Tlv};
 
 /// How a value is masked.
@@ -35,15 +36,18 @@ pub enum Masking {
 /// (see [`masking`] for the tags whose meaning depends on the value).
 pub fn masking_for(tag: Tag) -> Masking {
     match tag {
-        Tag::PAN => Masking::Pan,
-        Tag::TRACK2 => Masking::Track2,
-        Tag::CARDHOLDER_NAME | Tag::PIN_DATA => Masking::Hidden,
-        _ => match tag.to_u32() {
-            // Track 1 Data, Cardholder Name Extended, track 1/2 discretionary data,
-            // UnionPay Cardholder ID Number, Mastercard DD Card (Track 1/2).
-            0x56 | 0x9F0B | 0x9F1F | 0x9F20 | 0x9F61 | 0xDF812A | 0xDF812B => Masking::Hidden,
-            _ => Masking::Clear,
-        },
+        tags::PAN => Masking::Pan,
+        tags::TRACK_2_EQUIVALENT_DATA => Masking::Track2,
+        tags::CARDHOLDER_NAME
+        | tags::TRANSACTION_PERSONAL_IDENTIFICATION_NUMBER_DATA
+        | tags::TRACK_1_DATA
+        | tags::CARDHOLDER_NAME_EXTENDED
+        | tags::TRACK_1_DISCRETIONARY_DATA
+        | tags::TRACK_2_DISCRETIONARY_DATA
+        | tags::CARDHOLDER_ID_NUMBER
+        | tags::DD_CARD_TRACK_1
+        | tags::DD_CARD_TRACK_2 => Masking::Hidden,
+        _ => Masking::Clear,
     }
 }
 
@@ -52,7 +56,7 @@ pub fn masking_for(tag: Tag) -> Masking {
 /// and more) for Mastercard, so a longer value is masked as track 2.
 pub fn masking(tag: Tag, value: &[u8]) -> Masking {
     match masking_for(tag) {
-        Masking::Clear if tag.to_u32() == 0x9F6B && value.len() > 6 => Masking::Track2,
+        Masking::Clear if tag == tags::CARD_CVM_LIMIT && value.len() > 6 => Masking::Track2,
         how => how,
     }
 }
@@ -135,13 +139,34 @@ impl fmt::Display for MaskedValue<'_, '_> {
             if how == Masking::Clear || child.is_constructed() {
                 continue;
             }
+            // Children lie inside the value, in order: a range outside it is an internal error.
             let start = child.value_offset() - base;
             let end = start + child.len();
-            fmt::Display::fmt(&Hex(value.get(cursor..start).unwrap_or_default()), f)?;
+            let before = value.get(cursor..start).ok_or(fmt::Error)?;
+            fmt::Display::fmt(&Hex(before), f)?;
             write_masked(f, nibbles(child.value()), how)?;
             cursor = end;
         }
-        fmt::Display::fmt(&Hex(value.get(cursor..).unwrap_or_default()), f)
+        fmt::Display::fmt(&Hex(value.get(cursor..).ok_or(fmt::Error)?), f)
+    }
+}
+
+impl fmt::Debug for Tlv<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Tlv")
+            .field("tag", &self.tag())
+            .field("offset", &self.offset())
+            .field("len", &self.len())
+            .field("value", &format_args!("{}", MaskedValue::new(self, false)))
+            .finish()
+    }
+}
+
+impl fmt::Display for Tlv<'_> {
+    /// `TAG [LEN] VALUE` with sensitive values masked.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let value = MaskedValue::new(self, false);
+        write!(f, "{} [{}] {}", self.tag(), self.len(), value)
     }
 }
 

@@ -238,7 +238,7 @@ impl fmt::Debug for CvmRule {
 pub struct CvmList<'a> {
     x: u32,
     y: u32,
-    rules: &'a [u8],
+    rules: &'a [[u8; 2]],
 }
 
 impl<'a> CvmList<'a> {
@@ -248,17 +248,16 @@ impl<'a> CvmList<'a> {
     /// [`ErrorKind::InvalidLength`] if shorter than 8 bytes or ending inside a rule; the
     /// offset is the end of the last complete part.
     pub fn parse(bytes: &'a [u8]) -> Result<Self, Error> {
-        let (Some(x), Some(y), Some(rules)) = (bytes.get(..4), bytes.get(4..8), bytes.get(8..))
+        let Some((&[x0, x1, x2, x3, y0, y1, y2, y3], rules)) = bytes.split_first_chunk::<8>()
         else {
             return Err(Error::new(ErrorKind::InvalidLength, bytes.len(), None));
         };
-        if rules.len() % 2 != 0 {
+        let (rules, []) = rules.as_chunks::<2>() else {
             return Err(Error::new(ErrorKind::InvalidLength, bytes.len() - 1, None));
-        }
-        let word = |b: &[u8]| b.iter().fold(0u32, |v, &b| (v << 8) | u32::from(b));
+        };
         Ok(Self {
-            x: word(x),
-            y: word(y),
+            x: u32::from_be_bytes([x0, x1, x2, x3]),
+            y: u32::from_be_bytes([y0, y1, y2, y3]),
             rules,
         })
     }
@@ -275,12 +274,7 @@ impl<'a> CvmList<'a> {
 
     /// The rules in order.
     pub fn rules(&self) -> impl ExactSizeIterator<Item = CvmRule> + 'a {
-        self.rules.chunks_exact(2).map(|r| {
-            CvmRule::from_bytes([
-                r.first().copied().unwrap_or(0),
-                r.get(1).copied().unwrap_or(0),
-            ])
-        })
+        self.rules.iter().map(|&r| CvmRule::from_bytes(r))
     }
 
     /// Encodes a CVM List into `out`, returning its length.
@@ -308,7 +302,7 @@ impl fmt::Debug for CvmList<'_> {
         f.debug_struct("CvmList")
             .field("x", &self.x)
             .field("y", &self.y)
-            .field("rules", &crate::hex::Hex(self.rules))
+            .field("rules", &crate::hex::Hex(self.rules.as_flattened()))
             .finish()
     }
 }

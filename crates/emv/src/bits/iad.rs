@@ -106,13 +106,6 @@ fn invalid(kind: ErrorKind, at: usize) -> Error {
     Error::new(kind, at, None)
 }
 
-fn array<const N: usize>(bytes: &[u8], at: usize) -> Result<[u8; N], Error> {
-    bytes
-        .get(at..at + N)
-        .and_then(|s| <[u8; N]>::try_from(s).ok())
-        .ok_or(invalid(ErrorKind::InvalidLength, bytes.len()))
-}
-
 impl<'a> Iad<'a> {
     /// Reads `bytes` in the layout it evidently has: CCD format A (32 bytes, `0F` at bytes 1
     /// and 17, format code `A`), Visa format 2 (`1F`, 32 bytes), Visa formats 0/1/3 and PBOC
@@ -129,9 +122,7 @@ impl<'a> Iad<'a> {
         {
             IadLayout::Ccd
         } else if (bytes.len() == 32 && b(0) == Some(0x1F))
-            || (b(0).is_some_and(|l| (6..=15).contains(&l))
-                && b(3) == Some(0x03)
-                && bytes.len() > usize::from(b(0).unwrap_or(0)))
+            || matches!(*bytes, [vdd_len @ 6..=15, _, _, 0x03, ..] if bytes.len() > usize::from(vdd_len))
         {
             IadLayout::Visa
         } else if bytes.len() >= 10 && b(1).is_some_and(|c| c >> 4 == 1) {
@@ -150,29 +141,54 @@ impl<'a> Iad<'a> {
     pub fn parse_as(bytes: &'a [u8], layout: IadLayout) -> Result<Self, Error> {
         match layout {
             IadLayout::Visa => VisaIad::parse(bytes).map(Iad::Visa),
-            IadLayout::Mchip => Ok(Iad::Mchip(MchipIad {
-                dki: array::<1>(bytes, 0)?[0],
-                cvn: array::<1>(bytes, 1)?[0],
-                cvr: MchipCvr::from_array(array(bytes, 2)?),
-                dac: array(bytes, 8)?,
-                rest: bytes.get(10..).unwrap_or_default(),
-            })),
+            IadLayout::Mchip => match bytes.split_first_chunk::<10>() {
+                Some((&[dki, cvn, cvr @ .., d0, d1], rest)) => Ok(Iad::Mchip(MchipIad {
+                    dki,
+                    cvn,
+                    cvr: MchipCvr::from_array(cvr),
+                    dac: [d0, d1],
+                    rest,
+                })),
+                None => Err(invalid(ErrorKind::InvalidLength, bytes.len())),
+            },
             IadLayout::Ccd => {
-                if bytes.len() != 32 {
+                let Ok(
+                    &[
+                        format,
+                        cci,
+                        dki,
+                        c0,
+                        c1,
+                        c2,
+                        c3,
+                        c4,
+                        n0,
+                        n1,
+                        n2,
+                        n3,
+                        n4,
+                        n5,
+                        n6,
+                        n7,
+                        separator,
+                        issuer_discretionary @ ..,
+                    ],
+                ) = <&[u8; 32]>::try_from(bytes)
+                else {
                     return Err(invalid(ErrorKind::InvalidLength, bytes.len().min(32)));
-                }
-                if bytes.first() != Some(&0x0F) {
+                };
+                if format != 0x0F {
                     return Err(invalid(ErrorKind::InvalidValue, 0));
                 }
-                if bytes.get(16) != Some(&0x0F) {
+                if separator != 0x0F {
                     return Err(invalid(ErrorKind::InvalidValue, 16));
                 }
                 Ok(Iad::Ccd(CcdIad {
-                    cci: array::<1>(bytes, 1)?[0],
-                    dki: array::<1>(bytes, 2)?[0],
-                    cvr: CcdCvr::from_array(array(bytes, 3)?),
-                    counters: array(bytes, 8)?,
-                    issuer_discretionary: array(bytes, 17)?,
+                    cci,
+                    dki,
+                    cvr: CcdCvr::from_array([c0, c1, c2, c3, c4]),
+                    counters: [n0, n1, n2, n3, n4, n5, n6, n7],
+                    issuer_discretionary,
                 }))
             }
         }
@@ -287,33 +303,35 @@ impl<'a> Iad<'a> {
 
 impl<'a> VisaIad<'a> {
     fn parse(bytes: &'a [u8]) -> Result<Self, Error> {
+        let too_short = invalid(ErrorKind::InvalidLength, bytes.len());
         if bytes.first() == Some(&0x1F) {
-            if bytes.len() < 8 {
-                return Err(invalid(ErrorKind::InvalidLength, bytes.len()));
-            }
+            let (&[_, cvn, dki, cvr @ ..], issuer_discretionary) =
+                bytes.split_first_chunk::<8>().ok_or(too_short)?;
             return Ok(VisaIad::Format2 {
-                cvn: array::<1>(bytes, 1)?[0],
-                dki: array::<1>(bytes, 2)?[0],
-                cvr: array(bytes, 3)?,
-                issuer_discretionary: bytes.get(8..).unwrap_or_default(),
+                cvn,
+                dki,
+                cvr,
+                issuer_discretionary,
             });
         }
-        let vdd_len = usize::from(array::<1>(bytes, 0)?[0]);
+        let vdd_len = usize::from(*bytes.first().ok_or(too_short)?);
         if vdd_len < 6 {
             return Err(invalid(ErrorKind::InvalidValue, 0));
         }
         if bytes.get(3) != Some(&0x03) {
             return Err(invalid(ErrorKind::InvalidValue, 3));
         }
-        let extra = bytes
-            .get(7..1 + vdd_len)
-            .ok_or(invalid(ErrorKind::InvalidLength, bytes.len()))?;
+        // Byte 1 counts the Visa discretionary data after itself: bytes 2 to 1 + vdd_len.
+        let (&[_, dki, cvn, cvr @ ..], after_cvr) =
+            bytes.split_first_chunk::<7>().ok_or(too_short)?;
+        let (extra, issuer_discretionary) =
+            after_cvr.split_at_checked(vdd_len - 6).ok_or(too_short)?;
         Ok(VisaIad::Format013 {
-            dki: array::<1>(bytes, 1)?[0],
-            cvn: array::<1>(bytes, 2)?[0],
-            cvr: VisaCvr::from_array(array(bytes, 3)?),
+            dki,
+            cvn,
+            cvr: VisaCvr::from_array(cvr),
             extra,
-            issuer_discretionary: bytes.get(1 + vdd_len..).unwrap_or_default(),
+            issuer_discretionary,
         })
     }
 }

@@ -4,6 +4,7 @@ use core::fmt;
 
 use super::Mpm;
 use super::mpm::crc16;
+use crate::hex::nibble_char;
 use crate::{Error, ErrorKind};
 
 /// Writes a merchant-presented payload into a borrowed buffer; [`MpmBuilder::finish`] appends
@@ -30,6 +31,8 @@ use crate::{Error, ErrorKind};
 pub struct MpmBuilder<'b> {
     buf: &'b mut [u8],
     len: usize,
+    /// Characters written so far (lengths in EMV QR count characters, not bytes).
+    chars: usize,
     nested: bool,
 }
 
@@ -66,6 +69,7 @@ impl<'b> MpmBuilder<'b> {
         Self {
             buf,
             len: 0,
+            chars: 0,
             nested: false,
         }
     }
@@ -103,6 +107,7 @@ impl<'b> MpmBuilder<'b> {
         header(head, id, chars).ok_or(too_small(start))?;
         body.copy_from_slice(value.as_bytes());
         self.len = end;
+        self.chars += 4 + chars;
         Ok(self)
     }
 
@@ -120,20 +125,18 @@ impl<'b> MpmBuilder<'b> {
         let mut inner = MpmBuilder {
             buf: rest,
             len: 0,
+            chars: 0,
             nested: true,
         };
         children(&mut inner).map_err(|e| Error::new(e.kind(), e.offset() + start + 4, None))?;
-        let written = inner.len;
-        let chars = core::str::from_utf8(inner.buf.get(..written).unwrap_or_default())
-            .map_err(|_| Error::new(ErrorKind::InvalidValue, start + 4, None))?
-            .chars()
-            .count();
+        let (written, chars) = (inner.len, inner.chars);
         if !(1..=99).contains(&chars) {
             return Err(Error::new(ErrorKind::InvalidLength, start, None));
         }
         let head = self.buf.get_mut(start..start + 4).ok_or(too_small(start))?;
         header(head, id, chars).ok_or(too_small(start))?;
         self.len = start + 4 + written;
+        self.chars += 4 + chars;
         Ok(self)
     }
 
@@ -145,21 +148,14 @@ impl<'b> MpmBuilder<'b> {
     /// [`ErrorKind::QrPayloadFormat`] when it does not start with `000201`).
     pub fn finish(self) -> Result<&'b str, Error> {
         let Self { buf, len, .. } = self;
-        let end = len + 8;
-        let crc = {
-            let dst = buf.get_mut(len..len + 4).ok_or(too_small(len))?;
-            dst.copy_from_slice(b"6304");
-            crc16(buf.get(..len + 4).unwrap_or_default())
-        };
-        let dst = buf.get_mut(len + 4..end).ok_or(too_small(len))?;
-        for (i, d) in dst.iter_mut().enumerate() {
-            let nibble = (crc >> (12 - 4 * i)) & 0xF;
-            *d = b"0123456789ABCDEF"
-                .get(usize::from(nibble))
-                .copied()
-                .unwrap_or(b'0');
-        }
-        let text = core::str::from_utf8(buf.get(..end).unwrap_or_default())
+        // The payload so far, `6304`, and the CRC's four hex digits.
+        let (payload, _) = buf.split_at_mut_checked(len + 8).ok_or(too_small(len))?;
+        let (covered, digits) = payload.split_last_chunk_mut::<4>().ok_or(too_small(len))?;
+        let (_, crc_tag) = covered.split_last_chunk_mut::<4>().ok_or(too_small(len))?;
+        *crc_tag = *b"6304";
+        let [hi, lo] = crc16(covered).to_be_bytes();
+        *digits = [hi >> 4, hi, lo >> 4, lo].map(nibble_char);
+        let text = core::str::from_utf8(payload)
             .map_err(|_| Error::new(ErrorKind::InvalidValue, 0, None))?;
         Mpm::parse(text)?;
         Ok(text)

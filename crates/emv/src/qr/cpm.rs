@@ -5,20 +5,18 @@ use core::fmt;
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 
+use crate::tags::{APPLICATION_TEMPLATE, COMMON_DATA_TEMPLATE, PAYLOAD_FORMAT_INDICATOR};
 use crate::tlv::{Reader, Tag, Tlv};
 use crate::{Error, ErrorKind};
 
-/// Tag `85`: Payload Format Indicator.
-const PAYLOAD_FORMAT: u32 = 0x85;
-/// Tag `61`: Application Template.
-const APPLICATION_TEMPLATE: u32 = 0x61;
-/// Tag `62`: Common Data Template.
-const COMMON_DATA_TEMPLATE: u32 = 0x62;
+fn too_small() -> Error {
+    Error::new(ErrorKind::BufferTooSmall, 0, None)
+}
 
 fn base64_error(e: base64::DecodeSliceError) -> Error {
     use base64::{DecodeError, DecodeSliceError};
     match e {
-        DecodeSliceError::OutputSliceTooSmall => Error::new(ErrorKind::BufferTooSmall, 0, None),
+        DecodeSliceError::OutputSliceTooSmall => too_small(),
         DecodeSliceError::DecodeError(
             DecodeError::InvalidByte(at, _)
             | DecodeError::InvalidLength(at)
@@ -55,8 +53,13 @@ impl<'a> Cpm<'a> {
     /// [`ErrorKind::InvalidBase64`] with the character offset, [`ErrorKind::BufferTooSmall`],
     /// or as [`Cpm::from_bytes`] (offsets then count decoded bytes).
     pub fn decode(text: &str, buf: &'a mut [u8]) -> Result<Self, Error> {
-        let n = STANDARD.decode_slice(text, buf).map_err(base64_error)?;
-        Self::from_bytes(buf.get(..n).unwrap_or_default())
+        let n = STANDARD
+            .decode_slice(text, &mut *buf)
+            .map_err(base64_error)?;
+        // The engine reports how much of `buf` it wrote.
+        let buf: &'a [u8] = buf;
+        let (decoded, _) = buf.split_at_checked(n).ok_or(too_small())?;
+        Self::from_bytes(decoded)
     }
 
     /// Checks decoded bytes: strict BER-TLV, `85` "CPV01" first, then only `61` and `62`
@@ -69,8 +72,8 @@ impl<'a> Cpm<'a> {
         reader.validate()?;
         for (i, tlv) in reader.enumerate() {
             let tlv = tlv?;
-            let ok = match (i, tlv.tag().to_u32()) {
-                (0, PAYLOAD_FORMAT) => tlv.value() == b"CPV01",
+            let ok = match (i, tlv.tag()) {
+                (0, PAYLOAD_FORMAT_INDICATOR) => tlv.value() == b"CPV01",
                 (0, _) => false,
                 (_, APPLICATION_TEMPLATE | COMMON_DATA_TEMPLATE) => true,
                 _ => false,
@@ -103,14 +106,14 @@ impl<'a> Cpm<'a> {
     pub fn applications(&self) -> impl Iterator<Item = Tlv<'a>> + use<'a> {
         self.reader()
             .filter_map(Result::ok)
-            .filter(|t| t.tag().to_u32() == APPLICATION_TEMPLATE)
+            .filter(|t| t.tag() == APPLICATION_TEMPLATE)
     }
 
     /// The common data template (`62`), if present.
     pub fn common_data(&self) -> Option<Tlv<'a>> {
         self.reader()
             .filter_map(Result::ok)
-            .find(|t| t.tag().to_u32() == COMMON_DATA_TEMPLATE)
+            .find(|t| t.tag() == COMMON_DATA_TEMPLATE)
     }
 
     /// The first data object with `tag` anywhere in the payload.
@@ -137,10 +140,12 @@ impl fmt::Debug for Cpm<'_> {
 pub fn encode_cpm<'o>(data: &[u8], out: &'o mut [u8]) -> Result<&'o str, Error> {
     Cpm::from_bytes(data)?;
     let n = STANDARD
-        .encode_slice(data, out)
-        .map_err(|_| Error::new(ErrorKind::BufferTooSmall, 0, None))?;
-    core::str::from_utf8(out.get(..n).unwrap_or_default())
-        .map_err(|_| Error::new(ErrorKind::InvalidBase64, 0, None))
+        .encode_slice(data, &mut *out)
+        .map_err(|_| too_small())?;
+    // The engine reports how much of `out` it wrote.
+    let out: &'o [u8] = out;
+    let (text, _) = out.split_at_checked(n).ok_or(too_small())?;
+    core::str::from_utf8(text).map_err(|_| Error::new(ErrorKind::InvalidBase64, 0, None))
 }
 
 #[cfg(test)]

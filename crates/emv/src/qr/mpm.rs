@@ -15,8 +15,20 @@ pub fn crc16(bytes: &[u8]) -> u16 {
     CRC.checksum(bytes)
 }
 
-/// One object's position: `(id, value start, value end)`, byte offsets into the payload.
-type Span = (u8, usize, usize);
+/// One object as read: its ID, the byte offset of its value in the payload and the value.
+#[derive(Clone, Copy)]
+struct Span<'a> {
+    id: u8,
+    start: usize,
+    value: &'a str,
+}
+
+impl Span<'_> {
+    /// Byte offset just past the value.
+    fn end(&self) -> usize {
+        self.start + self.value.len()
+    }
+}
 
 fn two_digits(bytes: &[u8], at: usize) -> Option<u8> {
     match (bytes.get(at), bytes.get(at + 1)) {
@@ -28,8 +40,11 @@ fn two_digits(bytes: &[u8], at: usize) -> Option<u8> {
 }
 
 /// Reads the object at `pos` of `s`, which ends at `end`.
-fn read_object(s: &str, pos: usize, end: usize) -> Result<Span, Error> {
-    let bytes = s.as_bytes().get(..end).unwrap_or_default();
+fn read_object(s: &str, pos: usize, end: usize) -> Result<Span<'_>, Error> {
+    let bytes = s
+        .as_bytes()
+        .get(..end)
+        .ok_or(Error::new(ErrorKind::Truncated, s.len(), None))?;
     if bytes.len() < pos + 4 {
         return Err(Error::new(ErrorKind::Truncated, pos, None));
     }
@@ -41,17 +56,24 @@ fn read_object(s: &str, pos: usize, end: usize) -> Result<Span, Error> {
     let start = pos + 4;
     let len = usize::from(len);
     // Fast path: an ASCII value is as many bytes as characters.
-    if let Some(value) = bytes.get(start..start + len)
-        && value.is_ascii()
+    if let Some(value) = s.get(start..start + len).filter(|v| v.is_ascii())
+        && start + len <= end
     {
-        return Ok((id, start, start + len));
+        return Ok(Span { id, start, value });
     }
     let rest = s
         .get(start..end)
         .ok_or(Error::new(ErrorKind::QrSyntax, start, None))?;
     let mut chars = rest.char_indices();
     match chars.nth(len - 1) {
-        Some((i, c)) => Ok((id, start, start + i + c.len_utf8())),
+        Some((i, c)) => {
+            let (value, _) = rest.split_at_checked(i + c.len_utf8()).ok_or(Error::new(
+                ErrorKind::QrSyntax,
+                start,
+                None,
+            ))?;
+            Ok(Span { id, start, value })
+        }
         None => Err(Error::new(
             ErrorKind::ValuePastEnd {
                 needed: len,
@@ -67,12 +89,13 @@ fn read_object(s: &str, pos: usize, end: usize) -> Result<Span, Error> {
 fn validate_run(s: &str, start: usize, end: usize, scope: Scope) -> Result<(), Error> {
     let mut pos = start;
     while pos < end {
-        let (id, vs, ve) = read_object(s, pos, end)?;
-        if let Some(inner) = template_scope(scope, id) {
-            validate_run(s, vs, ve, inner)
-                .map_err(|e| Error::new(ErrorKind::QrTemplate { id }, e.offset(), None))?;
+        let object = read_object(s, pos, end)?;
+        if let Some(inner) = template_scope(scope, object.id) {
+            validate_run(s, object.start, object.end(), inner).map_err(|e| {
+                Error::new(ErrorKind::QrTemplate { id: object.id }, e.offset(), None)
+            })?;
         }
-        pos = ve;
+        pos = object.end();
     }
     Ok(())
 }
@@ -123,34 +146,33 @@ impl<'a> Mpm<'a> {
         }
         let end = payload.len();
         let mut pos = 0;
-        let mut crc_at = None;
+        let mut crc = None;
         while pos < end {
-            let (id, vs, ve) = read_object(payload, pos, end)?;
-            if crc_at.is_some() {
+            let object = read_object(payload, pos, end)?;
+            if crc.is_some() {
                 return Err(Error::new(ErrorKind::QrCrcMissing, pos, None));
             }
-            if id == 63 {
-                if ve - vs != 4
-                    || !payload
-                        .as_bytes()
-                        .get(vs..ve)
-                        .is_some_and(|v| v.iter().all(u8::is_ascii_hexdigit))
-                {
-                    return Err(Error::new(ErrorKind::QrCrcMissing, pos, None));
-                }
-                crc_at = Some(vs);
-            } else if let Some(inner) = template_scope(Scope::Top, id) {
-                validate_run(payload, vs, ve, inner)
-                    .map_err(|e| Error::new(ErrorKind::QrTemplate { id }, e.offset(), None))?;
+            if object.id == 63 {
+                let hex = object.value;
+                let stated = (hex.len() == 4 && hex.bytes().all(|b| b.is_ascii_hexdigit()))
+                    .then(|| u16::from_str_radix(hex, 16).ok())
+                    .flatten()
+                    .ok_or(Error::new(ErrorKind::QrCrcMissing, pos, None))?;
+                crc = Some(stated);
+            } else if let Some(inner) = template_scope(Scope::Top, object.id) {
+                validate_run(payload, object.start, object.end(), inner).map_err(|e| {
+                    Error::new(ErrorKind::QrTemplate { id: object.id }, e.offset(), None)
+                })?;
             }
-            pos = ve;
+            pos = object.end();
         }
-        let at = crc_at.ok_or(Error::new(ErrorKind::QrCrcMissing, end, None))?;
-        let stated = payload
-            .get(at..at + 4)
-            .and_then(|h| u16::from_str_radix(h, 16).ok())
-            .ok_or(Error::new(ErrorKind::QrCrcMissing, at, None))?;
-        let computed = crc16(payload.as_bytes().get(..at).unwrap_or_default());
+        let stated = crc.ok_or(Error::new(ErrorKind::QrCrcMissing, end, None))?;
+        // The CRC's four digits end the payload; it covers everything before them.
+        let (covered, _) = payload
+            .as_bytes()
+            .split_last_chunk::<4>()
+            .ok_or(Error::new(ErrorKind::QrCrcMissing, end, None))?;
+        let computed = crc16(covered);
         Ok(Self {
             payload,
             stated,
@@ -293,8 +315,9 @@ pub struct DataObject<'a> {
     payload: &'a str,
     id: u8,
     offset: usize,
+    /// Byte offset of the value in the payload.
     start: usize,
-    end: usize,
+    value: &'a str,
     scope: Scope,
 }
 
@@ -306,7 +329,7 @@ impl<'a> DataObject<'a> {
 
     /// The value text (for a template: its encoded children).
     pub fn value(&self) -> &'a str {
-        self.payload.get(self.start..self.end).unwrap_or_default()
+        self.value
     }
 
     /// The value's length in characters, as the payload states it.
@@ -339,7 +362,7 @@ impl<'a> DataObject<'a> {
         template_scope(self.scope, self.id).map(|scope| Objects {
             payload: self.payload,
             pos: self.start,
-            end: self.end,
+            end: self.start + self.value.len(),
             scope,
         })
     }
@@ -373,16 +396,16 @@ impl<'a> Iterator for Objects<'a> {
             return None;
         }
         // The payload was validated; a failure here ends the iteration rather than panics.
-        let (id, start, end) = read_object(self.payload, self.pos, self.end).ok()?;
+        let read = read_object(self.payload, self.pos, self.end).ok()?;
         let object = DataObject {
             payload: self.payload,
-            id,
+            id: read.id,
             offset: self.pos,
-            start,
-            end,
+            start: read.start,
+            value: read.value,
             scope: self.scope,
         };
-        self.pos = end;
+        self.pos = read.end();
         Some(object)
     }
 }

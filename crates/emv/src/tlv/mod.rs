@@ -1,34 +1,37 @@
 //! BER-TLV as EMV uses it (EMV 4.4 Book 3 Annex B): reading without allocation, building
-//! into caller buffers, masking for display.
+//! into caller buffers. Masked display of what is read lives in [`crate::mask`] and
+//! [`crate::describe`].
 //!
 //! ```
-//! use cardwire_emv::tlv::{Reader, Tag};
+//! use cardwire_emv::tags;
+//! use cardwire_emv::tlv::Reader;
 //! // Amount, authorised (9F02) and the transaction currency code (5F2A).
 //! let data = [0x9F, 0x02, 0x06, 0, 0, 0, 0, 0x10, 0, 0x5F, 0x2A, 0x02, 0x01, 0x56];
-//! let mut tags = Reader::new(&data).map(|t| t.map(|t| t.tag().to_u32()));
-//! assert_eq!(tags.next(), Some(Ok(0x9F02)));
-//! assert_eq!(tags.next(), Some(Ok(0x5F2A)));
-//! assert_eq!(tags.next(), None);
-//! let currency = Reader::new(&data).find(Tag::from_u32(0x5F2A).unwrap())?.unwrap();
+//! let mut found = Reader::new(&data).map(|t| t.map(|t| t.tag()));
+//! assert_eq!(found.next(), Some(Ok(tags::AMOUNT_AUTHORISED_NUMERIC)));
+//! assert_eq!(found.next(), Some(Ok(tags::TRANSACTION_CURRENCY_CODE)));
+//! assert_eq!(found.next(), None);
+//! let currency = Reader::new(&data).find(tags::TRANSACTION_CURRENCY_CODE)?.unwrap();
 //! assert_eq!(currency.value(), &[0x01, 0x56]);
 //! # Ok::<(), cardwire_emv::Error>(())
 //! ```
 
 mod builder;
-mod describe;
+mod header;
 #[cfg(feature = "alloc")]
 mod node;
 mod path;
 mod reader;
 mod tag;
+mod walk;
 
 pub use builder::{Builder, encoded_len, length_len};
-pub use describe::{Describe, TagNamer};
 #[cfg(feature = "alloc")]
 pub use node::{Node, to_vec};
 pub use path::Path;
-pub use reader::{Mode, Reader, Tlv, Walk};
+pub use reader::{Mode, Reader, Tlv};
 pub use tag::{Class, Tag};
+pub use walk::Walk;
 
 /// The deepest nesting of templates read or built (EMV data nests four or five levels).
 pub const MAX_DEPTH: usize = 16;

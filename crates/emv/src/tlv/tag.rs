@@ -17,6 +17,41 @@ pub enum Class {
     Private,
 }
 
+/// A [`Tag`] from its big-endian encoding, e.g. `tag!(0x9F02)`, evaluated when the program is
+/// compiled: a value that is not a valid 1–4 byte tag encoding stops the build, so the tag
+/// needs no check at run time.
+///
+/// Tags of the [dictionary](crate::dict) have named constants in [`tags`](crate::tags); this
+/// is for the others (proprietary tags, tests).
+///
+/// ```
+/// use cardwire_emv::tag;
+/// use cardwire_emv::tlv::Tag;
+///
+/// const PROPRIETARY: Tag = tag!(0xDF8F01);
+/// assert_eq!(PROPRIETARY.len(), 3);
+/// assert_eq!(tag!(0x9F02), cardwire_emv::tags::AMOUNT_AUTHORISED_NUMERIC);
+/// ```
+///
+/// ```compile_fail
+/// // 9F announces a second byte: not a tag.
+/// let t = cardwire_emv::tag!(0x9F);
+/// ```
+#[macro_export]
+macro_rules! tag {
+    ($value:expr) => {
+        const {
+            match $crate::tlv::Tag::from_u32($value) {
+                ::core::option::Option::Some(tag) => tag,
+                ::core::option::Option::None => ::core::panic!("not a BER-TLV tag encoding"),
+            }
+        }
+    };
+}
+
+/// Bit 6 of a tag's first byte: the value holds further data objects.
+const CONSTRUCTED: u8 = 0x20;
+
 /// A BER-TLV tag of 1 to 4 bytes.
 ///
 /// The bytes are stored exactly as encoded, so a tag read from the wire is written back
@@ -26,8 +61,8 @@ pub struct Tag {
     /// The encoded bytes as a big-endian number (`9F02` is `0x9F02`): kept in a register,
     /// not an array, so reading a tag never goes through memory.
     value: u32,
-    /// Bits 0–2: encoded length (1–4); bit 7: the constructed bit of the first byte, cached
-    /// because every reader step asks for it.
+    /// Bits 0–2: encoded length (1–4); bit 5: the constructed bit of the first byte, where
+    /// the first byte has it, cached because every reader step asks for it.
     meta: u8,
 }
 
@@ -41,9 +76,13 @@ pub struct TagBytes {
 impl core::ops::Deref for TagBytes {
     type Target = [u8];
     fn deref(&self) -> &[u8] {
-        self.bytes
-            .get(..usize::from(self.len))
-            .unwrap_or(&self.bytes)
+        // A tag has 1 to 4 bytes; the ranges are constants within the array.
+        match self.len {
+            1 => &self.bytes[..1],
+            2 => &self.bytes[..2],
+            3 => &self.bytes[..3],
+            _ => &self.bytes,
+        }
     }
 }
 
@@ -51,23 +90,37 @@ impl Tag {
     /// The longest tag this crate accepts, in bytes (EMV uses at most 3).
     pub const MAX_LEN: usize = 4;
 
-    /// `5A` Application Primary Account Number.
-    pub const PAN: Tag = Tag::trusted(0x5A, 1);
-    /// `57` Track 2 Equivalent Data.
-    pub const TRACK2: Tag = Tag::trusted(0x57, 1);
-    /// `5F20` Cardholder Name.
-    pub const CARDHOLDER_NAME: Tag = Tag::trusted(0x5F20, 2);
-    /// `99` Transaction Personal Identification Number (PIN) Data.
-    pub const PIN_DATA: Tag = Tag::trusted(0x99, 1);
+    /// `99`: [`tags::TRANSACTION_PERSONAL_IDENTIFICATION_NUMBER_DATA`](crate::tags::TRANSACTION_PERSONAL_IDENTIFICATION_NUMBER_DATA).
+    ///
+    /// Kept only until the terminal crate has moved to [`crate::tags`]; new code names tags
+    /// there.
+    #[doc(hidden)]
+    pub const PIN_DATA: Tag = crate::tags::TRANSACTION_PERSONAL_IDENTIFICATION_NUMBER_DATA;
 
     /// A tag from a value already known to be a valid encoding of `len` bytes.
     #[inline(always)]
     pub(crate) const fn trusted(value: u32, len: u8) -> Self {
         let first = value >> ((8 * (len as u32).wrapping_sub(1)) & 31);
-        let constructed = if first & 0x20 != 0 { 0x80 } else { 0 };
+        let constructed = if first & 0x20 != 0 { CONSTRUCTED } else { 0 };
         Self {
             value,
             meta: len | constructed,
+        }
+    }
+
+    /// A tag of one or two bytes whose first byte is `first`, already known to be valid.
+    #[inline(always)]
+    pub(crate) const fn short(first: u8, second: Option<u8>) -> Self {
+        let constructed = first & CONSTRUCTED;
+        match second {
+            None => Self {
+                value: first as u32,
+                meta: 1 | constructed,
+            },
+            Some(second) => Self {
+                value: (first as u32) << 8 | second as u32,
+                meta: 2 | constructed,
+            },
         }
     }
 
@@ -84,25 +137,40 @@ impl Tag {
     /// if the continuation bits ask for a fifth byte. Offsets are relative to `input`.
     #[inline]
     pub fn parse(input: &[u8]) -> Result<(Tag, usize), Error> {
-        match Tag::parse_fast(input) {
+        Tag::split(input).map(|(tag, _)| (tag, tag.len()))
+    }
+
+    /// Reads the tag at the start of `input`, returning it and the bytes after it.
+    ///
+    /// # Errors
+    /// As [`Tag::parse`].
+    #[inline]
+    pub fn split(input: &[u8]) -> Result<(Tag, &[u8]), Error> {
+        match Tag::split_fast(input) {
             Some(found) => Ok(found),
             None if input.len() >= Self::MAX_LEN => Err(Error::new(ErrorKind::TagTooLong, 0, None)),
             None => Err(Error::new(ErrorKind::Truncated, input.len(), None)),
         }
     }
 
-    /// The hot path of [`Tag::parse`]: `None` for any malformation.
+    /// The hot path of [`Tag::split`]: `None` for any malformation.
     #[inline(always)]
-    pub(crate) fn parse_fast(input: &[u8]) -> Option<(Tag, usize)> {
+    pub(crate) fn split_fast(input: &[u8]) -> Option<(Tag, &[u8])> {
         // Bits 5–1 of the first byte all set: more bytes follow; in each subsequent byte,
         // bit 8 set: another byte follows.
         let be = |bytes: &[u8]| bytes.iter().fold(0u32, |v, &b| (v << 8) | u32::from(b));
         match *input {
-            [b0, ..] if b0 & 0x1F != 0x1F => Some((Tag::trusted(u32::from(b0), 1), 1)),
-            [b0, b1, ..] if b1 & 0x80 == 0 => Some((Tag::trusted(be(&[b0, b1]), 2), 2)),
-            [b0, b1, b2, ..] if b2 & 0x80 == 0 => Some((Tag::trusted(be(&[b0, b1, b2]), 3), 3)),
-            [b0, b1, b2, b3, ..] if b3 & 0x80 == 0 => {
-                Some((Tag::trusted(be(&[b0, b1, b2, b3]), 4), 4))
+            [b0, ref rest @ ..] if b0 & 0x1F != 0x1F => {
+                Some((Tag::trusted(u32::from(b0), 1), rest))
+            }
+            [b0, b1, ref rest @ ..] if b1 & 0x80 == 0 => {
+                Some((Tag::trusted(be(&[b0, b1]), 2), rest))
+            }
+            [b0, b1, b2, ref rest @ ..] if b2 & 0x80 == 0 => {
+                Some((Tag::trusted(be(&[b0, b1, b2]), 3), rest))
+            }
+            [b0, b1, b2, b3, ref rest @ ..] if b3 & 0x80 == 0 => {
+                Some((Tag::trusted(be(&[b0, b1, b2, b3]), 4), rest))
             }
             _ => None,
         }
@@ -113,11 +181,9 @@ impl Tag {
     /// # Errors
     /// As [`Tag::parse`], plus [`ErrorKind::InvalidTag`] if bytes are left over.
     pub fn from_bytes(bytes: &[u8]) -> Result<Tag, Error> {
-        let (tag, n) = Tag::parse(bytes)?;
-        if n == bytes.len() {
-            Ok(tag)
-        } else {
-            Err(Error::new(ErrorKind::InvalidTag, n, Some(tag)))
+        match Tag::split(bytes)? {
+            (tag, []) => Ok(tag),
+            (tag, _) => Err(Error::new(ErrorKind::InvalidTag, tag.len(), Some(tag))),
         }
     }
 
@@ -181,7 +247,7 @@ impl Tag {
 
     /// Whether the value of this tag holds further data objects (bit 6 of the first byte).
     pub const fn is_constructed(&self) -> bool {
-        self.meta & 0x80 != 0
+        self.meta & CONSTRUCTED != 0
     }
 
     /// The first encoded byte, which carries the class and the constructed bit.
@@ -220,12 +286,11 @@ impl FromStr for Tag {
 
     /// Parses a tag written as hex, e.g. `"9F02"` or `"5a"`.
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        let mut buf = [0u8; 4];
-        let n = crate::hex::decode(s, &mut buf).map_err(|e| match e.kind() {
+        let mut buf = [0u8; Tag::MAX_LEN];
+        let bytes = crate::hex::decode_into(s, &mut buf).map_err(|e| match e.kind() {
             ErrorKind::BufferTooSmall => Error::new(ErrorKind::InvalidTag, 0, None),
             _ => e,
         })?;
-        let bytes = buf.get(..n).unwrap_or_default();
         Tag::from_bytes(bytes).map_err(|e| Error::new(ErrorKind::InvalidTag, e.offset(), None))
     }
 }
@@ -236,7 +301,7 @@ mod tests {
 
     #[test]
     fn parses_one_to_four_bytes() {
-        assert_eq!(Tag::parse(&[0x5A, 0x08]).unwrap(), (Tag::PAN, 1));
+        assert_eq!(Tag::parse(&[0x5A, 0x08]).unwrap(), (crate::tags::PAN, 1));
         let (t, n) = Tag::parse(&[0x9F, 0x02, 0x06]).unwrap();
         assert_eq!((t.to_u32(), n), (0x9F02, 2));
         let (t, n) = Tag::parse(&[0xDF, 0x81, 0x16, 0x01]).unwrap();
@@ -262,8 +327,8 @@ mod tests {
 
     #[test]
     fn from_u32_validates() {
-        assert_eq!(Tag::from_u32(0x5A), Some(Tag::PAN));
-        assert_eq!(Tag::from_u32(0x5F20), Some(Tag::CARDHOLDER_NAME));
+        assert_eq!(Tag::from_u32(0x5A), Some(crate::tags::PAN));
+        assert_eq!(Tag::from_u32(0x5F20), Some(crate::tags::CARDHOLDER_NAME));
         assert!(Tag::from_u32(0x9F).is_none()); // announces a second byte
         assert!(Tag::from_u32(0x5A20).is_none()); // single-byte form with a second byte
         assert!(Tag::from_u32(0x9F8102).is_some());
@@ -280,7 +345,7 @@ mod tests {
         assert!("9F0210".parse::<Tag>().is_err());
         assert!("XYZ".parse::<Tag>().is_err());
         assert!(!t.is_constructed() && t.class() == Class::ContextSpecific);
-        assert!(Tag::from_u32(0x70).unwrap().is_constructed());
-        assert_eq!(Tag::from_u32(0xBF0C).unwrap().to_u32(), 0xBF0C);
+        assert!(crate::tags::READ_RECORD_RESPONSE_MESSAGE_TEMPLATE.is_constructed());
+        assert_eq!(crate::tag!(0xBF0C).to_u32(), 0xBF0C);
     }
 }

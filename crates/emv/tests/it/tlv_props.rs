@@ -1,44 +1,12 @@
 //! Deterministic pseudo-random inputs (a small fuzz run inside `cargo test`): reading never
 //! panics, and whatever reads strictly re-encodes to the same bytes.
 
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::indexing_slicing,
-    clippy::panic,
-    clippy::cast_possible_truncation
-)] // tests may fail loudly
-
+use cardwire_emv::describe::Describe;
 use cardwire_emv::mask::MaskedValue;
-use cardwire_emv::tlv::{Builder, Describe, Mode, Reader, Tag};
+use cardwire_emv::tags;
+use cardwire_emv::tlv::{Builder, Mode, Reader, Tag};
 
-struct XorShift(u64);
-impl XorShift {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-}
-
-/// Random bytes biased towards TLV-looking structure.
-fn input(rng: &mut XorShift) -> Vec<u8> {
-    let len = (rng.next() % 64) as usize;
-    let interesting = [
-        0x00, 0xFF, 0x70, 0x9F, 0x5F, 0x81, 0x82, 0x80, 0x84, 0xDF, 0x01, 0x5A, 0x57,
-    ];
-    (0..len)
-        .map(|_| {
-            let r = rng.next();
-            if r.is_multiple_of(3) {
-                interesting[(r >> 8) as usize % interesting.len()]
-            } else {
-                (r >> 16) as u8
-            }
-        })
-        .collect()
-}
+use crate::{XorShift, random_tlv as input};
 
 #[test]
 fn random_inputs_never_panic_and_round_trip() {
@@ -76,17 +44,24 @@ fn random_inputs_never_panic_and_round_trip() {
 #[test]
 fn builder_output_always_reads_back() {
     let mut rng = XorShift(42);
-    let tags = [0x9F02u32, 0x5A, 0x57, 0x9F4E, 0xDF8116, 0x82];
+    let choices = [
+        tags::AMOUNT_AUTHORISED_NUMERIC,
+        tags::PAN,
+        tags::TRACK_2_EQUIVALENT_DATA,
+        tags::MERCHANT_NAME_AND_LOCATION,
+        tags::USER_INTERFACE_REQUEST_DATA,
+        tags::AIP,
+    ];
     let mut buf = vec![0u8; 4096];
     for _ in 0..2_000 {
         let mut b = Builder::new(&mut buf);
         let mut expected = Vec::new();
-        let n_children = rng.next() % 6;
-        let template = Tag::from_u32(0x70).unwrap();
+        let n_children = rng.next_u64() % 6;
+        let template = tags::READ_RECORD_RESPONSE_MESSAGE_TEMPLATE;
         b.constructed(template, |b| {
             for _ in 0..n_children {
-                let tag = Tag::from_u32(tags[rng.next() as usize % tags.len()]).unwrap();
-                let len = (rng.next() % 300) as usize;
+                let tag: Tag = choices[rng.next_u64() as usize % choices.len()];
+                let len = (rng.next_u64() % 300) as usize;
                 let value: Vec<u8> = (0..len).map(|i| i as u8).collect();
                 b.primitive(tag, &value)?;
                 expected.push((tag, value));

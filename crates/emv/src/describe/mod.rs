@@ -1,11 +1,16 @@
-//! A human-readable dump of a TLV tree, masked unless the caller asks for clear values.
+//! A human-readable dump of a TLV tree, masked unless the caller asks for clear values, with
+//! each tag named and each value shown by its format from the [dictionary](crate::dict).
 
 use core::fmt;
 
-use super::{Mode, Reader, Tag};
 use crate::Error;
-use crate::dict::Rendered;
 use crate::mask::{MaskedValue, Masking, masking};
+use crate::tags;
+use crate::tlv::{Mode, Reader, Tag};
+
+mod render;
+
+pub use render::Rendered;
 
 /// Names a tag for the dump; `None` leaves the line without a name.
 pub type TagNamer = fn(Tag) -> Option<&'static str>;
@@ -20,7 +25,7 @@ pub type TagNamer = fn(Tag) -> Option<&'static str>;
 ///
 /// With [`Describe::with_dictionary`] each line names its tag from the
 /// [tag dictionary](crate::dict) and shows the value by its format (see
-/// [`crate::dict::Rendered`]):
+/// [`Rendered`]):
 ///
 /// ```text
 /// 70 [12] READ RECORD Response Message Template
@@ -77,20 +82,24 @@ impl<'a> Describe<'a> {
         self
     }
 
-    /// The currency exponent for amounts: `5F36`, else `9F44`, else 2.
+    /// The currency exponent for amounts: `5F36`, else `9F44`, else 2 (most currencies, CNY
+    /// among them, have two decimals).
     fn exponent(&self) -> u8 {
+        const MOST_CURRENCIES: u8 = 2;
         let reader = Reader::with_mode(self.input, self.mode);
-        [0x5F36, 0x9F44]
-            .into_iter()
-            .filter_map(Tag::from_u32)
-            .find_map(|tag| {
-                let tlv = reader.find(tag).ok().flatten()?;
-                match *tlv.value() {
-                    [e] if e <= 0x09 => Some(e),
-                    _ => None,
-                }
-            })
-            .unwrap_or(2)
+        [
+            tags::TRANSACTION_CURRENCY_EXPONENT,
+            tags::APPLICATION_CURRENCY_EXPONENT,
+        ]
+        .into_iter()
+        .find_map(|tag| {
+            let tlv = reader.find(tag).ok().flatten()?;
+            match *tlv.value() {
+                [e] if e <= 0x09 => Some(e),
+                _ => None,
+            }
+        })
+        .unwrap_or(MOST_CURRENCIES)
     }
 }
 
@@ -107,7 +116,8 @@ impl fmt::Debug for Describe<'_> {
 
 impl fmt::Display for Describe<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let exponent = if self.dictionary { self.exponent() } else { 2 };
+        // Without the dictionary no value is shown as an amount.
+        let exponent = if self.dictionary { self.exponent() } else { 0 };
         for tlv in Reader::with_mode(self.input, self.mode).walk() {
             let tlv = tlv.map_err(|_| fmt::Error)?;
             for _ in 0..tlv.depth() {

@@ -1,26 +1,11 @@
 //! Runs every vector of `spec-vectors/tlv.json` through the reader, the walk, path lookup
 //! and the builder.
 
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::indexing_slicing,
-    clippy::panic,
-    clippy::cast_possible_truncation
-)] // tests may fail loudly
-
+use cardwire_emv::tags;
 use cardwire_emv::tlv::{Builder, Mode, Path, Reader};
 use serde_json::Value;
 
-fn vectors() -> Vec<Value> {
-    let text = include_str!("../../../spec-vectors/tlv.json");
-    let doc: Value = serde_json::from_str(text).unwrap();
-    doc["vectors"].as_array().unwrap().clone()
-}
-
-fn bytes(hex: &str) -> Vec<u8> {
-    cardwire_emv::hex::decode_to_vec(hex).unwrap()
-}
+use crate::{bytes, tlv_vectors as vectors};
 
 fn kind_name(e: &cardwire_emv::Error) -> String {
     let debug = format!("{:?}", e.kind());
@@ -111,8 +96,8 @@ fn duplicates_are_kept_in_order() {
         .map(|t| t.unwrap().value().to_vec())
         .collect();
     assert_eq!(aids, vec![vec![0xA0, 0x01], vec![0xA0, 0x02]]);
-    let t61 = cardwire_emv::tlv::Tag::from_u32(0x61).unwrap();
-    assert_eq!(Reader::new(&data).find_all(t61).count(), 2);
+    let apps = Reader::new(&data).find_all(tags::APPLICATION_TEMPLATE);
+    assert_eq!(apps.count(), 2);
 }
 
 #[test]
