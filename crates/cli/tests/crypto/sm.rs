@@ -2,7 +2,6 @@
 //! spec-vectors/sm.json, the `sm2 verify` exit status, and one-line errors naming the
 //! argument (exit 2) for bad input.
 
-
 use crate::common::{bad, run};
 use serde_json::Value;
 

@@ -24,8 +24,8 @@ mod cryptogram;
 mod cvc3;
 mod cvn;
 mod master_key;
-mod profile;
 mod pin_change;
+mod profile;
 mod session;
 
 pub use cryptogram::{
@@ -38,12 +38,12 @@ pub use cvn::{
     AcData, Arpc, ArpcMethod, ArpcResponse, Cvn, IadPart, ScriptKey, ScriptMacData,
     SessionKeyMethod,
 };
-pub use profile::CdolProfile;
 pub use master_key::{MasterKeyOption, icc_master_key};
 pub use pin_change::{
     IccKeys, MAX_COMMAND_DATA, ScriptCommand, SmEncryption, encrypt_command_data, encrypted_len,
     vis_pin_block,
 };
+pub use profile::CdolProfile;
 pub use session::{
     Emv2000Tree, common_session_key, common_session_key_atc, emv2000_tree_session_key,
     mastercard_session_key, visa_script_session_key,

@@ -4,13 +4,13 @@
 //! and SM4 MACs, HMAC-SM3, PIN blocks and field 62 computed with gmssl and OpenSSL. Every
 //! vector is run; a vector of an unknown kind fails the test.
 
+use crate::common::{bytes, id, text, upper, vectors};
 use cardwire_crypto::ErrorKind;
 use cardwire_crypto::mac::Padding;
 use cardwire_crypto::pin::{Pin, PinField};
 use cardwire_crypto::sm::mac::Sm4Mac;
 use cardwire_crypto::sm::sm2::{self, Ciphertext, PrivateKey, PublicKey, Signature};
 use cardwire_crypto::sm::{Sm4Key, cups, pin, sm3};
-use crate::common::{bytes, id, text, upper, vectors};
 use serde_json::Value;
 
 /// A "random" source that returns the same bytes on every draw: replays a published `k`.
