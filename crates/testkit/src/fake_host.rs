@@ -10,6 +10,7 @@ use cardwire_crypto::emv::arpc_method1;
 use cardwire_crypto::pin::{PinBlock, PinFormat};
 use cardwire_emv::dol::Dol;
 use cardwire_emv::hex::decode_to_vec as hex;
+use cardwire_emv::tags;
 use cardwire_emv::tlv::{Builder, Reader, Tag};
 use cardwire_iso8583::cups::{SettlementTotals, Transaction};
 use cardwire_iso8583::frame::{FrameFormat, Progress};
@@ -104,19 +105,19 @@ impl FakeHost {
         f55: &[u8],
     ) -> Result<(TdesKey, [u8; 8]), String> {
         let r = Reader::lenient(f55);
-        let get = |t: u32| {
-            r.find(Tag::from_u32(t).unwrap())
+        let get = |t: Tag| {
+            r.find(t)
                 .unwrap()
                 .map(|x| x.value().to_vec())
-                .ok_or(format!("tag {t:X} missing"))
+                .ok_or(format!("tag {t:?} missing"))
         };
         let dol = Dol::new(&self.cdol1).unwrap();
         let mut cdol_data = vec![0u8; dol.data_len()];
         dol.build_from(&r, &mut cdol_data).unwrap();
-        let atc: [u8; 2] = get(0x9F36)?.try_into().unwrap();
+        let atc: [u8; 2] = get(tags::ATC)?.try_into().unwrap();
         let sk = oracle::session_key(&self.imk, pan, psn, atc);
-        let ac = get(0x9F26)?;
-        let expected = oracle::cryptogram(&sk, &cdol_data, &get(0x82)?, atc, &get(0x9F10)?);
+        let ac = get(tags::AC)?;
+        let expected = oracle::cryptogram(&sk, &cdol_data, &get(tags::AIP)?, atc, &get(tags::IAD)?);
         if expected[..] != ac[..] {
             return Err(format!("ARQC: {ac:02X?} is not {expected:02X?}"));
         }
@@ -170,7 +171,7 @@ impl FakeHost {
             v.extend(arc);
             let mut buf = [0u8; 32];
             let mut b = Builder::new(&mut buf);
-            b.primitive(Tag::from_u32(0x91).unwrap(), &v).unwrap();
+            b.primitive(tags::ISSUER_AUTHENTICATION_DATA, &v).unwrap();
             let n = b.finish();
             extra.push((55, buf[..n].to_vec()));
         }

@@ -8,7 +8,8 @@ use cardwire_crypto::TdesKey;
 use cardwire_crypto::cups::{Field62, WorkingKeys, field64, verify_field64};
 use cardwire_crypto::emv::verify_arpc_method1;
 use cardwire_crypto::pin::{Pin, PinBlock, PinFormat};
-use cardwire_emv::tlv::{Builder, Reader, Tag};
+use cardwire_emv::tags;
+use cardwire_emv::tlv::{Builder, Reader};
 use cardwire_iso8583::cups::{Original, Reply, Request, SettlementTotals, Transaction};
 use cardwire_iso8583::frame::{FrameFormat, Progress, Tpdu};
 use cardwire_iso8583::{Message, specs};
@@ -354,21 +355,20 @@ impl TestTerminal {
         let sk = oracle::session_key(&self.imk_ac, &card.pan, Some(card.psn), atc);
         let arqc = oracle::cryptogram(&sk, &cdol_data, &self.aip, atc, &self.iad);
         self.last_arqc = Some((arqc, sk));
-        let t = |n: u32| Tag::from_u32(n).expect("tag");
         let mut b = Builder::new(out);
-        b.primitive(t(0x9F26), &arqc)
-            .and_then(|b| b.primitive(t(0x9F27), &[0x80]))
-            .and_then(|b| b.primitive(t(0x9F10), &self.iad))
-            .and_then(|b| b.primitive(t(0x9F37), &un))
-            .and_then(|b| b.primitive(t(0x9F36), &atc))
-            .and_then(|b| b.primitive(t(0x95), &tvr))
-            .and_then(|b| b.primitive(t(0x9A), &date))
-            .and_then(|b| b.primitive(t(0x9C), &[0x00]))
-            .and_then(|b| b.primitive(t(0x9F02), &amount_bcd))
-            .and_then(|b| b.primitive(t(0x5F2A), &[0x01, 0x56]))
-            .and_then(|b| b.primitive(t(0x82), &self.aip))
-            .and_then(|b| b.primitive(t(0x9F1A), &[0x01, 0x56]))
-            .and_then(|b| b.primitive(t(0x9F03), &[0; 6]))
+        b.primitive(tags::AC, &arqc)
+            .and_then(|b| b.primitive(tags::CID, &[0x80]))
+            .and_then(|b| b.primitive(tags::IAD, &self.iad))
+            .and_then(|b| b.primitive(tags::UNPREDICTABLE_NUMBER, &un))
+            .and_then(|b| b.primitive(tags::ATC, &atc))
+            .and_then(|b| b.primitive(tags::TVR, &tvr))
+            .and_then(|b| b.primitive(tags::TRANSACTION_DATE, &date))
+            .and_then(|b| b.primitive(tags::TRANSACTION_TYPE, &[0x00]))
+            .and_then(|b| b.primitive(tags::AMOUNT_AUTHORISED_NUMERIC, &amount_bcd))
+            .and_then(|b| b.primitive(tags::TRANSACTION_CURRENCY_CODE, &[0x01, 0x56]))
+            .and_then(|b| b.primitive(tags::AIP, &self.aip))
+            .and_then(|b| b.primitive(tags::TERMINAL_COUNTRY_CODE, &[0x01, 0x56]))
+            .and_then(|b| b.primitive(tags::AMOUNT_OTHER_NUMERIC, &[0; 6]))
             .expect("field 55");
         b.finish()
     }
@@ -390,7 +390,9 @@ impl TestTerminal {
         let r = Reply(&msg);
         let code = r.response_code().and_then(ResponseCode::parse);
         let arpc_ok = msg.field(55).and_then(|f| f.bytes()).and_then(|icc| {
-            let tag91 = Reader::new(icc).find(Tag::from_u32(0x91)?).ok()??;
+            let tag91 = Reader::new(icc)
+                .find(tags::ISSUER_AUTHENTICATION_DATA)
+                .ok()??;
             let v = tag91.value();
             let (arqc, sk) = self.last_arqc.as_ref()?;
             let arc: [u8; 2] = v.get(8..10)?.try_into().ok()?;

@@ -10,6 +10,7 @@ use cardwire_crypto::card::verify_pvv;
 use cardwire_crypto::emv::CdolProfile;
 use cardwire_crypto::pin::{PinBlock, PinFormat};
 use cardwire_emv::dol::Dol;
+use cardwire_emv::tags;
 use cardwire_emv::tlv::{Reader, Tag};
 use cardwire_iso8583::Message;
 
@@ -108,21 +109,6 @@ impl Arqc {
     }
 }
 
-/// A tag known at compile time: a value that is no tag fails the build.
-// cardwire-emv's generated named tag constants will replace these.
-#[allow(clippy::panic)] // only ever evaluated at compile time (const items)
-const fn tag(n: u32) -> Tag {
-    match Tag::from_u32(n) {
-        Some(t) => t,
-        None => panic!("not a BER-TLV tag"),
-    }
-}
-
-const AC: Tag = tag(0x9F26);
-const ATC: Tag = tag(0x9F36);
-const AIP: Tag = tag(0x82);
-const IAD: Tag = tag(0x9F10);
-
 /// Verifies the ARQC of field 55, when there is one, by the issuer's card profile
 /// ([`CdolProfile`], the definition the cards compute it with) over the CDOL1 data the
 /// terminal sent, the AIP, the ATC and the IAD.
@@ -145,10 +131,10 @@ pub(crate) fn check_arqc(
             .ok_or(ResponseCode::FormatError)
     };
     let wrong = |_| ResponseCode::FormatError;
-    let arqc: [u8; 8] = value(AC)?.try_into().map_err(wrong)?;
-    let atc: [u8; 2] = value(ATC)?.try_into().map_err(wrong)?;
-    let aip: [u8; 2] = value(AIP)?.try_into().map_err(wrong)?;
-    let iad = value(IAD)?;
+    let arqc: [u8; 8] = value(tags::AC)?.try_into().map_err(wrong)?;
+    let atc: [u8; 2] = value(tags::ATC)?.try_into().map_err(wrong)?;
+    let aip: [u8; 2] = value(tags::AIP)?.try_into().map_err(wrong)?;
+    let iad = value(tags::IAD)?;
     // The issuer's CDOL1 is configuration: one that does not parse is the host's fault.
     let dol = Dol::new(&issuer.cdol1).map_err(|_| ResponseCode::SystemError)?;
     let mut data = [0u8; 255];

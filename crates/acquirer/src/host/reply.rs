@@ -3,21 +3,14 @@
 
 use cardwire_crypto::TdesKey;
 use cardwire_crypto::cups::field64;
-use cardwire_emv::tlv::{Builder, Tag};
+use cardwire_emv::tags;
+use cardwire_emv::tlv::Builder;
 use cardwire_iso8583::cups::{ResponseCode, SettlementTotals};
 use cardwire_iso8583::frame::{FrameFormat, Tpdu};
 use cardwire_iso8583::time::DateTime;
 use cardwire_iso8583::{Encoder, Message, specs};
 
 use crate::error::{Error, ErrorKind, Result};
-
-/// Tag `91`, issuer authentication data (ARPC ‖ ARC).
-const ISSUER_AUTH: Tag = match Tag::from_u32(0x91) {
-    Some(t) => t,
-    // Evaluated at compile time: a bad value fails the build.
-    #[allow(clippy::panic)]
-    None => panic!("not a BER-TLV tag"),
-};
 
 /// The parts of a reply that are not echoed from the request.
 pub(crate) struct ReplyParts<'a> {
@@ -139,7 +132,7 @@ pub(crate) fn write_reply(
         b.copy_from_slice(&arc);
         let mut tlv = [0u8; 16];
         let mut builder = Builder::new(&mut tlv);
-        builder.primitive(ISSUER_AUTH, &value)?;
+        builder.primitive(tags::ISSUER_AUTHENTICATION_DATA, &value)?;
         let n = builder.finish();
         e.field(55, tlv.get(..n).ok_or(ErrorKind::BufferTooSmall)?)?;
     }

@@ -16,16 +16,12 @@
 //! field by then: its transaction ends with the host's answer.
 
 use cardwire_emv::dol::Dol;
+use cardwire_emv::tags;
 use cardwire_emv::tlv::{Builder, Reader, Tag, Tlv};
 
 use cardwire_iso8583::time::DateTime;
 
 use crate::card::apdu::{Command, MAX_RESPONSE, exchange};
-use crate::card::tags::{
-    AC, AFL, AID, AIP, AMOUNT, AMOUNT_OTHER, APP_VERSION, ARC, ATC, CAPABILITIES, CDOL1, CDOL2,
-    CID, COUNTRY, CURRENCY, CVM_LIST, CVM_RESULTS, DATE, DF_NAME, EXPIRY, IAD, IFD_SERIAL, LABEL,
-    PAN, PDOL, PSN, SEQUENCE, TERMINAL_TYPE, TIME, TRACK2, TTQ, TVR, TXN_TYPE, UN,
-};
 use crate::card::{CardData, CardReader, Entry, Interface, Track2, field55, track2};
 use crate::error::{Error, ErrorKind, Result};
 use crate::text::{Bytes, Text, bcd};
@@ -116,22 +112,28 @@ pub(crate) fn bcd_digits<const N: usize>(data: &[u8]) -> Result<Text<N>> {
 pub(crate) fn terminal_data(params: &Params, interface: Interface) -> Result<Bytes<160>> {
     let mut buf = [0u8; 160];
     let mut b = Builder::new(&mut buf);
-    b.primitive(AMOUNT, &bcd::<6>(params.amount))?
-        .primitive(AMOUNT_OTHER, &bcd::<6>(params.amount_other))?
-        .primitive(COUNTRY, &CHINA)?
-        .primitive(TVR, &[0; 5])?
-        .primitive(CURRENCY, &CHINA)?
-        .primitive(DATE, &params.when.emv_date())?
-        .primitive(TXN_TYPE, &[params.transaction_type])?
-        .primitive(UN, &params.unpredictable)?
-        .primitive(TIME, &params.when.emv_time())?
-        .primitive(CAPABILITIES, &TERMINAL_CAPABILITIES)?
-        .primitive(TERMINAL_TYPE, &[TERMINAL_TYPE_ATTENDED_ONLINE])?
-        .primitive(APP_VERSION, &APP_VERSION_NUMBER)?
-        .primitive(IFD_SERIAL, &params.ifd_serial)?
-        .primitive(SEQUENCE, &bcd::<4>(u64::from(params.sequence)))?;
+    b.primitive(tags::AMOUNT_AUTHORISED_NUMERIC, &bcd::<6>(params.amount))?
+        .primitive(tags::AMOUNT_OTHER_NUMERIC, &bcd::<6>(params.amount_other))?
+        .primitive(tags::TERMINAL_COUNTRY_CODE, &CHINA)?
+        .primitive(tags::TVR, &[0; 5])?
+        .primitive(tags::TRANSACTION_CURRENCY_CODE, &CHINA)?
+        .primitive(tags::TRANSACTION_DATE, &params.when.emv_date())?
+        .primitive(tags::TRANSACTION_TYPE, &[params.transaction_type])?
+        .primitive(tags::UNPREDICTABLE_NUMBER, &params.unpredictable)?
+        .primitive(tags::TRANSACTION_TIME, &params.when.emv_time())?
+        .primitive(tags::TERMINAL_CAPABILITIES, &TERMINAL_CAPABILITIES)?
+        .primitive(tags::TERMINAL_TYPE, &[TERMINAL_TYPE_ATTENDED_ONLINE])?
+        .primitive(
+            tags::APPLICATION_VERSION_NUMBER_TERMINAL,
+            &APP_VERSION_NUMBER,
+        )?
+        .primitive(tags::INTERFACE_DEVICE_SERIAL_NUMBER, &params.ifd_serial)?
+        .primitive(
+            tags::TRANSACTION_SEQUENCE_COUNTER,
+            &bcd::<4>(u64::from(params.sequence)),
+        )?;
     if interface == Interface::Contactless {
-        b.primitive(TTQ, &TTQ_ONLINE)?;
+        b.primitive(tags::TTQ, &TTQ_ONLINE)?;
     }
     let n = b.finish();
     Bytes::from_slice(buf.split_at(n.min(buf.len())).0)
@@ -157,15 +159,18 @@ pub fn read<R: CardReader + ?Sized>(
 ) -> Result<Session> {
     let mut rsp = [0u8; MAX_RESPONSE];
     let fci = exchange(reader, &Command::select(interface.directory())?, &mut rsp)?;
-    let aid = Bytes::<16>::from_slice(value(fci, AID).ok_or(ErrorKind::CardData)?)
-        .map_err(|_| Error::from(ErrorKind::CardData))?;
+    let aid = Bytes::<16>::from_slice(
+        value(fci, tags::APPLICATION_DEDICATED_FILE_NAME).ok_or(ErrorKind::CardData)?,
+    )
+    .map_err(|_| Error::from(ErrorKind::CardData))?;
 
     let fci = exchange(reader, &Command::select(aid.as_slice())?, &mut rsp)?;
-    let label = value(fci, LABEL)
+    let label = value(fci, tags::APPLICATION_LABEL)
         .and_then(|l| Text::<16>::from_utf8(l).ok())
         .unwrap_or_default();
-    let pdol = Bytes::<64>::from_slice(value(fci, PDOL).unwrap_or_default())?;
-    let df_name = Bytes::<16>::from_slice(value(fci, DF_NAME).unwrap_or(aid.as_slice()))?;
+    let pdol = Bytes::<64>::from_slice(value(fci, tags::PDOL).unwrap_or_default())?;
+    let df_name =
+        Bytes::<16>::from_slice(value(fci, tags::DEDICATED_FILE_NAME).unwrap_or(aid.as_slice()))?;
 
     let terminal = terminal_data(params, interface)?;
     let mut pdol_data = [0u8; 128];
@@ -183,7 +188,7 @@ pub fn read<R: CardReader + ?Sized>(
             let (aip, afl) = rest.split_at(2);
             let mut b = [0u8; 80];
             let mut w = Builder::new(&mut b);
-            w.primitive(AIP, aip)?.primitive(AFL, afl)?;
+            w.primitive(tags::AIP, aip)?.primitive(tags::AFL, afl)?;
             let n = w.finish();
             card.extend(b.get(..n).ok_or(ErrorKind::BufferTooSmall)?)?;
             Bytes::<64>::from_slice(afl)?
@@ -191,10 +196,10 @@ pub fn read<R: CardReader + ?Sized>(
         _ => {
             Reader::new(gpo).validate()?;
             card.extend(gpo)?;
-            if value(gpo, AIP).is_none() {
+            if value(gpo, tags::AIP).is_none() {
                 return Err(ErrorKind::CardData.into());
             }
-            Bytes::<64>::from_slice(value(gpo, AFL).unwrap_or_default())?
+            Bytes::<64>::from_slice(value(gpo, tags::AFL).unwrap_or_default())?
         }
     };
     for entry in afl.as_slice().chunks(4) {
@@ -213,7 +218,7 @@ pub fn read<R: CardReader + ?Sized>(
         }
     }
     if interface == Interface::Contact {
-        let cdol1 = value(card.as_slice(), CDOL1).ok_or(ErrorKind::CardData)?;
+        let cdol1 = value(card.as_slice(), tags::CDOL1).ok_or(ErrorKind::CardData)?;
         let mut data = [0u8; 255];
         let n = dol_data(cdol1, terminal.as_slice(), card.as_slice(), &mut data)?;
         let gac = exchange(
@@ -229,11 +234,11 @@ pub fn read<R: CardReader + ?Sized>(
                 let (ac, iad) = rest.split_at(8);
                 let mut b = [0u8; 80];
                 let mut w = Builder::new(&mut b);
-                w.primitive(CID, cid)?
-                    .primitive(ATC, atc)?
-                    .primitive(AC, ac)?;
+                w.primitive(tags::CID, cid)?
+                    .primitive(tags::ATC, atc)?
+                    .primitive(tags::AC, ac)?;
                 if !iad.is_empty() {
-                    w.primitive(IAD, iad)?;
+                    w.primitive(tags::IAD, iad)?;
                 }
                 let n = w.finish();
                 card.extend(b.get(..n).ok_or(ErrorKind::BufferTooSmall)?)?;
@@ -245,10 +250,10 @@ pub fn read<R: CardReader + ?Sized>(
         }
     }
     let card = card.as_slice();
-    let cid = value(card, CID)
+    let cid = value(card, tags::CID)
         .and_then(|c| c.first().copied())
         .unwrap_or(0x80);
-    if cid & 0xC0 != 0x80 || value(card, AC).is_none_or(|ac| ac.len() != 8) {
+    if cid & 0xC0 != 0x80 || value(card, tags::AC).is_none_or(|ac| ac.len() != 8) {
         // An AAC (declined offline) or no cryptogram: nothing to send online.
         return Err(ErrorKind::CardData.into());
     }
@@ -259,7 +264,7 @@ pub fn read<R: CardReader + ?Sized>(
         Entry::Contactless
     });
     data.label = label;
-    if let Some(t2) = value(card, TRACK2) {
+    if let Some(t2) = value(card, tags::TRACK_2_EQUIVALENT_DATA) {
         let text = track2::from_nibbles(t2)?;
         let t = Track2::parse(text.as_str())?;
         let from_track = CardData::from_track2(data.entry, &t)?;
@@ -268,10 +273,10 @@ pub fn read<R: CardReader + ?Sized>(
         data.service_code = from_track.service_code;
         data.track2 = from_track.track2;
     }
-    if let Some(pan) = value(card, PAN) {
+    if let Some(pan) = value(card, tags::PAN) {
         data.pan = bcd_digits::<19>(pan)?;
     }
-    if let Some(e) = value(card, EXPIRY).filter(|e| e.len() == 3) {
+    if let Some(e) = value(card, tags::APPLICATION_EXPIRATION_DATE).filter(|e| e.len() == 3) {
         let yymm = bcd_digits::<6>(e)?;
         data.expiry = Some(Text::copy_from(
             yymm.as_str().get(..4).ok_or(ErrorKind::CardData)?,
@@ -280,7 +285,7 @@ pub fn read<R: CardReader + ?Sized>(
     if data.pan.len() < 12 {
         return Err(ErrorKind::CardData.into());
     }
-    data.sequence = value(card, PSN)
+    data.sequence = value(card, tags::APPLICATION_PAN_SEQUENCE_NUMBER)
         .and_then(|p| p.first())
         .map(|b| (b >> 4) * 10 + (b & 0x0F));
 
@@ -293,7 +298,9 @@ pub fn read<R: CardReader + ?Sized>(
                 (false, [0x1F, 0x00, 0x02])
             }
         }
-        Interface::Contact => match value(card, CVM_LIST).and_then(|l| l.get(8..10)) {
+        Interface::Contact => match value(card, tags::CARDHOLDER_VERIFICATION_METHOD_LIST)
+            .and_then(|l| l.get(8..10))
+        {
             Some(&[method, condition]) if method & 0x3F == 0x02 => {
                 (true, [method, condition, 0x00])
             }
@@ -322,10 +329,20 @@ pub fn read<R: CardReader + ?Sized>(
     let term = terminal.as_slice();
     let cid = [cid];
     data.icc = field55::build(|tag| match tag {
-        t if t == CID => Some(&cid[..]),
-        t if t == CVM_RESULTS => Some(&cvm_results[..]),
-        t if t == DF_NAME => Some(df_name.as_slice()),
-        t if [AC, IAD, ATC, AIP, PSN].contains(&t) => value(card, t),
+        t if t == tags::CID => Some(&cid[..]),
+        t if t == tags::CARDHOLDER_VERIFICATION_METHOD_RESULTS => Some(&cvm_results[..]),
+        t if t == tags::DEDICATED_FILE_NAME => Some(df_name.as_slice()),
+        t if [
+            tags::AC,
+            tags::IAD,
+            tags::ATC,
+            tags::AIP,
+            tags::APPLICATION_PAN_SEQUENCE_NUMBER,
+        ]
+        .contains(&t) =>
+        {
+            value(card, t)
+        }
         t => value(term, t),
     })?;
 
@@ -333,7 +350,7 @@ pub fn read<R: CardReader + ?Sized>(
         card: data,
         interface,
         terminal,
-        cdol2: Bytes::from_slice(value(card, CDOL2).unwrap_or_default())?,
+        cdol2: Bytes::from_slice(value(card, tags::CDOL2).unwrap_or_default())?,
         tvr: [0; 5],
     })
 }
@@ -390,7 +407,8 @@ impl Session {
         }
         let mut objects = [0u8; 32];
         let mut b = Builder::new(&mut objects);
-        b.primitive(ARC, &arc)?.primitive(TVR, &self.tvr)?;
+        b.primitive(tags::AUTHORISATION_RESPONSE_CODE, &arc)?
+            .primitive(tags::TVR, &self.tvr)?;
         let n = b.finish();
         let mut data = [0u8; 128];
         let cdol2 = self.cdol2.as_slice();
@@ -410,10 +428,10 @@ impl Session {
             &Command::generate_ac(p1, data.get(..len).ok_or(ErrorKind::BufferTooSmall)?)?,
             &mut rsp,
         )?;
-        let cid = value(gac, CID)
+        let cid = value(gac, tags::CID)
             .and_then(|c| c.first().copied())
             .unwrap_or(0);
-        let ac = value(gac, AC)
+        let ac = value(gac, tags::AC)
             .and_then(|a| <[u8; 8]>::try_from(a).ok())
             .ok_or(ErrorKind::CardData)?;
         Ok(Completion {

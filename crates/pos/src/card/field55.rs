@@ -2,14 +2,10 @@
 //! objects it covers, the terminal's data around it, in the one order the terminal writes
 //! them, whichever way the card was read.
 
+use cardwire_emv::tags;
 use cardwire_emv::tlv::{Builder, Tag};
 
 use crate::card::ICC_CAPACITY;
-use crate::card::tags::{
-    AC, AIP, AMOUNT, AMOUNT_OTHER, APP_VERSION, ATC, CAPABILITIES, CID, COUNTRY, CURRENCY,
-    CVM_RESULTS, DATE, DF_NAME, IAD, IFD_SERIAL, PSN, SEQUENCE, TERMINAL_TYPE, TTQ, TVR, TXN_TYPE,
-    UN,
-};
 use crate::error::Result;
 use crate::text::Bytes;
 
@@ -18,28 +14,28 @@ use crate::text::Bytes;
 /// CVM results, the terminal's type and serial number, the application (`84`), the versions
 /// and counters, the PAN sequence number, and for a tap the terminal transaction qualifiers.
 pub const ORDER: [Tag; 22] = [
-    AC,
-    CID,
-    IAD,
-    UN,
-    ATC,
-    TVR,
-    DATE,
-    TXN_TYPE,
-    AMOUNT,
-    CURRENCY,
-    AIP,
-    COUNTRY,
-    AMOUNT_OTHER,
-    CAPABILITIES,
-    CVM_RESULTS,
-    TERMINAL_TYPE,
-    IFD_SERIAL,
-    DF_NAME,
-    APP_VERSION,
-    SEQUENCE,
-    PSN,
-    TTQ,
+    tags::AC,
+    tags::CID,
+    tags::IAD,
+    tags::UNPREDICTABLE_NUMBER,
+    tags::ATC,
+    tags::TVR,
+    tags::TRANSACTION_DATE,
+    tags::TRANSACTION_TYPE,
+    tags::AMOUNT_AUTHORISED_NUMERIC,
+    tags::TRANSACTION_CURRENCY_CODE,
+    tags::AIP,
+    tags::TERMINAL_COUNTRY_CODE,
+    tags::AMOUNT_OTHER_NUMERIC,
+    tags::TERMINAL_CAPABILITIES,
+    tags::CARDHOLDER_VERIFICATION_METHOD_RESULTS,
+    tags::TERMINAL_TYPE,
+    tags::INTERFACE_DEVICE_SERIAL_NUMBER,
+    tags::DEDICATED_FILE_NAME,
+    tags::APPLICATION_VERSION_NUMBER_TERMINAL,
+    tags::TRANSACTION_SEQUENCE_COUNTER,
+    tags::APPLICATION_PAN_SEQUENCE_NUMBER,
+    tags::TTQ,
 ];
 
 /// Writes field 55: every object of [`ORDER`] that `value` gives, in that order (an object

@@ -22,7 +22,6 @@ pub mod qr;
 #[cfg(feature = "sim")]
 #[cfg_attr(docsrs, doc(cfg(feature = "sim")))]
 pub mod sim;
-pub mod tags;
 pub mod track2;
 
 pub use track2::Track2;

@@ -9,14 +9,11 @@
 //!   mode `03`. The wallet verified the cardholder on the phone, so no PIN is asked.
 
 use cardwire_emv::qr::{Cpm, MpmBuilder};
+use cardwire_emv::tags;
 use cardwire_emv::tlv::Tag;
 use cardwire_merchant::Fen;
 
 use crate::card::chip::{Params, bcd_digits, terminal_data, value};
-use crate::card::tags::{
-    AC, AID, AIP, APP_VERSION, ATC, CID, CVM_RESULTS, DF_NAME, IAD, IFD_SERIAL, LABEL, PAN, PSN,
-    SEQUENCE, TERMINAL_TYPE, TRACK2, TTQ,
-};
 use crate::card::{CardData, Entry, Interface, Track2, field55, track2};
 use crate::config::Config;
 use crate::error::{ErrorKind, Result};
@@ -110,7 +107,7 @@ pub fn from_consumer_qr(text: &str, params: &Params) -> Result<CardData> {
     let get = |tag: Tag| value(app, tag).or_else(|| value(common, tag));
 
     let mut card = CardData::empty_chip(Entry::Qr);
-    if let Some(t2) = get(TRACK2) {
+    if let Some(t2) = get(tags::TRACK_2_EQUIVALENT_DATA) {
         let text = track2::from_nibbles(t2)?;
         let t = Track2::parse(text.as_str())?;
         let from_track = CardData::from_track2(Entry::Qr, &t)?;
@@ -118,16 +115,16 @@ pub fn from_consumer_qr(text: &str, params: &Params) -> Result<CardData> {
         card.expiry = from_track.expiry;
         card.service_code = from_track.service_code;
         card.track2 = from_track.track2;
-    } else if let Some(pan) = get(PAN) {
+    } else if let Some(pan) = get(tags::PAN) {
         card.pan = bcd_digits::<19>(pan)?;
     }
-    if card.pan.len() < 12 || get(AC).is_none_or(|ac| ac.len() != 8) {
+    if card.pan.len() < 12 || get(tags::AC).is_none_or(|ac| ac.len() != 8) {
         return Err(ErrorKind::CardData.into());
     }
-    card.sequence = get(PSN)
+    card.sequence = get(tags::APPLICATION_PAN_SEQUENCE_NUMBER)
         .and_then(|p| p.first())
         .map(|b| (b >> 4) * 10 + (b & 0x0F));
-    card.label = get(LABEL)
+    card.label = get(tags::APPLICATION_LABEL)
         .and_then(|l| Text::from_utf8(l).ok())
         .unwrap_or_default();
     card.pin_required = false;
@@ -141,12 +138,32 @@ pub fn from_consumer_qr(text: &str, params: &Params) -> Result<CardData> {
     const ARQC: [u8; 1] = [0x80];
     card.icc = field55::build(|tag| match tag {
         // The cryptogram and what only the code knows.
-        t if [AC, IAD, ATC, AIP, PSN].contains(&t) => get(t),
-        t if t == CID => get(t).or(Some(&ARQC[..])),
-        t if t == CVM_RESULTS => Some(&NO_CVM[..]),
-        t if t == DF_NAME => get(AID),
+        t if [
+            tags::AC,
+            tags::IAD,
+            tags::ATC,
+            tags::AIP,
+            tags::APPLICATION_PAN_SEQUENCE_NUMBER,
+        ]
+        .contains(&t) =>
+        {
+            get(t)
+        }
+        t if t == tags::CID => get(t).or(Some(&ARQC[..])),
+        t if t == tags::CARDHOLDER_VERIFICATION_METHOD_RESULTS => Some(&NO_CVM[..]),
+        t if t == tags::DEDICATED_FILE_NAME => get(tags::APPLICATION_DEDICATED_FILE_NAME),
         // The terminal's own objects.
-        t if [TERMINAL_TYPE, IFD_SERIAL, APP_VERSION, SEQUENCE, TTQ].contains(&t) => value(term, t),
+        t if [
+            tags::TERMINAL_TYPE,
+            tags::INTERFACE_DEVICE_SERIAL_NUMBER,
+            tags::APPLICATION_VERSION_NUMBER_TERMINAL,
+            tags::TRANSACTION_SEQUENCE_COUNTER,
+            tags::TTQ,
+        ]
+        .contains(&t) =>
+        {
+            value(term, t)
+        }
         // The objects the cryptogram covers: the code's values where it has them (its amount
         // 0, date and unpredictable number), the terminal's otherwise.
         t => get(t).or_else(|| value(term, t)),

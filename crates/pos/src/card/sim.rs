@@ -23,6 +23,7 @@
 //! object, and GET PROCESSING OPTIONS returns the ARQC at once (no GENERATE AC).
 //! [`SimCard::consumer_qr`] makes the same card present an EMV consumer-presented QR code.
 
+use cardwire_emv::tags;
 use core::fmt;
 
 use cardwire_crypto::TdesKey;
@@ -31,11 +32,6 @@ use cardwire_emv::dol::Dol;
 use cardwire_emv::tlv::{Builder, Tag};
 use cardwire_iso8583::time::DateTime;
 
-use crate::card::tags::{
-    AC, AFL, AID, AIP, APP_TEMPLATE, APP_TRANSPARENT, ATC, CDOL1, CDOL2, CID, CVM_LIST, DF_NAME,
-    EXPIRY, FCI, FCI_DISCRETIONARY, FCI_PROPRIETARY, FORMAT2, IAD, LABEL, PAN, PAYLOAD_FORMAT,
-    PDOL, PRIORITY, PSN, RECORD, SERVICE_CODE, TRACK2, UN,
-};
 use crate::card::{CardReader, Interface, MaskedPan};
 use crate::error::{ErrorKind, Result};
 use crate::text::{Bytes, Text, all_digits, bcd_byte, pack_digits};
@@ -306,30 +302,39 @@ impl SimCard {
         let mut buf = [0u8; 128];
         let mut b = Builder::new(&mut buf);
         if name == self.interface.directory() {
-            b.constructed(FCI, |b| {
-                b.primitive(DF_NAME, name)?;
-                b.constructed(FCI_PROPRIETARY, |b| {
-                    b.constructed(FCI_DISCRETIONARY, |b| {
-                        b.constructed(APP_TEMPLATE, |b| {
-                            b.primitive(AID, self.aid.as_slice())?;
-                            b.primitive(LABEL, self.label.as_str().as_bytes())?;
-                            b.primitive(PRIORITY, &[1])?;
+            b.constructed(tags::FILE_CONTROL_INFORMATION_TEMPLATE, |b| {
+                b.primitive(tags::DEDICATED_FILE_NAME, name)?;
+                b.constructed(tags::FILE_CONTROL_INFORMATION_PROPRIETARY_TEMPLATE, |b| {
+                    b.constructed(
+                        tags::FILE_CONTROL_INFORMATION_ISSUER_DISCRETIONARY_DATA,
+                        |b| {
+                            b.constructed(tags::APPLICATION_TEMPLATE, |b| {
+                                b.primitive(
+                                    tags::APPLICATION_DEDICATED_FILE_NAME,
+                                    self.aid.as_slice(),
+                                )?;
+                                b.primitive(
+                                    tags::APPLICATION_LABEL,
+                                    self.label.as_str().as_bytes(),
+                                )?;
+                                b.primitive(tags::APPLICATION_PRIORITY_INDICATOR, &[1])?;
+                                Ok(())
+                            })?;
                             Ok(())
-                        })?;
-                        Ok(())
-                    })?;
+                        },
+                    )?;
                     Ok(())
                 })?;
                 Ok(())
             })?;
             self.state = State::Idle;
         } else if name == self.aid.as_slice() {
-            b.constructed(FCI, |b| {
-                b.primitive(DF_NAME, name)?;
-                b.constructed(FCI_PROPRIETARY, |b| {
-                    b.primitive(LABEL, self.label.as_str().as_bytes())?;
-                    b.primitive(PRIORITY, &[1])?;
-                    b.primitive(PDOL, self.pdol.as_slice())?;
+            b.constructed(tags::FILE_CONTROL_INFORMATION_TEMPLATE, |b| {
+                b.primitive(tags::DEDICATED_FILE_NAME, name)?;
+                b.constructed(tags::FILE_CONTROL_INFORMATION_PROPRIETARY_TEMPLATE, |b| {
+                    b.primitive(tags::APPLICATION_LABEL, self.label.as_str().as_bytes())?;
+                    b.primitive(tags::APPLICATION_PRIORITY_INDICATOR, &[1])?;
+                    b.primitive(tags::PDOL, self.pdol.as_slice())?;
                     Ok(())
                 })?;
                 Ok(())
@@ -377,9 +382,9 @@ impl SimCard {
         let mut b = Builder::new(&mut buf);
         match self.interface {
             Interface::Contact => {
-                b.constructed(FORMAT2, |b| {
-                    b.primitive(AIP, &self.aip)?;
-                    b.primitive(AFL, &afl)?;
+                b.constructed(tags::RESPONSE_MESSAGE_TEMPLATE_FORMAT_2, |b| {
+                    b.primitive(tags::AIP, &self.aip)?;
+                    b.primitive(tags::AFL, &afl)?;
                     Ok(())
                 })?;
                 self.state = State::Processing;
@@ -391,15 +396,15 @@ impl SimCard {
                 let t2_len = self.track2_nibbles(&mut t2)?;
                 let t2 = t2.get(..t2_len).ok_or(ErrorKind::BufferTooSmall)?;
                 let t2 = t2.get(..t2_len).ok_or(ErrorKind::BufferTooSmall)?;
-                b.constructed(FORMAT2, |b| {
-                    b.primitive(AIP, &self.aip)?;
-                    b.primitive(AFL, &afl)?;
-                    b.primitive(CID, &[0x80])?;
-                    b.primitive(ATC, &self.atc.to_be_bytes())?;
-                    b.primitive(AC, &arqc)?;
-                    b.primitive(IAD, self.iad.as_slice())?;
-                    b.primitive(TRACK2, t2)?;
-                    b.primitive(PSN, &[bcd_byte(self.psn)])?;
+                b.constructed(tags::RESPONSE_MESSAGE_TEMPLATE_FORMAT_2, |b| {
+                    b.primitive(tags::AIP, &self.aip)?;
+                    b.primitive(tags::AFL, &afl)?;
+                    b.primitive(tags::CID, &[0x80])?;
+                    b.primitive(tags::ATC, &self.atc.to_be_bytes())?;
+                    b.primitive(tags::AC, &arqc)?;
+                    b.primitive(tags::IAD, self.iad.as_slice())?;
+                    b.primitive(tags::TRACK_2_EQUIVALENT_DATA, t2)?;
+                    b.primitive(tags::APPLICATION_PAN_SEQUENCE_NUMBER, &[bcd_byte(self.psn)])?;
                     Ok(())
                 })?;
                 self.cdol1_data = cdol1;
@@ -421,8 +426,8 @@ impl SimCard {
                 let mut t2 = [0u8; 19];
                 let n = self.track2_nibbles(&mut t2)?;
                 let t2 = t2.get(..n).ok_or(ErrorKind::BufferTooSmall)?;
-                b.constructed(RECORD, |b| {
-                    b.primitive(TRACK2, t2)?;
+                b.constructed(tags::READ_RECORD_RESPONSE_MESSAGE_TEMPLATE, |b| {
+                    b.primitive(tags::TRACK_2_EQUIVALENT_DATA, t2)?;
                     Ok(())
                 })?;
             }
@@ -438,14 +443,14 @@ impl SimCard {
                 }
                 pack_digits(&sc, 0, &mut service).ok_or(ErrorKind::InvalidInput)?;
                 let cvm = self.cvm_list();
-                b.constructed(RECORD, |b| {
-                    b.primitive(PAN, pan)?;
-                    b.primitive(EXPIRY, &expiry)?;
-                    b.primitive(SERVICE_CODE, &service)?;
-                    b.primitive(PSN, &[bcd_byte(self.psn)])?;
-                    b.primitive(CDOL1, self.cdol1.as_slice())?;
-                    b.primitive(CDOL2, CDOL2_LIST)?;
-                    b.primitive(CVM_LIST, &cvm)?;
+                b.constructed(tags::READ_RECORD_RESPONSE_MESSAGE_TEMPLATE, |b| {
+                    b.primitive(tags::PAN, pan)?;
+                    b.primitive(tags::APPLICATION_EXPIRATION_DATE, &expiry)?;
+                    b.primitive(tags::SERVICE_CODE, &service)?;
+                    b.primitive(tags::APPLICATION_PAN_SEQUENCE_NUMBER, &[bcd_byte(self.psn)])?;
+                    b.primitive(tags::CDOL1, self.cdol1.as_slice())?;
+                    b.primitive(tags::CDOL2, CDOL2_LIST)?;
+                    b.primitive(tags::CARDHOLDER_VERIFICATION_METHOD_LIST, &cvm)?;
                     Ok(())
                 })?;
             }
@@ -521,11 +526,11 @@ impl SimCard {
         };
         let mut buf = [0u8; 64];
         let mut b = Builder::new(&mut buf);
-        b.constructed(FORMAT2, |b| {
-            b.primitive(CID, &[cid])?;
-            b.primitive(ATC, &self.atc.to_be_bytes())?;
-            b.primitive(AC, &ac)?;
-            b.primitive(IAD, self.iad.as_slice())?;
+        b.constructed(tags::RESPONSE_MESSAGE_TEMPLATE_FORMAT_2, |b| {
+            b.primitive(tags::CID, &[cid])?;
+            b.primitive(tags::ATC, &self.atc.to_be_bytes())?;
+            b.primitive(tags::AC, &ac)?;
+            b.primitive(tags::IAD, self.iad.as_slice())?;
             Ok(())
         })?;
         let n = b.finish();
@@ -573,21 +578,21 @@ impl SimCard {
         let t2 = t2.get(..t2_len).ok_or(ErrorKind::BufferTooSmall)?;
         let mut tlv = [0u8; 256];
         let mut b = Builder::new(&mut tlv);
-        b.primitive(PAYLOAD_FORMAT, b"CPV01")?;
-        b.constructed(APP_TEMPLATE, |b| {
-            b.primitive(AID, self.aid.as_slice())?;
-            b.primitive(LABEL, self.label.as_str().as_bytes())?;
-            b.primitive(TRACK2, t2)?;
-            b.primitive(PSN, &[bcd_byte(self.psn)])?;
-            b.constructed(APP_TRANSPARENT, |b| {
-                b.primitive(AC, &arqc)?;
-                b.primitive(CID, &[0x80])?;
-                b.primitive(IAD, self.iad.as_slice())?;
-                b.primitive(ATC, &self.atc.to_be_bytes())?;
-                b.primitive(AIP, &self.aip)?;
-                b.primitive(UN, &un)?;
+        b.primitive(tags::PAYLOAD_FORMAT_INDICATOR, b"CPV01")?;
+        b.constructed(tags::APPLICATION_TEMPLATE, |b| {
+            b.primitive(tags::APPLICATION_DEDICATED_FILE_NAME, self.aid.as_slice())?;
+            b.primitive(tags::APPLICATION_LABEL, self.label.as_str().as_bytes())?;
+            b.primitive(tags::TRACK_2_EQUIVALENT_DATA, t2)?;
+            b.primitive(tags::APPLICATION_PAN_SEQUENCE_NUMBER, &[bcd_byte(self.psn)])?;
+            b.constructed(tags::APPLICATION_SPECIFIC_TRANSPARENT_TEMPLATE, |b| {
+                b.primitive(tags::AC, &arqc)?;
+                b.primitive(tags::CID, &[0x80])?;
+                b.primitive(tags::IAD, self.iad.as_slice())?;
+                b.primitive(tags::ATC, &self.atc.to_be_bytes())?;
+                b.primitive(tags::AIP, &self.aip)?;
+                b.primitive(tags::UNPREDICTABLE_NUMBER, &un)?;
                 for e in cdol1.iter() {
-                    if e.tag() != UN
+                    if e.tag() != tags::UNPREDICTABLE_NUMBER
                         && let Some(v) = values.get(e.tag())
                     {
                         b.primitive(e.tag(), v)?;
@@ -628,14 +633,17 @@ impl CpmValues {
     }
 
     fn get(&self, tag: Tag) -> Option<&[u8]> {
-        use crate::card::tags::{AMOUNT, AMOUNT_OTHER, COUNTRY, CURRENCY, DATE, TVR, TXN_TYPE};
         Some(match tag {
-            t if t == AMOUNT || t == AMOUNT_OTHER => &self.zero6,
-            t if t == COUNTRY || t == CURRENCY => &self.country,
-            t if t == TVR => &self.tvr,
-            t if t == DATE => &self.date,
-            t if t == TXN_TYPE => &self.kind,
-            t if t == UN => &self.un,
+            t if t == tags::AMOUNT_AUTHORISED_NUMERIC || t == tags::AMOUNT_OTHER_NUMERIC => {
+                &self.zero6
+            }
+            t if t == tags::TERMINAL_COUNTRY_CODE || t == tags::TRANSACTION_CURRENCY_CODE => {
+                &self.country
+            }
+            t if t == tags::TVR => &self.tvr,
+            t if t == tags::TRANSACTION_DATE => &self.date,
+            t if t == tags::TRANSACTION_TYPE => &self.kind,
+            t if t == tags::UNPREDICTABLE_NUMBER => &self.un,
             _ => return None,
         })
     }

@@ -16,6 +16,7 @@
 //! batch's settlement and upload (`settlement.rs`); the journal and the quote are modules of
 //! their own.
 
+use cardwire_emv::tags;
 use core::fmt;
 
 use cardwire_crypto::TdesKey;
@@ -26,7 +27,6 @@ use cardwire_iso8583::time::DateTime;
 
 use crate::card::CardData;
 use crate::card::chip::Params;
-use crate::card::tags::ISSUER_AUTH;
 use crate::config::Config;
 use crate::error::{ErrorKind, Result};
 use crate::text::{Bytes, Text};
@@ -75,7 +75,7 @@ impl Approval {
     /// it.
     pub fn issuer_authentication(&self) -> Option<&[u8]> {
         cardwire_emv::tlv::Reader::lenient(self.icc.as_slice())
-            .find(ISSUER_AUTH)
+            .find(tags::ISSUER_AUTHENTICATION_DATA)
             .ok()
             .flatten()
             .map(|t| t.value())
