@@ -74,11 +74,15 @@ fn subfield_list(list: &Value) -> String {
     for s in list.as_array().expect("subfield list") {
         write!(
             out,
-            "SubfieldSpec {{ name: SpecStr::Static({:?}), class: {}, len: {}, var: {} }},",
+            "SubfieldSpec {{ name: SpecStr::Static({:?}), class: {}, len: {}, var: {}, min: {} }},",
             text(s, "name", ""),
             variant("Class", text(s, "class", "")),
             s["len"].as_u64().expect("subfield len"),
             s.get("var").and_then(Value::as_bool).unwrap_or(false),
+            // A subfield without `min` is always whole.
+            s.get("min")
+                .map(|m| m.as_u64().expect("subfield min"))
+                .unwrap_or_else(|| s["len"].as_u64().expect("subfield len")),
         )
         .unwrap();
     }

@@ -318,6 +318,8 @@ pub fn field_value(spec: &FieldSpec, value: &Value) -> Result<Vec<u8>, Error> {
             let mut parts = Vec::new();
             let mut bits = 0u64;
             let mut gap = false;
+            // A subfield cut short (at least its `min`) must end the field.
+            let mut short = false;
             // Subfield numbers are 1-based; a list longer than 255 (which a spec's check
             // refuses) has no numbers for the rest.
             for (index, sub) in (1..=u8::MAX).zip(list.iter()) {
@@ -329,6 +331,9 @@ pub fn field_value(spec: &FieldSpec, value: &Value) -> Result<Vec<u8>, Error> {
                 if gap && !bitmap {
                     return Err(bad("positional subfields cannot skip one", path));
                 }
+                if short {
+                    return Err(bad("a subfield cut short ends the field", path));
+                }
                 let text = v.as_str().ok_or(bad("subfields are strings", path))?;
                 let bytes = if binary {
                     hex_bytes(text, path)?
@@ -336,7 +341,8 @@ pub fn field_value(spec: &FieldSpec, value: &Value) -> Result<Vec<u8>, Error> {
                     text.as_bytes().to_vec()
                 };
                 let len = usize::from(sub.len);
-                if bytes.len() > len || (!sub.var && bytes.len() != len) {
+                short = !sub.var && bytes.len() < len;
+                if bytes.len() > len || (short && bytes.len() < usize::from(sub.min)) {
                     return Err(Error::new(
                         ErrorKind::InvalidLength {
                             max: sub.len,

@@ -178,6 +178,12 @@ impl<'a, 's> Iterator for SubfieldIter<'a, 's> {
         let remaining = self.chars.len() - self.pos;
         let want = usize::from(spec.len) * self.scale;
         let take = if spec.var { want.min(remaining) } else { want };
+        // A fixed subfield the field ends inside of is whole, or at least its `min`.
+        let take = if take > remaining && remaining >= usize::from(spec.min) * self.scale {
+            remaining
+        } else {
+            take
+        };
         if take > remaining {
             return self.fail(
                 number,

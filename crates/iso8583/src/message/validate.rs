@@ -118,6 +118,10 @@ pub(crate) fn positional_lengths_fit(subfields: &Subfields, chars: usize) -> boo
         if sub.var {
             return chars - sum <= len;
         }
+        if chars - sum < len {
+            // The field ends inside this subfield: whole enough when it has its `min`.
+            return chars - sum >= usize::from(sub.min);
+        }
         sum += len;
     }
     sum == chars

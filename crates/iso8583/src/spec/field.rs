@@ -97,6 +97,10 @@ pub struct SubfieldSpec {
     pub len: u16,
     /// Takes whatever is left of the field, up to `len` (only as the last subfield).
     pub var: bool,
+    /// The fewest length units a fixed subfield may have when the field ends inside it;
+    /// `len` for one that is always whole. (CUPS field 63.1, the operator number, is 3
+    /// characters by the book and 2 on many terminals.)
+    pub min: u16,
 }
 
 /// How a field's value divides further.

@@ -9,7 +9,8 @@
 //! Defaults: `len` fixed, `prefix` ascii, `counts` chars, `pad` 0 for numerics / space for
 //! text, `mask` none, no `subfields`. `subfields` is `{"positional": [...]}`,
 //! `{"bitmap": [...]}` or `{"tlv": "strict" | "lenient"}`; a subfield is
-//! `{"name", "class", "len", "var"?}`.
+//! `{"name", "class", "len", "var"?, "min"?}` (`min`: the fewest characters a fixed subfield
+//! may have when the field ends inside it).
 
 use alloc::collections::BTreeMap;
 use alloc::string::{String, ToString};
@@ -79,6 +80,9 @@ struct SubfieldFile {
     len: u16,
     #[serde(default, skip_serializing_if = "is_false")]
     var: bool,
+    /// Absent for a subfield that is always whole (`min` = `len`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    min: Option<u16>,
 }
 
 fn is_false(b: &bool) -> bool {
@@ -98,6 +102,8 @@ fn subfields_from(list: Vec<SubfieldFile>) -> Result<SpecList<SubfieldSpec>, Str
                 class: named("class", &s.class, Class::from_name)?,
                 len: s.len,
                 var: s.var,
+                // No `min` in the file: the subfield is always whole.
+                min: s.min.unwrap_or(s.len),
             })
         })
         .collect::<Result<Vec<_>, String>>()?;
@@ -177,6 +183,7 @@ fn subfields_to(list: &[SubfieldSpec]) -> Vec<SubfieldFile> {
             class: s.class.name().into(),
             len: s.len,
             var: s.var,
+            min: (s.min != s.len).then_some(s.min),
         })
         .collect()
 }

@@ -194,6 +194,12 @@ fn check_subfields(f: &FieldSpec) -> Result<(), &'static str> {
                 if s.var && i + 1 != list.len() {
                     return Err("only the last subfield may be variable");
                 }
+                if s.min == 0 || s.min > s.len {
+                    return Err("a subfield's min is 1 to its length");
+                }
+                if s.min < s.len && (s.var || matches!(f.subfields, Subfields::Bitmap(_))) {
+                    return Err("only a fixed positional subfield may be cut short");
+                }
                 if s.class == Class::B && f.format.class != Class::B {
                     return Err("binary subfields need a binary field");
                 }

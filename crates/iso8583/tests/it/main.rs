@@ -11,6 +11,7 @@
 )] // tests may fail loudly
 
 mod cups;
+mod field_alignment;
 mod frame;
 mod no_alloc;
 mod specs;
