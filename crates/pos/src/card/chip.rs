@@ -27,8 +27,13 @@ use crate::error::{Error, ErrorKind, Result};
 use crate::text::{Bytes, Text, bcd};
 
 /// Terminal capabilities (`9F33`): IC, magstripe and key entry; enciphered online PIN,
-/// signature, no CVM; SDA, DDA, CDA.
-pub const TERMINAL_CAPABILITIES: [u8; 3] = [0xE0, 0xF8, 0xC8];
+/// signature, no CVM. Only what the terminal performs: no offline PIN (the PIN goes online)
+/// and no offline data authentication (SDA, DDA, CDA: the terminal is online only and
+/// checks no card certificates), so a card is never told to rely on either.
+pub const TERMINAL_CAPABILITIES: [u8; 3] = [0xE0, 0x68, 0x00];
+/// Terminal verification results (`95`) as every transaction starts: byte 1 bit 8, offline
+/// data authentication was not performed (see [`TERMINAL_CAPABILITIES`]).
+pub const TVR_INITIAL: [u8; 5] = [0x80, 0, 0, 0, 0];
 /// Terminal type (`9F35`): attended, online only, operated by the merchant.
 pub const TERMINAL_TYPE_ATTENDED_ONLINE: u8 = 0x22;
 /// Terminal transaction qualifiers (`9F66`): qPBOC, contact EMV, online PIN and signature
@@ -115,7 +120,7 @@ pub(crate) fn terminal_data(params: &Params, interface: Interface) -> Result<Byt
     b.primitive(tags::AMOUNT_AUTHORISED_NUMERIC, &bcd::<6>(params.amount))?
         .primitive(tags::AMOUNT_OTHER_NUMERIC, &bcd::<6>(params.amount_other))?
         .primitive(tags::TERMINAL_COUNTRY_CODE, &CHINA)?
-        .primitive(tags::TVR, &[0; 5])?
+        .primitive(tags::TVR, &TVR_INITIAL)?
         .primitive(tags::TRANSACTION_CURRENCY_CODE, &CHINA)?
         .primitive(tags::TRANSACTION_DATE, &params.when.emv_date())?
         .primitive(tags::TRANSACTION_TYPE, &[params.transaction_type])?
@@ -351,7 +356,7 @@ pub fn read<R: CardReader + ?Sized>(
         interface,
         terminal,
         cdol2: Bytes::from_slice(value(card, tags::CDOL2).unwrap_or_default())?,
-        tvr: [0; 5],
+        tvr: TVR_INITIAL,
     })
 }
 

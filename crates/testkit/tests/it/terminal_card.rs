@@ -27,6 +27,40 @@ fn find(f55: &[u8], t: u32) -> Option<Vec<u8>> {
         .map(|x| x.value().to_vec())
 }
 
+/// The terminal capabilities and TVR of a chip transaction's field 55: online PIN, signature
+/// and no CVM, no offline PIN and no offline data authentication (the terminal performs
+/// neither), and the TVR saying offline data authentication was not performed.
+fn advertises_only_what_it_performs(f55: &[u8]) {
+    use cardwire_emv::bits::{
+        BitField, TerminalCapabilities, Tvr, terminal_capabilities as c, tvr,
+    };
+    let caps = TerminalCapabilities::from_array(find(f55, 0x9F33).unwrap().try_into().unwrap());
+    let offered: Vec<_> = caps.flags().map(|f| f.key()).collect();
+    assert_eq!(
+        offered,
+        [
+            c::MANUAL_KEY_ENTRY.key(),
+            c::MAGNETIC_STRIPE.key(),
+            c::IC_WITH_CONTACTS.key(),
+            c::ENCIPHERED_PIN_ONLINE.key(),
+            c::SIGNATURE.key(),
+            c::NO_CVM.key(),
+        ]
+    );
+    for performed_nowhere in [
+        c::SDA,
+        c::DDA,
+        c::CDA,
+        c::PLAINTEXT_PIN_ICC,
+        c::ENCIPHERED_PIN_OFFLINE,
+    ] {
+        assert!(!caps.contains(performed_nowhere), "{performed_nowhere:?}");
+    }
+    let tvr_value = Tvr::from_array(find(f55, 0x95).unwrap().try_into().unwrap());
+    let set: Vec<_> = tvr_value.flags().collect();
+    assert_eq!(set, [tvr::OFFLINE_DATA_AUTHENTICATION_NOT_PERFORMED]);
+}
+
 fn setup() -> (Fixtures, Terminal<16>, FakeHost) {
     let f = Fixtures::load().unwrap();
     let mut t = f.pos_terminal::<16>("noodle-1");
@@ -70,6 +104,7 @@ fn chip_purchase_with_pin_and_issuer_authentication() {
         hex_literal::hex!("A000000333010101")
     );
     assert_eq!(find(&f55, 0x9F1E).unwrap(), b"POS-0001");
+    advertises_only_what_it_performs(&f55);
     // The ARQC verifies with the issuer master key of the fixtures.
     host.verify_arqc(data.pan(), Some(1), &f55).unwrap();
     let mut tampered = f55.clone();
@@ -78,10 +113,11 @@ fn chip_purchase_with_pin_and_issuer_authentication() {
     assert!(host.verify_arqc(data.pan(), Some(1), &tampered).is_err());
     assert!(host.verify_arqc(data.pan(), Some(2), &f55).is_err());
     // Cross-checked with the pyemv 1.5.0 oracle (derive_icc_mk_a, derive_common_sk with
-    // R = 0001000000000000, generate_ac over CDOL1 data ‖ 5800 ‖ 0001 ‖ 06010A03A00000).
+    // R = 0001000000000000, generate_ac over CDOL1 data ‖ 5800 ‖ 0001 ‖ 06010A03A00000; the
+    // CDOL1 data carries TVR 8000000000).
     assert_eq!(
         find(&f55, 0x9F26).unwrap(),
-        hex_literal::hex!("C50A9F37C5CF062B")
+        hex_literal::hex!("01D9B072B47EA600")
     );
 
     let mut out = [0u8; 512];
@@ -194,6 +230,7 @@ fn tap_under_and_over_the_no_cvm_limit() {
         assert_eq!(data.pin_required(), pin_needed, "{amount}");
         let f55 = data.icc();
         assert_eq!(find(f55, 0x9F66).unwrap(), chip::TTQ_ONLINE);
+        advertises_only_what_it_performs(f55);
         host.verify_arqc(data.pan(), data.sequence(), f55).unwrap();
         let pin = Pin::new("123456").unwrap();
         let mut out = [0u8; 512];
