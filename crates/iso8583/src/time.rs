@@ -234,15 +234,21 @@ impl DateTime {
 
     /// The date and time a host's reply gave in fields 13 (`mmdd`) and 12 (`hhmmss`), each
     /// where given, the rest from `self` (the terminal's time of the request). The year is
-    /// `self`'s, one back when the host's month lies after the terminal's (a reply that
-    /// crosses New Year). `None` when the fields do not make a date and time that exists.
+    /// the one that puts the host's date nearest the terminal's: `self`'s, one back when the
+    /// host's month lies more than half a year after the terminal's (the host answered on 31
+    /// December, the terminal already counts January), one on when it lies more than half a
+    /// year before (the host's clock is in January, the terminal's still in December).
+    /// `None` when the fields do not make a date and time that exists.
     pub fn with_reply_time(&self, mmdd: Option<u16>, hhmmss: Option<u32>) -> Option<Self> {
         let (month, day) = match mmdd {
             Some(d) => (u8::try_from(d / 100).ok()?, u8::try_from(d % 100).ok()?),
             None => (self.month, self.day),
         };
-        let year = if month > self.month {
+        // Two clocks a few days or minutes apart: never half a year.
+        let year = if month > self.month.saturating_add(6) {
             self.year.checked_sub(1)?
+        } else if month.saturating_add(6) < self.month {
+            self.year.checked_add(1)?
         } else {
             self.year
         };
@@ -304,6 +310,20 @@ mod tests {
                 .unwrap()
                 .to_string(),
             "2026-12-31 23:59:59"
+        );
+        // A host clock a week ahead of the terminal's stays in the terminal's year; one in
+        // January while the terminal still counts December is in the next.
+        let nov = DateTime::new(2026, 11, 26, 1, 23, 45).unwrap();
+        assert_eq!(
+            nov.with_reply_time(Some(1203), Some(153611))
+                .unwrap()
+                .to_string(),
+            "2026-12-03 15:36:11"
+        );
+        let dec = DateTime::new(2026, 12, 31, 23, 59, 58).unwrap();
+        assert_eq!(
+            dec.with_reply_time(Some(101), Some(2)).unwrap().to_string(),
+            "2027-01-01 00:00:02"
         );
         assert_eq!(t.with_reply_time(None, None), Some(t));
         assert_eq!(t.with_reply_time(Some(1399), None), None);

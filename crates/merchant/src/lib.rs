@@ -52,4 +52,4 @@ pub use money::{Booked, ContractRate, FeeRate, Fen, RateTable, Settled};
 pub use policy::{McSet, Policy};
 pub use region::{Province, Region, RegionCandidate, RegionCandidates, Scheme};
 pub use time::{Date, Timestamp};
-pub use transaction::{AmountSign, CardType, Rrn, TxRef, TxType, Voucher};
+pub use transaction::{AmountSign, CardType, JOURNAL_COLUMNS, Rrn, TxRef, TxType, Voucher};

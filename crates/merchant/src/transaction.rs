@@ -45,6 +45,20 @@ pub enum AmountSign {
     Either,
 }
 
+/// The journal's header as a terminal writes it (the terminal's journal export): amounts and
+/// fees signed yuan, `fee` the quoted fee, `type` one of [`TxType`]'s ids.
+pub const JOURNAL_COLUMNS: [&str; 9] = [
+    "time",
+    "terminal_id",
+    "merchant_no",
+    "batch",
+    "stan",
+    "rrn",
+    "type",
+    "amount",
+    "fee",
+];
+
 impl TxType {
     /// Every type.
     pub const ALL: [TxType; 8] = [

@@ -97,20 +97,9 @@ pub use entry::{
     Credit, JournalEntry, JournalFields, SettlementFields, StatementEntry, StatementFields,
 };
 pub use matcher::Reconciler;
-
-/// The journal's header as a terminal writes it (the terminal's journal export): amounts and
-/// fees signed yuan, `fee` the quoted fee, `type` one of [`TxType`](crate::TxType)'s ids.
-pub const JOURNAL_COLUMNS: [&str; 9] = [
-    "time",
-    "terminal_id",
-    "merchant_no",
-    "batch",
-    "stan",
-    "rrn",
-    "type",
-    "amount",
-    "fee",
-];
+// The journal's header lives beside the transaction types, without `std`, because the
+// terminal (no_std firmware) writes it.
+pub use crate::transaction::JOURNAL_COLUMNS;
 
 /// The settlement credits' header.
 pub const SETTLEMENT_COLUMNS: [&str; 5] = ["date", "merchant_no", "gross", "fee", "net"];

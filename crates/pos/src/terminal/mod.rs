@@ -32,12 +32,14 @@ use crate::error::{ErrorKind, Result};
 use crate::text::{Bytes, Text};
 
 mod encode;
+mod export;
 pub mod journal;
 pub mod quote;
 mod replies;
 mod requests;
 mod settlement;
 
+pub use export::tx_type;
 pub use journal::{Journal, Record};
 pub use quote::Quote;
 
@@ -323,6 +325,18 @@ impl<const J: usize> Terminal<J> {
     /// The transaction and STAN of the request waiting for its reply, if any.
     pub fn waiting(&self) -> Option<(Transaction, u32)> {
         self.in_flight.as_ref().map(|p| (p.transaction, p.stan))
+    }
+
+    /// Writes the journal of the open batch as cardwire-merchant's journal CSV, for the
+    /// merchant's reconciliation against the acquirer's statement ([`Journal::write_csv`]
+    /// with this terminal's ID and fee rate). Export before settling: settlement empties the
+    /// journal.
+    ///
+    /// # Errors
+    /// As [`Journal::write_csv`].
+    pub fn write_journal_csv<W: fmt::Write>(&self, out: &mut W) -> Result<()> {
+        self.journal
+            .write_csv(self.config.terminal_id(), self.config.fee_rate(), out)
     }
 
     /// The amount, the merchant's fee and the total, to show before the cardholder confirms.
