@@ -39,9 +39,10 @@ pub struct Cli {
     /// Print JSON on one line instead of indented.
     #[arg(long, global = true)]
     compact: bool,
-    /// One input per line of standard input, one line of JSON out for each (NDJSON); a bad
-    /// line prints {"line": N, "error": …} and the run ends with status 2. For tlv decode,
-    /// iso8583 decode, emv bits, qr decode, merchant check, mcc and luhn check.
+    /// Decode each line of standard input; one line of JSON out per line (NDJSON).
+    ///
+    /// A bad line prints {"line": N, "error": …} and the run ends with status 2. For tlv
+    /// decode, iso8583 decode, emv bits, qr decode, merchant check, mcc and luhn check.
     #[arg(long, global = true)]
     batch: bool,
     #[command(subcommand)]
