@@ -29,7 +29,8 @@ pub enum EmvCommand {
         /// For 9F10: read in this layout instead of recognising it.
         #[arg(long, value_enum)]
         layout: Option<Layout>,
-        /// The value as hex (or `-` to read standard input).
+        /// The value as hex (`-` or left out: standard input).
+        #[arg(default_value = "-")]
         hex: String,
     },
     /// Assemble DOL data (Book 3 §5.4) for a PDOL, CDOL1, CDOL2, DDOL or TDOL from known

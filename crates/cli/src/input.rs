@@ -1,18 +1,55 @@
-//! Reading the user's input: hex with optional whitespace, or `-` for standard input.
+//! Reading the user's input: hex with optional whitespace, or `-` for standard input (also
+//! what a command reads when its positional input is left out). In `--batch` mode `-` is the
+//! current line of standard input instead.
 
-use std::io::Read;
+use std::cell::RefCell;
+use std::io::{IsTerminal, Read};
+
+thread_local! {
+    /// The line `--batch` is working on: what `-` means while it is set.
+    static BATCH_LINE: RefCell<Option<String>> = const { RefCell::new(None) };
+}
+
+/// Makes `-` mean `line` (batch mode) until [`clear_line`].
+pub fn set_line(line: &str) {
+    BATCH_LINE.with(|l| *l.borrow_mut() = Some(line.to_owned()));
+}
+
+/// Makes `-` mean standard input again.
+pub fn clear_line() {
+    BATCH_LINE.with(|l| *l.borrow_mut() = None);
+}
 
 /// The text of an argument, or standard input when it is `-`.
 pub fn text(arg: &str) -> Result<String, String> {
-    if arg == "-" {
-        let mut s = String::new();
-        std::io::stdin()
-            .read_to_string(&mut s)
-            .map_err(|e| format!("reading stdin: {e}"))?;
-        Ok(s)
-    } else {
-        Ok(arg.to_owned())
+    if arg != "-" {
+        return Ok(arg.to_owned());
     }
+    if let Some(line) = BATCH_LINE.with(|l| l.borrow().clone()) {
+        return Ok(line);
+    }
+    let stdin = std::io::stdin();
+    // Waiting on a terminal for input the user did not know was wanted looks like a hang.
+    if stdin.is_terminal() {
+        return Err(
+            "no input: give it as an argument, or pipe it on standard input (`-`)".to_owned(),
+        );
+    }
+    let mut s = String::new();
+    stdin
+        .lock()
+        .read_to_string(&mut s)
+        .map_err(|e| format!("reading stdin: {e}"))?;
+    if s.trim().is_empty() {
+        return Err("no input: the argument was left out and standard input is empty".to_owned());
+    }
+    Ok(s)
+}
+
+/// The text of an argument or of standard input, without surrounding whitespace (a
+/// merchant number, an MCC: one value, often piped with its newline).
+pub fn word(arg: &str) -> Result<String, String> {
+    Ok(text(arg)?.trim().to_owned())
 }
 
 /// Hex bytes from an argument (or stdin with `-`); spaces and newlines are ignored.

@@ -6,6 +6,8 @@ use clap::{Args, Subcommand};
 
 use crate::input;
 
+mod strict;
+
 #[derive(Debug, Subcommand)]
 pub enum Iso8583Command {
     /// Decode a message (hex) into JSON; card data masked unless --clear.
@@ -18,7 +20,8 @@ pub enum Iso8583Command {
         /// Show PAN, tracks, PIN block, MAC and field 55's card data in clear.
         #[arg(long)]
         clear: bool,
-        /// The message as hex (or `-` to read standard input).
+        /// The message as hex (`-` or left out: standard input).
+        #[arg(default_value = "-")]
         hex: String,
     },
     /// Encode a message from JSON (as `decode --clear` prints it) into hex.
@@ -28,7 +31,8 @@ pub enum Iso8583Command {
         /// Put the frame (length, TPDU, header from the JSON's "frame") in front.
         #[arg(long)]
         framed: bool,
-        /// The message as JSON (or `-` to read standard input).
+        /// The message as JSON (`-` or left out: standard input).
+        #[arg(default_value = "-")]
         json: String,
     },
     /// Print a human dump of a message, card data masked unless --clear.
@@ -38,7 +42,8 @@ pub enum Iso8583Command {
         /// Show card data in clear.
         #[arg(long)]
         clear: bool,
-        /// The message as hex (or `-` to read standard input).
+        /// The message as hex (`-` or left out: standard input).
+        #[arg(default_value = "-")]
         hex: String,
     },
 }
@@ -114,6 +119,7 @@ pub fn run(cmd: Iso8583Command) -> Result<String, String> {
             let text = input::text(&json)?;
             let value: serde_json::Value =
                 serde_json::from_str(&text).map_err(|e| format!("JSON: {e}"))?;
+            strict::check(spec, &value, framed)?;
             let bytes = if framed {
                 json::encode_framed(spec, &frame_format(spec), &value)
             } else {

@@ -5,14 +5,15 @@ use cardwire_crypto::card::luhn;
 use clap::Subcommand;
 use serde_json::{Map, Value};
 
-use crate::verdict;
+use crate::{input, verdict};
 
 #[derive(Debug, Subcommand)]
 pub enum LuhnCommand {
     /// Check a number whose last digit is its check digit: prints {"valid": …, …}, exit 1
     /// when the check digit is wrong.
     Check {
-        /// The number (PAN), 2 to 19 digits.
+        /// The number (PAN), 2 to 19 digits; `-` or left out: standard input.
+        #[arg(default_value = "-")]
         number: String,
     },
     /// The check digit to append to a number.
@@ -25,6 +26,7 @@ pub enum LuhnCommand {
 pub fn run(cmd: LuhnCommand) -> Result<String, String> {
     match cmd {
         LuhnCommand::Check { number } => {
+            let number = input::word(&number)?;
             let number = crate::cvv::digits(&number, "PAN", 2, 19)?;
             let valid = luhn::is_valid(number).map_err(|e| format!("PAN: {e}"))?;
             let (payload, given) = number.split_at(number.len() - 1);

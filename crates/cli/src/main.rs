@@ -1,10 +1,13 @@
 //! `cardwire`: hex in, JSON out.
 //!
 //! Exit status: 0 on success, 1 when a verification command's check fails or when
-//! `merchant reconcile --fail-on` finds something at that severity, 2 with a one-line
-//! message on stderr for bad input.
+//! `--fail-on` (merchant check, audit, reconcile) finds something at that severity, 2 with a
+//! one-line message on stderr for bad input or usage. A closed standard output (`| head`)
+//! ends the run quietly.
 
+mod batch;
 mod cvv;
+mod docs;
 mod dukpt;
 mod emv;
 mod input;
@@ -14,6 +17,7 @@ mod keygen;
 mod luhn;
 mod mac;
 mod merchant;
+mod out;
 mod pin;
 mod pin_translate;
 mod qr;
@@ -31,7 +35,16 @@ use clap::{Parser, Subcommand};
 /// Payment protocol tools: EMV TLV, ISO 8583, PIN and MAC cryptography, merchant checks.
 #[derive(Debug, Parser)]
 #[command(name = "cardwire", version, about)]
-struct Cli {
+pub struct Cli {
+    /// Print JSON on one line instead of indented.
+    #[arg(long, global = true)]
+    compact: bool,
+    /// Decode each line of standard input; one line of JSON out per line (NDJSON).
+    ///
+    /// A bad line prints {"line": N, "error": …} and the run ends with status 2. For tlv
+    /// decode, iso8583 decode, emv bits, qr decode, merchant check, mcc and luhn check.
+    #[arg(long, global = true)]
+    batch: bool,
     #[command(subcommand)]
     command: Command,
 }
@@ -94,6 +107,23 @@ enum Command {
     /// Remote key download: a terminal master key sealed to a device's SM2 key.
     #[command(subcommand)]
     Rkd(sm::RkdCommand),
+    /// A shell completion script for cardwire, on standard output.
+    Completions(docs::CompletionsArgs),
+    /// The man page of cardwire (roff), on standard output; with --dir, one page per command.
+    Man(docs::ManArgs),
+}
+
+/// What a command printed, and whether its verdict or findings fail the run (exit 1).
+#[derive(Debug)]
+pub struct Outcome {
+    text: String,
+    fail: bool,
+}
+
+impl From<String> for Outcome {
+    fn from(text: String) -> Self {
+        Self { text, fail: false }
+    }
 }
 
 fn main() -> ExitCode {
@@ -101,17 +131,31 @@ fn main() -> ExitCode {
         Ok(cli) => cli,
         Err(e) => return usage_error(&e),
     };
-    let result = match cli.command {
+    if cli.batch {
+        return batch::run(cli);
+    }
+    let compact = cli.compact;
+    let (text, status) = match execute(cli.command) {
+        Ok(outcome) => {
+            let failed = outcome.fail || verdict::failed();
+            (outcome.text, if failed { 1 } else { 0 })
+        }
+        Err(message) => {
+            eprintln!("error: {message}");
+            return ExitCode::from(2);
+        }
+    };
+    match out::line(&out::render(text, compact)) {
+        Ok(()) | Err(out::Closed) => ExitCode::from(status),
+    }
+}
+
+/// Runs one command.
+fn execute(command: Command) -> Result<Outcome, String> {
+    let text = match command {
         Command::Tlv(cmd) => tlv::run(cmd),
         Command::Mcc(args) => merchant::run_mcc(args),
-        Command::Merchant(cmd) => match merchant::run(*cmd) {
-            // `reconcile --fail-on`: the report is printed and the status says it failed.
-            Ok(merchant::Output { text, fail: true }) => {
-                println!("{text}");
-                return ExitCode::from(1);
-            }
-            other => other.map(|o| o.text),
-        },
+        Command::Merchant(cmd) => return merchant::run(*cmd),
         Command::Pin(cmd) => pin::run(cmd),
         Command::Dukpt(cmd) => dukpt::run(cmd),
         Command::Mac(args) => mac::run(&args),
@@ -129,47 +173,52 @@ fn main() -> ExitCode {
         Command::Sm4(cmd) => sm::run_sm4(cmd),
         Command::Rkd(cmd) => sm::run_rkd(cmd),
         // A signature that does not verify prints its verdict and exits 1.
-        Command::Sm2(cmd) => match sm::run_sm2(cmd) {
-            Ok((output, false)) => {
-                println!("{output}");
-                return ExitCode::from(1);
-            }
-            result => result.map(|(output, _)| output),
-        },
-    };
-    match result {
-        Ok(output) => {
-            println!("{output}");
-            if verdict::failed() {
-                ExitCode::from(1)
-            } else {
-                ExitCode::SUCCESS
-            }
+        Command::Sm2(cmd) => {
+            return sm::run_sm2(cmd).map(|(text, verified)| Outcome {
+                text,
+                fail: !verified,
+            });
         }
-        Err(message) => {
-            eprintln!("error: {message}");
+        Command::Completions(args) => docs::completions(&args),
+        Command::Man(args) => docs::man(&args),
+    }?;
+    Ok(Outcome::from(text))
+}
+
+/// Help and version go to stdout as clap prints them; a usage mistake is bad input like any
+/// other: one line on stderr naming what was wrong, exit status 2.
+fn usage_error(e: &clap::Error) -> ExitCode {
+    use clap::error::ErrorKind;
+    let rendered = e.render().to_string();
+    match e.kind() {
+        ErrorKind::DisplayHelp | ErrorKind::DisplayVersion => {
+            let _ = out::line(rendered.trim_end());
+            ExitCode::SUCCESS
+        }
+        ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
+            let _ = out::line(rendered.trim_end());
+            ExitCode::from(2)
+        }
+        _ => {
+            eprintln!("error: {} (see --help)", usage_line(&rendered));
             ExitCode::from(2)
         }
     }
 }
 
-/// Help and version go to stdout as clap prints them; a usage mistake is one line on stderr
-/// and exit status 2, like every other bad input.
-fn usage_error(e: &clap::Error) -> ExitCode {
-    use clap::error::ErrorKind;
-    if matches!(e.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion)
-        || e.kind() == ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand
-    {
-        print!("{e}");
-        return if e.kind() == ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand {
-            ExitCode::from(2)
-        } else {
-            ExitCode::SUCCESS
-        };
+/// clap's message up to its usage block, on one line: "the following required arguments
+/// were not provided: --key <KEY>" keeps the names clap lists on the lines below it.
+fn usage_line(rendered: &str) -> String {
+    let parts: Vec<&str> = rendered
+        .lines()
+        .map(str::trim)
+        .take_while(|l| !l.is_empty() && !l.starts_with("Usage:"))
+        .collect();
+    let line = parts.join(" ");
+    let line = line.strip_prefix("error: ").unwrap_or(&line);
+    if line.is_empty() {
+        "invalid arguments".to_owned()
+    } else {
+        line.to_owned()
     }
-    let rendered = e.render().to_string();
-    let first = rendered.lines().next().unwrap_or("invalid arguments");
-    let line = first.strip_prefix("error: ").unwrap_or(first);
-    eprintln!("error: {line} (see --help)");
-    ExitCode::from(2)
 }

@@ -1,6 +1,6 @@
 //! `cardwire mcc …` and `cardwire merchant …`: MCCs, UnionPay merchant numbers, 跳码 checks,
 //! the statement audit and the reconciliation. Exit 0 whenever the input parsed, findings or
-//! not — unless `reconcile --fail-on` is given and a finding reaches it (exit 1).
+//! not — unless `--fail-on` is given and a finding reaches it (exit 1).
 
 use cardwire_merchant::reconcile::{ReconcileConfig, Reconciler, RefundFee};
 use cardwire_merchant::{
@@ -11,18 +11,23 @@ use cardwire_merchant::{
 use clap::{Args, Subcommand};
 use serde_json::{Value, json};
 
+use crate::{Outcome, input};
+
 /// `cardwire mcc CODE`.
 #[derive(Debug, Args)]
 pub struct MccArgs {
-    /// The MCC: four digits (`0742`) or a number (`742`).
-    code: String,
+    /// The MCC: four digits (`0742`) or a number (`742`); `-` or left out: standard input.
+    #[arg(default_value = "-")]
+    pub code: String,
 }
 
 #[derive(Debug, Subcommand)]
 pub enum MerchantCommand {
     /// Decode a 15-character merchant number and run the 跳码 rules on it.
     Check {
-        /// The merchant number (field 42 / the slip), 15 characters.
+        /// The merchant number (field 42 / the slip), 15 characters; `-` or left out:
+        /// standard input.
+        #[arg(default_value = "-")]
         merchant_no: String,
         /// The MCC the business should have.
         #[arg(long, value_name = "N")]
@@ -52,14 +57,21 @@ pub enum MerchantCommand {
         /// EMV tag 9F1C (terminal identification), compared with --terminal.
         #[arg(long = "tag-9f1c", value_name = "TID")]
         tag_9f1c: Option<String>,
+        /// Exit 1 when a finding is at or above this severity: info, suspicious, definitive.
+        #[arg(long, value_name = "SEVERITY")]
+        fail_on: Option<String>,
     },
     /// Audit a statement (对账单) CSV: columns time, terminal_id, merchant_no, amount (and mcc).
     Audit {
-        /// The CSV file (or `-` for standard input).
+        /// The CSV file (`-` or left out: standard input).
+        #[arg(default_value = "-")]
         file: String,
         /// The business group every merchant number should belong to.
         #[arg(long, value_name = "G")]
         expect_group: Option<String>,
+        /// Exit 1 when a finding is at or above this severity: info, suspicious, definitive.
+        #[arg(long, value_name = "SEVERITY")]
+        fail_on: Option<String>,
     },
     /// Reconcile (对账) the terminal's journal with the acquirer's statement and, if given,
     /// the settlement credits. Each CSV in time order; prints {"summary", "findings"}.
@@ -91,23 +103,8 @@ pub enum MerchantCommand {
     },
 }
 
-/// What a merchant command prints, and whether its findings fail the run (exit 1).
-#[derive(Debug)]
-pub struct Output {
-    /// The JSON text.
-    pub text: String,
-    /// `--fail-on` was reached.
-    pub fail: bool,
-}
-
-impl From<String> for Output {
-    fn from(text: String) -> Self {
-        Self { text, fail: false }
-    }
-}
-
 pub fn run_mcc(args: MccArgs) -> Result<String, String> {
-    let mcc = parse_mcc_number(&args.code, "MCC")?;
+    let mcc = parse_mcc_number(&input::word(&args.code)?, "MCC")?;
     let out = json!({
         "mcc": mcc.to_string(),
         "description": mcc.description(),
@@ -121,7 +118,7 @@ pub fn run_mcc(args: MccArgs) -> Result<String, String> {
     pretty(&out)
 }
 
-pub fn run(cmd: MerchantCommand) -> Result<Output, String> {
+pub fn run(cmd: MerchantCommand) -> Result<Outcome, String> {
     match cmd {
         MerchantCommand::Reconcile {
             journal,
@@ -132,13 +129,7 @@ pub fn run(cmd: MerchantCommand) -> Result<Output, String> {
             window,
             refund_fee,
         } => {
-            let fail_on = fail_on
-                .map(|s| {
-                    Severity::from_id(&s).ok_or_else(|| {
-                        format!("--fail-on: {s:?} is not info, suspicious or definitive")
-                    })
-                })
-                .transpose()?;
+            let fail_on = parse_fail_on(fail_on)?;
             let config = ReconcileConfig {
                 rates: rate.as_deref().map(parse_rate).transpose()?,
                 window: parse_window(&window)?,
@@ -172,7 +163,7 @@ pub fn run(cmd: MerchantCommand) -> Result<Output, String> {
                 );
             }
             let out = json!({ "summary": summary_json, "findings": findings });
-            Ok(Output {
+            Ok(Outcome {
                 text: pretty(&out)?,
                 fail: fail_on.is_some_and(|s| summary.findings.at_least(s) > 0),
             })
@@ -188,7 +179,10 @@ pub fn run(cmd: MerchantCommand) -> Result<Output, String> {
             tag_9f16,
             terminal,
             tag_9f1c,
+            fail_on,
         } => {
+            let fail_on = parse_fail_on(fail_on)?;
+            let merchant_no = input::word(&merchant_no)?;
             let m = MerchantNo::parse(merchant_no.as_bytes())
                 .map_err(|e| format!("merchant number: {e}"))?;
             let exp = Expectation {
@@ -226,9 +220,17 @@ pub fn run(cmd: MerchantCommand) -> Result<Output, String> {
                 "sequence": m.sequence(),
                 "findings": findings.iter().map(finding).collect::<Vec<_>>(),
             });
-            pretty(&out).map(Output::from)
+            Ok(Outcome {
+                text: pretty(&out)?,
+                fail: reaches(findings.iter(), fail_on),
+            })
         }
-        MerchantCommand::Audit { file, expect_group } => {
+        MerchantCommand::Audit {
+            file,
+            expect_group,
+            fail_on,
+        } => {
+            let fail_on = parse_fail_on(fail_on)?;
             let config = AuditConfig {
                 expectation: Expectation {
                     group: expect_group.map(|s| parse_group(&s)).transpose()?,
@@ -246,9 +248,31 @@ pub fn run(cmd: MerchantCommand) -> Result<Output, String> {
                 Some(line) => format!("statement line {line}: {e}"),
                 None => format!("statement: {e}"),
             })?;
-            pretty(&audit_json(&report)).map(Output::from)
+            let all = report
+                .findings
+                .iter()
+                .chain(report.terminals.iter().flat_map(|t| t.findings.iter()));
+            Ok(Outcome {
+                text: pretty(&audit_json(&report))?,
+                fail: reaches(all, fail_on),
+            })
         }
     }
+}
+
+/// `--fail-on SEVERITY`.
+fn parse_fail_on(fail_on: Option<String>) -> Result<Option<Severity>, String> {
+    fail_on
+        .map(|s| {
+            Severity::from_id(&s)
+                .ok_or_else(|| format!("--fail-on: {s:?} is not info, suspicious or definitive"))
+        })
+        .transpose()
+}
+
+/// Whether a finding is at or above `fail_on`.
+fn reaches<'a>(mut findings: impl Iterator<Item = &'a Finding>, fail_on: Option<Severity>) -> bool {
+    fail_on.is_some_and(|s| findings.any(|f| f.severity() >= s))
 }
 
 /// The input files, to name them in errors.

@@ -81,6 +81,12 @@ pub enum PinCommand {
 }
 
 pub fn run(cmd: PinCommand) -> Result<String, String> {
+    // A PAN is checked as a PAN first, so that its mistakes are not reported as the block's.
+    if let PinCommand::Encode { pan: Some(pan), .. } | PinCommand::Decode { pan: Some(pan), .. } =
+        &cmd
+    {
+        crate::cvv::digits(pan, "PAN", 1, 19)?;
+    }
     match cmd {
         PinCommand::Encode {
             format,
@@ -167,7 +173,7 @@ fn encode(
         }
         (_, fill) => PinBlock::new(format, &pin, pan, fill.as_ref()),
     }
-    .map_err(|e| format!("PIN block: {e}"))?;
+    .map_err(|e| block_error(&e))?;
     match key {
         None => Ok(Hex(block.as_bytes()).to_string()),
         Some(key) => {
@@ -208,5 +214,15 @@ fn decode(format: u8, block: &str, pan: Option<&str>, key: Option<&str>) -> Resu
         block.decode_as(format, pan)
     };
     pin.map(|p| p.as_str().to_owned())
-        .map_err(|e| format!("PIN block: {e}"))
+        .map_err(|e| block_error(&e))
+}
+
+/// A PIN block error in the user's terms: a PAN the format cannot use is a PAN error, not a
+/// PIN block one.
+fn block_error(e: &cardwire_crypto::Error) -> String {
+    match e.kind() {
+        cardwire_crypto::ErrorKind::PanLength { .. } => format!("PAN: {e}"),
+        cardwire_crypto::ErrorKind::PinLength { .. } => format!("PIN: {e}"),
+        _ => format!("PIN block: {e}"),
+    }
 }

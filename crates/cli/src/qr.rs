@@ -20,14 +20,16 @@ pub enum QrCommand {
         /// Show PAN and track 2 of a CPM payload in clear.
         #[arg(long)]
         clear: bool,
-        /// The payload text (or `-` to read standard input).
+        /// The payload text (`-` or left out: standard input).
+        #[arg(default_value = "-")]
         payload: String,
     },
     /// Encode JSON into an MPM payload with a fresh CRC. Accepts the output of `qr decode`,
     /// an array of {"id", "value" | "children"} objects, or an object of ID → value or
     /// nested object; ID 63 is ignored. {"kind": "cpm", "tlv": HEX} encodes a CPM payload.
     Encode {
-        /// The JSON (or `-` to read standard input).
+        /// The JSON (`-` or left out: standard input).
+        #[arg(default_value = "-")]
         json: String,
     },
 }

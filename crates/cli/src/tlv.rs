@@ -19,7 +19,8 @@ pub enum TlvCommand {
         /// Show PAN, track 2, cardholder name and PIN data in clear.
         #[arg(long)]
         clear: bool,
-        /// The data as hex (or `-` to read standard input).
+        /// The data as hex (`-` or left out: standard input).
+        #[arg(default_value = "-")]
         hex: String,
     },
     /// Describe BER-TLV for people: each tag named, each value shown by its EMV format
@@ -31,12 +32,14 @@ pub enum TlvCommand {
         /// Show PAN, track data, cardholder name and PIN data in clear.
         #[arg(long)]
         clear: bool,
-        /// The data as hex (or `-` to read standard input).
+        /// The data as hex (`-` or left out: standard input).
+        #[arg(default_value = "-")]
         hex: String,
     },
     /// Encode the JSON that `tlv decode --clear` prints back into BER-TLV hex.
     Encode {
-        /// The JSON (or `-` to read standard input).
+        /// The JSON (`-` or left out: standard input).
+        #[arg(default_value = "-")]
         json: String,
     },
 }

@@ -14,7 +14,8 @@ pub enum Tr31Command {
         /// Key block protection key as hex.
         #[arg(long)]
         kbpk: String,
-        /// The key block (or `-` for standard input).
+        /// The key block (`-` or left out: standard input).
+        #[arg(default_value = "-")]
         block: String,
     },
     /// Wrap a key in a key block; the header's length digits are filled in.

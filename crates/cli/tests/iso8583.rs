@@ -107,3 +107,59 @@ fn a_spec_file_loads() {
     assert_eq!(code, 0);
     assert!(out.contains("\"60.1\": \"22\""));
 }
+
+#[test]
+fn encode_rejects_what_it_would_pad_or_ignore() {
+    let (_, clear, _) = cardwire(
+        &["iso8583", "decode", "--spec", "cups", "--clear", PURCHASE],
+        None,
+    );
+    let message: serde_json::Value = serde_json::from_str(&clear).unwrap();
+    let encode = |v: &serde_json::Value, framed: bool| {
+        let mut args = vec!["iso8583", "encode", "--spec", "cups"];
+        if framed {
+            args.push("--framed");
+        }
+        args.push("-");
+        cardwire(&args, Some(&v.to_string()))
+    };
+    assert_eq!(encode(&message, false).0, 0);
+
+    // Field 41 (terminal id) is fixed at 8 characters; the encoder would pad 7 with a space.
+    let mut short = message.clone();
+    short["fields"]["41"] = "1234567".into();
+    let (code, out, err) = encode(&short, false);
+    assert_eq!((code, out.as_str()), (2, ""));
+    assert!(err.contains("field 41") && err.contains("8"), "{err}");
+    let mut long = message.clone();
+    long["fields"]["3"] = "0000000".into();
+    let (code, _, err) = encode(&long, false);
+    assert_eq!(code, 2);
+    assert!(err.contains("field 3"), "{err}");
+    // Binary fields count bytes: field 52 (PIN block) is 8.
+    let mut pin = message.clone();
+    pin["fields"]["52"] = "ACF46E73838A82".into();
+    let (code, _, err) = encode(&pin, false);
+    assert_eq!(code, 2);
+    assert!(err.contains("field 52"), "{err}");
+
+    // Unknown keys are refused, at the top, in the frame, and as field numbers.
+    let mut extra = message.clone();
+    extra["fieldz"] = serde_json::json!({});
+    let (code, _, err) = encode(&extra, false);
+    assert_eq!(code, 2);
+    assert!(err.contains("\"fieldz\""), "{err}");
+    let mut frame = message.clone();
+    frame["frame"] = serde_json::json!({"tpdu": "6000030000"});
+    assert!(
+        encode(&frame, false).2.contains("\"frame\""),
+        "frame without --framed"
+    );
+    frame["frame"]["tdpu"] = "6000030000".into();
+    let (code, _, err) = encode(&frame, true);
+    assert_eq!(code, 2);
+    assert!(err.contains("\"tdpu\""), "{err}");
+    let mut field = message.clone();
+    field["fields"]["x3"] = "000000".into();
+    assert_eq!(encode(&field, false).0, 2);
+}

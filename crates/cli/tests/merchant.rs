@@ -464,3 +464,47 @@ fn merchant_reconcile_bad_input_names_file_line_and_column() {
     );
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn merchant_check_and_audit_fail_on_sets_exit_1_at_or_above_the_severity() {
+    let check = |extra: &[&str]| {
+        let args = [&["merchant", "check", "105584070110001"][..], extra].concat();
+        let out = cardwire(&args);
+        assert!(
+            serde_json::from_slice::<Value>(&out.stdout).is_ok(),
+            "{args:?}"
+        );
+        out.status.code().unwrap()
+    };
+    let mismatch = ["--network-merchant-no", "105584054110001"];
+    assert_eq!(check(&mismatch), 0, "findings alone do not fail");
+    assert_eq!(
+        check(&[&mismatch[..], &["--fail-on", "definitive"]].concat()),
+        1
+    );
+    assert_eq!(check(&["--fail-on", "info"]), 0, "no findings");
+    assert_eq!(
+        check(&["--expect-group", "hotel", "--fail-on", "suspicious"]),
+        0
+    );
+
+    let statement = spec("merchant_statement.csv");
+    let audit = |level: &str| {
+        cardwire(&["merchant", "audit", &statement, "--fail-on", level])
+            .status
+            .code()
+            .unwrap()
+    };
+    assert_eq!(audit("definitive"), 1);
+    assert_eq!(audit("info"), 1);
+    let out = cardwire(&["merchant", "audit", &statement]);
+    assert_eq!(out.status.code(), Some(0));
+    common::bad(
+        &["merchant", "audit", &statement, "--fail-on", "fatal"],
+        "--fail-on",
+    );
+    common::bad(
+        &["merchant", "check", "105584070110001", "--fail-on", "x"],
+        "--fail-on",
+    );
+}

@@ -18,6 +18,22 @@ use crate::mcc::Mcc;
 use crate::region::Region;
 
 /// A borrowed, validated merchant number: digits 1–11 numeric, 12–15 letters or digits.
+///
+/// ```
+/// use cardwire_merchant::MerchantNo;
+///
+/// // Field 42 of a purchase: acquirer 105, region 5840 (Shenzhen), MCC 7011 (hotels).
+/// let m = MerchantNo::parse(b"105584070110001")?;
+/// assert_eq!(m.acquirer_code(), 105);
+/// assert_eq!(m.region().to_string(), "5840");
+/// assert_eq!(m.mcc().to_string(), "7011");
+/// assert_eq!(m.sequence(), "0001");
+///
+/// // Anything but 15 characters, or letters in the first 11, is refused.
+/// assert!(MerchantNo::parse(b"10558407011000").is_err());
+/// assert!(MerchantNo::parse(b"1055840A0110001").is_err());
+/// # Ok::<(), cardwire_merchant::Error>(())
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct MerchantNo<'a> {
     raw: &'a [u8; 15],

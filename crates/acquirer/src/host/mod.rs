@@ -127,6 +127,73 @@ impl fmt::Display for Answer {
 }
 
 /// The acquirer host over a [`Ledger`].
+///
+/// ```
+/// # #[cfg(feature = "std")] {
+/// use cardwire_acquirer::ledger::MemoryLedger;
+/// use cardwire_acquirer::{
+///     DateTime, Host, IssuerKeys, Merchant, OsRng, Registry, ResponseCode, TerminalEntry,
+/// };
+/// use cardwire_crypto::TdesKey;
+/// use cardwire_crypto::emv::CdolProfile;
+/// use cardwire_iso8583::cups::{Request, Transaction};
+/// use cardwire_iso8583::frame::{FrameFormat, Tpdu};
+/// use cardwire_merchant::FeeRate;
+///
+/// let key = |hex| TdesKey::from_hex(hex);
+/// let registry = Registry {
+///     merchants: vec![Merchant {
+///         merchant_no: "105584070110001".into(),
+///         name: "A hotel".into(),
+///         mcc: "7011".into(),
+///         fee_rate: FeeRate::from_bps(60),
+///     }],
+///     terminals: vec![TerminalEntry {
+///         terminal_id: "10000001".into(),
+///         serial: "SN0001".into(),
+///         tmk: key("0123456789ABCDEFFEDCBA9876543210")?,
+///         activated: true,
+///         merchant_no: Some("105584070110001".into()),
+///         pool: vec![],
+///     }],
+///     cardholders: vec![],
+///     issuer: IssuerKeys {
+///         imk_ac: key("0123456789ABCDEF0123456789ABCDEF")?,
+///         pvk: key("FEDCBA9876543210FEDCBA9876543210")?,
+///         pvki: 1,
+///         cdol1: vec![],
+///         profile: CdolProfile::STANDARD,
+///     },
+/// };
+/// let mut host = Host::new(registry, MemoryLedger::default())?;
+/// let now = DateTime::new(2026, 3, 1, 9, 30, 0).ok_or("date")?;
+///
+/// // A terminal's sign-in (0800), framed as it travels: length, TPDU, header, message.
+/// let sign_in = |terminal| -> Result<Vec<u8>, cardwire_iso8583::Error> {
+///     let mut message = [0u8; 256];
+///     let n = Request::new(Transaction::SignIn, terminal, "105584070110001")
+///         .stan(1)
+///         .batch(1)
+///         .operator("001")
+///         .encode(&mut message)?
+///         .len;
+///     let tpdu = Tpdu::parse(&[0x60, 0x00, 0x03, 0x00, 0x00])?;
+///     let mut frame = vec![0u8; 300];
+///     let header = [0x60, 0x31, 0x00, 0x31, 0x02, 0x08];
+///     let len = FrameFormat::CUPS.write(Some(tpdu), &header, &message[..n], &mut frame)?;
+///     frame.truncate(len);
+///     Ok(frame)
+/// };
+///
+/// // The bound terminal gets its working keys; one the registry does not know is refused.
+/// let mut reply = [0u8; 512];
+/// let answer = host.handle(&sign_in("10000001")?, now, &mut OsRng, &mut reply)?;
+/// assert_eq!(answer.response, Some(ResponseCode::Approved));
+/// let answer = host.handle(&sign_in("99999999")?, now, &mut OsRng, &mut reply)?;
+/// assert_eq!(answer.response, Some(ResponseCode::InvalidMerchant)); // 03
+/// # }
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub struct Host<L: Ledger> {
     registry: Registry,
     ledger: L,

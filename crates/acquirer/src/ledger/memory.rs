@@ -11,6 +11,22 @@ use super::{
 use crate::error::{Error, ErrorKind, Result};
 
 /// A [`Ledger`] in memory (lost when dropped).
+///
+/// ```
+/// use cardwire_acquirer::ledger::{Ledger, MemoryLedger};
+///
+/// let mut ledger = MemoryLedger::default();
+/// // A card account with its opening balance in fen; opening it again changes nothing.
+/// ledger.open_account("acct-1", 50_000)?;
+/// ledger.open_account("acct-1", 1)?;
+/// assert_eq!(ledger.balance("acct-1")?, Some(50_000));
+/// assert_eq!(ledger.balance("acct-2")?, None);
+/// // Nothing posted yet: no transaction, no settlement, sequence 0.
+/// assert_eq!(ledger.last_seq()?, 0);
+/// assert!(ledger.batch("10000001", 1)?.is_empty());
+/// assert!(ledger.settlements()?.is_empty());
+/// # Ok::<(), cardwire_acquirer::Error>(())
+/// ```
 #[derive(Debug, Default)]
 pub struct MemoryLedger {
     sessions: BTreeMap<String, TerminalSession>,

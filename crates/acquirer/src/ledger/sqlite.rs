@@ -34,6 +34,25 @@ pub enum Durability {
 ///
 /// A restart that opens the same file finds every transaction that was answered: the host
 /// sends a reply only after [`Ledger::post`] or [`Ledger::reverse`] committed.
+///
+/// ```
+/// use cardwire_acquirer::ledger::{Durability, Ledger, SqliteLedger};
+///
+/// let path = std::env::temp_dir().join(format!("cardwire-doc-{}.db", std::process::id()));
+/// # let _ = std::fs::remove_file(&path);
+/// let mut ledger = SqliteLedger::open(&path, Durability::Full)?;
+/// ledger.open_account("acct-1", 50_000)?;
+/// drop(ledger);
+///
+/// // A restart finds what was committed.
+/// let mut ledger = SqliteLedger::open(&path, Durability::Normal)?;
+/// assert_eq!(ledger.balance("acct-1")?, Some(50_000));
+/// # drop(ledger);
+/// # for end in ["", "-wal", "-shm"] {
+/// #     let _ = std::fs::remove_file(format!("{}{end}", path.display()));
+/// # }
+/// # Ok::<(), cardwire_acquirer::Error>(())
+/// ```
 #[derive(Debug)]
 pub struct SqliteLedger {
     conn: Connection,

@@ -4,7 +4,7 @@ use serde_json::Value;
 
 /// A vector file's `vectors` array.
 pub fn vectors(file: &str) -> Vec<Value> {
-    let path = format!("{}/../../spec-vectors/{file}", env!("CARGO_MANIFEST_DIR"));
+    let path = format!("{}/tests/spec-vectors/{file}", env!("CARGO_MANIFEST_DIR"));
     let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
     let doc: Value = serde_json::from_str(&text).unwrap_or_else(|e| panic!("{path}: {e}"));
     let vectors = doc["vectors"].as_array().expect("vectors array").clone();

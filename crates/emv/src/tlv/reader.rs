@@ -132,6 +132,29 @@ pub(super) fn too_deep(at: usize) -> Error {
 
 /// Iterates over sibling data objects (one level; use [`Tlv::children`] to descend or
 /// [`Reader::walk`] for the whole tree). After an error it yields nothing more.
+///
+/// ```
+/// use cardwire_emv::tags;
+/// use cardwire_emv::tlv::Reader;
+///
+/// // A SELECT answer: 6F (FCI) holding 84 (DF name) and A5 holding 50 (label) "UnionPay".
+/// let fci = [
+///     0x6F, 0x16, 0x84, 0x08, 0xA0, 0x00, 0x00, 0x03, 0x33, 0x01, 0x01, 0x01,
+///     0xA5, 0x0A, 0x50, 0x08, b'U', b'n', b'i', b'o', b'n', b'P', b'a', b'y',
+/// ];
+/// let reader = Reader::new(&fci);
+/// reader.validate()?; // the whole tree is well formed
+///
+/// // One level: the FCI template alone, its children read through `children`.
+/// let top: Vec<_> = reader.clone().collect::<Result<_, _>>()?;
+/// assert_eq!(top.len(), 1);
+/// assert_eq!(top[0].tag(), tags::FILE_CONTROL_INFORMATION_TEMPLATE);
+///
+/// // Anywhere in the tree, without allocating: `find` walks it.
+/// let label = reader.find(tags::APPLICATION_LABEL)?.map(|t| t.value());
+/// assert_eq!(label, Some(&b"UnionPay"[..]));
+/// # Ok::<(), cardwire_emv::Error>(())
+/// ```
 #[derive(Clone, Debug)]
 pub struct Reader<'a> {
     /// Bytes not read yet; emptied after an error.

@@ -21,7 +21,7 @@ use serde_json::Value;
 
 /// The vectors of `spec-vectors/{file}`.
 fn load(file: &str) -> Vec<Value> {
-    let path = format!("{}/../../spec-vectors/{file}", env!("CARGO_MANIFEST_DIR"));
+    let path = format!("{}/tests/spec-vectors/{file}", env!("CARGO_MANIFEST_DIR"));
     let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
     let doc: Value = serde_json::from_str(&text).unwrap();
     doc["vectors"].as_array().unwrap().clone()

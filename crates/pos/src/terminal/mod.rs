@@ -229,6 +229,40 @@ impl Pending {
 }
 
 /// A CUPS POS terminal with a journal of up to `J` transactions per batch.
+///
+/// It takes and returns bytes: each request is written into the caller's buffer as a whole
+/// frame, to be sent however the device talks to the host; the reply frame goes to
+/// [`Terminal::on_reply`].
+///
+/// ```
+/// use cardwire_crypto::TdesKey;
+/// use cardwire_iso8583::frame::{FrameFormat, Progress};
+/// use cardwire_iso8583::{Message, specs};
+/// use cardwire_pos::{Config, DateTime, ErrorKind, Terminal};
+///
+/// let config = Config::new("10000001", "105584070110001", "A hotel")?;
+/// let tmk = TdesKey::from_hex("0123456789ABCDEFFEDCBA9876543210")?;
+/// let mut terminal: Terminal = Terminal::new(config, tmk);
+/// let now = DateTime::new(2026, 3, 1, 9, 30, 0).ok_or("not a date")?;
+///
+/// // The first request of the day: sign-in (0800) for working keys.
+/// let mut frame = [0u8; 512];
+/// let sent = terminal.sign_in(now, &mut frame)?;
+/// assert_eq!(sent.stan, 1);
+/// let Progress::Complete(f) = FrameFormat::CUPS.read(&frame[..sent.len])? else {
+///     unreachable!("the terminal writes whole frames");
+/// };
+/// let request = Message::decode(&specs::CUPS, f.message)?;
+/// assert_eq!(request.mti().to_u16(), 800);
+/// assert!(request.get(41).is_some_and(|tid| tid.chars().eq("10000001".chars())));
+///
+/// // Until the host's reply comes back, the terminal is not signed in and takes no other
+/// // request.
+/// assert!(!terminal.is_signed_in());
+/// let busy = terminal.echo_test(now, &mut frame).unwrap_err();
+/// assert_eq!(busy.kind(), ErrorKind::Busy);
+/// # Ok::<(), Box<dyn core::error::Error>>(())
+/// ```
 pub struct Terminal<const J: usize = 128> {
     config: Config,
     tmk: TdesKey,

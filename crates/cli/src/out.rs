@@ -1,0 +1,34 @@
+//! Writing to standard output. A reader that goes away (`cardwire … | head`) is not an error
+//! worth a panic or a message: the run just ends.
+
+use std::io::{ErrorKind, Write};
+
+/// Standard output was closed by its reader.
+#[derive(Debug)]
+pub struct Closed;
+
+/// Writes `text` and a newline to standard output. Any other write error is reported on
+/// stderr once, and also ends the output.
+pub fn line(text: &str) -> Result<(), Closed> {
+    let mut stdout = std::io::stdout().lock();
+    match writeln!(stdout, "{text}").and_then(|()| stdout.flush()) {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == ErrorKind::BrokenPipe => Err(Closed),
+        Err(e) => {
+            eprintln!("error: writing standard output: {e}");
+            Err(Closed)
+        }
+    }
+}
+
+/// `text` as printed: with `compact`, a JSON document on one line; anything else (hex, a
+/// human dump) as it is.
+pub fn render(text: String, compact: bool) -> String {
+    if !compact || !(text.starts_with('{') || text.starts_with('[')) {
+        return text;
+    }
+    match serde_json::from_str::<serde_json::Value>(&text) {
+        Ok(value) => value.to_string(),
+        Err(_) => text,
+    }
+}
