@@ -18,7 +18,7 @@ use criterion::{Criterion, criterion_group, criterion_main};
 use serde_json::Value;
 
 fn vector(file: &str, id: &str) -> Vec<u8> {
-    let path = format!("{}/spec-vectors/{file}", env!("CARGO_MANIFEST_DIR"));
+    let path = format!("{}/../spec-vectors/{file}", env!("CARGO_MANIFEST_DIR"));
     let doc: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
     let v = doc["vectors"]
         .as_array()
