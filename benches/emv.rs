@@ -23,7 +23,7 @@ use cardwire::emv::tlv::{Reader, Tag};
 use criterion::{Criterion, criterion_group, criterion_main};
 
 fn vector(file: &str, id: &str) -> serde_json::Value {
-    let path = format!("{}/spec-vectors/{file}", env!("CARGO_MANIFEST_DIR"));
+    let path = format!("{}/../spec-vectors/{file}", env!("CARGO_MANIFEST_DIR"));
     let doc: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
     doc["vectors"]

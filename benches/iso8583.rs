@@ -2,6 +2,11 @@
 //! iso_8583_rs 0.2.2 measured in the same run on identical bytes (its strict parse validates
 //! lengths and content classes, as our decode does); decode and encode of the published CUPS
 //! purchase.
+//!
+//! Instruction counts: with `ISO8583_CALLGRIND=N` set, the bench skips criterion and runs each
+//! operation N times, each in its own never-inlined function, so that
+//! `valgrind --tool=callgrind` and `callgrind_annotate --inclusive=yes` give the instructions
+//! of one operation as that function's total ÷ N (see BENCHMARKS.md).
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -18,7 +23,7 @@ use criterion::{Criterion, criterion_group, criterion_main};
 use serde_json::Value;
 
 fn vector(file: &str, id: &str) -> Vec<u8> {
-    let path = format!("{}/spec-vectors/{file}", env!("CARGO_MANIFEST_DIR"));
+    let path = format!("{}/../spec-vectors/{file}", env!("CARGO_MANIFEST_DIR"));
     let doc: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
     let v = doc["vectors"]
         .as_array()
@@ -122,6 +127,44 @@ fn bench(c: &mut Criterion) {
     assert_eq!(&b[..m], &ascii[..]);
     let n = encode_cups(&mut a);
     assert_eq!(&a[..n], &cups[..]);
+
+    if let Some(n) = std::env::var("ISO8583_CALLGRIND")
+        .ok()
+        .and_then(|n| n.parse().ok())
+    {
+        /// `n` runs of `f`, in a function of its own whose name callgrind reports.
+        macro_rules! counted {
+            ($name:ident, $f:expr) => {{
+                #[inline(never)]
+                fn $name(n: usize, mut f: impl FnMut() -> usize) -> usize {
+                    (0..n).fold(0, |acc, _| acc ^ f())
+                }
+                $name(n, $f)
+            }};
+        }
+        let decoded = |r: Result<Message<'_, '_>, _>| r.map_or(0, |m| m.len());
+        let acc = counted!(cg_cardwire_decode_ascii, || decoded(Message::decode(
+            &specs::ISO87_ASCII,
+            black_box(&ascii)
+        )))
+        .wrapping_add(counted!(cg_peer_decode_ascii, || {
+            iso_8583_rs::Message::parse(&peer, black_box(&ascii)).map_or(0, |m| m.bitmap as usize)
+        }))
+        .wrapping_add(counted!(cg_cardwire_encode_ascii, || encode_ours(
+            black_box(&mut a)
+        )))
+        .wrapping_add(counted!(cg_peer_encode_ascii, || encode_peer(black_box(
+            &mut b
+        ))))
+        .wrapping_add(counted!(cg_cardwire_decode_cups, || decoded(
+            Message::decode(&specs::CUPS, black_box(&cups))
+        )))
+        .wrapping_add(counted!(cg_cardwire_encode_cups, || encode_cups(
+            black_box(&mut a)
+        )));
+        println!("{n} runs of each ({acc})");
+        std::process::exit(0);
+    }
 
     let mut g = c.benchmark_group("iso8583");
     g.bench_function("cardwire/decode-0200-iso87-ascii", |bench| {

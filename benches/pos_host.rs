@@ -3,7 +3,7 @@
 //! and the SQLite ledger in WAL mode (a file in the temporary directory). Prints throughput and
 //! latency percentiles.
 //!
-//! `cargo bench --bench pos_host` — environment: `POS_BENCH_TERMINALS` (default 8),
+//! `cargo bench -p cardwire-benches --bench pos_host` — environment: `POS_BENCH_TERMINALS` (default 8),
 //! `POS_BENCH_PURCHASES` per terminal (default 2500), `POS_BENCH_SYNC` (`normal` or `full`),
 //! `POS_BENCH_LEDGER` (`sqlite` or `memory`).
 //!

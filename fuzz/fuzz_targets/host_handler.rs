@@ -2,6 +2,10 @@
 //! signed in with the test kit's deterministic keys): it never panics, and every frame is
 //! either answered with a reply that decodes or refused with an error.
 //!
+//! The sign-in is done once per process (keys drawn, field 62 enciphered, the terminal's keys
+//! installed): each input starts from a new host whose ledger holds that session, as
+//! `seed_session` leaves it, so the fuzzer spends its time on the frames, not on the setup.
+//!
 //! The first byte chooses whether the frames are re-MAC'd under the terminal's MAK before
 //! they reach the host (so that mutated requests get past the MAC check into the card,
 //! PIN, ARQC and ledger logic); the rest is a sequence of frames, each a 2-byte length and
@@ -10,10 +14,11 @@
 
 use std::sync::OnceLock;
 
-use cardwire_acquirer::ledger::Ledger;
+use cardwire_acquirer::Host;
+use cardwire_acquirer::ledger::{Ledger, MemoryLedger, TerminalSession};
 use cardwire_iso8583::frame::{FrameFormat, Progress};
 use cardwire_iso8583::{Message, specs};
-use cardwire_testkit::{CounterRng, Fixtures, HOST_TIME, seed_session};
+use cardwire_testkit::{CounterRng, Fixtures, HOST_TIME, TestTerminal, seed_session};
 use libfuzzer_sys::fuzz_target;
 
 fn fx() -> &'static Fixtures {
@@ -23,11 +28,48 @@ fn fx() -> &'static Fixtures {
     })
 }
 
+/// The signed-in terminal and the session the host keeps for it after the sign-in.
+struct SignedIn {
+    terminal_id: String,
+    session: TerminalSession,
+    terminal: TestTerminal,
+}
+
+fn signed_in() -> &'static SignedIn {
+    static SIGNED_IN: OnceLock<SignedIn> = OnceLock::new();
+    SIGNED_IN.get_or_init(|| {
+        let (mut host, terminal) = seed_session(fx());
+        let terminal_id = terminal.terminal_id.clone();
+        let session = host
+            .ledger()
+            .session(&terminal_id)
+            .expect("ledger")
+            .expect("the sign-in saved a session");
+        SignedIn {
+            terminal_id,
+            session,
+            terminal,
+        }
+    })
+}
+
+/// A host in the state `seed_session` leaves it: accounts opened, the terminal's session
+/// stored (its working keys are read back from the ledger on the first request).
+fn host() -> Host<MemoryLedger> {
+    let s = signed_in();
+    let mut host = Host::new(fx().registry.clone(), MemoryLedger::new()).expect("host");
+    host.ledger()
+        .save_session(&s.terminal_id, &s.session)
+        .expect("session");
+    host
+}
+
 fuzz_target!(|data: &[u8]| {
     let Some((&mode, mut rest)) = data.split_first() else {
         return;
     };
-    let (mut host, terminal) = seed_session(fx());
+    let mut host = host();
+    let terminal = &signed_in().terminal;
     let mut rng = CounterRng(u64::from(mode));
     let mut out = [0u8; 1024];
     let mut frames = 0;

@@ -84,10 +84,14 @@ pub(super) fn split_general(buf: &[u8], mode: Mode) -> Option<Split<'_>> {
 
 /// Cuts an object of `header_len` and `value_len` bytes off the front of `buf`; `None` if it
 /// runs past the end of `buf`.
+///
+/// The next object's position is the value's start (the header length after `buf`, known
+/// before the length byte is loaded) plus the loaded length: one addition after the load.
 #[inline(always)]
 fn cut(buf: &[u8], tag: Tag, header_len: usize, value_len: usize) -> Option<Split<'_>> {
-    let (raw, rest) = buf.split_at_checked(header_len.checked_add(value_len)?)?;
-    let (_, value) = raw.split_at_checked(header_len)?;
+    let (_, tail) = buf.split_at_checked(header_len)?;
+    let (value, rest) = tail.split_at_checked(value_len)?;
+    let raw = buf.get(..header_len + value.len())?;
     Some(Split {
         tag,
         raw,
