@@ -80,7 +80,8 @@ fn run() -> Result<(), String> {
     let o = options()?;
     let text = std::fs::read_to_string(&o.fixtures).map_err(|e| format!("{}: {e}", o.fixtures))?;
     let fx = Fixtures::from_json(&text)?;
-    let ledger = SqliteLedger::open(&o.db, o.sync).map_err(|e| with_causes(&e))?;
+    let ledger = SqliteLedger::open(&o.db, o.sync, &cardwire_testkit::test_key_store())
+        .map_err(|e| with_causes(&e))?;
     let host = Arc::new(Mutex::new(
         Host::new(fx.registry, ledger).map_err(|e| e.to_string())?,
     ));

@@ -16,6 +16,8 @@ extern crate std;
 
 mod error;
 pub mod host;
+#[cfg(feature = "std")]
+pub mod keystore;
 pub mod ledger;
 pub mod registry;
 #[cfg(feature = "std")]

@@ -30,9 +30,19 @@ fn many_terminals_concurrently_on_sqlite_group_commits_survive_a_restart() {
     let dir = TempDir::new("server");
     let path = dir.join("ledger.db");
     drop(concurrent(
-        SqliteLedger::open(&path, Durability::Normal).unwrap(),
+        SqliteLedger::open(
+            &path,
+            Durability::Normal,
+            &cardwire_testkit::test_key_store(),
+        )
+        .unwrap(),
     ));
-    let mut ledger = SqliteLedger::open(&path, Durability::Normal).unwrap();
+    let mut ledger = SqliteLedger::open(
+        &path,
+        Durability::Normal,
+        &cardwire_testkit::test_key_store(),
+    )
+    .unwrap();
     let card = Fixtures::load().unwrap().card("credit-chip").clone();
     assert_eq!(
         ledger.balance(&card.pan).unwrap(),
