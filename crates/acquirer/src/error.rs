@@ -40,6 +40,8 @@ pub enum ErrorKind {
     KeyStore,
     /// A configuration file or option that cannot be used.
     Config,
+    /// Handling a request panicked (the server isolates it and goes on).
+    Internal,
 }
 
 impl fmt::Display for ErrorKind {
@@ -64,6 +66,7 @@ impl fmt::Display for ErrorKind {
                 "key store: no usable key-encryption key, or stored keys that do not authenticate under it",
             ),
             Self::Config => f.write_str("unusable configuration"),
+            Self::Internal => f.write_str("internal error (a panic, isolated)"),
         }
     }
 }

@@ -20,7 +20,7 @@ pub mod host;
 pub mod keystore;
 pub mod ledger;
 pub mod registry;
-#[cfg(feature = "std")]
+#[cfg(feature = "server")]
 pub mod server;
 #[cfg(feature = "std")]
 pub mod statement;
