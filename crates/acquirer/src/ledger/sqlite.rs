@@ -430,7 +430,7 @@ impl SqliteLedger {
 }
 
 /// The card-data key stored (wrapped) in this database, made and stored on first use.
-fn card_data_key(conn: &Connection, keys: &dyn KeyStore) -> Result<CardDataKey> {
+pub(crate) fn card_data_key(conn: &Connection, keys: &dyn KeyStore) -> Result<CardDataKey> {
     let stored: Option<Vec<u8>> = conn
         .query_row(
             "SELECT wrapped FROM keys WHERE name = ?1",
