@@ -74,7 +74,11 @@ fn main() {
         serve(host)
     } else {
         let host = Arc::new(Mutex::new(
-            Host::new(registry, SqliteLedger::open(&db, sync).unwrap()).unwrap(),
+            Host::new(
+                registry,
+                SqliteLedger::open(&db, sync, &cardwire_testkit::test_key_store()).unwrap(),
+            )
+            .unwrap(),
         ));
         serve(host)
     };
@@ -156,7 +160,8 @@ fn main() {
         latencies[latencies.len() - 1],
     );
     if !memory {
-        let mut ledger = SqliteLedger::open(&db, sync).unwrap();
+        let mut ledger =
+            SqliteLedger::open(&db, sync, &cardwire_testkit::test_key_store()).unwrap();
         let mut rows = 0;
         ledger
             .for_each(&mut |_| {

@@ -185,7 +185,7 @@ fn run() -> Res {
     // ── the acquirer host ──────────────────────────────────────────────────────────────
     title("Acquirer host");
     let db = std::env::temp_dir().join(format!("cardwire-pos-demo-{}.db", std::process::id()));
-    let ledger = SqliteLedger::open(&db, Durability::Normal)?;
+    let ledger = SqliteLedger::open(&db, Durability::Normal, &cardwire_testkit::test_key_store())?;
     let mut registry = registry;
     // The noodle shop's terminal is a new device in this story: not activated yet.
     let noodle_tid = fx.0.terminal("noodle-1").terminal_id.clone();

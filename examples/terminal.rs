@@ -3,7 +3,7 @@
 //! simulated card of the fixtures, and prints the outcome and the cardholder's receipt.
 //!
 //! ```text
-//! cargo run --example acquirer_host -- --port 5858 &
+//! cardwire-acquirer serve --data-dir DIR --listen 127.0.0.1:5858 --metrics-listen 127.0.0.1:0 &
 //! cargo run --example terminal -- --host 127.0.0.1:5858 --card debit-chip --entry chip \
 //!     --amount 12.34 --pin 123456
 //! ```
@@ -412,7 +412,7 @@ fn show(outcome: &Outcome) -> String {
 
 /// What `--help` prints.
 const HELP: &str = "\
-One transaction against a running acquirer host (cargo run --example acquirer_host).
+One transaction against a running acquirer host (cardwire-acquirer serve).
 
 Usage: terminal [--host ADDR] [--terminal ID] [--card ID] [--entry swipe|chip|tap|qr]
                 [--type purchase|balance|refund|preauth] [--amount YUAN] [--pin PIN] [--void]

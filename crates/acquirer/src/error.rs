@@ -35,6 +35,13 @@ pub enum ErrorKind {
     Io,
     /// The host's clock is not a date the messages can carry (outside 2000–2099).
     Clock,
+    /// A key could not be wrapped or unwrapped: no or a malformed key-encryption key, or
+    /// stored key material that does not authenticate under it (another KEK, tampering).
+    KeyStore,
+    /// A configuration file or option that cannot be used.
+    Config,
+    /// Handling a request panicked (the server isolates it and goes on).
+    Internal,
 }
 
 impl fmt::Display for ErrorKind {
@@ -55,6 +62,11 @@ impl fmt::Display for ErrorKind {
             Self::Ledger => f.write_str("the ledger failed"),
             Self::Io => f.write_str("input/output failed"),
             Self::Clock => f.write_str("the clock is outside 2000-2099"),
+            Self::KeyStore => f.write_str(
+                "key store: no usable key-encryption key, or stored keys that do not authenticate under it",
+            ),
+            Self::Config => f.write_str("unusable configuration"),
+            Self::Internal => f.write_str("internal error (a panic, isolated)"),
         }
     }
 }

@@ -14,14 +14,22 @@ extern crate alloc;
 #[cfg(feature = "std")]
 extern crate std;
 
+#[cfg(feature = "server")]
+pub mod config;
 mod error;
 pub mod host;
+#[cfg(feature = "server")]
+pub mod import;
+#[cfg(feature = "std")]
+pub mod keystore;
 pub mod ledger;
 pub mod registry;
-#[cfg(feature = "std")]
+#[cfg(feature = "server")]
 pub mod server;
 #[cfg(feature = "std")]
 pub mod statement;
+#[cfg(feature = "sqlite")]
+pub mod store;
 
 pub use cardwire_iso8583::cups::ResponseCode;
 pub use cardwire_iso8583::time::DateTime;

@@ -106,6 +106,33 @@ pub fn rows<L: Ledger + ?Sized>(ledger: &mut L) -> Result<Vec<Row>> {
 /// # Errors
 /// A ledger error, or [`ErrorKind::Io`] when `out` fails (the cause is the csv error).
 pub fn write_csv<L: Ledger + ?Sized, W: std::io::Write>(ledger: &mut L, out: W) -> Result<()> {
+    write_csv_of(ledger, "", out)
+}
+
+/// Writes the statement of one month (`YYYY-MM`, the host's local time) as CSV; `""` for all
+/// of it.
+///
+/// # Errors
+/// As [`write_csv`]; [`ErrorKind::InvalidInput`] for a month not `YYYY-MM`.
+pub fn write_csv_of<L: Ledger + ?Sized, W: std::io::Write>(
+    ledger: &mut L,
+    month: &str,
+    out: W,
+) -> Result<()> {
+    let b = month.as_bytes();
+    let is_month = b.len() == 7
+        && b.iter().enumerate().all(|(i, c)| {
+            if i == 4 {
+                *c == b'-'
+            } else {
+                c.is_ascii_digit()
+            }
+        });
+    if !month.is_empty() && !is_month {
+        return Err(Error::new(ErrorKind::InvalidInput)
+            .during("choosing the statement's month (YYYY-MM)")
+            .about(month));
+    }
     let io = |e: csv::Error| {
         Error::new(ErrorKind::Io)
             .during("writing the statement")
@@ -113,7 +140,10 @@ pub fn write_csv<L: Ledger + ?Sized, W: std::io::Write>(ledger: &mut L, out: W) 
     };
     let mut w = csv::Writer::from_writer(out);
     w.write_record(HEADER).map_err(io)?;
-    for r in rows(ledger)? {
+    for r in rows(ledger)?
+        .into_iter()
+        .filter(|r| r.time.starts_with(month))
+    {
         w.write_record([
             r.time.as_str(),
             &r.terminal_id,

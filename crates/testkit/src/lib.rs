@@ -18,6 +18,7 @@ pub mod fixtures;
 pub mod oracle;
 pub mod request;
 pub mod rng;
+pub mod scan;
 #[cfg(feature = "sqlite")]
 pub mod scenario;
 pub mod seeds;
@@ -37,3 +38,14 @@ pub const HOST_TIME: DateTime = match DateTime::new(2026, 11, 26, 10, 0, 0) {
     Some(t) => t,
     None => panic!("a date that exists"),
 };
+
+/// The key store the tests, examples and benchmarks open SQLite ledgers with: a fixed,
+/// public key-encryption key — for tests only; a host takes its KEK from a file or the
+/// environment (`cardwire_acquirer::keystore::SoftwareKeyStore::from_file`).
+#[cfg(feature = "sqlite")]
+pub fn test_key_store() -> cardwire_acquirer::keystore::SoftwareKeyStore {
+    cardwire_acquirer::keystore::SoftwareKeyStore::new(TEST_KEK)
+}
+
+/// The key-encryption key of [`test_key_store`] (tests scan files for it).
+pub const TEST_KEK: [u8; 32] = [0x4b; 32];

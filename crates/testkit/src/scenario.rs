@@ -50,7 +50,7 @@ impl Acquirer {
     /// Opens (or reopens) the ledger file at `db` and serves the host of `fx` on a fresh
     /// loopback port.
     pub fn start(fx: &Fixtures, db: &Path) -> Self {
-        let ledger = SqliteLedger::open(db, Durability::Normal).unwrap();
+        let ledger = SqliteLedger::open(db, Durability::Normal, &crate::test_key_store()).unwrap();
         let host = Arc::new(Mutex::new(Host::new(fx.registry.clone(), ledger).unwrap()));
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         let server = Server::spawn(

@@ -24,6 +24,8 @@ mod sqlite;
 
 pub use memory::MemoryLedger;
 #[cfg(feature = "sqlite")]
+pub(crate) use sqlite::card_data_key;
+#[cfg(feature = "sqlite")]
 pub use sqlite::{Durability, SqliteLedger};
 
 /// Identifies a terminal's transaction: terminal id, batch number (60.2) and STAN (11).

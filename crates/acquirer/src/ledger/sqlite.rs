@@ -1,4 +1,10 @@
 //! The embedded ledger: SQLite in one file, write-ahead log, one SQL transaction per posting.
+//!
+//! No card number is stored in clear: accounts are found by the number's keyed hash, a
+//! transaction keeps that hash, the first 6 and last 4 digits, and the number encrypted under
+//! the card-data key (which itself is stored wrapped under the key store's KEK). Terminal
+//! sessions' working keys (field 62, already under the terminal's master key) are sealed
+//! under the card-data key too.
 
 use alloc::string::String;
 use alloc::vec::Vec;
@@ -16,6 +22,7 @@ use super::{
     Ledger, Posting, Reversed, SettlementRecord, TerminalSession, TxKey, TxRecord, TxState,
 };
 use crate::error::{Error, ErrorKind, Result};
+use crate::keystore::{CardDataKey, KeyStore, display_pan};
 
 /// How hard each commit is pushed to the disk (SQLite's `synchronous` in WAL mode).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -56,6 +63,7 @@ pub enum Durability {
 #[derive(Debug)]
 pub struct SqliteLedger {
     conn: Connection,
+    card: CardDataKey,
     checkpointer: Option<Checkpointer>,
     in_group: bool,
 }
@@ -134,8 +142,12 @@ CREATE TABLE IF NOT EXISTS sessions (
     batch INTEGER NOT NULL,
     pool_next INTEGER NOT NULL
 );
+CREATE TABLE IF NOT EXISTS keys (
+    name TEXT PRIMARY KEY,
+    wrapped BLOB NOT NULL
+);
 CREATE TABLE IF NOT EXISTS accounts (
-    account TEXT PRIMARY KEY,
+    card_token BLOB PRIMARY KEY,
     balance INTEGER NOT NULL
 );
 CREATE TABLE IF NOT EXISTS transactions (
@@ -148,7 +160,9 @@ CREATE TABLE IF NOT EXISTS transactions (
     amount INTEGER NOT NULL,
     fee INTEGER NOT NULL,
     balance_delta INTEGER NOT NULL,
-    account TEXT NOT NULL,
+    card_cipher BLOB,
+    card_token BLOB,
+    card_display TEXT NOT NULL,
     merchant_no TEXT NOT NULL,
     merchant_name TEXT NOT NULL,
     mcc TEXT NOT NULL,
@@ -183,7 +197,7 @@ CREATE TABLE IF NOT EXISTS settlements (
 ";
 
 const COLUMNS: &str = "seq, terminal_id, batch, stan, type, response, amount, fee, balance_delta, \
-    account, merchant_no, merchant_name, mcc, rrn, auth_code, time, orig_terminal, orig_batch, \
+    card_cipher, merchant_no, merchant_name, mcc, rrn, auth_code, time, orig_terminal, orig_batch, \
     orig_stan, reversed, voided, completed, refunded";
 
 /// The error of a failed ledger `operation`, keeping SQLite's error as the cause: a file
@@ -271,8 +285,8 @@ fn totals_text(t: &SettlementTotals) -> String {
     t.to_digits().iter().map(|&c| char::from(c)).collect()
 }
 
-/// Reads a record from a row selected with [`COLUMNS`].
-fn record(row: &Row<'_>) -> rusqlite::Result<TxRecord> {
+/// Reads a record from a row selected with [`COLUMNS`], decrypting its card number.
+fn record(row: &Row<'_>, card: &CardDataKey) -> rusqlite::Result<TxRecord> {
     let u32_of = |i: usize| -> rusqlite::Result<u32> {
         let v: i64 = row.get(i)?;
         u32::try_from(v).map_err(|_| rusqlite::Error::IntegralValueOutOfRange(i, v))
@@ -306,7 +320,12 @@ fn record(row: &Row<'_>) -> rusqlite::Result<TxRecord> {
         amount: u64_of(6)?,
         fee: row.get(7)?,
         balance_delta: row.get(8)?,
-        account: row.get(9)?,
+        account: match row.get::<_, Option<Vec<u8>>>(9)? {
+            Some(sealed) => card.open(&sealed).map_err(|e| {
+                rusqlite::Error::FromSqlConversionFailure(9, rusqlite::types::Type::Blob, e.into())
+            })?,
+            None => String::new(),
+        },
         merchant_no: row.get(10)?,
         merchant_name: row.get(11)?,
         mcc: row.get(12)?,
@@ -334,13 +353,17 @@ impl SqliteLedger {
     /// [`ErrorKind::LedgerUnavailable`] when the file cannot be opened (its directory does
     /// not exist, say), [`ErrorKind::LedgerCorrupt`] when it is not an SQLite database,
     /// [`ErrorKind::Ledger`] otherwise; the error's source is SQLite's.
-    pub fn open(path: impl AsRef<Path>, sync: Durability) -> Result<Self> {
+    /// Its card-data key is read from the file, unwrapped under `keys` (or made and stored
+    /// wrapped, for a new file).
+    ///
+    /// [`ErrorKind::KeyStore`] when the stored card-data key does not unwrap under `keys`.
+    pub fn open(path: impl AsRef<Path>, sync: Durability, keys: &dyn KeyStore) -> Result<Self> {
         let path = path.as_ref();
         let at = |e: Error| e.about(alloc::format!("{}", path.display()));
         let conn = Connection::open(path)
             .map_err(db("opening the ledger"))
             .map_err(at)?;
-        let mut ledger = Self::setup(conn, sync).map_err(at)?;
+        let mut ledger = Self::setup(conn, sync, keys).map_err(at)?;
         // Checkpoints move to their own thread; the writer only checkpoints itself when the
         // log grows far beyond what that thread keeps up with.
         ledger
@@ -355,14 +378,15 @@ impl SqliteLedger {
     ///
     /// # Errors
     /// [`ErrorKind::Ledger`].
-    pub fn open_in_memory() -> Result<Self> {
+    pub fn open_in_memory(keys: &dyn KeyStore) -> Result<Self> {
         Self::setup(
             Connection::open_in_memory().map_err(db("opening an in-memory ledger"))?,
             Durability::Normal,
+            keys,
         )
     }
 
-    fn setup(conn: Connection, sync: Durability) -> Result<Self> {
+    fn setup(conn: Connection, sync: Durability, keys: &dyn KeyStore) -> Result<Self> {
         conn.pragma_update(None, "journal_mode", "WAL")
             .map_err(db("setting up the ledger"))?;
         let level = match sync {
@@ -377,11 +401,19 @@ impl SqliteLedger {
         conn.execute_batch(SCHEMA)
             .map_err(db("setting up the ledger"))?;
         conn.set_prepared_statement_cache_capacity(32);
+        let card = card_data_key(&conn, keys)?;
         Ok(Self {
             conn,
+            card,
             checkpointer: None,
             in_group: false,
         })
+    }
+
+    /// The key that protects the card numbers of this file (the registry stored beside the
+    /// ledger uses it too).
+    pub fn card_key(&self) -> &CardDataKey {
+        &self.card
     }
 
     fn select_one(&self, filter: &str, params: impl rusqlite::Params) -> Result<Option<TxRecord>> {
@@ -390,7 +422,7 @@ impl SqliteLedger {
             .conn
             .prepare_cached(&sql)
             .map_err(db("reading a transaction"))?;
-        stmt.query_row(params, record)
+        stmt.query_row(params, |row| record(row, &self.card))
             .optional()
             .map_err(db("reading a transaction"))
     }
@@ -407,7 +439,7 @@ impl SqliteLedger {
             .prepare_cached(&sql)
             .map_err(db("reading transactions"))?;
         let rows = stmt
-            .query_map(params, record)
+            .query_map(params, |row| record(row, &self.card))
             .map_err(db("reading transactions"))?;
         for r in rows {
             each(&r.map_err(db("reading transactions"))?)?;
@@ -416,20 +448,55 @@ impl SqliteLedger {
     }
 }
 
-impl SqliteLedger {
-    fn unit(&mut self) -> Result<Unit<'_>> {
-        if self.in_group {
-            self.conn
-                .savepoint()
-                .map(Unit::InGroup)
-                .map_err(db("starting a ledger transaction"))
-        } else {
-            self.conn
-                .transaction_with_behavior(TransactionBehavior::Immediate)
-                .map(Unit::Alone)
-                .map_err(db("starting a ledger transaction"))
-        }
+/// The card-data key stored (wrapped) in this database, made and stored on first use.
+pub(crate) fn card_data_key(conn: &Connection, keys: &dyn KeyStore) -> Result<CardDataKey> {
+    let stored: Option<Vec<u8>> = conn
+        .query_row(
+            "SELECT wrapped FROM keys WHERE name = ?1",
+            [crate::keystore::CARD_DATA_LABEL],
+            |row| row.get(0),
+        )
+        .optional()
+        .map_err(db("reading the card-data key"))?;
+    if let Some(wrapped) = stored {
+        return CardDataKey::unwrap_from(keys, &wrapped);
     }
+    let (key, wrapped) = CardDataKey::generate(keys)?;
+    conn.execute(
+        "INSERT INTO keys (name, wrapped) VALUES (?1, ?2)",
+        params![crate::keystore::CARD_DATA_LABEL, wrapped],
+    )
+    .map_err(db("storing the card-data key"))?;
+    Ok(key)
+}
+
+/// One posting's unit on `conn`: a savepoint inside a group, else its own transaction.
+fn unit(conn: &mut Connection, in_group: bool) -> Result<Unit<'_>> {
+    if in_group {
+        conn.savepoint()
+            .map(Unit::InGroup)
+            .map_err(db("starting a ledger transaction"))
+    } else {
+        conn.transaction_with_behavior(TransactionBehavior::Immediate)
+            .map(Unit::Alone)
+            .map_err(db("starting a ledger transaction"))
+    }
+}
+
+/// What the ledger stores of a card number: keyed hash, display form, ciphertext (all
+/// `None`/empty for a reversal's mark, which has no card).
+fn card_columns(
+    card: &CardDataKey,
+    pan: &str,
+) -> Result<(Option<[u8; 32]>, String, Option<Vec<u8>>)> {
+    if pan.is_empty() {
+        return Ok((None, String::new(), None));
+    }
+    Ok((
+        Some(card.token(pan)?),
+        display_pan(pan),
+        Some(card.seal(pan)?),
+    ))
 }
 
 fn key_params(key: &TxKey) -> (String, i64, i64) {
@@ -440,12 +507,12 @@ fn key_params(key: &TxKey) -> (String, i64, i64) {
     )
 }
 
-fn insert(tx: &Connection, r: &TxRecord) -> Result<()> {
+fn insert(tx: &Connection, card: &CardDataKey, r: &TxRecord) -> Result<()> {
     let mut stmt = tx
         .prepare_cached(&alloc::format!(
-            "INSERT INTO transactions ({COLUMNS}) VALUES \
+            "INSERT INTO transactions ({COLUMNS}, card_token, card_display) VALUES \
              (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, \
-              ?19, ?20, ?21, ?22, ?23)"
+              ?19, ?20, ?21, ?22, ?23, ?24, ?25)"
         ))
         .map_err(db("recording a transaction"))?;
     let (ot, ob, os) = match &r.original {
@@ -455,6 +522,7 @@ fn insert(tx: &Connection, r: &TxRecord) -> Result<()> {
         }
         None => (None, None, None),
     };
+    let (token, display, sealed) = card_columns(card, &r.account)?;
     stmt.execute(params![
         to_i64(r.seq)?,
         r.key.terminal_id,
@@ -465,7 +533,7 @@ fn insert(tx: &Connection, r: &TxRecord) -> Result<()> {
         to_i64(r.amount)?,
         r.fee,
         r.balance_delta,
-        r.account,
+        sealed,
         r.merchant_no,
         r.merchant_name,
         r.mcc,
@@ -479,19 +547,21 @@ fn insert(tx: &Connection, r: &TxRecord) -> Result<()> {
         i64::from(r.state.voided),
         i64::from(r.state.completed),
         to_i64(r.state.refunded)?,
+        token,
+        display,
     ])
     .map_err(db("recording a transaction"))?;
     Ok(())
 }
 
-fn adjust(tx: &Connection, account: &str, delta: i64) -> Result<()> {
+fn adjust(tx: &Connection, card: &CardDataKey, account: &str, delta: i64) -> Result<()> {
     if delta == 0 {
         return Ok(());
     }
     let changed = tx
-        .prepare_cached("UPDATE accounts SET balance = balance + ?2 WHERE account = ?1")
+        .prepare_cached("UPDATE accounts SET balance = balance + ?2 WHERE card_token = ?1")
         .map_err(db("changing a balance"))?
-        .execute(params![account, delta])
+        .execute(params![card.token(account)?, delta])
         .map_err(db("changing a balance"))?;
     if changed == 1 {
         Ok(())
@@ -520,13 +590,13 @@ fn set_state(tx: &Connection, key: &TxKey, s: &TxState) -> Result<()> {
     Ok(())
 }
 
-fn find(tx: &Connection, key: &TxKey) -> Result<Option<TxRecord>> {
+fn find(tx: &Connection, card: &CardDataKey, key: &TxKey) -> Result<Option<TxRecord>> {
     let (t, b, n) = key_params(key);
     tx.prepare_cached(&alloc::format!(
         "SELECT {COLUMNS} FROM transactions WHERE terminal_id = ?1 AND batch = ?2 AND stan = ?3"
     ))
     .map_err(db("reading a transaction"))?
-    .query_row(params![t, b, n], record)
+    .query_row(params![t, b, n], |row| record(row, card))
     .optional()
     .map_err(db("reading a transaction"))
 }
@@ -537,17 +607,37 @@ impl Ledger for SqliteLedger {
             .prepare_cached("SELECT field62, batch, pool_next FROM sessions WHERE terminal_id = ?1")
             .map_err(db("reading a terminal session"))?
             .query_row([terminal_id], |row| {
-                Ok(TerminalSession {
-                    field62: row.get(0)?,
-                    batch: row.get(1)?,
-                    pool_next: row.get(2)?,
-                })
+                let sealed: Vec<u8> = row.get(0)?;
+                Ok((
+                    sealed,
+                    TerminalSession {
+                        field62: Vec::new(),
+                        batch: row.get(1)?,
+                        pool_next: row.get(2)?,
+                    },
+                ))
             })
             .optional()
-            .map_err(db("reading a terminal session"))
+            .map_err(db("reading a terminal session"))?
+            .map(|(sealed, mut session)| {
+                if !sealed.is_empty() {
+                    let label = alloc::format!("field62/{terminal_id}");
+                    session.field62 = self.card.open_bytes(&label, &sealed)?.to_vec();
+                }
+                Ok(session)
+            })
+            .transpose()
     }
 
     fn save_session(&mut self, terminal_id: &str, session: &TerminalSession) -> Result<()> {
+        // The working keys are under the terminal's master key already; sealing them under
+        // the card-data key keeps them unreadable without the KEK even to whoever holds a TMK.
+        let sealed = if session.field62.is_empty() {
+            Vec::new()
+        } else {
+            let label = alloc::format!("field62/{terminal_id}");
+            self.card.seal_bytes(&label, &session.field62)?
+        };
         self.conn
             .prepare_cached(
                 "INSERT INTO sessions (terminal_id, field62, batch, pool_next) VALUES (?1, ?2, ?3, ?4) \
@@ -556,7 +646,7 @@ impl Ledger for SqliteLedger {
             .map_err(db("saving a terminal session"))?
             .execute(params![
                 terminal_id,
-                session.field62,
+                sealed,
                 i64::from(session.batch),
                 i64::from(session.pool_next)
             ])
@@ -566,18 +656,18 @@ impl Ledger for SqliteLedger {
 
     fn balance(&mut self, account: &str) -> Result<Option<i64>> {
         self.conn
-            .prepare_cached("SELECT balance FROM accounts WHERE account = ?1")
+            .prepare_cached("SELECT balance FROM accounts WHERE card_token = ?1")
             .map_err(db("reading a balance"))?
-            .query_row([account], |row| row.get(0))
+            .query_row([self.card.token(account)?], |row| row.get(0))
             .optional()
             .map_err(db("reading a balance"))
     }
 
     fn open_account(&mut self, account: &str, balance: i64) -> Result<()> {
         self.conn
-            .prepare_cached("INSERT OR IGNORE INTO accounts (account, balance) VALUES (?1, ?2)")
+            .prepare_cached("INSERT OR IGNORE INTO accounts (card_token, balance) VALUES (?1, ?2)")
             .map_err(db("opening an account"))?
-            .execute(params![account, balance])
+            .execute(params![self.card.token(account)?, balance])
             .map_err(db("opening an account"))?;
         Ok(())
     }
@@ -614,32 +704,34 @@ impl Ledger for SqliteLedger {
 
     fn post(&mut self, posting: &Posting) -> Result<()> {
         let r = &posting.record;
-        let tx = self.unit()?;
+        let card = &self.card;
+        let tx = unit(&mut self.conn, self.in_group)?;
         if let (Some(key), Some(change)) = (&r.original, posting.change) {
-            let mut state = find(&tx, key)?
+            let mut state = find(&tx, card, key)?
                 .ok_or(Error::new(ErrorKind::Ledger).during("posting"))?
                 .state;
             change_state(&mut state, change, false)?;
             set_state(&tx, key, &state)?;
         }
-        adjust(&tx, &r.account, r.balance_delta)?;
-        insert(&tx, r)?;
+        adjust(&tx, card, &r.account, r.balance_delta)?;
+        insert(&tx, card, r)?;
         // Dropping `tx` on an error above rolls everything back.
         tx.commit()
     }
 
     fn reverse(&mut self, key: &TxKey, mark: &TxRecord) -> Result<Reversed> {
-        let tx = self.unit()?;
-        let outcome = match find(&tx, key)? {
+        let card = &self.card;
+        let tx = unit(&mut self.conn, self.in_group)?;
+        let outcome = match find(&tx, card, key)? {
             None => {
-                insert(&tx, mark)?;
+                insert(&tx, card, mark)?;
                 Reversed::NeverSeen
             }
             Some(r) if !r.is_live() => Reversed::AlreadyDone,
             Some(r) if r.state.has_dependents() => Reversed::Refused,
             Some(r) => {
                 if let (Some(okey), Some(change)) = (&r.original, change_of(&r)) {
-                    let mut state = find(&tx, okey)?
+                    let mut state = find(&tx, card, okey)?
                         .ok_or(Error::new(ErrorKind::Ledger).during("reversing"))?
                         .state;
                     change_state(&mut state, change, true)?;
@@ -649,7 +741,7 @@ impl Ledger for SqliteLedger {
                     .balance_delta
                     .checked_neg()
                     .ok_or(Error::new(ErrorKind::Ledger).during("reversing"))?;
-                adjust(&tx, &r.account, back)?;
+                adjust(&tx, card, &r.account, back)?;
                 let mut state = r.state;
                 state.reversed = true;
                 set_state(&tx, key, &state)?;

@@ -29,7 +29,12 @@ impl Drop for Scratch {
 fn a_missing_directory_and_a_corrupt_file_are_told_apart() {
     let scratch = Scratch::new("errors");
     let missing = scratch.0.join("no-such-directory").join("ledger.db");
-    let e = SqliteLedger::open(&missing, Durability::Normal).unwrap_err();
+    let e = SqliteLedger::open(
+        &missing,
+        Durability::Normal,
+        &cardwire_acquirer::keystore::SoftwareKeyStore::new([7; 32]),
+    )
+    .unwrap_err();
     assert_eq!(e.kind(), ErrorKind::LedgerUnavailable);
     assert_eq!(e.operation(), Some("opening the ledger"));
     assert_eq!(e.subject(), Some(missing.display().to_string().as_str()));
@@ -45,7 +50,12 @@ fn a_missing_directory_and_a_corrupt_file_are_told_apart() {
 
     let corrupt = scratch.0.join("corrupt.db");
     std::fs::write(&corrupt, vec![0x5A; 8192]).unwrap();
-    let e = SqliteLedger::open(&corrupt, Durability::Normal).unwrap_err();
+    let e = SqliteLedger::open(
+        &corrupt,
+        Durability::Normal,
+        &cardwire_acquirer::keystore::SoftwareKeyStore::new([7; 32]),
+    )
+    .unwrap_err();
     assert_eq!(e.kind(), ErrorKind::LedgerCorrupt);
     let cause = e.source().unwrap().downcast_ref::<rusqlite::Error>();
     assert_eq!(
@@ -59,8 +69,22 @@ fn a_missing_directory_and_a_corrupt_file_are_told_apart() {
 
     // A good file opens, and again after a restart.
     let good = scratch.0.join("ledger.db");
-    drop(SqliteLedger::open(&good, Durability::Normal).unwrap());
-    drop(SqliteLedger::open(&good, Durability::Full).unwrap());
+    drop(
+        SqliteLedger::open(
+            &good,
+            Durability::Normal,
+            &cardwire_acquirer::keystore::SoftwareKeyStore::new([7; 32]),
+        )
+        .unwrap(),
+    );
+    drop(
+        SqliteLedger::open(
+            &good,
+            Durability::Full,
+            &cardwire_acquirer::keystore::SoftwareKeyStore::new([7; 32]),
+        )
+        .unwrap(),
+    );
 }
 
 #[test]

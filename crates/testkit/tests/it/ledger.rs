@@ -47,7 +47,12 @@ fn restart_between_request_and_reversal_still_reverses() {
     let (mut t, stan, first_rrn) = {
         let mut host = Host::new(
             fx.registry.clone(),
-            SqliteLedger::open(&path, Durability::Normal).unwrap(),
+            SqliteLedger::open(
+                &path,
+                Durability::Normal,
+                &cardwire_testkit::test_key_store(),
+            )
+            .unwrap(),
         )
         .unwrap();
         let mut t = sign_in(&mut host, &fx, "noodle-1");
@@ -59,7 +64,12 @@ fn restart_between_request_and_reversal_still_reverses() {
     };
     let mut host = Host::new(
         fx.registry.clone(),
-        SqliteLedger::open(&path, Durability::Normal).unwrap(),
+        SqliteLedger::open(
+            &path,
+            Durability::Normal,
+            &cardwire_testkit::test_key_store(),
+        )
+        .unwrap(),
     )
     .unwrap();
     // The terminal's keys are still known (field 62 under its TMK in the ledger).
@@ -78,7 +88,7 @@ fn restart_between_request_and_reversal_still_reverses() {
     // And the reversal itself survives the next restart.
     let mut host = Host::new(
         fx.registry.clone(),
-        SqliteLedger::open(&path, Durability::Full).unwrap(),
+        SqliteLedger::open(&path, Durability::Full, &cardwire_testkit::test_key_store()).unwrap(),
     )
     .unwrap();
     assert_eq!(host.ledger().balance(&card.pan).unwrap(), Some(500_000));
@@ -223,7 +233,12 @@ fn ledger_settlement_and_statement_agree_to_the_fen_on_both_ledgers() {
     let dir = TempDir::new("agree");
     let mut sqlite = Host::new(
         fx.registry.clone(),
-        SqliteLedger::open(dir.join("ledger.db"), Durability::Normal).unwrap(),
+        SqliteLedger::open(
+            dir.join("ledger.db"),
+            Durability::Normal,
+            &cardwire_testkit::test_key_store(),
+        )
+        .unwrap(),
     )
     .unwrap();
     let b = day(&mut sqlite, &fx);
@@ -271,4 +286,49 @@ fn the_statement_passes_the_audit_and_the_rotating_terminal_is_flagged() {
     assert!(rules.contains(&Rule::TerminalMerchantChanged), "{rules:?}");
     assert!(rules.contains(&Rule::ManyMerchantsPerTerminal), "{rules:?}");
     assert_eq!(hotel.merchant_nos.len(), 4);
+}
+
+/// Defect 6 of issue 12: the ledger kept full PANs (`transactions.account`, `accounts`).
+/// After a day of business on a file-backed ledger, no card number (text or BCD) and no key
+/// (raw or hex) is in the database file, its write-ahead log or the statement.
+#[test]
+fn no_card_number_or_key_at_rest_in_the_database_files_or_the_statement() {
+    let fx = Fixtures::load().unwrap();
+    let dir = TempDir::new("at-rest");
+    let path = dir.join("ledger.db");
+    let mut host = Host::new(
+        fx.registry.clone(),
+        SqliteLedger::open(
+            &path,
+            Durability::Normal,
+            &cardwire_testkit::test_key_store(),
+        )
+        .unwrap(),
+    )
+    .unwrap();
+    let csv = day(&mut host, &fx);
+    // Read while the host is open (the WAL is still there), and again after it closed.
+    let needles = cardwire_testkit::scan::secrets(&fx);
+    let mut files = vec![("statement".to_string(), csv)];
+    for name in ["ledger.db", "ledger.db-wal"] {
+        if let Ok(bytes) = std::fs::read(dir.join(name)) {
+            files.push((format!("{name} (open)"), bytes));
+        }
+    }
+    // Nothing got lost on the way: the balances are found through the keyed hash.
+    let credit = fx.card("credit-chip");
+    assert!(host.ledger().balance(&credit.pan).unwrap().unwrap() < credit.balance);
+    drop(host);
+    for name in ["ledger.db", "ledger.db-wal"] {
+        if let Ok(bytes) = std::fs::read(dir.join(name)) {
+            files.push((format!("{name} (closed)"), bytes));
+        }
+    }
+    assert!(files.len() >= 3, "the database was written");
+    for (name, bytes) in &files {
+        let hits = cardwire_testkit::scan::found(bytes, &needles);
+        assert!(hits.is_empty(), "{name} holds {hits:?}");
+    }
+    // The statement still shows the card the way a merchant may see it.
+    assert!(String::from_utf8_lossy(&files[0].1).contains("622588******5675"));
 }

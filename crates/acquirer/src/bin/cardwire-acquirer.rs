@@ -1,0 +1,460 @@
+//! `cardwire-acquirer`: the acquirer host as a service, and what an operator does with it.
+//!
+//! ```text
+//! cardwire-acquirer kek FILE                                   # a new key-encryption key
+//! cardwire-acquirer import spec-vectors/pos-fixtures.json --data-dir DIR
+//! cardwire-acquirer serve --data-dir DIR --listen 127.0.0.1:5858 --metrics-listen 127.0.0.1:9858
+//! cardwire-acquirer merchant add --data-dir DIR --merchant-no N --name NAME --mcc 5812
+//! cardwire-acquirer terminal add --data-dir DIR --terminal-id T --serial S --tmk-env VAR
+//! cardwire-acquirer terminal activate --data-dir DIR --terminal-id T --merchant-no N
+//! cardwire-acquirer statement --data-dir DIR --month 2026-11 --out statement.csv
+//! ```
+//!
+//! The key-encryption key comes from `--kek-file FILE` (or `kek_file` in the config), else
+//! from the variable named by `--kek-env` (default `CARDWIRE_KEK`): 64 hex digits.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::{Arc, Mutex};
+
+use cardwire_acquirer::config::Config;
+use cardwire_acquirer::keystore::SoftwareKeyStore;
+use cardwire_acquirer::ledger::SqliteLedger;
+use cardwire_acquirer::server::{Metrics, Server, log};
+use cardwire_acquirer::store::RegistryStore;
+use cardwire_acquirer::{Error, Host, Merchant, statement};
+use cardwire_crypto::TdesKey;
+use cardwire_merchant::FeeRate;
+use clap::{Args, Parser, Subcommand};
+
+#[derive(Parser)]
+#[command(
+    name = "cardwire-acquirer",
+    version,
+    about = "The cardwire acquirer host"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+/// Where the data is and how its keys are opened.
+#[derive(Args, Clone)]
+struct Common {
+    /// The configuration file (TOML).
+    #[arg(long, global = true)]
+    config: Option<PathBuf>,
+    /// The directory of the database.
+    #[arg(long, global = true)]
+    data_dir: Option<PathBuf>,
+    /// A file holding the key-encryption key (64 hex digits).
+    #[arg(long, global = true)]
+    kek_file: Option<PathBuf>,
+    /// The variable holding the key-encryption key when no file is given.
+    #[arg(long, global = true)]
+    kek_env: Option<String>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Writes a new random key-encryption key (64 hex digits) to FILE, readable by its owner only.
+    Kek { file: PathBuf },
+    /// Loads merchants, terminals, cardholders and issuer keys from a JSON file in the layout
+    /// of spec-vectors/pos-fixtures.json (keys are encrypted on the way in).
+    Import {
+        file: PathBuf,
+        #[command(flatten)]
+        common: Common,
+    },
+    /// Serves terminals until SIGTERM or SIGINT.
+    Serve {
+        #[command(flatten)]
+        common: Common,
+        /// The terminals' address (port 0 picks one; the bound address is printed).
+        #[arg(long)]
+        listen: Option<String>,
+        /// The address of GET /metrics and GET /healthz.
+        #[arg(long)]
+        metrics_listen: Option<String>,
+        /// Logs as JSON lines.
+        #[arg(long)]
+        log_json: bool,
+    },
+    /// Merchants.
+    Merchant {
+        #[command(subcommand)]
+        action: MerchantAction,
+    },
+    /// Terminals.
+    Terminal {
+        #[command(subcommand)]
+        action: TerminalAction,
+    },
+    /// Writes the merchant statement (CSV) of a month.
+    Statement {
+        #[command(flatten)]
+        common: Common,
+        /// YYYY-MM.
+        #[arg(long)]
+        month: String,
+        /// The CSV file (standard output without it).
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+}
+
+#[derive(Subcommand)]
+enum MerchantAction {
+    /// Adds (or replaces) a merchant.
+    Add {
+        #[command(flatten)]
+        common: Common,
+        #[arg(long)]
+        merchant_no: String,
+        #[arg(long)]
+        name: String,
+        #[arg(long)]
+        mcc: String,
+        /// The fee rate in basis points (default: the config's default_fee_bps, else 60).
+        #[arg(long)]
+        fee_bps: Option<u16>,
+    },
+}
+
+#[derive(Subcommand)]
+enum TerminalAction {
+    /// Adds a terminal (not activated, not bound); its master key is read from a variable so
+    /// that it never shows in a process list.
+    Add {
+        #[command(flatten)]
+        common: Common,
+        #[arg(long)]
+        terminal_id: String,
+        #[arg(long)]
+        serial: String,
+        /// The variable holding the TMK (32 or 48 hex digits).
+        #[arg(long)]
+        tmk_env: String,
+    },
+    /// Activates a terminal and binds it to a merchant.
+    Activate {
+        #[command(flatten)]
+        common: Common,
+        #[arg(long)]
+        terminal_id: String,
+        #[arg(long)]
+        merchant_no: String,
+    },
+    /// Binds a terminal to a merchant (without activating it).
+    Bind {
+        #[command(flatten)]
+        common: Common,
+        #[arg(long)]
+        terminal_id: String,
+        #[arg(long)]
+        merchant_no: String,
+    },
+}
+
+type Res<T> = Result<T, String>;
+
+/// An error and the causes under it, `: `-separated.
+fn causes(e: &dyn std::error::Error) -> String {
+    let mut text = e.to_string();
+    let mut cause = e.source();
+    while let Some(c) = cause {
+        text.push_str(&format!(": {c}"));
+        cause = c.source();
+    }
+    text
+}
+
+fn err(e: Error) -> String {
+    causes(&e)
+}
+
+/// The configuration, the database path and the key store of a command.
+struct Setup {
+    config: Config,
+    db: PathBuf,
+    keys: SoftwareKeyStore,
+}
+
+fn setup(common: &Common) -> Res<Setup> {
+    let config = match &common.config {
+        Some(p) => Config::read(p).map_err(err)?,
+        None => Config::default(),
+    };
+    let dir = common
+        .data_dir
+        .clone()
+        .or_else(|| config.data_dir.clone())
+        .ok_or("--data-dir (or data_dir in the config) is needed")?;
+    std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    let keys = match common.kek_file.clone().or_else(|| config.kek_file.clone()) {
+        Some(f) => SoftwareKeyStore::from_file(f),
+        None => SoftwareKeyStore::from_env(
+            common
+                .kek_env
+                .as_deref()
+                .or(config.kek_env.as_deref())
+                .unwrap_or("CARDWIRE_KEK"),
+        ),
+    }
+    .map_err(err)?;
+    Ok(Setup {
+        config,
+        db: dir.join("acquirer.db"),
+        keys,
+    })
+}
+
+fn write_kek(path: &Path) -> Res<()> {
+    let mut kek = [0u8; 32];
+    getrandom::fill(&mut kek).map_err(|e| e.to_string())?;
+    let hex: String = kek.iter().map(|b| format!("{b:02x}")).collect();
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let mut f = options
+        .open(path)
+        .map_err(|e| format!("{}: {e}", path.display()))?;
+    writeln!(f, "{hex}").map_err(|e| e.to_string())?;
+    println!("key-encryption key written to {}", path.display());
+    Ok(())
+}
+
+fn import(file: &Path, common: &Common) -> Res<()> {
+    let s = setup(common)?;
+    let text = std::fs::read_to_string(file).map_err(|e| format!("{}: {e}", file.display()))?;
+    let registry = cardwire_acquirer::import::registry_from_json(&text).map_err(err)?;
+    // The ledger first: it makes the file's card-data key.
+    let ledger =
+        SqliteLedger::open(&s.db, s.config.durability().map_err(err)?, &s.keys).map_err(err)?;
+    drop(Host::new(registry.clone(), ledger).map_err(err)?);
+    RegistryStore::open(&s.db, &s.keys)
+        .and_then(|mut store| store.save(&registry))
+        .map_err(err)?;
+    println!(
+        "imported {} merchants, {} terminals, {} cardholders into {}",
+        registry.merchants.len(),
+        registry.terminals.len(),
+        registry.cardholders.len(),
+        s.db.display()
+    );
+    Ok(())
+}
+
+fn merchant(action: MerchantAction) -> Res<()> {
+    let MerchantAction::Add {
+        common,
+        merchant_no,
+        name,
+        mcc,
+        fee_bps,
+    } = action;
+    let s = setup(&common)?;
+    let bps = fee_bps.or(s.config.default_fee_bps).unwrap_or(60);
+    RegistryStore::open(&s.db, &s.keys)
+        .and_then(|mut store| {
+            store.add_merchant(&Merchant {
+                merchant_no: merchant_no.clone(),
+                name,
+                mcc,
+                fee_rate: FeeRate::from_bps(bps),
+            })
+        })
+        .map_err(err)?;
+    println!("merchant {merchant_no} stored");
+    Ok(())
+}
+
+fn terminal(action: TerminalAction) -> Res<()> {
+    match action {
+        TerminalAction::Add {
+            common,
+            terminal_id,
+            serial,
+            tmk_env,
+        } => {
+            let s = setup(&common)?;
+            let hex = zeroize::Zeroizing::new(
+                std::env::var(&tmk_env).map_err(|_| format!("{tmk_env} is not set"))?,
+            );
+            let tmk = TdesKey::from_hex(hex.trim()).map_err(|e| format!("{tmk_env}: {e}"))?;
+            RegistryStore::open(&s.db, &s.keys)
+                .and_then(|mut store| store.add_terminal(&terminal_id, &serial, &tmk))
+                .map_err(err)?;
+            println!("terminal {terminal_id} stored (not activated, not bound)");
+        }
+        TerminalAction::Activate {
+            common,
+            terminal_id,
+            merchant_no,
+        } => {
+            let s = setup(&common)?;
+            RegistryStore::open(&s.db, &s.keys)
+                .and_then(|mut store| {
+                    store.bind(&terminal_id, &merchant_no)?;
+                    store.activate(&terminal_id)
+                })
+                .map_err(err)?;
+            println!("terminal {terminal_id} activated and bound to {merchant_no}");
+        }
+        TerminalAction::Bind {
+            common,
+            terminal_id,
+            merchant_no,
+        } => {
+            let s = setup(&common)?;
+            RegistryStore::open(&s.db, &s.keys)
+                .and_then(|mut store| store.bind(&terminal_id, &merchant_no))
+                .map_err(err)?;
+            println!("terminal {terminal_id} bound to {merchant_no}");
+        }
+    }
+    Ok(())
+}
+
+fn export(common: &Common, month: &str, out: Option<&Path>) -> Res<()> {
+    let s = setup(common)?;
+    let mut ledger =
+        SqliteLedger::open(&s.db, s.config.durability().map_err(err)?, &s.keys).map_err(err)?;
+    match out {
+        Some(path) => {
+            let f = std::fs::File::create(path).map_err(|e| format!("{}: {e}", path.display()))?;
+            statement::write_csv_of(&mut ledger, month, f).map_err(err)?;
+            println!("statement of {month} written to {}", path.display());
+        }
+        None => {
+            statement::write_csv_of(&mut ledger, month, std::io::stdout().lock()).map_err(err)?
+        }
+    }
+    Ok(())
+}
+
+fn serve(
+    common: &Common,
+    listen: Option<String>,
+    metrics_listen: Option<String>,
+    log_json: bool,
+) -> Res<()> {
+    let s = setup(common)?;
+    let json = log_json || s.config.log_json;
+    // Logs to standard error through a lossy non-blocking queue: a slow or closed output
+    // never holds up an answer.
+    let (dispatch, _flush) = log::dispatcher(std::io::stderr(), json);
+    let _ = tracing::dispatcher::set_global_default(dispatch);
+    let listen = listen
+        .or_else(|| s.config.listen.clone())
+        .unwrap_or_else(|| "127.0.0.1:5858".into());
+    let metrics_listen = metrics_listen
+        .or_else(|| s.config.metrics_listen.clone())
+        .unwrap_or_else(|| "127.0.0.1:9858".into());
+    let server_config = s.config.server().map_err(err)?;
+    let ledger =
+        SqliteLedger::open(&s.db, s.config.durability().map_err(err)?, &s.keys).map_err(err)?;
+    let registry = RegistryStore::open(&s.db, &s.keys)
+        .and_then(|store| store.load())
+        .map_err(err)?;
+    let host = Arc::new(Mutex::new(Host::new(registry, ledger).map_err(err)?));
+    let listener = std::net::TcpListener::bind(&listen).map_err(|e| format!("{listen}: {e}"))?;
+    let server = Server::spawn(
+        listener,
+        Arc::clone(&host),
+        server_config,
+        Arc::new(|_, _| {}),
+    )
+    .map_err(err)?;
+    let runtime = server.runtime().map_err(err)?;
+    let metrics_listener = runtime
+        .block_on(tokio::net::TcpListener::bind(&metrics_listen))
+        .map_err(|e| format!("{metrics_listen}: {e}"))?;
+    let metrics_addr = metrics_listener.local_addr().map_err(|e| e.to_string())?;
+    runtime.spawn(metrics_endpoint(metrics_listener, server.metrics()));
+    println!("listening on {}", server.addr());
+    println!("metrics on {metrics_addr}");
+    let _ = std::io::stdout().flush();
+    let signal = runtime.block_on(stop_signal()).map_err(|e| e.to_string())?;
+    tracing::info!(
+        signal,
+        "stopping: no new connections, answering what is in flight"
+    );
+    let started = std::time::Instant::now();
+    server.stop();
+    // The ledger's last group is committed; closing it checkpoints the write-ahead log.
+    let host = Arc::try_unwrap(host)
+        .map_err(|_| "the host is still shared".to_string())?
+        .into_inner()
+        .map_err(|_| "the host worker panicked holding the host".to_string())?;
+    drop(host.into_ledger());
+    println!(
+        "stopped on {signal} in {} ms",
+        started.elapsed().as_millis()
+    );
+    Ok(())
+}
+
+/// Waits for SIGTERM or SIGINT; returns its name.
+async fn stop_signal() -> std::io::Result<&'static str> {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        let mut term = signal(SignalKind::terminate())?;
+        let mut int = signal(SignalKind::interrupt())?;
+        tokio::select! {
+            _ = term.recv() => Ok("SIGTERM"),
+            _ = int.recv() => Ok("SIGINT"),
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        tokio::signal::ctrl_c().await?;
+        Ok("Ctrl-C")
+    }
+}
+
+/// `GET /metrics` (Prometheus text) and `GET /healthz`.
+async fn metrics_endpoint(listener: tokio::net::TcpListener, metrics: Arc<Metrics>) {
+    use axum::routing::get;
+    let app = axum::Router::new()
+        .route(
+            "/metrics",
+            get(move || {
+                let m = Arc::clone(&metrics);
+                async move { ([("content-type", "text/plain; version=0.0.4")], m.render()) }
+            }),
+        )
+        .route("/healthz", get(|| async { "ok\n" }));
+    if let Err(e) = axum::serve(listener, app).await {
+        tracing::error!(error = %e, "the metrics endpoint stopped");
+    }
+}
+
+fn run(cli: Cli) -> Res<()> {
+    match cli.command {
+        Command::Kek { file } => write_kek(&file),
+        Command::Import { file, common } => import(&file, &common),
+        Command::Serve {
+            common,
+            listen,
+            metrics_listen,
+            log_json,
+        } => serve(&common, listen, metrics_listen, log_json),
+        Command::Merchant { action } => merchant(action),
+        Command::Terminal { action } => terminal(action),
+        Command::Statement { common, month, out } => export(&common, &month, out.as_deref()),
+    }
+}
+
+fn main() -> ExitCode {
+    match run(Cli::parse()) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::from(2)
+        }
+    }
+}

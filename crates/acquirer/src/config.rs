@@ -1,0 +1,171 @@
+//! The service's configuration file (TOML): everything the command line sets, and the limits.
+//!
+//! ```toml
+//! data_dir = "/var/lib/cardwire"
+//! listen = "0.0.0.0:5858"
+//! metrics_listen = "127.0.0.1:9858"
+//! kek_file = "/etc/cardwire/kek.hex"   # or kek_env = "CARDWIRE_KEK"
+//! log_json = true
+//! durability = "normal"                # or "full"
+//! default_fee_bps = 60                 # for merchants added without a rate
+//!
+//! [limits]
+//! max_connections = 20000
+//! max_frame = 4096
+//! idle_timeout_secs = 120
+//! frame_timeout_secs = 10
+//! write_timeout_secs = 10
+//! shutdown_grace_secs = 5
+//! io_threads = 2
+//! ```
+//!
+//! A flag on the command line wins over the file.
+
+use alloc::string::String;
+use core::time::Duration;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+use crate::error::{Error, ErrorKind, Result};
+use crate::ledger::Durability;
+use crate::server::ServerConfig;
+
+/// The configuration file.
+#[derive(Clone, Debug, Default, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    /// Where the database (`acquirer.db`) lives.
+    pub data_dir: Option<PathBuf>,
+    /// The terminals' address.
+    pub listen: Option<String>,
+    /// The address of `GET /metrics` and `GET /healthz`.
+    pub metrics_listen: Option<String>,
+    /// A file holding the key-encryption key (64 hex digits).
+    pub kek_file: Option<PathBuf>,
+    /// An environment variable holding the key-encryption key (64 hex digits).
+    pub kek_env: Option<String>,
+    /// Logs as JSON lines (else text).
+    #[serde(default)]
+    pub log_json: bool,
+    /// `"normal"` or `"full"` (see [`Durability`]).
+    pub durability: Option<String>,
+    /// The fee rate, in basis points, of a merchant added without one.
+    pub default_fee_bps: Option<u16>,
+    /// Connection and frame limits.
+    #[serde(default)]
+    pub limits: Limits,
+}
+
+/// The server's limits (every one optional: the default of [`ServerConfig`] otherwise).
+#[derive(Clone, Copy, Debug, Default, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct Limits {
+    /// [`ServerConfig::max_connections`].
+    pub max_connections: Option<usize>,
+    /// [`ServerConfig::max_frame`].
+    pub max_frame: Option<usize>,
+    /// [`ServerConfig::idle_timeout`], seconds.
+    pub idle_timeout_secs: Option<u64>,
+    /// [`ServerConfig::frame_timeout`], seconds.
+    pub frame_timeout_secs: Option<u64>,
+    /// [`ServerConfig::write_timeout`], seconds.
+    pub write_timeout_secs: Option<u64>,
+    /// [`ServerConfig::shutdown_grace`], seconds.
+    pub shutdown_grace_secs: Option<u64>,
+    /// [`ServerConfig::io_threads`].
+    pub io_threads: Option<usize>,
+}
+
+impl Config {
+    /// Reads the file at `path`.
+    ///
+    /// # Errors
+    /// [`ErrorKind::Io`] when it cannot be read, [`ErrorKind::Config`] when it is not this
+    /// configuration (the cause says where).
+    pub fn read(path: &Path) -> Result<Self> {
+        let at = || alloc::format!("{}", path.display());
+        let text = std::fs::read_to_string(path).map_err(|e| {
+            Error::from(e)
+                .during("reading the configuration")
+                .about(at())
+        })?;
+        Self::parse(&text).map_err(|e| e.about(at()))
+    }
+
+    /// Parses a configuration.
+    ///
+    /// # Errors
+    /// [`ErrorKind::Config`].
+    pub fn parse(text: &str) -> Result<Self> {
+        toml::from_str(text).map_err(|e| {
+            Error::new(ErrorKind::Config)
+                .during("reading the configuration")
+                .caused_by(e)
+        })
+    }
+
+    /// The server's configuration: the defaults, with what the file sets.
+    ///
+    /// # Errors
+    /// [`ErrorKind::Config`] for a zero limit.
+    pub fn server(&self) -> Result<ServerConfig> {
+        let l = &self.limits;
+        let d = ServerConfig::default();
+        let secs = |v: Option<u64>, default: Duration| v.map_or(default, Duration::from_secs);
+        let c = ServerConfig {
+            max_connections: l.max_connections.unwrap_or(d.max_connections),
+            max_frame: l.max_frame.unwrap_or(d.max_frame),
+            idle_timeout: secs(l.idle_timeout_secs, d.idle_timeout),
+            frame_timeout: secs(l.frame_timeout_secs, d.frame_timeout),
+            write_timeout: secs(l.write_timeout_secs, d.write_timeout),
+            shutdown_grace: secs(l.shutdown_grace_secs, d.shutdown_grace),
+            io_threads: l.io_threads.unwrap_or(d.io_threads),
+        };
+        if c.max_connections == 0 || c.max_frame < 4 || c.io_threads == 0 {
+            return Err(Error::new(ErrorKind::Config)
+                .during("checking the limits (connections, frame size, threads above zero)"));
+        }
+        Ok(c)
+    }
+
+    /// The ledger's durability.
+    ///
+    /// # Errors
+    /// [`ErrorKind::Config`] for anything but `normal` or `full`.
+    pub fn durability(&self) -> Result<Durability> {
+        match self.durability.as_deref() {
+            None | Some("normal") => Ok(Durability::Normal),
+            Some("full") => Ok(Durability::Full),
+            Some(other) => Err(Error::new(ErrorKind::Config)
+                .during("reading durability (normal or full)")
+                .about(other)),
+        }
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_file_sets_the_limits_and_refuses_unknown_keys() {
+        let c = Config::parse(
+            "listen = \"127.0.0.1:0\"\ndurability = \"full\"\n[limits]\nmax_connections = 7\nframe_timeout_secs = 3\n",
+        )
+        .unwrap();
+        let s = c.server().unwrap();
+        assert_eq!(s.max_connections, 7);
+        assert_eq!(s.frame_timeout, Duration::from_secs(3));
+        assert_eq!(s.max_frame, ServerConfig::default().max_frame);
+        assert_eq!(c.durability().unwrap(), Durability::Full);
+        assert!(Config::parse("lisen = \"x\"").is_err());
+        assert!(
+            Config::parse("[limits]\nmax_connections = 0")
+                .unwrap()
+                .server()
+                .is_err()
+        );
+    }
+}

@@ -1,0 +1,169 @@
+//! The host worker: answers requests in groups that share one ledger commit, each request
+//! isolated (a panic answers nothing and the worker goes on), each logged.
+
+use alloc::string::String;
+use alloc::vec::Vec;
+use core::net::SocketAddr;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::sync::Mutex;
+use std::time::Instant;
+
+use cardwire_emv::mask::{Masking, write_masked};
+use cardwire_iso8583::frame::{FrameFormat, Progress};
+use cardwire_iso8583::time::DateTime;
+use cardwire_iso8583::{Message, specs};
+use tokio::sync::{mpsc, oneshot};
+use zeroize::Zeroize;
+
+use super::log::Callback;
+use super::metrics::Metrics;
+use crate::OsRng;
+use crate::error::{Error, ErrorKind, Result};
+use crate::host::{Answer, Host};
+use crate::ledger::Ledger;
+
+/// One request on its way to the worker, and where its reply goes (`None`: close).
+pub(super) struct Job {
+    pub frame: Vec<u8>,
+    pub peer: SocketAddr,
+    pub received: Instant,
+    pub reply: oneshot::Sender<Option<Vec<u8>>>,
+}
+
+/// The most requests answered in one group (one ledger commit).
+const MAX_GROUP: usize = 64;
+
+/// Answers requests until every connection and the accept loop are gone.
+pub(super) fn run<L: Ledger>(
+    mut queue: mpsc::Receiver<Job>,
+    host: &Mutex<Host<L>>,
+    metrics: &Metrics,
+    log: &Callback,
+) {
+    let mut group = Vec::with_capacity(MAX_GROUP);
+    let mut reply = [0u8; 1024];
+    while let Some(first) = queue.blocking_recv() {
+        group.push(first);
+        while group.len() < MAX_GROUP {
+            match queue.try_recv() {
+                Ok(job) => group.push(job),
+                Err(_) => break,
+            }
+        }
+        let mut answers: Vec<Result<(Vec<u8>, Answer)>> = Vec::with_capacity(group.len());
+        match host.lock() {
+            Ok(mut h) => {
+                let begun = h.ledger().begin_group();
+                for job in &group {
+                    let answer = begun
+                        .clone()
+                        .and_then(|()| answer(&mut h, &job.frame, &mut reply, metrics));
+                    reply.zeroize();
+                    answers.push(answer);
+                }
+                let started = Instant::now();
+                let committed = h.ledger().commit_group();
+                metrics.commit(started.elapsed());
+                if let Err(e) = committed {
+                    // Nothing of the group is kept: no reply may go out.
+                    h.forget_sessions();
+                    tracing::error!(error = %e, "ledger group commit failed: no reply sent");
+                    answers.fill(Err(e));
+                }
+            }
+            // A worker that panicked holding the host: nothing is known about its ledger.
+            Err(_) => answers.resize(
+                group.len(),
+                Err(Error::new(ErrorKind::Ledger).during("locking the host")),
+            ),
+        }
+        for (mut job, outcome) in group.drain(..).zip(answers) {
+            let latency = job.received.elapsed();
+            let card = masked_card(&job.frame);
+            // The request may have held track 2 and a PIN block.
+            job.frame.zeroize();
+            match &outcome {
+                Ok((_, a)) => {
+                    let response = a.response.map(|r| r.code());
+                    metrics.request(a.mti, response, latency);
+                    tracing::info!(
+                        peer = %job.peer,
+                        terminal = %a.terminal_id,
+                        mti = a.mti,
+                        stan = a.stan,
+                        response = response.map(|c| String::from_utf8_lossy(&c).into_owned()).unwrap_or_default(),
+                        amount = a.amount,
+                        latency_us = u64::try_from(latency.as_micros()).unwrap_or(u64::MAX),
+                        card = card.as_deref().unwrap_or(""),
+                        "request answered"
+                    );
+                }
+                Err(e) => {
+                    metrics.failed();
+                    tracing::warn!(
+                        peer = %job.peer,
+                        error = %e,
+                        card = card.as_deref().unwrap_or(""),
+                        "request not answered: connection closed"
+                    );
+                }
+            }
+            log.send(
+                job.peer,
+                outcome
+                    .as_ref()
+                    .map(|(_, a)| a.clone())
+                    .map_err(Clone::clone),
+            );
+            let _ = job.reply.send(outcome.ok().map(|(bytes, _)| bytes));
+        }
+    }
+}
+
+/// One request answered by the host, a panic in it caught and turned into an error.
+fn answer<L: Ledger>(
+    h: &mut Host<L>,
+    frame: &[u8],
+    reply: &mut [u8],
+    metrics: &Metrics,
+) -> Result<(Vec<u8>, Answer)> {
+    // A clock outside what the messages can carry answers nothing.
+    let now = DateTime::now(DateTime::CHINA)
+        .ok_or(Error::new(ErrorKind::Clock).during("reading the clock"))?;
+    let handled = catch_unwind(AssertUnwindSafe(|| h.handle(frame, now, &mut OsRng, reply)));
+    let a = match handled {
+        Ok(a) => a?,
+        Err(_) => {
+            metrics.panicked();
+            tracing::error!("handling a request panicked: its connection is closed");
+            // Whatever the request did to the cache is suspect; the ledger unit rolled back.
+            h.forget_sessions();
+            return Err(Error::new(ErrorKind::Internal).during("handling a request"));
+        }
+    };
+    let bytes = reply
+        .get(..a.len)
+        .ok_or(Error::new(ErrorKind::BufferTooSmall))?;
+    Ok((bytes.to_vec(), a))
+}
+
+/// The request's card number (field 2, else track 2's), masked to first 6 / last 4.
+fn masked_card(frame: &[u8]) -> Option<String> {
+    let Ok(Progress::Complete(f)) = FrameFormat::CUPS.read(frame) else {
+        return None;
+    };
+    let msg = Message::decode_partial(&specs::CUPS, f.message).message;
+    let mut out = String::new();
+    if let Some(pan) = msg.get(2) {
+        write_masked(&mut out, pan.chars(), Masking::Pan).ok()?;
+    } else {
+        let track2 = msg.get(35)?;
+        write_masked(
+            &mut out,
+            track2.chars().take_while(char::is_ascii_digit),
+            Masking::Pan,
+        )
+        .ok()?;
+    }
+    Some(out)
+}

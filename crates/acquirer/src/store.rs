@@ -1,0 +1,379 @@
+//! The registry at rest: merchants, terminals (activation, binding, rotation pool), cardholders
+//! and the issuer's keys in tables of the ledger's SQLite file, so that what an operator
+//! changes survives a restart.
+//!
+//! Nothing secret is stored in clear: terminal master keys and the issuer's keys are wrapped
+//! under the [`KeyStore`]'s KEK (each bound to its row by its label), card numbers are kept as
+//! the keyed hash, the display form and ciphertext under the card-data key (see
+//! [`crate::keystore`]).
+
+use alloc::string::String;
+use alloc::vec::Vec;
+use std::path::Path;
+
+use cardwire_crypto::TdesKey;
+use cardwire_crypto::emv::CdolProfile;
+use cardwire_merchant::FeeRate;
+use rusqlite::{Connection, OptionalExtension, params};
+
+use crate::error::{Error, ErrorKind, Result};
+use crate::keystore::{CardDataKey, KeyStore, display_pan};
+use crate::registry::{Cardholder, IssuerKeys, Merchant, Registry, TerminalEntry};
+
+const SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS keys (
+    name TEXT PRIMARY KEY,
+    wrapped BLOB NOT NULL
+);
+CREATE TABLE IF NOT EXISTS merchants (
+    merchant_no TEXT PRIMARY KEY,
+    name TEXT NOT NULL,
+    mcc TEXT NOT NULL,
+    fee_millionths INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS terminals (
+    terminal_id TEXT PRIMARY KEY,
+    serial TEXT NOT NULL,
+    tmk_wrapped BLOB NOT NULL,
+    activated INTEGER NOT NULL,
+    merchant_no TEXT,
+    pool TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS cardholders (
+    card_token BLOB PRIMARY KEY,
+    card_display TEXT NOT NULL,
+    card_cipher BLOB NOT NULL,
+    psn INTEGER NOT NULL,
+    expiry TEXT NOT NULL,
+    service_code TEXT NOT NULL,
+    pvv TEXT NOT NULL,
+    balance INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS issuer (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    imk_ac_wrapped BLOB NOT NULL,
+    pvk_wrapped BLOB NOT NULL,
+    pvki INTEGER NOT NULL,
+    cdol1 BLOB NOT NULL
+);
+";
+
+fn db(operation: &'static str) -> impl Fn(rusqlite::Error) -> Error {
+    move |e| Error::new(ErrorKind::Ledger).during(operation).caused_by(e)
+}
+
+/// The registry's tables in a ledger file.
+pub struct RegistryStore<'k> {
+    conn: Connection,
+    keys: &'k dyn KeyStore,
+    card: CardDataKey,
+}
+
+impl core::fmt::Debug for RegistryStore<'_> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("RegistryStore").finish_non_exhaustive()
+    }
+}
+
+fn tmk_label(terminal_id: &str) -> String {
+    alloc::format!("tmk/{terminal_id}")
+}
+
+impl<'k> RegistryStore<'k> {
+    /// Opens the registry's tables in the SQLite file at `path` (the ledger's), creating them.
+    ///
+    /// # Errors
+    /// [`ErrorKind::Ledger`] for the database, [`ErrorKind::KeyStore`] when the file's
+    /// card-data key does not unwrap under `keys`.
+    pub fn open(path: impl AsRef<Path>, keys: &'k dyn KeyStore) -> Result<Self> {
+        let path = path.as_ref();
+        let conn = Connection::open(path).map_err(|e| {
+            db("opening the registry")(e).about(alloc::format!("{}", path.display()))
+        })?;
+        conn.busy_timeout(core::time::Duration::from_secs(5))
+            .map_err(db("opening the registry"))?;
+        conn.pragma_update(None, "journal_mode", "WAL")
+            .map_err(db("opening the registry"))?;
+        conn.execute_batch(SCHEMA)
+            .map_err(db("creating the registry"))?;
+        let card = crate::ledger::card_data_key(&conn, keys)?;
+        Ok(Self { conn, keys, card })
+    }
+
+    /// Stores the whole of `registry` (rows of the same keys are replaced), in one transaction.
+    ///
+    /// # Errors
+    /// As [`RegistryStore::open`].
+    pub fn save(&mut self, registry: &Registry) -> Result<()> {
+        let tx = self
+            .conn
+            .transaction()
+            .map_err(db("storing the registry"))?;
+        for m in &registry.merchants {
+            put_merchant(&tx, m)?;
+        }
+        for t in &registry.terminals {
+            put_terminal(&tx, self.keys, t)?;
+        }
+        for c in &registry.cardholders {
+            tx.execute(
+                "INSERT OR REPLACE INTO cardholders (card_token, card_display, card_cipher, psn, \
+                 expiry, service_code, pvv, balance) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                params![
+                    self.card.token(&c.pan)?,
+                    display_pan(&c.pan),
+                    self.card.seal(&c.pan)?,
+                    c.psn,
+                    c.expiry,
+                    c.service_code,
+                    c.pvv,
+                    c.balance
+                ],
+            )
+            .map_err(db("storing a cardholder"))?;
+        }
+        let i = &registry.issuer;
+        tx.execute(
+            "INSERT OR REPLACE INTO issuer (id, imk_ac_wrapped, pvk_wrapped, pvki, cdol1) \
+             VALUES (1, ?1, ?2, ?3, ?4)",
+            params![
+                self.keys.wrap("issuer/imk-ac", i.imk_ac.expose())?,
+                self.keys.wrap("issuer/pvk", i.pvk.expose())?,
+                i.pvki,
+                i.cdol1
+            ],
+        )
+        .map_err(db("storing the issuer keys"))?;
+        tx.commit().map_err(db("storing the registry"))
+    }
+
+    /// Adds (or replaces) a merchant.
+    ///
+    /// # Errors
+    /// As [`RegistryStore::open`].
+    pub fn add_merchant(&mut self, m: &Merchant) -> Result<()> {
+        put_merchant(&self.conn, m)
+    }
+
+    /// Adds a terminal, not activated and not bound; its master key is stored wrapped.
+    ///
+    /// # Errors
+    /// [`ErrorKind::InvalidInput`] when the terminal exists, else as [`RegistryStore::open`].
+    pub fn add_terminal(&mut self, terminal_id: &str, serial: &str, tmk: &TdesKey) -> Result<()> {
+        let exists: Option<i64> = self
+            .conn
+            .query_row(
+                "SELECT 1 FROM terminals WHERE terminal_id = ?1",
+                [terminal_id],
+                |r| r.get(0),
+            )
+            .optional()
+            .map_err(db("adding a terminal"))?;
+        if exists.is_some() {
+            return Err(Error::new(ErrorKind::InvalidInput)
+                .during("adding a terminal (it exists)")
+                .about(terminal_id));
+        }
+        put_terminal(
+            &self.conn,
+            self.keys,
+            &TerminalEntry {
+                terminal_id: terminal_id.into(),
+                serial: serial.into(),
+                tmk: tmk.clone(),
+                activated: false,
+                merchant_no: None,
+                pool: Vec::new(),
+            },
+        )
+    }
+
+    /// Binds a terminal to a merchant of the registry (it then settles under that number).
+    ///
+    /// # Errors
+    /// [`ErrorKind::InvalidInput`] for an unknown terminal or merchant.
+    pub fn bind(&mut self, terminal_id: &str, merchant_no: &str) -> Result<()> {
+        let known: Option<i64> = self
+            .conn
+            .query_row(
+                "SELECT 1 FROM merchants WHERE merchant_no = ?1",
+                [merchant_no],
+                |r| r.get(0),
+            )
+            .optional()
+            .map_err(db("binding a terminal"))?;
+        if known.is_none() {
+            return Err(Error::new(ErrorKind::InvalidInput)
+                .during("binding a terminal to an unknown merchant")
+                .about(merchant_no));
+        }
+        self.update(
+            "UPDATE terminals SET merchant_no = ?2 WHERE terminal_id = ?1",
+            terminal_id,
+            merchant_no,
+        )
+    }
+
+    /// Activates a terminal (it may sign in once bound too).
+    ///
+    /// # Errors
+    /// [`ErrorKind::InvalidInput`] for an unknown terminal.
+    pub fn activate(&mut self, terminal_id: &str) -> Result<()> {
+        self.update(
+            "UPDATE terminals SET activated = 1 WHERE terminal_id = ?1 AND ?2 = ?2",
+            terminal_id,
+            "",
+        )
+    }
+
+    fn update(&self, sql: &str, terminal_id: &str, value: &str) -> Result<()> {
+        let n = self
+            .conn
+            .execute(sql, params![terminal_id, value])
+            .map_err(db("changing a terminal"))?;
+        if n == 1 {
+            Ok(())
+        } else {
+            Err(Error::new(ErrorKind::InvalidInput)
+                .during("changing an unknown terminal")
+                .about(terminal_id))
+        }
+    }
+
+    /// The registry as stored, keys unwrapped.
+    ///
+    /// # Errors
+    /// [`ErrorKind::InvalidInput`] when no issuer was imported, [`ErrorKind::KeyStore`] when a
+    /// key does not unwrap, else as [`RegistryStore::open`].
+    pub fn load(&self) -> Result<Registry> {
+        let c = &self.conn;
+        let merchants = c
+            .prepare(
+                "SELECT merchant_no, name, mcc, fee_millionths FROM merchants ORDER BY merchant_no",
+            )
+            .and_then(|mut s| {
+                s.query_map([], |r| {
+                    let fee: u32 = r.get(3)?;
+                    Ok(Merchant {
+                        merchant_no: r.get(0)?,
+                        name: r.get(1)?,
+                        mcc: r.get(2)?,
+                        fee_rate: FeeRate::from_millionths(fee)
+                            .ok_or(rusqlite::Error::IntegralValueOutOfRange(3, i64::from(fee)))?,
+                    })
+                })?
+                .collect::<rusqlite::Result<Vec<_>>>()
+            })
+            .map_err(db("reading the merchants"))?;
+        type TerminalRow = (String, String, Vec<u8>, bool, Option<String>, String);
+        let rows: Vec<TerminalRow> = c
+            .prepare(
+                "SELECT terminal_id, serial, tmk_wrapped, activated, merchant_no, pool FROM terminals \
+                 ORDER BY terminal_id",
+            )
+            .and_then(|mut s| {
+                s.query_map([], |r| {
+                    Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?))
+                })?
+                .collect()
+            })
+            .map_err(db("reading the terminals"))?;
+        let mut terminals = Vec::with_capacity(rows.len());
+        for (terminal_id, serial, wrapped, activated, merchant_no, pool) in rows {
+            let tmk = TdesKey::new(&self.keys.unwrap_key(&tmk_label(&terminal_id), &wrapped)?)?;
+            terminals.push(TerminalEntry {
+                pool: pool
+                    .split(',')
+                    .filter(|p| !p.is_empty())
+                    .map(String::from)
+                    .collect(),
+                terminal_id,
+                serial,
+                tmk,
+                activated,
+                merchant_no,
+            });
+        }
+        type CardRow = (Vec<u8>, u8, String, String, String, i64);
+        let rows: Vec<CardRow> = c
+            .prepare(
+                "SELECT card_cipher, psn, expiry, service_code, pvv, balance FROM cardholders \
+                 ORDER BY card_display",
+            )
+            .and_then(|mut s| {
+                s.query_map([], |r| {
+                    Ok((
+                        r.get(0)?,
+                        r.get(1)?,
+                        r.get(2)?,
+                        r.get(3)?,
+                        r.get(4)?,
+                        r.get(5)?,
+                    ))
+                })?
+                .collect()
+            })
+            .map_err(db("reading the cardholders"))?;
+        let mut cardholders = Vec::with_capacity(rows.len());
+        for (sealed, psn, expiry, service_code, pvv, balance) in rows {
+            cardholders.push(Cardholder {
+                pan: self.card.open(&sealed)?,
+                psn,
+                expiry,
+                service_code,
+                pvv,
+                balance,
+            });
+        }
+        let issuer: Option<(Vec<u8>, Vec<u8>, u8, Vec<u8>)> = c
+            .query_row(
+                "SELECT imk_ac_wrapped, pvk_wrapped, pvki, cdol1 FROM issuer WHERE id = 1",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+            )
+            .optional()
+            .map_err(db("reading the issuer keys"))?;
+        let (imk, pvk, pvki, cdol1) = issuer.ok_or(
+            Error::new(ErrorKind::InvalidInput).during("reading the registry: nothing imported"),
+        )?;
+        Ok(Registry {
+            merchants,
+            terminals,
+            cardholders,
+            issuer: IssuerKeys {
+                imk_ac: TdesKey::new(&self.keys.unwrap_key("issuer/imk-ac", &imk)?)?,
+                pvk: TdesKey::new(&self.keys.unwrap_key("issuer/pvk", &pvk)?)?,
+                pvki,
+                cdol1,
+                profile: CdolProfile::STANDARD,
+            },
+        })
+    }
+}
+
+fn put_merchant(c: &Connection, m: &Merchant) -> Result<()> {
+    c.execute(
+        "INSERT OR REPLACE INTO merchants (merchant_no, name, mcc, fee_millionths) \
+         VALUES (?1, ?2, ?3, ?4)",
+        params![m.merchant_no, m.name, m.mcc, m.fee_rate.millionths()],
+    )
+    .map_err(db("storing a merchant"))?;
+    Ok(())
+}
+
+fn put_terminal(c: &Connection, keys: &dyn KeyStore, t: &TerminalEntry) -> Result<()> {
+    c.execute(
+        "INSERT OR REPLACE INTO terminals (terminal_id, serial, tmk_wrapped, activated, \
+         merchant_no, pool) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        params![
+            t.terminal_id,
+            t.serial,
+            keys.wrap(&tmk_label(&t.terminal_id), t.tmk.expose())?,
+            t.activated,
+            t.merchant_no,
+            t.pool.join(",")
+        ],
+    )
+    .map_err(db("storing a terminal"))?;
+    Ok(())
+}
