@@ -192,6 +192,7 @@ pub(crate) fn value_ok(class: Class, bytes: &[u8]) -> bool {
         Class::An => short_ok(bytes, an8),
         _ => None,
     };
+    // The eight-at-a-time check where one exists, else the per-character one.
     short.unwrap_or_else(|| ascii_ok(class, bytes))
 }
 

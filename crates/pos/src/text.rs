@@ -53,6 +53,7 @@ impl<const N: usize> Bytes<N> {
 
     /// The bytes held.
     pub fn as_slice(&self) -> &[u8] {
+        // `len` ≤ N: every write checks it first.
         self.buf.get(..self.len).unwrap_or_default()
     }
 

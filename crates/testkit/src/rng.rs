@@ -9,6 +9,7 @@ impl rand_core::TryRng for CounterRng {
     type Error = core::convert::Infallible;
 
     fn try_next_u32(&mut self) -> Result<u32, Self::Error> {
+        // The high half of a u64 always fits a u32: the fallback is unreachable.
         Ok(u32::try_from(self.try_next_u64()? >> 32).unwrap_or(0))
     }
 

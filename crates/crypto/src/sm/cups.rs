@@ -26,6 +26,9 @@ use crate::error::{Error, ErrorKind, Result};
 
 /// Bytes of one field 62 entry: the encrypted key and its check value.
 const ENTRY_LEN: usize = KEY_LEN + CHECK_VALUE_LEN;
+// A check value is the first bytes of an SM4 block: `.get(..CHECK_VALUE_LEN)` of one is
+// always there (checked here, when the crate is compiled).
+const _: () = assert!(CHECK_VALUE_LEN <= super::sm4::BLOCK_LEN);
 
 /// A parsed SM4 field 62: encrypted working keys and their check values, borrowed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -57,6 +57,8 @@ pub fn cmac(key: &Sm4Key, data: &[u8]) -> [u8; BLOCK_LEN] {
 /// (the same rules as [`crate::mac::pad`] with a block length of 16).
 fn padded_blocks(data: &[u8], padding: Padding, mut sink: impl FnMut(&[u8; BLOCK_LEN])) {
     if padding == Padding::Method3 {
+        // A length always fits u128 (no target has a wider usize); the bit count wraps as
+        // ISO/IEC 9797-1 method 3 takes it modulo 2^128.
         let bits = u128::try_from(data.len())
             .unwrap_or(u128::MAX)
             .wrapping_mul(8);

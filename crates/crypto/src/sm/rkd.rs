@@ -101,6 +101,7 @@ pub fn seal<R: TryCryptoRng + ?Sized>(
     let (id, rest) = rest.split_at_mut(recipient.device_id.len());
     id.copy_from_slice(recipient.device_id);
     let (kcv, ciphertext) = rest.split_at_mut(CHECK_VALUE_LEN);
+    // Always there: a check value is the head of an SM4 block (asserted in `sm::cups`).
     kcv.copy_from_slice(tmk.check_value().get(..CHECK_VALUE_LEN).unwrap_or_default());
     recipient
         .public_key
@@ -151,6 +152,7 @@ impl<'a> Envelope<'a> {
         let ct_at = HEAD_LEN + id_len + CHECK_VALUE_LEN;
         let ciphertext = Ciphertext::parse(ciphertext).map_err(|e| Error::at(e.kind(), ct_at))?;
         let signature = Signature::from_bytes(signature)
+            // An error without an offset of its own points at the signature's first byte.
             .map_err(|e| Error::at(e.kind(), signed.len() + e.offset().unwrap_or(0)))?;
         Ok(Self {
             signed,
@@ -208,6 +210,7 @@ impl<'a> Envelope<'a> {
         let len = device_key
             .decrypt(&self.ciphertext, clear.as_mut_slice())
             .map_err(|e| Error::at(e.kind(), ct_at))?;
+        // `decrypt` wrote `len` ≤ KEY_LEN bytes into `clear` (it checks the room first).
         let key = Sm4Key::new(clear.get(..len).unwrap_or_default())
             .map_err(|e| Error::at(e.kind(), ct_at))?;
         let check = key.check_value();

@@ -209,6 +209,8 @@ impl<'v> Request<'v> {
         push(&digits::<6>(u64::from(self.batch)));
         let network = self.network.or(c.network);
         if network.is_some() || self.read_capability.is_some() || self.ic_condition.is_some() {
+            // 60.3 is positional: a financial transaction that sends 60.4/60.5 writes
+            // network management code 000 before them (CUPS field 60 table).
             push(network.unwrap_or("000").as_bytes());
         }
         if self.read_capability.is_some() || self.ic_condition.is_some() {

@@ -81,6 +81,7 @@ impl ResponseCode {
         ]
         .into_iter()
         .find(|c| c.code() == code)
+        // A code without a name of its own is kept as it came.
         .unwrap_or(Self::Other(code))
     }
 

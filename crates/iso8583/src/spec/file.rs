@@ -132,6 +132,8 @@ impl TryFrom<SpecFile> for MessageSpec {
                 length: named("len", &f.len, Length::from_name)?,
                 max: f.max,
                 data: named("data encoding", &f.data, Encoding::from_name)?,
+                // The file format's documented defaults (see the module docs): `prefix` ascii,
+                // `counts` chars, `mask` none.
                 prefix: named(
                     "prefix encoding",
                     f.prefix.as_deref().unwrap_or("ascii"),

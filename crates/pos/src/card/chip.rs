@@ -170,10 +170,15 @@ pub fn read<R: CardReader + ?Sized>(
     .map_err(|_| Error::from(ErrorKind::CardData))?;
 
     let fci = exchange(reader, &Command::select(aid.as_slice())?, &mut rsp)?;
+    // The label is for display only: a card without one (or with one that is not text)
+    // prints none.
     let label = value(fci, tags::APPLICATION_LABEL)
         .and_then(|l| Text::<16>::from_utf8(l).ok())
         .unwrap_or_default();
+    // No PDOL: GET PROCESSING OPTIONS goes with empty data (EMV Book 3, 10.1).
     let pdol = Bytes::<64>::from_slice(value(fci, tags::PDOL).unwrap_or_default())?;
+    // The DF name of the FCI is the AID just selected; a card that leaves it out is named by
+    // that AID.
     let df_name =
         Bytes::<16>::from_slice(value(fci, tags::DEDICATED_FILE_NAME).unwrap_or(aid.as_slice()))?;
 
@@ -204,6 +209,8 @@ pub fn read<R: CardReader + ?Sized>(
             if value(gpo, tags::AIP).is_none() {
                 return Err(ErrorKind::CardData.into());
             }
+            // A qPBOC card may answer with everything online needs and no records to read;
+            // what is then missing (the PAN) is a card data error below.
             Bytes::<64>::from_slice(value(gpo, tags::AFL).unwrap_or_default())?
         }
     };
@@ -255,6 +262,9 @@ pub fn read<R: CardReader + ?Sized>(
         }
     }
     let card = card.as_slice();
+    // A qPBOC card's GET PROCESSING OPTIONS answer may leave out the CID: it answers the
+    // online cryptogram the TTQ asked for (an ARQC); a contact card's GENERATE AC always
+    // names it (format 1 is read into tag 9F27 above).
     let cid = value(card, tags::CID)
         .and_then(|c| c.first().copied())
         .unwrap_or(0x80);
@@ -355,7 +365,15 @@ pub fn read<R: CardReader + ?Sized>(
         card: data,
         interface,
         terminal,
-        cdol2: Bytes::from_slice(value(card, tags::CDOL2).unwrap_or_default())?,
+        cdol2: match interface {
+            // CDOL2 is mandatory on a contact card (EMV Book 3, 7.2): without it the second
+            // GENERATE AC could only send made-up data.
+            Interface::Contact => {
+                Bytes::from_slice(value(card, tags::CDOL2).ok_or(ErrorKind::CardData)?)?
+            }
+            // A contactless transaction ends with the host's answer: no second GENERATE AC.
+            Interface::Contactless => Bytes::new(),
+        },
         tvr: TVR_INITIAL,
     })
 }
@@ -433,9 +451,11 @@ impl Session {
             &Command::generate_ac(p1, data.get(..len).ok_or(ErrorKind::BufferTooSmall)?)?,
             &mut rsp,
         )?;
+        // The second GENERATE AC must say which cryptogram it is: a card that does not
+        // answered nothing the terminal may read as an acceptance or a refusal.
         let cid = value(gac, tags::CID)
             .and_then(|c| c.first().copied())
-            .unwrap_or(0);
+            .ok_or(ErrorKind::CardData)?;
         let ac = value(gac, tags::AC)
             .and_then(|a| <[u8; 8]>::try_from(a).ok())
             .ok_or(ErrorKind::CardData)?;

@@ -211,6 +211,7 @@ impl CardData {
             };
         }
         let n = t.as_str().len().min(37);
+        // `n` ≤ 37 = `chars.len()`: the range is always there.
         card.track2 = Some(Text::from_utf8(chars.get(..n).unwrap_or_default())?);
         Ok(card)
     }

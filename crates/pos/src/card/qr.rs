@@ -103,6 +103,7 @@ pub fn from_consumer_qr(text: &str, params: &Params) -> Result<CardData> {
     let app = cpm.applications().next().ok_or(ErrorKind::CardData)?;
     let app = app.value();
     // The application's objects first, then the common data.
+    // A code without common data has none to add (no objects, not a default value).
     let common = cpm.common_data().map(|t| t.value()).unwrap_or_default();
     let get = |tag: Tag| value(app, tag).or_else(|| value(common, tag));
 
@@ -124,6 +125,8 @@ pub fn from_consumer_qr(text: &str, params: &Params) -> Result<CardData> {
     card.sequence = get(tags::APPLICATION_PAN_SEQUENCE_NUMBER)
         .and_then(|p| p.first())
         .map(|b| (b >> 4) * 10 + (b & 0x0F));
+    // The label is for display only: a code without one (or with one that is not text)
+    // prints none.
     card.label = get(tags::APPLICATION_LABEL)
         .and_then(|l| Text::from_utf8(l).ok())
         .unwrap_or_default();

@@ -26,6 +26,7 @@ impl<'a> Track2<'a> {
             .position(|&c| c == b'=' || c == b'D' || c == b'd')
             .ok_or(ErrorKind::Track2)?;
         let (pan, rest) = bytes.split_at(separator);
+        // `rest` starts with the separator found above.
         let rest = rest.get(1..).unwrap_or_default();
         let ok = (12..=19).contains(&pan.len())
             && pan.iter().all(u8::is_ascii_digit)
@@ -37,6 +38,9 @@ impl<'a> Track2<'a> {
         }
         Ok(Self { text, separator })
     }
+
+    // The accessors below cut ranges that `parse` checked exist (a separator, then at
+    // least 7 digits); their empty fallbacks are unreachable, not defaults.
 
     /// The primary account number.
     pub fn pan(&self) -> &'a str {
@@ -98,9 +102,8 @@ pub fn from_nibbles(data: &[u8]) -> Result<Text<40>> {
     let mut out = [0u8; 40];
     let mut n = 0;
     let total = data.len() * 2;
-    for i in 0..total {
-        let b = data.get(i / 2).copied().unwrap_or(0);
-        let nibble = if i % 2 == 0 { b >> 4 } else { b & 0x0F };
+    let nibbles = data.iter().flat_map(|b| [b >> 4, b & 0x0F]);
+    for (i, nibble) in nibbles.enumerate() {
         let c = match nibble {
             0..=9 => b'0' + nibble,
             0xD => b'D',
@@ -110,6 +113,7 @@ pub fn from_nibbles(data: &[u8]) -> Result<Text<40>> {
         *out.get_mut(n).ok_or(ErrorKind::Track2)? = c;
         n += 1;
     }
+    // `n` counts the characters written into `out`: the range is always there.
     Text::from_utf8(out.get(..n).unwrap_or_default())
 }
 

@@ -78,6 +78,7 @@ impl<const J: usize> Terminal<J> {
             if let Some(t2) = card.track2().filter(|_| !p.reversal && !advice) {
                 r = r.track2(t2);
             }
+            // The caller's field 55 (an advice's own) in place of the card's.
             let data = icc.unwrap_or(card.icc());
             if !data.is_empty() {
                 r = r.icc(data);

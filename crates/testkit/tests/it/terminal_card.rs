@@ -390,3 +390,27 @@ fn the_simulated_card_refuses_what_a_card_refuses() {
     let err = chip::read(&mut card, Interface::Contactless, &params).unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Card { sw: 0x6A82 });
 }
+
+/// The simulated card with its CDOL2 (`8D`) renamed to a private tag in every response: a
+/// contact card that leaves out a mandatory object.
+struct WithoutCdol2(cardwire_pos::card::sim::SimCard);
+
+impl CardReader for WithoutCdol2 {
+    fn transmit(&mut self, command: &[u8], response: &mut [u8]) -> cardwire_pos::Result<usize> {
+        let n = self.0.transmit(command, response)?;
+        let cdol2 = [0x8D, 0x07, 0x8A, 0x02];
+        if let Some(at) = response[..n].windows(4).position(|w| w == cdol2) {
+            response[at] = 0xC1;
+        }
+        Ok(n)
+    }
+}
+
+#[test]
+fn a_contact_card_without_cdol2_is_a_card_data_error() {
+    let (f, t, _) = setup();
+    let mut card = WithoutCdol2(f.sim_card("debit-chip", Interface::Contact));
+    let params = t.emv_params(12_345, 0x00, now(), UN);
+    let err = chip::read(&mut card, Interface::Contact, &params).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::CardData);
+}

@@ -62,6 +62,7 @@ impl PublicKey {
 
     /// The coordinates `x` and `y`, 32 bytes each.
     pub fn coordinates(&self) -> (&[u8], &[u8]) {
+        // After the one-byte `04` prefix of the fixed-size encoding: always there.
         let xy = self.bytes.get(1..).unwrap_or_default();
         xy.split_at(xy.len() / 2)
     }
