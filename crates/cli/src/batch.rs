@@ -54,6 +54,7 @@ pub fn run(cli: Cli) -> ExitCode {
         Some(_) => {}
     }
     let mut bad_line = false;
+    let mut write_failed = false;
     let mut fail = false;
     for (index, line) in std::io::stdin().lock().lines().enumerate() {
         let number = index + 1;
@@ -85,11 +86,16 @@ pub fn run(cli: Cli) -> ExitCode {
                 json!({ "line": number, "error": message }).to_string()
             }
         };
-        if out::line(&text).is_err() {
-            break;
+        match out::line(&text) {
+            Ok(()) => {}
+            Err(out::Stopped::Closed) => break,
+            Err(out::Stopped::Failed) => {
+                write_failed = true;
+                break;
+            }
         }
     }
-    if bad_line {
+    if bad_line || write_failed {
         ExitCode::from(2)
     } else if fail || verdict::failed() {
         ExitCode::from(1)

@@ -146,7 +146,8 @@ fn main() -> ExitCode {
         }
     };
     match out::line(&out::render(text, compact)) {
-        Ok(()) | Err(out::Closed) => ExitCode::from(status),
+        Ok(()) | Err(out::Stopped::Closed) => ExitCode::from(status),
+        Err(out::Stopped::Failed) => ExitCode::from(2),
     }
 }
 

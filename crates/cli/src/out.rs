@@ -3,20 +3,24 @@
 
 use std::io::{ErrorKind, Write};
 
-/// Standard output was closed by its reader.
+/// Why standard output took no more.
 #[derive(Debug)]
-pub struct Closed;
+pub enum Stopped {
+    /// Its reader went away: not an error.
+    Closed,
+    /// Writing failed otherwise (a full disk): reported on stderr, exit status 2.
+    Failed,
+}
 
-/// Writes `text` and a newline to standard output. Any other write error is reported on
-/// stderr once, and also ends the output.
-pub fn line(text: &str) -> Result<(), Closed> {
+/// Writes `text` and a newline to standard output.
+pub fn line(text: &str) -> Result<(), Stopped> {
     let mut stdout = std::io::stdout().lock();
     match writeln!(stdout, "{text}").and_then(|()| stdout.flush()) {
         Ok(()) => Ok(()),
-        Err(e) if e.kind() == ErrorKind::BrokenPipe => Err(Closed),
+        Err(e) if e.kind() == ErrorKind::BrokenPipe => Err(Stopped::Closed),
         Err(e) => {
             eprintln!("error: writing standard output: {e}");
-            Err(Closed)
+            Err(Stopped::Failed)
         }
     }
 }

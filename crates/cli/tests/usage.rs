@@ -211,3 +211,19 @@ fn a_bad_pan_is_reported_as_a_pan() {
     let err = common::rejected(&["pin", "encode", "--format", "0", "--pin", "1234"]);
     assert!(err.starts_with("error: PAN: "), "{err}");
 }
+
+#[test]
+fn a_failing_standard_output_is_bad_output_not_success() {
+    let Ok(full) = std::fs::OpenOptions::new().write(true).open("/dev/full") else {
+        return; // no /dev/full on this system: nothing to write into that always fails
+    };
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_cardwire"))
+        .args(["tlv", "decode", "9F0206000000000100"])
+        .stdout(full)
+        .stderr(std::process::Stdio::piped())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(err.starts_with("error: writing standard output"), "{err}");
+}
