@@ -28,22 +28,26 @@ pub fn text(arg: &str) -> Result<String, String> {
     if let Some(line) = BATCH_LINE.with(|l| l.borrow().clone()) {
         return Ok(line);
     }
-    let stdin = std::io::stdin();
-    // Waiting on a terminal for input the user did not know was wanted looks like a hang.
-    if stdin.is_terminal() {
-        return Err(
-            "no input: give it as an argument, or pipe it on standard input (`-`)".to_owned(),
-        );
-    }
     let mut s = String::new();
-    stdin
-        .lock()
+    stdin()?
         .read_to_string(&mut s)
         .map_err(|e| format!("reading stdin: {e}"))?;
     if s.trim().is_empty() {
         return Err("no input: the argument was left out and standard input is empty".to_owned());
     }
     Ok(s)
+}
+
+/// Standard input, to read a whole document from; refused when it is a terminal: waiting
+/// there for input the user did not know was wanted looks like a hang.
+pub fn stdin() -> Result<std::io::StdinLock<'static>, String> {
+    let stdin = std::io::stdin();
+    if stdin.is_terminal() {
+        return Err(
+            "no input: give it as an argument, or pipe it on standard input (`-`)".to_owned(),
+        );
+    }
+    Ok(stdin.lock())
 }
 
 /// The text of an argument or of standard input, without surrounding whitespace (a

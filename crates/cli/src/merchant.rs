@@ -239,7 +239,7 @@ pub fn run(cmd: MerchantCommand) -> Result<Outcome, String> {
                 ..AuditConfig::default()
             };
             let report = if file == "-" {
-                audit(std::io::stdin().lock(), &config)
+                audit(input::stdin()?, &config)
             } else {
                 let f = std::fs::File::open(&file).map_err(|e| format!("{file}: {e}"))?;
                 audit(std::io::BufReader::new(f), &config)
