@@ -16,6 +16,7 @@ mod fuzz_seeds;
 mod host;
 mod ledger;
 mod seeds;
+mod service;
 mod terminal;
 mod terminal_card;
 mod transport;
