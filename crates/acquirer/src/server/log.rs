@@ -6,7 +6,8 @@ use alloc::boxed::Box;
 use alloc::sync::Arc;
 use core::net::SocketAddr;
 use std::io::Write;
-use std::panic::{AssertUnwindSafe, catch_unwind};
+use core::panic::AssertUnwindSafe;
+use std::panic::catch_unwind;
 use std::sync::mpsc;
 
 use tracing_appender::non_blocking::{NonBlockingBuilder, WorkerGuard};

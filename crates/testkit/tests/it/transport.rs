@@ -176,7 +176,7 @@ fn a_trickling_client_is_cut_at_the_frame_deadline() {
     let mut cut = false;
     for b in [0u8, 60]
         .into_iter()
-        .chain(std::iter::repeat(0x30).take(60))
+        .chain(std::iter::repeat_n(0x30, 60))
     {
         if std::io::Write::write_all(&mut s, &[b]).is_err() {
             cut = true;
