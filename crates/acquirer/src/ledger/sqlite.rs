@@ -469,10 +469,7 @@ type CardColumns = (Option<[u8; 32]>, String, Option<Vec<u8>>);
 
 /// What the ledger stores of a card number: keyed hash, display form, ciphertext (all
 /// `None`/empty for a reversal's mark, which has no card).
-fn card_columns(
-    card: &CardDataKey,
-    pan: &str,
-) -> Result<CardColumns> {
+fn card_columns(card: &CardDataKey, pan: &str) -> Result<CardColumns> {
     if pan.is_empty() {
         return Ok((None, String::new(), None));
     }

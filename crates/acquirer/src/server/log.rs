@@ -5,8 +5,8 @@
 use alloc::boxed::Box;
 use alloc::sync::Arc;
 use core::net::SocketAddr;
-use std::io::Write;
 use core::panic::AssertUnwindSafe;
+use std::io::Write;
 use std::panic::catch_unwind;
 use std::sync::mpsc;
 

@@ -271,3 +271,74 @@ fn the_service_imports_serves_keeps_operator_changes_stops_on_sigterm_and_stores
         assert!(hits.is_empty(), "{name} holds {hits:?}");
     }
 }
+
+/// The guarantee across `kill -9`: every approval a terminal received is in the ledger after a
+/// restart, and none twice.
+#[test]
+fn after_kill_9_every_approval_received_is_in_the_ledger_once() {
+    let fx = Fixtures::load().unwrap();
+    let temp = TempDir::new("kill9");
+    let dir = temp.path();
+    let ok = Command::new(binary())
+        .args(["kek", dir.join("kek.hex").to_str().unwrap()])
+        .status()
+        .unwrap()
+        .success();
+    assert!(ok);
+    let fixtures = cardwire_testkit::fixtures::fixtures_path();
+    run(dir, &["import", fixtures.to_str().unwrap()], &[]);
+    let mut s = serve(dir, "serve-1.log");
+    let addr = s.addr.clone();
+    let mut t = fx.test_terminal("noodle-1");
+    let card = fx.card("credit-chip").clone();
+    let load = std::thread::spawn(move || {
+        let mut approved = Vec::new();
+        let mut c = Client::connect(addr.as_str(), Duration::from_secs(5)).unwrap();
+        let mut buf = [0u8; 512];
+        let n = t.sign_in(&mut buf);
+        assert_eq!(
+            t.accept_sign_in(c.send(&buf[..n]).unwrap()).unwrap(),
+            ResponseCode::Approved
+        );
+        for i in 0..100_000u64 {
+            let (n, _) = t.request(
+                &Req::purchase(&card, Entry::Chip, Some("246810"), 1 + i % 50),
+                &mut buf,
+            );
+            let Ok(reply) = c.send(&buf[..n]) else { break };
+            let r = t.read_reply(reply).unwrap();
+            assert_eq!(r.code, Some(ResponseCode::Approved));
+            approved.push(r.rrn.unwrap());
+        }
+        approved
+    });
+    std::thread::sleep(Duration::from_millis(700));
+    s.child.kill().unwrap();
+    s.child.wait().unwrap();
+    let approved = load.join().unwrap();
+    assert!(approved.len() > 10, "the load ran before the kill");
+
+    let s = serve(dir, "serve-2.log");
+    let (status, _) = s.terminate();
+    assert!(status.success());
+    let csv = run(dir, &["statement", "--month", ""], &[]);
+    let rrns: Vec<&str> = csv
+        .lines()
+        .skip(1)
+        .filter_map(|l| l.rsplit(',').next())
+        .collect();
+    for rrn in &approved {
+        assert_eq!(
+            rrns.iter().filter(|r| *r == rrn).count(),
+            1,
+            "approval {rrn} is in the ledger once"
+        );
+    }
+    // At most the one request in flight at the kill was committed without its reply arriving.
+    assert!(
+        rrns.len() <= approved.len() + 1,
+        "{} rows, {} approvals",
+        rrns.len(),
+        approved.len()
+    );
+}
