@@ -169,7 +169,7 @@ fn random(out: &mut [u8]) -> Result<()> {
 
 /// The key the ledger and the registry protect card numbers with: a keyed hash for lookups,
 /// AES-256-GCM where the number itself is needed. Itself stored wrapped under the KEK
-/// ([`CardDataKey::load_or_create`]).
+/// ([`CardDataKey::generate`], [`CardDataKey::unwrap_from`]).
 #[derive(Clone)]
 pub struct CardDataKey {
     hash_key: Zeroizing<[u8; 32]>,

@@ -325,7 +325,8 @@ impl<'k> RegistryStore<'k> {
                 balance,
             });
         }
-        let issuer: Option<(Vec<u8>, Vec<u8>, u8, Vec<u8>)> = c
+        type IssuerRow = (Vec<u8>, Vec<u8>, u8, Vec<u8>);
+        let issuer: Option<IssuerRow> = c
             .query_row(
                 "SELECT imk_ac_wrapped, pvk_wrapped, pvki, cdol1 FROM issuer WHERE id = 1",
                 [],

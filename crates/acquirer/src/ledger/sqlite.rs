@@ -483,12 +483,12 @@ fn unit(conn: &mut Connection, in_group: bool) -> Result<Unit<'_>> {
     }
 }
 
+/// A card number's keyed hash, display form and ciphertext.
+type CardColumns = (Option<[u8; 32]>, String, Option<Vec<u8>>);
+
 /// What the ledger stores of a card number: keyed hash, display form, ciphertext (all
 /// `None`/empty for a reversal's mark, which has no card).
-fn card_columns(
-    card: &CardDataKey,
-    pan: &str,
-) -> Result<(Option<[u8; 32]>, String, Option<Vec<u8>>)> {
+fn card_columns(card: &CardDataKey, pan: &str) -> Result<CardColumns> {
     if pan.is_empty() {
         return Ok((None, String::new(), None));
     }

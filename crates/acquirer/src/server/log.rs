@@ -5,8 +5,9 @@
 use alloc::boxed::Box;
 use alloc::sync::Arc;
 use core::net::SocketAddr;
+use core::panic::AssertUnwindSafe;
 use std::io::Write;
-use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::panic::catch_unwind;
 use std::sync::mpsc;
 
 use tracing_appender::non_blocking::{NonBlockingBuilder, WorkerGuard};

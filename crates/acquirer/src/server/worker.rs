@@ -4,7 +4,8 @@
 use alloc::string::String;
 use alloc::vec::Vec;
 use core::net::SocketAddr;
-use std::panic::{AssertUnwindSafe, catch_unwind};
+use core::panic::AssertUnwindSafe;
+use std::panic::catch_unwind;
 use std::sync::Mutex;
 use std::time::Instant;
 

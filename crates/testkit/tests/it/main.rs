@@ -17,6 +17,7 @@ mod host;
 mod ledger;
 mod reconcile;
 mod seeds;
+mod service;
 mod terminal;
 mod terminal_card;
 mod transport;

@@ -174,10 +174,7 @@ fn a_trickling_client_is_cut_at_the_frame_deadline() {
     let started = std::time::Instant::now();
     // Announces 60 bytes, sends one every 100 ms: each read is quick, the frame never whole.
     let mut cut = false;
-    for b in [0u8, 60]
-        .into_iter()
-        .chain(std::iter::repeat(0x30).take(60))
-    {
+    for b in [0u8, 60].into_iter().chain(std::iter::repeat_n(0x30, 60)) {
         if std::io::Write::write_all(&mut s, &[b]).is_err() {
             cut = true;
             break;
