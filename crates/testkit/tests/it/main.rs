@@ -15,6 +15,7 @@ mod flow;
 mod fuzz_seeds;
 mod host;
 mod ledger;
+mod security;
 mod seeds;
 mod terminal;
 mod terminal_card;
