@@ -3,8 +3,9 @@
 //! compensated by the same flip in another at the same offset modulo 8), replays, tampered
 //! replies, unauthenticated sign-ins, enumeration, lockout, and batches past 999.
 
+use cardwire_acquirer::host::SecurityEvent;
 use cardwire_acquirer::ledger::{Ledger, MemoryLedger};
-use cardwire_acquirer::{Host, OsRng, ResponseCode, TerminalProfile};
+use cardwire_acquirer::{DateTime, Host, Lockout, OsRng, ResponseCode, TerminalProfile};
 use cardwire_crypto::cups::MacAlgorithm;
 use cardwire_iso8583::cups::{Original, SettlementTotals, Totals, Transaction};
 use cardwire_iso8583::frame::FrameFormat;
@@ -299,6 +300,104 @@ fn repeated_a0_locks_the_terminal_out_for_a_while() {
     let (r, _) = b.run(&mut t, &pin_purchase(&card, Entry::Swipe, 100));
     assert_eq!(r.code, Some(ResponseCode::MacFailed));
     assert!(!r.mac);
+    assert_eq!(b.balance("debit-chip"), 500_000);
+    // Counted, and told in the answer the log line is made of.
+    let counts = b.host.security_counts();
+    assert_eq!(
+        (
+            counts.auth_failures,
+            counts.lockouts,
+            counts.refused_while_locked
+        ),
+        (5, 1, 1)
+    );
+    let (n, _) = t.request(&pin_purchase(&card, Entry::Swipe, 100), &mut buf);
+    let mut out = [0u8; 512];
+    let a = b.host.handle(&buf[..n], NOW, &mut OsRng, &mut out).unwrap();
+    assert_eq!(a.security, Some(SecurityEvent::RefusedWhileLocked));
+    assert!(a.to_string().contains("locked out"), "{a}");
+    // After the lockout (15 minutes by default) the terminal is served again.
+    let later = DateTime::new(2026, 11, 26, 10, 15, 0).unwrap();
+    let (n, _) = t.request(&pin_purchase(&card, Entry::Swipe, 100), &mut buf);
+    let a = b
+        .host
+        .handle(&buf[..n], later, &mut OsRng, &mut out)
+        .unwrap();
+    assert_eq!(a.response, Some(ResponseCode::Approved));
+}
+
+#[test]
+fn lockout_is_configurable() {
+    let fx = Fixtures::load().unwrap();
+    let host = Host::new(fx.registry.clone(), MemoryLedger::new())
+        .unwrap()
+        .with_lockout(Lockout {
+            failures: 2,
+            seconds: 60,
+        });
+    let mut b = Bench { host, fx };
+    let mut t = b.sign_in("noodle-1");
+    let card = b.fx.card("debit-chip").clone();
+    let mut buf = [0u8; 512];
+    for _ in 0..2 {
+        let (n, _) = t.request(&pin_purchase(&card, Entry::Swipe, 100), &mut buf);
+        buf[n - 1] ^= 0x01;
+        b.send(&mut t, &buf[..n]);
+    }
+    let (r, _) = b.run(&mut t, &pin_purchase(&card, Entry::Swipe, 100));
+    assert_eq!(r.code, Some(ResponseCode::MacFailed));
+    assert_eq!(b.host.security_counts().lockouts, 1);
+}
+
+#[test]
+fn chip_data_must_agree_with_the_message() {
+    let mut b = bench();
+    let mut t = b.sign_in("noodle-1");
+    let card = b.fx.card("debit-chip").clone();
+    // A chip dated three days before the host's day.
+    t.date = DateTime::new(2026, 11, 23, 10, 0, 0).unwrap();
+    let (r, _) = b.run(&mut t, &pin_purchase(&card, Entry::Chip, 100));
+    assert_eq!(r.code, Some(ResponseCode::SecurityFailure));
+    // Today's, but field 4 changed by the terminal itself (a good MAC): 9F02 disagrees.
+    t.date = NOW;
+    let mut buf = [0u8; 512];
+    let (n, _) = t.request(&pin_purchase(&card, Entry::Chip, 100), &mut buf);
+    let (at, _) = field_at(&buf[..n], 4);
+    buf[head() + at + 3] ^= 0x10;
+    t.remac(&mut buf[..n]);
+    assert_eq!(
+        b.send(&mut t, &buf[..n]).code,
+        Some(ResponseCode::SecurityFailure)
+    );
+    // And the honest one.
+    let (r, _) = b.run(&mut t, &pin_purchase(&card, Entry::Chip, 100));
+    assert_eq!(r.code, Some(ResponseCode::Approved));
+    assert_eq!(b.balance("debit-chip"), 500_000 - 100);
+}
+
+#[test]
+fn field_53_is_the_profiles_and_comes_with_a_pin_only() {
+    let mut b = bench();
+    let mut t = b.sign_in("noodle-1");
+    let card = b.fx.card("debit-chip").clone();
+    let mut buf = [0u8; 512];
+    // Another field 53 (format 1 instead of 2), under a good MAC: 30, nothing moves.
+    let (n, _) = t.request(&pin_purchase(&card, Entry::Swipe, 100), &mut buf);
+    let (at, _) = field_at(&buf[..n], 53);
+    buf[head() + at] ^= 0x30;
+    t.remac(&mut buf[..n]);
+    let r = b.send(&mut t, &buf[..n]);
+    assert_eq!(r.code, Some(ResponseCode::FormatError));
+    assert!(r.mac, "an authenticated request's refusal is MAC'd");
+    // Entry mode "PIN entered" without a PIN block.
+    let (n, _) = t.request(&Req::purchase(&card, Entry::Swipe, None, 100), &mut buf);
+    let (at, _) = field_at(&buf[..n], 22);
+    buf[head() + at + 1] ^= 0x30; // 022 -> 021 (left-justified BCD: 02 20 -> 02 10)
+    t.remac(&mut buf[..n]);
+    assert_eq!(
+        b.send(&mut t, &buf[..n]).code,
+        Some(ResponseCode::FormatError)
+    );
     assert_eq!(b.balance("debit-chip"), 500_000);
 }
 
