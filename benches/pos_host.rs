@@ -92,6 +92,11 @@ fn main() {
             noodle.tmk.clone(),
             &fx,
         );
+        t.serial = Some(noodle.serial.clone());
+        t.mac = noodle.profile.mac;
+        // The server answers on the system clock: the chips' dates must be today's.
+        t.date =
+            cardwire_iso8583::time::DateTime::now(cardwire_iso8583::time::DateTime::CHINA).unwrap();
         let mut c = Client::connect(addr, Duration::from_secs(30)).unwrap();
         let mut buf = [0u8; 512];
         let n = t.sign_in(&mut buf);

@@ -10,7 +10,7 @@
 use std::sync::OnceLock;
 
 use cardwire_crypto::TdesKey;
-use cardwire_crypto::cups::{encrypt_field62, field64};
+use cardwire_crypto::cups::{MacAlgorithm, encrypt_field62};
 use cardwire_crypto::pin::Pin;
 use cardwire_iso8583::frame::{FrameFormat, Progress, Tpdu};
 use cardwire_iso8583::{Encoder, Message, Mti, specs};
@@ -125,7 +125,10 @@ fn remac(frame: &mut [u8]) {
     let (Some(mac), Some(mab)) = (msg.mac(), msg.mab()) else {
         return;
     };
-    let value = field64(&TdesKey::new(&MAK).expect("mak"), mab);
+    // The terminal's default profile MACs with the X9.19 retail MAC.
+    let Ok(value) = MacAlgorithm::RetailX919.field64(&TdesKey::new(&MAK).expect("mak"), mab) else {
+        return;
+    };
     let at = offset + mac.value_offset();
     if let Some(dst) = frame.get_mut(at..at + 8) {
         dst.copy_from_slice(&value);

@@ -35,7 +35,8 @@ pub use cardwire_iso8583::cups::ResponseCode;
 pub use cardwire_iso8583::time::DateTime;
 pub use error::{Error, ErrorKind, Result};
 pub use host::{Answer, Host};
-pub use registry::{Cardholder, IssuerKeys, Merchant, Registry, TerminalEntry};
+pub use host::{Lockout, SecurityCounts};
+pub use registry::{Cardholder, IssuerKeys, Merchant, Registry, TerminalEntry, TerminalProfile};
 
 /// The operating system's random source, for [`Host::handle`] under `std`.
 #[cfg(feature = "std")]

@@ -8,8 +8,10 @@ use core::fmt;
 
 use cardwire_crypto::TdesKey;
 use cardwire_crypto::card::pvv;
+use cardwire_crypto::cups::MacAlgorithm;
 use cardwire_crypto::emv::CdolProfile;
 use cardwire_crypto::pin::Pin;
+use cardwire_iso8583::frame::Tpdu;
 use cardwire_merchant::FeeRate;
 
 use crate::error::{ErrorKind, Result};
@@ -25,6 +27,44 @@ pub struct Merchant {
     pub mcc: String,
     /// The fee rate the acquirer charges it (e.g. `FeeRate::from_bps(60)`, 0.60 %).
     pub fee_rate: FeeRate,
+}
+
+/// What a terminal's requests must look like beyond its working keys, fixed when the acquirer
+/// deploys it: the MAC algorithm, the framing and field 53. A request that departs from it
+/// is refused as unauthenticated (the TPDU and header lie outside the MAC: checking them is
+/// what keeps them from being changed on the way).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct TerminalProfile {
+    /// How field 64 is computed (and the host's replies MAC'd).
+    pub mac: MacAlgorithm,
+    /// The TPDU of its requests.
+    pub tpdu: Tpdu,
+    /// The 6-byte CUPS message header of its requests.
+    pub header: [u8; 6],
+    /// Field 53 (security control) of its requests with a PIN: PIN format, algorithm, track
+    /// encryption, as 16 digits.
+    pub security_control: [u8; 16],
+}
+
+impl TerminalProfile {
+    /// The profile of new terminals: X9.19 retail MAC, TPDU `6000030000`, header
+    /// `603100310208`, field 53 `2600000000000000` (format 0 with the PAN, double-length TDES,
+    /// no track encryption).
+    pub const STANDARD: Self = Self {
+        mac: MacAlgorithm::RetailX919,
+        tpdu: Tpdu::new([0x00, 0x03], [0x00, 0x00]),
+        header: [0x60, 0x31, 0x00, 0x31, 0x02, 0x08],
+        security_control: *b"2600000000000000",
+    };
+
+    /// [`Self::STANDARD`] with the CUPS "ECB" MAC, for terminals that cannot compute another.
+    /// That MAC is forgeable by compensated flips
+    /// ([`MacAlgorithm::CupsEcbLegacy`]): such terminals rely on the host checking every
+    /// field against the others and this profile.
+    pub const LEGACY_ECB: Self = Self {
+        mac: MacAlgorithm::CupsEcbLegacy,
+        ..Self::STANDARD
+    };
 }
 
 /// A terminal in the acquirer's registry.
@@ -43,6 +83,8 @@ pub struct TerminalEntry {
     /// Merchant numbers that an acquirer rotates the terminal's transactions through (跳码);
     /// empty for an honest binding. Each must be a [`Merchant`] of the registry.
     pub pool: Vec<String>,
+    /// What its requests must look like.
+    pub profile: TerminalProfile,
 }
 
 impl fmt::Debug for TerminalEntry {
@@ -53,6 +95,7 @@ impl fmt::Debug for TerminalEntry {
             .field("activated", &self.activated)
             .field("merchant_no", &self.merchant_no)
             .field("pool", &self.pool)
+            .field("profile", &self.profile)
             .finish_non_exhaustive()
     }
 }

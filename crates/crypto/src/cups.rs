@@ -10,7 +10,15 @@
 //! every key, rejecting a wrong check value with [`ErrorKind::CheckValue`] at its offset.
 //!
 //! **Field 64.** The first 8 hex characters of the "ECB" MAC of the message from the MTI
-//! through field 63, as ASCII ([`field64`], [`verify_field64`]).
+//! through field 63, as ASCII ([`field64`], [`verify_field64`]). That MAC is linear (an XOR of
+//! the message's blocks): two equal bit flips at the same offset modulo 8 cancel, so anyone
+//! can change a field and compensate in another. [`MacAlgorithm`] lets a terminal profile use
+//! ISO/IEC 9797-1 MAC algorithm 3 (ANSI X9.19 retail MAC) instead; the ECB MAC stays only for
+//! terminals declared legacy.
+//!
+//! **Sign-in proof.** A sign-in (0800) carries field 64 too: the retail MAC of its message
+//! under a key derived from the terminal master key ([`sign_in_key`]), which only the device
+//! loaded with that TMK holds.
 
 use subtle::ConstantTimeEq;
 use zeroize::Zeroizing;
@@ -18,6 +26,7 @@ use zeroize::Zeroizing;
 use crate::error::{Error, ErrorKind, Result};
 use crate::key::{TdesKey, TdesKeyLength};
 use crate::mac::cups::{ecb_mac, hex_upper};
+use crate::mac::{Padding, retail_mac};
 
 /// Length of the check value after each key in field 62.
 pub const CHECK_VALUE_LEN: usize = 4;
@@ -202,9 +211,125 @@ pub fn verify_field64(mak: &TdesKey, mab: &[u8], received: &[u8]) -> Result<()> 
     }
 }
 
+/// How field 64 is computed and checked: part of a terminal's profile, the same on both ends.
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum MacAlgorithm {
+    /// ISO/IEC 9797-1 MAC algorithm 3 (ANSI X9.19 retail MAC), padding method 1, under a
+    /// double-length MAK; field 64 carries all 8 bytes. For every new terminal profile.
+    RetailX919,
+    /// The CUPS "ECB" MAC ([`field64`]). **Weak**: an XOR of the message blocks, so a flip in
+    /// one field compensated by the same flip in another at the same offset modulo 8 keeps
+    /// it valid. Only for terminals declared legacy, whose hosts must check every field
+    /// against the others and the profile.
+    CupsEcbLegacy,
+}
+
+impl MacAlgorithm {
+    /// The name in configuration files: `retail-x9.19` or `cups-ecb-legacy`.
+    pub const fn name(self) -> &'static str {
+        match self {
+            Self::RetailX919 => "retail-x9.19",
+            Self::CupsEcbLegacy => "cups-ecb-legacy",
+        }
+    }
+
+    /// The algorithm of a configuration name ([`Self::name`]).
+    pub fn from_name(name: &str) -> Option<Self> {
+        [Self::RetailX919, Self::CupsEcbLegacy]
+            .into_iter()
+            .find(|a| a.name() == name)
+    }
+
+    /// Field 64 of `mab` under `mak`.
+    ///
+    /// # Errors
+    /// [`ErrorKind::KeyLength`] for a MAK that is not double-length under the retail MAC.
+    pub fn field64(self, mak: &TdesKey, mab: &[u8]) -> Result<[u8; 8]> {
+        match self {
+            Self::RetailX919 => retail_mac(mak, mab, Padding::Method1),
+            Self::CupsEcbLegacy => Ok(field64(mak, mab)),
+        }
+    }
+
+    /// Verifies a received field 64 in constant time.
+    ///
+    /// # Errors
+    /// [`ErrorKind::Verification`]; [`ErrorKind::KeyLength`] as [`Self::field64`].
+    pub fn verify_field64(self, mak: &TdesKey, mab: &[u8], received: &[u8]) -> Result<()> {
+        if bool::from(self.field64(mak, mab)?.ct_eq(received)) {
+            Ok(())
+        } else {
+            Err(ErrorKind::Verification.into())
+        }
+    }
+}
+
+/// The key a terminal proves its sign-in with: two blocks of fixed derivation data encrypted
+/// under the TMK (TDES-ECB), as a double-length key with odd parity. The TMK itself only
+/// ever encrypts keys; this key only MACs sign-ins.
+///
+/// # Errors
+/// [`ErrorKind::KeyLength`] for a single-length TMK.
+pub fn sign_in_key(tmk: &TdesKey) -> Result<TdesKey> {
+    if tmk.key_length() == TdesKeyLength::Single {
+        return Err(ErrorKind::KeyLength { len: tmk.len() }.into());
+    }
+    let mut data = Zeroizing::new(*b"CWSIGNINcwsignin");
+    tmk.cipher().encrypt_ecb(data.as_mut_slice())?;
+    Ok(TdesKey::new(data.as_slice())?.with_odd_parity())
+}
+
+/// The sign-in proof of field 64: the retail MAC of `mab` under [`sign_in_key`].
+///
+/// # Errors
+/// As [`sign_in_key`].
+pub fn sign_in_proof(tmk: &TdesKey, mab: &[u8]) -> Result<[u8; 8]> {
+    MacAlgorithm::RetailX919.field64(&sign_in_key(tmk)?, mab)
+}
+
+/// Verifies a received sign-in proof in constant time.
+///
+/// # Errors
+/// [`ErrorKind::Verification`]; as [`sign_in_key`].
+pub fn verify_sign_in_proof(tmk: &TdesKey, mab: &[u8], received: &[u8]) -> Result<()> {
+    MacAlgorithm::RetailX919.verify_field64(&sign_in_key(tmk)?, mab, received)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_compensated_flip_keeps_only_the_legacy_mac() {
+        let mak = TdesKey::new(&[0x13; 16]).unwrap().with_odd_parity();
+        let mab: [u8; 40] = core::array::from_fn(|i| u8::try_from(i).unwrap());
+        let mut forged = mab;
+        forged[3] ^= 0x10;
+        forged[3 + 16] ^= 0x10;
+        for (algorithm, keeps) in [
+            (MacAlgorithm::CupsEcbLegacy, true),
+            (MacAlgorithm::RetailX919, false),
+        ] {
+            let mac = algorithm.field64(&mak, &mab).unwrap();
+            assert_eq!(
+                algorithm.verify_field64(&mak, &forged, &mac).is_ok(),
+                keeps,
+                "{algorithm:?}"
+            );
+            assert_eq!(MacAlgorithm::from_name(algorithm.name()), Some(algorithm));
+        }
+    }
+
+    #[test]
+    fn the_sign_in_proof_depends_on_the_tmk() {
+        let a = TdesKey::new(&[0x11; 16]).unwrap();
+        let b = TdesKey::new(&[0x22; 16]).unwrap();
+        let proof = sign_in_proof(&a, b"0800 sign-in").unwrap();
+        assert_ne!(proof, sign_in_proof(&b, b"0800 sign-in").unwrap());
+        assert_ne!(proof, sign_in_proof(&a, b"0800 sign-im").unwrap());
+        assert!(sign_in_proof(&TdesKey::new(&[0x11; 8]).unwrap(), b"x").is_err());
+    }
 
     #[test]
     fn lengths_outside_the_layouts_are_rejected() {

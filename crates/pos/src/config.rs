@@ -1,6 +1,7 @@
 //! Who the terminal is: identifiers, the merchant it is bound to, its framing and limits.
 //! Card reading (the merchant QR code), the terminal and receipts all read it.
 
+use cardwire_crypto::cups::MacAlgorithm;
 use cardwire_iso8583::frame::Tpdu;
 use cardwire_merchant::FeeRate;
 
@@ -21,13 +22,15 @@ pub struct Config {
     floor_limit: u64,
     tpdu: Tpdu,
     header: [u8; 6],
+    mac: MacAlgorithm,
 }
 
 impl Config {
     /// A terminal `terminal_id` (field 41, 8 characters) of merchant `merchant_no` (field 42,
     /// 15 digits: acquirer, region, MCC, sequence) named `merchant_name` (for receipts and the
     /// merchant QR code, up to 40 bytes). Defaults: TPDU `6000030000`, header `603100310208`,
-    /// operator `001`, fee rate 0, contactless no-CVM limit 1 000.00 yuan, no serial, no city.
+    /// operator `001`, fee rate 0, contactless no-CVM limit 1 000.00 yuan, no serial, no city,
+    /// MAC by the X9.19 retail MAC.
     ///
     /// # Errors
     /// [`ErrorKind::InvalidInput`] for identifiers of the wrong length or characters.
@@ -51,6 +54,7 @@ impl Config {
             floor_limit: 100_000,
             tpdu: Tpdu::new([0x00, 0x03], [0x00, 0x00]),
             header: [0x60, 0x31, 0x00, 0x31, 0x02, 0x08],
+            mac: MacAlgorithm::RetailX919,
         })
     }
 
@@ -107,6 +111,20 @@ impl Config {
         self.tpdu = tpdu;
         self.header = header;
         self
+    }
+
+    /// With the MAC algorithm of the acquirer's profile for this terminal. The CUPS "ECB" MAC
+    /// ([`MacAlgorithm::CupsEcbLegacy`]) is forgeable by compensated bit flips: only for an
+    /// acquirer that declared the terminal legacy.
+    #[must_use]
+    pub fn with_mac(mut self, mac: MacAlgorithm) -> Self {
+        self.mac = mac;
+        self
+    }
+
+    /// How field 64 is computed, on requests and on the replies checked.
+    pub fn mac(&self) -> MacAlgorithm {
+        self.mac
     }
 
     /// Field 41.

@@ -5,7 +5,7 @@
 //! host it will meet.
 
 use cardwire_crypto::TdesKey;
-use cardwire_crypto::cups::{encrypt_field62, field64, verify_field64};
+use cardwire_crypto::cups::{MacAlgorithm, encrypt_field62};
 use cardwire_crypto::emv::arpc_method1;
 use cardwire_crypto::pin::{PinBlock, PinFormat};
 use cardwire_emv::dol::Dol;
@@ -70,6 +70,8 @@ pub struct FakeHost {
     /// The merchant number replies carry in field 42 instead of the request's (an acquirer
     /// that rotates merchant numbers).
     pub merchant_no: Option<String>,
+    /// The MAC algorithm of the terminal's profile.
+    pub mac: MacAlgorithm,
 }
 
 impl FakeHost {
@@ -93,6 +95,7 @@ impl FakeHost {
             arqcs_verified: 0,
             bad_arpc: false,
             merchant_no: None,
+            mac: f.terminal("noodle-1").profile.mac,
         }
     }
 
@@ -137,7 +140,8 @@ impl FakeHost {
         let t = Transaction::of(&msg).expect("a CUPS transaction");
         let mut code = "00";
         if msg.mti().to_u16() != 800 {
-            verify_field64(&self.mak, msg.mab().unwrap(), msg.mac().unwrap().value())
+            self.mac
+                .verify_field64(&self.mak, msg.mab().unwrap(), msg.mac().unwrap().value())
                 .expect("request MAC");
         }
         let pan = msg.get(2).map(|c| c.to_string());
@@ -242,7 +246,7 @@ impl FakeHost {
         }
         let done = e.finish().unwrap();
         if let (Some(m), Some(mab)) = (done.mac.clone(), done.mab()) {
-            let v = field64(&self.mak, &buf[mab]);
+            let v = self.mac.field64(&self.mak, &buf[mab]).unwrap();
             buf[m].copy_from_slice(&v);
         }
         let mut frame = vec![0u8; done.len + 13];

@@ -4,8 +4,9 @@
 
 use std::path::PathBuf;
 
-use cardwire_acquirer::{IssuerKeys, Merchant, Registry, TerminalEntry};
+use cardwire_acquirer::{IssuerKeys, Merchant, Registry, TerminalEntry, TerminalProfile};
 use cardwire_crypto::TdesKey;
+use cardwire_crypto::cups::MacAlgorithm;
 use cardwire_crypto::emv::CdolProfile;
 use cardwire_crypto::pin::Pin;
 use cardwire_merchant::FeeRate;
@@ -88,6 +89,8 @@ struct TerminalJson {
     tmk: String,
     activated: bool,
     rotates_through: Option<String>,
+    /// The MAC algorithm of its profile (`retail-x9.19`, or `cups-ecb-legacy`).
+    mac: String,
 }
 
 /// A card of the fixtures.
@@ -146,6 +149,8 @@ pub struct TerminalFixture {
     pub tmk: TdesKey,
     /// Whether the acquirer activated it.
     pub activated: bool,
+    /// Its profile at the acquirer.
+    pub profile: TerminalProfile,
 }
 
 /// The simulated cards' profile.
@@ -307,6 +312,11 @@ impl Fixtures {
                 None => None,
             };
             let rotates = t.rotates_through.as_deref() == Some("code_pool");
+            let profile = TerminalProfile {
+                mac: MacAlgorithm::from_name(&t.mac)
+                    .ok_or(format!("terminal {}: no MAC algorithm {}", t.id, t.mac))?,
+                ..TerminalProfile::STANDARD
+            };
             let entry = TerminalEntry {
                 terminal_id: t.terminal_id.clone(),
                 serial: t.serial.clone(),
@@ -318,6 +328,7 @@ impl Fixtures {
                 } else {
                     Vec::new()
                 },
+                profile,
             };
             terminals.push(TerminalFixture {
                 id: t.id.clone(),
@@ -326,6 +337,7 @@ impl Fixtures {
                 merchant_no: bound.unwrap_or_else(|| first.clone()),
                 tmk: entry.tmk.clone(),
                 activated: t.activated,
+                profile,
             });
             registry.terminals.push(entry);
         }
@@ -373,10 +385,14 @@ impl Fixtures {
             .unwrap_or_else(|| panic!("no terminal {id} in the fixtures"))
     }
 
-    /// The independent request builder (the test suite's terminal) of terminal `id`.
+    /// The independent request builder (the test suite's terminal) of terminal `id`: its
+    /// serial number and its profile's MAC algorithm.
     pub fn test_terminal(&self, id: &str) -> TestTerminal {
         let t = self.terminal(id);
-        TestTerminal::new(&t.terminal_id, &t.merchant_no, t.tmk.clone(), self)
+        let mut tt = TestTerminal::new(&t.terminal_id, &t.merchant_no, t.tmk.clone(), self);
+        tt.serial = Some(t.serial.clone());
+        tt.mac = t.profile.mac;
+        tt
     }
 
     /// The configuration of terminal `id` for the merchant number `merchant_no` it claims
@@ -395,6 +411,7 @@ impl Fixtures {
             .unwrap_or_else(|e| panic!("terminal {id}: {e}"))
             .with_fee_rate(m.fee_rate)
             .with_floor_limit(self.floor_limit)
+            .with_mac(t.profile.mac)
     }
 
     /// The configuration of terminal `id` for its own merchant.

@@ -5,13 +5,14 @@
 
 use cardwire_acquirer::ResponseCode;
 use cardwire_crypto::TdesKey;
-use cardwire_crypto::cups::{Field62, WorkingKeys, field64, verify_field64};
+use cardwire_crypto::cups::{Field62, MacAlgorithm, WorkingKeys, sign_in_proof};
 use cardwire_crypto::emv::verify_arpc_method1;
 use cardwire_crypto::pin::{Pin, PinBlock, PinFormat};
 use cardwire_emv::tags;
 use cardwire_emv::tlv::{Builder, Reader};
 use cardwire_iso8583::cups::{Original, Reply, Request, SettlementTotals, Transaction};
 use cardwire_iso8583::frame::{FrameFormat, Progress, Tpdu};
+use cardwire_iso8583::time::DateTime;
 use cardwire_iso8583::{Message, specs};
 
 use crate::fixtures::{CardFixture, Fixtures};
@@ -130,6 +131,10 @@ pub struct TestTerminal {
     pub stan: u32,
     /// The device serial number sent in field 62 at sign-in, if any.
     pub serial: Option<String>,
+    /// How field 64 is computed (the terminal profile's algorithm).
+    pub mac: MacAlgorithm,
+    /// The terminal's date, for tag `9A` (the test host's [`crate::HOST_TIME`] unless set).
+    pub date: DateTime,
     last_arqc: Option<([u8; 8], TdesKey)>,
 }
 
@@ -161,6 +166,8 @@ impl TestTerminal {
             batch: 1,
             stan: 0,
             serial: None,
+            mac: MacAlgorithm::RetailX919,
+            date: crate::HOST_TIME,
             last_arqc: None,
         }
     }
@@ -178,7 +185,8 @@ impl TestTerminal {
             .map_or(0, |h| h + len.min(out.len().saturating_sub(head)))
     }
 
-    /// A sign-in request frame.
+    /// A sign-in request frame: the serial number (if set) in field 62, the proof under the
+    /// key derived from the TMK in field 64.
     pub fn sign_in(&mut self, out: &mut [u8]) -> usize {
         let stan = self.next_stan();
         let head = FrameFormat::CUPS.head_len();
@@ -186,12 +194,22 @@ impl TestTerminal {
         let mut r = Request::new(Transaction::SignIn, &self.terminal_id, &self.merchant_no)
             .stan(stan)
             .batch(self.batch)
-            .operator("001");
+            .operator("001")
+            .with_mac();
         if let Some(serial) = &self.serial {
             r = r.private62(serial.as_bytes());
         }
-        let len = r.encode(body).map_or(0, |e| e.len);
-        Self::frame(out, len)
+        let Ok(done) = r.encode(body) else {
+            return 0;
+        };
+        if let (Some(mab), Some(mac)) = (done.mab(), done.mac.clone()) {
+            let proof = sign_in_proof(&self.tmk, body.get(mab).unwrap_or_default())
+                .expect("a double-length TMK");
+            if let Some(slot) = body.get_mut(mac) {
+                slot.copy_from_slice(&proof);
+            }
+        }
+        Self::frame(out, done.len)
     }
 
     /// Takes the working keys and batch from a sign-in reply.
@@ -322,7 +340,10 @@ impl TestTerminal {
         let body = out.get_mut(head..).unwrap_or_default();
         let done = r.encode(body).expect("request encodes");
         let mab = done.mab().expect("MAB");
-        let mac = field64(&keys.mac, body.get(mab).unwrap_or_default());
+        let mac = self
+            .mac
+            .field64(&keys.mac, body.get(mab).unwrap_or_default())
+            .expect("a double-length MAK");
         if let Some(slot) = done.mac.clone().and_then(|m| body.get_mut(m)) {
             slot.copy_from_slice(&mac);
         }
@@ -340,7 +361,7 @@ impl TestTerminal {
         let atc = req.atc.to_be_bytes();
         let un = [0x12, 0x34, 0x56, 0x78];
         let tvr = [0u8; 5];
-        let date = [0x26, 0x11, 0x26];
+        let date = self.date.emv_date();
         let cdol_data: Vec<u8> = [
             &amount_bcd[..],
             &[0; 6],
@@ -382,7 +403,9 @@ impl TestTerminal {
         let msg = message(frame)?;
         let mac = match (msg.mac(), msg.mab(), &self.keys) {
             (Some(m), Some(mab), Some(k)) => {
-                verify_field64(&k.0.mac, mab, m.value()).map_err(|_| "reply MAC fails")?;
+                self.mac
+                    .verify_field64(&k.0.mac, mab, m.value())
+                    .map_err(|_| "reply MAC fails")?;
                 true
             }
             _ => false,
@@ -442,7 +465,9 @@ impl TestTerminal {
         let (Some(mab), Some(mac)) = (msg.mab(), msg.mac()) else {
             return;
         };
-        let value = field64(&keys.0.mac, mab);
+        let Ok(value) = self.mac.field64(&keys.0.mac, mab) else {
+            return;
+        };
         let at = offset + mac.value_offset();
         if let Some(slot) = frame.get_mut(at..at + 8) {
             slot.copy_from_slice(&value);

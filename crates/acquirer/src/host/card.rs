@@ -109,13 +109,112 @@ impl Arqc {
     }
 }
 
+/// The chip data that must agree with the message, and that the ARQC must cover.
+const BOUND_TO_MESSAGE: [Tag; 5] = [
+    tags::AMOUNT_AUTHORISED_NUMERIC,
+    tags::TRANSACTION_CURRENCY_CODE,
+    tags::TRANSACTION_DATE,
+    tags::TRANSACTION_TYPE,
+    tags::UNPREDICTABLE_NUMBER,
+];
+
+/// `n` as `N` bytes of BCD (modulo 10^(2N)).
+fn bcd<const N: usize>(mut n: u64) -> [u8; N] {
+    let mut out = [0u8; N];
+    for b in out.iter_mut().rev() {
+        // Each digit is below 10: the casts cannot truncate.
+        #[allow(clippy::cast_possible_truncation)]
+        let (lo, hi) = ((n % 10) as u8, ((n / 10) % 10) as u8);
+        *b = (hi << 4) | lo;
+        n /= 100;
+    }
+    out
+}
+
+/// A `YYMMDD` BCD date as a date of 2000–2099.
+fn emv_date(v: &[u8]) -> Option<DateTime> {
+    let [y, m, d] = <[u8; 3]>::try_from(v).ok()?;
+    let dec = |b: u8| (b >> 4 < 10 && b & 0xF < 10).then_some((b >> 4) * 10 + (b & 0xF));
+    DateTime::new(2000 + u16::from(dec(y)?), dec(m)?, dec(d)?, 0, 0, 0)
+}
+
+/// Checks that field 55's amount, currency, date, transaction type and unpredictable
+/// number agree with fields 4, 49, 13 (or the host's date, ± `days`: the terminal's clock) and
+/// 3, and that the issuer's CDOL1 has the ARQC cover them. A message whose chip data says
+/// something else than its fields is forged or broken: it is never approved.
+fn check_bound_to_message(
+    reader: &Reader<'_>,
+    dol: &Dol<'_>,
+    msg: &Message<'_, '_>,
+    (now, days): (DateTime, u32),
+) -> Result<(), ResponseCode> {
+    let refuse = ResponseCode::SecurityFailure;
+    if !BOUND_TO_MESSAGE
+        .iter()
+        .all(|t| dol.iter().any(|e| e.tag() == *t))
+    {
+        // The issuer's configuration leaves the ARQC blind to one of them.
+        return Err(ResponseCode::SystemError);
+    }
+    let value = |t: Tag| reader.find(t).ok().flatten().map(|t| t.value());
+    let amount = match msg.get(4) {
+        Some(c) => c.to_u64().ok_or(ResponseCode::FormatError)?,
+        None => 0,
+    };
+    // A consumer-presented QR code (entry mode 03) is made before the amount is known: its
+    // cryptogram covers an amount of zero, and the amount is field 4's alone.
+    let qr = msg
+        .get(22)
+        .and_then(|c| c.slice(0, 2))
+        .is_some_and(|m| m.eq_str("03"));
+    let chip_amount = value(tags::AMOUNT_AUTHORISED_NUMERIC);
+    let zero = [0u8; 6];
+    if chip_amount != Some(&bcd::<6>(amount)[..]) && !(qr && chip_amount == Some(&zero[..])) {
+        return Err(refuse);
+    }
+    let currency = msg
+        .get(49)
+        .and_then(|c| c.to_u64())
+        .ok_or(ResponseCode::FormatError)?;
+    if value(tags::TRANSACTION_CURRENCY_CODE) != Some(&bcd::<2>(currency)[..]) {
+        return Err(refuse);
+    }
+    let date = value(tags::TRANSACTION_DATE).and_then(emv_date).ok_or(refuse)?;
+    if super::guard::days_between(date, now).unsigned_abs() > u64::from(days) {
+        return Err(refuse);
+    }
+    if let Some(mmdd) = msg.get(13).and_then(|c| c.to_u64())
+        && mmdd != u64::from(date.mmdd())
+    {
+        return Err(refuse);
+    }
+    // 9C is field 3's first two digits; a pre-authorisation's (03) may say goods (00).
+    let processing = msg
+        .get(3)
+        .and_then(|c| c.slice(0, 2))
+        .and_then(|c| c.to_u64())
+        .ok_or(ResponseCode::FormatError)?;
+    let kind = value(tags::TRANSACTION_TYPE).and_then(|v| <[u8; 1]>::try_from(v).ok());
+    let expected = bcd::<1>(processing);
+    let ok = kind == Some(expected) || (processing == 3 && kind == Some([0x00]));
+    if !ok {
+        return Err(refuse);
+    }
+    if value(tags::UNPREDICTABLE_NUMBER).map(<[u8]>::len) != Some(4) {
+        return Err(refuse);
+    }
+    Ok(())
+}
+
 /// Verifies the ARQC of field 55, when there is one, by the issuer's card profile
 /// ([`CdolProfile`], the definition the cards compute it with) over the CDOL1 data the
-/// terminal sent, the AIP, the ATC and the IAD.
+/// terminal sent, the AIP, the ATC and the IAD — once the chip data is known to agree with
+/// the message's fields.
 pub(crate) fn check_arqc(
     issuer: &IssuerKeys,
     card: &Cardholder,
     msg: &Message<'_, '_>,
+    today: (DateTime, u32),
 ) -> Result<Option<Arqc>, ResponseCode> {
     let Some(field) = msg.field(55) else {
         return Ok(None);
@@ -137,6 +236,7 @@ pub(crate) fn check_arqc(
     let iad = value(tags::IAD)?;
     // The issuer's CDOL1 is configuration: one that does not parse is the host's fault.
     let dol = Dol::new(&issuer.cdol1).map_err(|_| ResponseCode::SystemError)?;
+    check_bound_to_message(&reader, &dol, msg, today)?;
     let mut data = [0u8; 255];
     let n = dol
         .build_from(&reader, &mut data)

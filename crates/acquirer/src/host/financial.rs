@@ -9,7 +9,7 @@ use cardwire_merchant::FeeRate;
 use rand_core::TryCryptoRng;
 
 use super::reply::ReplyParts;
-use super::{Answer, Head, Host, Io, Session, card, digits, simple, text};
+use super::{Answer, Head, Host, Io, Mac, Session, card, digits, simple, text};
 use crate::error::{Error, ErrorKind, Result};
 use crate::ledger::{Ledger, OriginalChange, Posting, TxKey, TxRecord, TxState};
 use crate::registry::{Merchant, Registry};
@@ -19,14 +19,15 @@ impl<L: Ledger> Host<L> {
         &mut self,
         head: &Head,
         t: Transaction,
+        mut session: Session,
         io: &mut Io<'_, '_, '_, '_>,
         rng: &mut R,
     ) -> Result<Answer> {
-        let mut session = match self.verified(head, io.msg)? {
-            Ok(s) => s,
-            Err(code) => return io.answer(head, simple(code, io.now)),
-        };
         let mak = session.keys.mac.clone();
+        let mak = Mac {
+            key: &mak,
+            algorithm: session.algorithm,
+        };
         let key = TxKey {
             terminal_id: head.terminal_id.clone(),
             batch: head.batch,
@@ -36,7 +37,7 @@ impl<L: Ledger> Host<L> {
             return io.answer(
                 head,
                 ReplyParts {
-                    mac: Some(&mak),
+                    mac: Some(mak),
                     ..simple(ResponseCode::Duplicate, io.now)
                 },
             );
@@ -94,7 +95,7 @@ impl<L: Ledger> Host<L> {
                 merchant_no: Some(&d.merchant.merchant_no),
                 balance,
                 issuer_auth,
-                mac: Some(&mak),
+                mac: Some(mak),
                 ..ReplyParts::at(io.now)
             },
         )
@@ -108,7 +109,7 @@ impl<L: Ledger> Host<L> {
         session: &mut Session,
         io: &Io<'_, '_, '_, '_>,
     ) -> Result<Decision> {
-        let entry = self.bound(head).ok().cloned();
+        let entry = self.bound(head).cloned();
         let bound_no = entry
             .as_ref()
             .and_then(|e| e.merchant_no.clone())
@@ -148,7 +149,7 @@ impl<L: Ledger> Host<L> {
         if let Err(code) = card::check_pin(issuer, &session.keys.pin, &card, io.msg) {
             return Ok(d.decline(code));
         }
-        match card::check_arqc(issuer, &card, io.msg) {
+        match card::check_arqc(issuer, &card, io.msg, (io.now, self.chip_date_days)) {
             Ok(a) => d.arqc = a,
             Err(code) => return Ok(d.decline(code)),
         }
@@ -256,7 +257,9 @@ impl<L: Ledger> Host<L> {
 
     /// Finds the original of a void, refund or completion: by field 61 (batch and STAN, on
     /// this terminal) for voids and completions, by field 37 (RRN) for a refund, whose field
-    /// 61 must then agree.
+    /// 61 must then agree. Whichever way it is found, the original must have been made by
+    /// this terminal, under its merchant's number or one of its pool: an RRN is no secret
+    /// (it is printed on every slip), so it never lets another merchant's terminal in.
     fn original(
         &mut self,
         head: &Head,
@@ -289,9 +292,16 @@ impl<L: Ledger> Host<L> {
                 .filter(|o| rrn.is_empty() || o.rrn == rrn)
         };
         let wanted = t.originals();
-        let Some(o) =
-            found.filter(|o| o.is_live() && wanted.contains(&o.transaction) && o.account == pan)
-        else {
+        let ours = |o: &TxRecord| {
+            o.key.terminal_id == head.terminal_id
+                && self.bound(head).is_some_and(|e| {
+                    e.merchant_no.as_deref() == Some(o.merchant_no.as_str())
+                        || e.pool.contains(&o.merchant_no)
+                })
+        };
+        let Some(o) = found.filter(|o| {
+            o.is_live() && wanted.contains(&o.transaction) && o.account == pan && ours(o)
+        }) else {
             return Ok(Err(ResponseCode::OriginalNotFound));
         };
         if o.state.voided || o.state.completed || (t != Transaction::Refund && o.state.refunded > 0)

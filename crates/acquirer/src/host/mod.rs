@@ -9,15 +9,18 @@
 //!
 //! | check | code |
 //! |---|---|
-//! | terminal registered, activated and bound; field 42 is its merchant; at sign-in, the serial number in field 62 (if sent) is the bound device's | `03` |
-//! | terminal signed in, field 64 verifies under its MAK | `A0` (reply not MAC'd) |
+//! | sign-in: terminal registered, activated, bound, not locked out; field 42 is its merchant; TPDU and header are its profile's; field 62 is the bound device's serial number; field 64 is the proof under the key derived from its TMK; not the last sign-in again | `03` (reply not MAC'd) |
+//! | any other request: terminal registered, activated, bound, not locked out; field 42 is its merchant; TPDU and header are its profile's; it is signed in; field 64 verifies under its MAK by its profile's algorithm | `A0` (reply not MAC'd) |
+//! | a transaction the host knows (after the MAC) | `12` |
+//! | no field outside those a POS request carries; field 53 is the profile's and comes with a PIN block (field 52) only, as do field 26 and a PIN digit `1` in field 22 | `30` |
 //! | same terminal, batch and STAN already answered | `94` |
 //! | card number known (field 2 / track 2), track 2 and expiry agree with the card file | `14` |
 //! | card not expired | `54` |
 //! | PIN (field 52, format 0 under the PIK) matches the PVV | `55` |
+//! | chip data (field 55) agrees with the message: `9F02` with field 4, `5F2A` with field 49, `9A` with the host's date (±1 day, [`Host::with_chip_date_tolerance`]) and field 13 if sent, `9C` with field 3; `9F37` present; the CDOL1 covers all five | `A7` |
 //! | ARQC (field 55) verifies under the card's session key | `A7` |
 //! | amount present and not zero | `13` |
-//! | original of a void, refund or completion found, live and matching | `25` |
+//! | original of a void, refund or completion found, live and matching, made by this terminal for its merchant (or a number of its pool) | `25` |
 //! | original not already voided / completed; refund within the amount left | `12` / `13` |
 //! | a reversal of a transaction voided, refunded or completed since | `12` |
 //! | enough balance or credit | `51` |
@@ -25,6 +28,12 @@
 //! Replies to requests the host could verify carry a MAC; an `A0` (and a `03`, and any reply
 //! to a terminal without working keys) goes back without field 64, as CUPS hosts answer: the
 //! terminal cannot trust a MAC made with keys it has just proved not to share.
+//!
+//! Unauthenticated requests are answered alike whatever failed — unknown terminal, another
+//! merchant's number, a wrong header, no session, a bad MAC, a lockout — `A0` (`03` at
+//! sign-in), so that the answers tell nobody which terminals and merchants exist. Echo tests
+//! and sign-outs carry no MAC in CUPS: they are answered `00` without looking anything up.
+//! Failures of registered terminals count towards their [`Lockout`].
 //!
 //! Money: a purchase debits the card account, a pre-authorisation holds the amount, its
 //! completion releases the hold and debits the completed amount, voids and refunds credit.
@@ -46,7 +55,8 @@ use alloc::collections::BTreeMap;
 use alloc::string::String;
 use core::fmt;
 
-use cardwire_crypto::cups::WorkingKeys;
+use cardwire_crypto::TdesKey;
+use cardwire_crypto::cups::{MacAlgorithm, WorkingKeys};
 use cardwire_iso8583::cups::{ResponseCode, Transaction};
 use cardwire_iso8583::frame::{FrameFormat, Progress, Tpdu};
 use cardwire_iso8583::time::DateTime;
@@ -59,13 +69,18 @@ use crate::ledger::{Ledger, Reversed};
 use crate::registry::{Registry, TerminalEntry};
 
 mod card;
+mod fields;
 mod financial;
+mod guard;
 mod reply;
 mod reversal;
 mod settlement;
 mod sign_in;
 
+pub use guard::{Lockout, SecurityCounts, SecurityEvent};
 pub use settlement::batch_totals;
+
+use guard::Guard;
 
 use reply::{ReplyParts, write_reply};
 
@@ -75,6 +90,25 @@ struct Session {
     keys: WorkingKeys,
     batch: u32,
     pool_next: u32,
+    /// The terminal profile's MAC algorithm, for the replies.
+    algorithm: MacAlgorithm,
+}
+
+impl Session {
+    /// How the replies to this terminal are MAC'd.
+    fn mac(&self) -> Mac<'_> {
+        Mac {
+            key: &self.keys.mac,
+            algorithm: self.algorithm,
+        }
+    }
+}
+
+/// A MAK and the algorithm it MACs with.
+#[derive(Clone, Copy)]
+struct Mac<'a> {
+    key: &'a TdesKey,
+    algorithm: MacAlgorithm,
 }
 
 /// What the host did with one request: for logs (no card data in it).
@@ -98,6 +132,8 @@ pub struct Answer {
     pub reversed: Option<Reversed>,
     /// The merchant number the reply carries in field 42.
     pub merchant_no: String,
+    /// What authentication did, when the request was refused as unauthenticated.
+    pub security: Option<SecurityEvent>,
 }
 
 impl fmt::Display for Answer {
@@ -121,6 +157,9 @@ impl fmt::Display for Answer {
         }
         if !self.merchant_no.is_empty() {
             write!(f, " merchant {}", self.merchant_no)?;
+        }
+        if let Some(e) = self.security {
+            write!(f, " ({e})")?;
         }
         Ok(())
     }
@@ -199,6 +238,8 @@ pub struct Host<L: Ledger> {
     ledger: L,
     sessions: BTreeMap<String, Session>,
     seq: u64,
+    guard: Guard,
+    chip_date_days: u32,
 }
 
 impl<L: Ledger> fmt::Debug for Host<L> {
@@ -254,7 +295,29 @@ impl<L: Ledger> Host<L> {
             ledger,
             sessions: BTreeMap::new(),
             seq,
+            guard: Guard::default(),
+            chip_date_days: 1,
         })
+    }
+
+    /// With this many days allowed between a chip's transaction date (`9A`) and the host's
+    /// (default 1: terminal clocks and time zones differ by hours, not days).
+    #[must_use]
+    pub fn with_chip_date_tolerance(mut self, days: u32) -> Self {
+        self.chip_date_days = days;
+        self
+    }
+
+    /// With this lockout rule instead of the default (5 failures, 15 minutes).
+    #[must_use]
+    pub fn with_lockout(mut self, lockout: Lockout) -> Self {
+        self.guard.policy = lockout;
+        self
+    }
+
+    /// What authentication refused since the host started.
+    pub fn security_counts(&self) -> SecurityCounts {
+        self.guard.counts
     }
 
     /// The registry.
@@ -358,35 +421,57 @@ impl<L: Ledger> Host<L> {
         // its original's).
         let reversal = mti == Transaction::REVERSAL_MTI;
         match head.transaction {
-            Some(t) if reversal && t.needs_reversal() => self.reversal(&head, &mut io),
-            Some(_) if reversal => io.answer(&head, simple(ResponseCode::InvalidTransaction, now)),
-            Some(Transaction::SignIn) => self.sign_in(&head, &mut io, rng),
-            // Sign-out and echo test: the terminal must still be bound.
-            Some(t) if t.is_network_management() => {
-                let code = match self.bound(&head) {
-                    Ok(_) => ResponseCode::Approved,
-                    Err(c) => c,
-                };
-                io.answer(&head, simple(code, now))
+            Some(Transaction::SignIn) if !reversal => self.sign_in(&head, &mut io, rng),
+            // Sign-out and echo test carry no MAC: answered alike for every terminal, known
+            // or not, so that they tell nothing.
+            Some(t) if t.is_network_management() && !reversal => {
+                io.answer(&head, simple(ResponseCode::Approved, now))
             }
-            Some(Transaction::Settlement) => self.settlement(&head, &mut io),
-            Some(t) if t.is_advice() => self.acknowledge(&head, &mut io),
-            Some(t) if t.is_financial() => self.financial(&head, t, &mut io, rng),
-            _ => io.answer(&head, simple(ResponseCode::InvalidTransaction, now)),
+            _ => {
+                // Everything else is answered only once the MAC verified.
+                let session = match self.verified(&head, &mut io)? {
+                    Ok(s) => s,
+                    Err(refusal) => return Ok(refusal),
+                };
+                let refuse = |io: &mut Io<'_, '_, '_, '_>, code| {
+                    io.answer(
+                        &head,
+                        ReplyParts {
+                            mac: Some(session.mac()),
+                            ..simple(code, now)
+                        },
+                    )
+                };
+                let profile = self.registry.terminal(&head.terminal_id).map(|e| e.profile);
+                let checked =
+                    profile.map_or(Err(ResponseCode::SystemError), |p| fields::check(&msg, &p));
+                if let Err(code) = checked {
+                    return refuse(&mut io, code);
+                }
+                match head.transaction {
+                    Some(t) if reversal && t.needs_reversal() => {
+                        self.reversal(&head, &session, &mut io)
+                    }
+                    Some(Transaction::Settlement) if !reversal => {
+                        self.settlement(&head, session, &mut io)
+                    }
+                    Some(t) if t.is_advice() && !reversal => {
+                        self.acknowledge(&head, &session, &mut io)
+                    }
+                    Some(t) if t.is_financial() && !reversal => {
+                        self.financial(&head, t, session, &mut io, rng)
+                    }
+                    _ => refuse(&mut io, ResponseCode::InvalidTransaction),
+                }
+            }
         }
     }
 
     /// The terminal's registry entry, if it is bound to the merchant of field 42.
-    fn bound(&self, head: &Head) -> Result<&TerminalEntry, ResponseCode> {
-        let entry = self
-            .registry
-            .terminal(&head.terminal_id)
-            .ok_or(ResponseCode::InvalidMerchant)?;
-        if entry.is_bound() && entry.merchant_no.as_deref() == Some(head.merchant_no.as_str()) {
-            Ok(entry)
-        } else {
-            Err(ResponseCode::InvalidMerchant)
-        }
+    fn bound(&self, head: &Head) -> Option<&TerminalEntry> {
+        self.registry.terminal(&head.terminal_id).filter(|entry| {
+            entry.is_bound() && entry.merchant_no.as_deref() == Some(head.merchant_no.as_str())
+        })
     }
 
     fn next_seq(&mut self) -> (u64, [u8; 12]) {
@@ -427,6 +512,7 @@ impl Io<'_, '_, '_, '_> {
             merchant_no: parts
                 .merchant_no
                 .map_or_else(|| head.merchant_no.clone(), Into::into),
+            security: None,
         })
     }
 }

@@ -1,8 +1,6 @@
 //! Writing a reply frame: the request's TPDU swapped, its header echoed, the reply message with
 //! the fields a CUPS POS expects back, and field 64 when the reply is MAC'd.
 
-use cardwire_crypto::TdesKey;
-use cardwire_crypto::cups::field64;
 use cardwire_emv::tags;
 use cardwire_emv::tlv::Builder;
 use cardwire_iso8583::cups::{ResponseCode, SettlementTotals};
@@ -10,6 +8,7 @@ use cardwire_iso8583::frame::{FrameFormat, Tpdu};
 use cardwire_iso8583::time::DateTime;
 use cardwire_iso8583::{Encoder, Message, specs};
 
+use super::Mac;
 use crate::error::{Error, ErrorKind, Result};
 
 /// The parts of a reply that are not echoed from the request.
@@ -27,8 +26,8 @@ pub(crate) struct ReplyParts<'a> {
     /// Field 60 digits; the request's when `None`.
     pub field60: Option<&'a [u8]>,
     pub field62: Option<&'a [u8]>,
-    /// The MAK when the reply carries a MAC.
-    pub mac: Option<&'a TdesKey>,
+    /// The MAK and its algorithm when the reply carries a MAC.
+    pub mac: Option<Mac<'a>>,
 }
 
 impl ReplyParts<'_> {
@@ -154,7 +153,7 @@ pub(crate) fn write_reply(
         // The MAC covers exactly what the encoder says; a range outside the message is a
         // bug, never an empty MAC input.
         let mab = body.get(mab).ok_or(ErrorKind::BufferTooSmall)?;
-        let value = field64(mak, mab);
+        let value = mak.algorithm.field64(mak.key, mab)?;
         body.get_mut(mac)
             .ok_or(Error::new(ErrorKind::BufferTooSmall))?
             .copy_from_slice(&value);

@@ -4,17 +4,18 @@
 use cardwire_iso8583::cups::{ResponseCode, Transaction};
 
 use super::reply::ReplyParts;
-use super::{Head, Host, Io, simple};
+use super::{Head, Host, Io, Session, simple};
 use crate::Answer;
 use crate::error::Result;
 use crate::ledger::{Ledger, Reversed, TxKey, TxRecord};
 
 impl<L: Ledger> Host<L> {
-    pub(super) fn reversal(&mut self, head: &Head, io: &mut Io<'_, '_, '_, '_>) -> Result<Answer> {
-        let session = match self.verified(head, io.msg)? {
-            Ok(s) => s,
-            Err(code) => return io.answer(head, simple(code, io.now)),
-        };
+    pub(super) fn reversal(
+        &mut self,
+        head: &Head,
+        session: &Session,
+        io: &mut Io<'_, '_, '_, '_>,
+    ) -> Result<Answer> {
         let key = TxKey {
             terminal_id: head.terminal_id.clone(),
             batch: head.batch,
@@ -31,7 +32,7 @@ impl<L: Ledger> Host<L> {
         let mut answer = io.answer(
             head,
             ReplyParts {
-                mac: Some(&session.keys.mac),
+                mac: Some(session.mac()),
                 ..simple(code, io.now)
             },
         )?;

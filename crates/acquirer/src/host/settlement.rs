@@ -1,28 +1,25 @@
 //! The end of a terminal's batch: the settlement (0500) compared with the ledger's totals, and
 //! the batch upload advices (0320) that may follow.
 
-use cardwire_iso8583::cups::{ResponseCode, SettlementTotals};
+use cardwire_iso8583::cups::{ResponseCode, SettlementTotals, Side};
 
 use super::reply::ReplyParts;
-use super::{Head, Host, Io, simple};
+use super::{Head, Host, Io, Session, simple};
 use crate::Answer;
-use crate::error::Result;
+use crate::error::{Error, ErrorKind, Result};
 use crate::ledger::{Ledger, SettlementRecord};
 
 impl<L: Ledger> Host<L> {
     pub(super) fn acknowledge(
         &mut self,
         head: &Head,
+        session: &Session,
         io: &mut Io<'_, '_, '_, '_>,
     ) -> Result<Answer> {
-        let session = match self.verified(head, io.msg)? {
-            Ok(s) => s,
-            Err(code) => return io.answer(head, simple(code, io.now)),
-        };
         io.answer(
             head,
             ReplyParts {
-                mac: Some(&session.keys.mac),
+                mac: Some(session.mac()),
                 ..simple(ResponseCode::Approved, io.now)
             },
         )
@@ -31,17 +28,14 @@ impl<L: Ledger> Host<L> {
     pub(super) fn settlement(
         &mut self,
         head: &Head,
+        mut session: Session,
         io: &mut Io<'_, '_, '_, '_>,
     ) -> Result<Answer> {
-        let mut session = match self.verified(head, io.msg)? {
-            Ok(s) => s,
-            Err(code) => return io.answer(head, simple(code, io.now)),
-        };
         let Some(requested) = SettlementTotals::from_message(io.msg) else {
             return io.answer(
                 head,
                 ReplyParts {
-                    mac: Some(&session.keys.mac),
+                    mac: Some(session.mac()),
                     ..simple(ResponseCode::FormatError, io.now)
                 },
             );
@@ -70,7 +64,7 @@ impl<L: Ledger> Host<L> {
             head,
             ReplyParts {
                 settlement: Some(answered),
-                mac: Some(&session.keys.mac),
+                mac: Some(session.mac()),
                 ..simple(ResponseCode::Approved, io.now)
             },
         )
@@ -81,6 +75,12 @@ impl<L: Ledger> Host<L> {
 /// were not voided; credits are live refunds. Voids cancel their original and count nowhere.
 /// Every card is domestic (UnionPay) here.
 ///
+/// The amounts are exact. The counts are what field 48 can carry, 3 digits: the last three
+/// digits of the exact count (a batch of 1 200 counts `200`, as the terminal writes it). They
+/// are counted exactly first — never in a counter that saturates — so that a batch of any size
+/// compares the way the terminal's field 48 was written; the exact amounts (12 digits) are
+/// what tells a batch of 1 200 from one of 200.
+///
 /// # Errors
 /// [`ErrorKind::Ledger`](crate::ErrorKind::Ledger).
 pub fn batch_totals<L: Ledger + ?Sized>(
@@ -88,14 +88,36 @@ pub fn batch_totals<L: Ledger + ?Sized>(
     terminal_id: &str,
     batch: u32,
 ) -> Result<SettlementTotals> {
-    let mut totals = SettlementTotals::default();
+    let mut debits = (0u64, 0u64);
+    let mut credits = (0u64, 0u64);
     for r in ledger.batch(terminal_id, batch)? {
         if !r.is_live() || r.state.voided {
             continue;
         }
-        if let Some(side) = r.transaction.settles_as() {
-            totals.domestic.add(side, r.amount);
-        }
+        let side = match r.transaction.settles_as() {
+            Some(Side::Debit) => &mut debits,
+            Some(Side::Credit) => &mut credits,
+            None => continue,
+        };
+        side.0 = side.0.checked_add(r.amount).ok_or_else(overflow)?;
+        side.1 += 1;
     }
+    let mut totals = SettlementTotals::default();
+    totals.domestic.debit_amount = debits.0;
+    totals.domestic.debit_count = field48_count(debits.1);
+    totals.domestic.credit_amount = credits.0;
+    totals.domestic.credit_count = field48_count(credits.1);
     Ok(totals)
+}
+
+/// A count as field 48's 3 digits carry it.
+fn field48_count(n: u64) -> u16 {
+    // Below 1 000: the cast cannot truncate.
+    #[allow(clippy::cast_possible_truncation)]
+    let digits = (n % 1_000) as u16;
+    digits
+}
+
+fn overflow() -> Error {
+    Error::new(ErrorKind::Ledger).during("adding up a batch")
 }

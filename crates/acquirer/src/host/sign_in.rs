@@ -1,24 +1,41 @@
-//! Sign-in and the terminal sessions: working keys drawn fresh at each sign-in, sent under the
-//! terminal's TMK and kept by the ledger only so (field 62 as sent); every later request is
-//! checked against the binding, the session and its MAC.
+//! Sign-in and the terminal sessions: a sign-in proves the bound device (its serial number and
+//! a MAC under a key derived from its TMK); working keys drawn fresh at each sign-in, sent
+//! under the terminal's TMK and kept by the ledger only so (field 62 as sent); every later
+//! request is checked against the lockout, the binding, the profile's framing, the session and
+//! its MAC by the profile's algorithm. Every refusal is answered alike.
 
 use cardwire_crypto::TdesKey;
-use cardwire_crypto::cups::{Field62, WorkingKeys, encrypt_field62, verify_field64};
-use cardwire_iso8583::Message;
+use cardwire_crypto::cups::{
+    Field62, MacAlgorithm, WorkingKeys, encrypt_field62, verify_sign_in_proof,
+};
 use cardwire_iso8583::cups::ResponseCode;
 use rand_core::TryCryptoRng;
 use zeroize::Zeroizing;
 
 use super::reply::ReplyParts;
-use super::{Answer, Head, Host, Io, Session, digits, simple};
+use super::{Answer, Head, Host, Io, SecurityEvent, Session, digits, simple};
 use crate::error::{Error, ErrorKind, Result};
 use crate::ledger::{Ledger, TerminalSession};
+use crate::registry::TerminalEntry;
+
+/// Whether the request came framed as the terminal's profile says: its TPDU and header
+/// (outside the MAC, so checked here).
+fn framed_as_profiled(entry: &TerminalEntry, io: &Io<'_, '_, '_, '_>) -> bool {
+    io.tpdu == Some(entry.profile.tpdu) && io.header == entry.profile.header
+}
 
 impl<L: Ledger> Host<L> {
     /// The terminal's session: from the cache, else from the ledger (keys decrypted under
     /// the TMK).
-    pub(super) fn session(&mut self, terminal_id: &str, tmk: &TdesKey) -> Result<Option<Session>> {
-        if let Some(s) = self.sessions.get(terminal_id) {
+    pub(super) fn session(
+        &mut self,
+        terminal_id: &str,
+        tmk: &TdesKey,
+        algorithm: MacAlgorithm,
+    ) -> Result<Option<Session>> {
+        if let Some(s) = self.sessions.get_mut(terminal_id) {
+            // The profile may have changed since the session was cached.
+            s.algorithm = algorithm;
             return Ok(Some(s.clone()));
         }
         let Some(stored) = self.ledger.session(terminal_id)? else {
@@ -31,6 +48,7 @@ impl<L: Ledger> Host<L> {
             keys,
             batch: stored.batch,
             pool_next: stored.pool_next,
+            algorithm,
         };
         self.sessions.insert(terminal_id.into(), s.clone());
         Ok(Some(s))
@@ -54,28 +72,79 @@ impl<L: Ledger> Host<L> {
         Ok(())
     }
 
-    /// Checks binding, session and MAC; `Err` carries the refusal to send.
+    /// The refusal of a request that did not authenticate: `code` without a MAC, the same
+    /// whatever failed; a registered terminal's failure counts towards its lockout.
+    fn refuse(
+        &mut self,
+        head: &Head,
+        io: &mut Io<'_, '_, '_, '_>,
+        code: ResponseCode,
+        locked: bool,
+    ) -> Result<Answer> {
+        let event = if locked {
+            Some(SecurityEvent::RefusedWhileLocked)
+        } else if self.registry.terminal(&head.terminal_id).is_some() {
+            Some(self.guard.failed(&head.terminal_id, io.now))
+        } else {
+            None
+        };
+        let mut answer = io.answer(head, simple(code, io.now))?;
+        answer.security = event;
+        Ok(answer)
+    }
+
+    /// Checks lockout, binding, framing, session and MAC; `Err` is the refusal, answered.
     pub(super) fn verified(
         &mut self,
         head: &Head,
-        msg: &Message<'_, '_>,
-    ) -> Result<Result<Session, ResponseCode>> {
-        let tmk = match self.bound(head) {
-            Ok(entry) => entry.tmk.clone(),
-            Err(code) => return Ok(Err(code)),
+        io: &mut Io<'_, '_, '_, '_>,
+    ) -> Result<Result<Session, Answer>> {
+        if self.guard.locked(&head.terminal_id, io.now) {
+            return self
+                .refuse(head, io, ResponseCode::MacFailed, true)
+                .map(Err);
+        }
+        let Some((tmk, algorithm)) = self
+            .bound(head)
+            .filter(|e| framed_as_profiled(e, io))
+            .map(|e| (e.tmk.clone(), e.profile.mac))
+        else {
+            return self
+                .refuse(head, io, ResponseCode::MacFailed, false)
+                .map(Err);
         };
-        let Some(session) = self.session(&head.terminal_id, &tmk)? else {
-            return Ok(Err(ResponseCode::MacFailed));
-        };
-        let ok = match (msg.mab(), msg.mac()) {
-            (Some(mab), Some(mac)) => verify_field64(&session.keys.mac, mab, mac.value()).is_ok(),
+        let session = self.session(&head.terminal_id, &tmk, algorithm)?;
+        let ok = match (&session, io.msg.mab(), io.msg.mac()) {
+            (Some(s), Some(mab), Some(mac)) => algorithm
+                .verify_field64(&s.keys.mac, mab, mac.value())
+                .is_ok(),
             _ => false,
         };
-        Ok(if ok {
-            Ok(session)
-        } else {
-            Err(ResponseCode::MacFailed)
-        })
+        match session {
+            Some(s) if ok => {
+                self.guard.succeeded(&head.terminal_id);
+                Ok(Ok(s))
+            }
+            _ => self
+                .refuse(head, io, ResponseCode::MacFailed, false)
+                .map(Err),
+        }
+    }
+
+    /// The TMK of the bound device a sign-in proves to come from: its serial number in field
+    /// 62, framed as its profile says, field 64 the proof under the key derived from its TMK
+    /// (which only that device holds). A recorded sign-in sent again still passes: it draws
+    /// new keys that only the TMK's holder can read, and the real terminal signs in again
+    /// at its next `A0`.
+    fn sign_in_proved(&self, head: &Head, io: &Io<'_, '_, '_, '_>) -> Option<TdesKey> {
+        let entry = self.bound(head).filter(|e| framed_as_profiled(e, io))?;
+        let serial = io.msg.field(62).and_then(|f| f.bytes())?;
+        if serial != entry.serial.as_bytes() {
+            return None;
+        }
+        let (mab, mac) = (io.msg.mab()?, io.msg.mac()?);
+        verify_sign_in_proof(&entry.tmk, mab, mac.value()).ok()?;
+        Some(entry.tmk.clone())
     }
 
     pub(super) fn sign_in<R: TryCryptoRng + ?Sized>(
@@ -84,21 +153,17 @@ impl<L: Ledger> Host<L> {
         io: &mut Io<'_, '_, '_, '_>,
         rng: &mut R,
     ) -> Result<Answer> {
-        let tmk = match self.bound(head) {
-            // A sign-in that names the device (field 62, its serial number) must come from
-            // the device the terminal id was bound to.
-            Ok(entry)
-                if io
-                    .msg
-                    .field(62)
-                    .and_then(|f| f.bytes())
-                    .is_none_or(|serial| serial == entry.serial.as_bytes()) =>
-            {
-                entry.tmk.clone()
-            }
-            Ok(_) => return io.answer(head, simple(ResponseCode::InvalidMerchant, io.now)),
-            Err(code) => return io.answer(head, simple(code, io.now)),
+        if self.guard.locked(&head.terminal_id, io.now) {
+            return self.refuse(head, io, ResponseCode::InvalidMerchant, true);
+        }
+        let Some(tmk) = self.sign_in_proved(head, io) else {
+            return self.refuse(head, io, ResponseCode::InvalidMerchant, false);
         };
+        self.guard.succeeded(&head.terminal_id);
+        let algorithm = self
+            .registry
+            .terminal(&head.terminal_id)
+            .map_or(MacAlgorithm::RetailX919, |e| e.profile.mac);
         let mut fresh = || -> Result<TdesKey> {
             let mut bytes = Zeroizing::new([0u8; 16]);
             rng.try_fill_bytes(bytes.as_mut_slice())
@@ -121,6 +186,7 @@ impl<L: Ledger> Host<L> {
             },
             batch,
             pool_next,
+            algorithm,
         };
         self.save_session(&head.terminal_id, field62, session)?;
         let mut f60 = [0u8; 11];

@@ -1,7 +1,7 @@
 //! Writing a request: the pending reversal in its place when one waits, the CUPS message with
 //! its MAC, framed with the terminal's TPDU and header.
 
-use cardwire_crypto::cups::field64;
+use cardwire_crypto::cups::sign_in_proof;
 use cardwire_iso8583::cups::{Request, Transaction};
 use cardwire_iso8583::frame::FrameFormat;
 
@@ -112,7 +112,9 @@ impl<const J: usize> Terminal<J> {
             r = r.settlement(t);
         }
         if p.transaction == Transaction::SignIn {
-            r = r.operator(c.operator());
+            // The serial number and field 64, the proof under the key derived from the TMK:
+            // the host knows the sign-in comes from the device it bound.
+            r = r.operator(c.operator()).with_mac();
             if !c.serial().is_empty() {
                 r = r.private62(c.serial().as_bytes());
             }
@@ -124,11 +126,15 @@ impl<const J: usize> Terminal<J> {
         }
         let encoded = r.encode(body)?;
         if let (Some(mac), Some(mab)) = (encoded.mac.clone(), encoded.mab()) {
-            let keys = self.keys.as_ref().ok_or(ErrorKind::NotSignedIn)?;
             // The MAC covers exactly what the encoder says; a range outside the message is a
             // bug, never an empty MAC input.
             let mab = body.get(mab).ok_or(ErrorKind::BufferTooSmall)?;
-            let value = field64(&keys.mac, mab);
+            let value = if p.transaction == Transaction::SignIn && !p.reversal {
+                sign_in_proof(&self.tmk, mab)?
+            } else {
+                let keys = self.keys.as_ref().ok_or(ErrorKind::NotSignedIn)?;
+                c.mac().field64(&keys.mac, mab)?
+            };
             body.get_mut(mac)
                 .ok_or(ErrorKind::BufferTooSmall)?
                 .copy_from_slice(&value);

@@ -2,7 +2,7 @@
 //! carry a valid MAC, turned into an [`Outcome`](super::Outcome); the card's refusal after an
 //! approval.
 
-use cardwire_crypto::cups::{Field62, verify_field64};
+use cardwire_crypto::cups::Field62;
 use cardwire_iso8583::cups::{Reply, ResponseCode, Transaction};
 use cardwire_iso8583::frame::{FrameFormat, Progress};
 use cardwire_iso8583::{Message, specs};
@@ -110,11 +110,15 @@ impl<const J: usize> Terminal<J> {
 
     /// Reads the host's reply (a whole frame: length, TPDU, header, message).
     ///
-    /// The reply must answer the request in flight (MTI + 10, same STAN and terminal) and,
-    /// for every request but sign-in, carry a MAC that verifies under the MAK (a decline
-    /// `A0` — the host could not verify ours — may come without). A reply that fails its MAC
-    /// is not accepted: the request is then treated as unanswered and a reversible one
-    /// becomes the pending reversal with reason `A0`.
+    /// The reply must come framed as the requests go (the TPDU turned round, the same
+    /// header), answer the request in flight (MTI + 10, same STAN and terminal) and, for
+    /// every request but sign-in and the other network management messages, carry a MAC that
+    /// verifies under the MAK by the profile's algorithm (a decline `A0` or `03` — the host
+    /// could not verify ours — may come without; nothing else may). It must then agree with
+    /// the request: the amount of field 4 and the currency of field 49 as sent, and an
+    /// approval of a journaled transaction carries its RRN and authorisation code. A reply
+    /// that fails any of this is not accepted: the request is then treated as unanswered and
+    /// a reversible one becomes the pending reversal with reason `A0`.
     ///
     /// # Errors
     /// [`ErrorKind::NothingPending`]; [`ErrorKind::Message`] for a frame that does not decode
@@ -124,8 +128,15 @@ impl<const J: usize> Terminal<J> {
     /// signed in).
     pub fn on_reply(&mut self, frame: &[u8]) -> Result<Outcome> {
         let p = self.in_flight.as_ref().ok_or(ErrorKind::NothingPending)?;
+        let c = &self.config;
         let message = match FrameFormat::CUPS.read(frame)? {
-            Progress::Complete(f) if f.len == frame.len() => f.message,
+            Progress::Complete(f)
+                if f.len == frame.len()
+                    && f.tpdu == Some(c.tpdu().reply())
+                    && f.header == c.header() =>
+            {
+                f.message
+            }
             _ => return Err(ErrorKind::UnexpectedReply.into()),
         };
         let msg = Message::decode(&specs::CUPS, message)?;
@@ -150,9 +161,11 @@ impl<const J: usize> Terminal<J> {
             .ok_or(Error::from(ErrorKind::MissingField { field: 39 }))?;
         if !p.transaction.is_network_management() {
             let verified = match (msg.mac(), msg.mab(), self.keys.as_ref()) {
-                (Some(mac), Some(mab), Some(keys)) => {
-                    verify_field64(&keys.mac, mab, mac.value()).is_ok()
-                }
+                (Some(mac), Some(mab), Some(keys)) => self
+                    .config
+                    .mac()
+                    .verify_field64(&keys.mac, mab, mac.value())
+                    .is_ok(),
                 // The host declines without a MAC when it could not check ours (A0) or does
                 // not know the terminal (03): keys it has just shown it does not share.
                 (None, _, _) => matches!(
@@ -161,11 +174,17 @@ impl<const J: usize> Terminal<J> {
                 ),
                 _ => false,
             };
-            if !verified {
+            // Only an approval needs to agree with the request: a decline is a decline.
+            let disagrees = match (verified, code.is_approved()) {
+                (false, _) => Some(64),
+                (true, true) => disagreement(&msg, p, code),
+                (true, false) => None,
+            };
+            if let Some(field) = disagrees {
                 if let Some(p) = self.in_flight.take() {
                     self.unanswered(p, "A0");
                 }
-                return Err(Error::from(ErrorKind::Mac).at_field(64));
+                return Err(Error::from(ErrorKind::Mac).at_field(field));
             }
         }
         let p = self.in_flight.take().ok_or(ErrorKind::NothingPending)?;
@@ -282,4 +301,33 @@ impl<const J: usize> Terminal<J> {
             .unwrap_or_default();
         Ok(Outcome::Approved(Approval { record, icc }))
     }
+}
+
+/// The first field in which a verified reply disagrees with the request it answers, if any:
+/// the amount and currency must be those sent, and an approval of a journaled transaction
+/// carries an RRN (12 characters) and an authorisation code (6). Under a legacy MAC, whose
+/// forgeries flip bits in one field and compensate in another, this is what stands between
+/// a tampered decline and an approval.
+fn disagreement(msg: &Message<'_, '_>, p: &Pending, code: ResponseCode) -> Option<u8> {
+    let amount = msg.get(4).map(|c| c.to_u64());
+    match (p.amount, amount) {
+        (Some(sent), Some(Some(back))) if sent == back => {}
+        (None, None) => {}
+        // A reply may leave out the amount, but never change it.
+        (Some(_), None) if !code.is_approved() => {}
+        _ => return Some(4),
+    }
+    if msg.get(49).is_some_and(|c| !c.eq_str("156")) {
+        return Some(49);
+    }
+    if code.is_approved() && !p.reversal && p.transaction.is_journaled() {
+        let length = |n: usize| msg.get(n).map(|c| c.len());
+        if length(37) != Some(12) {
+            return Some(37);
+        }
+        if length(38) != Some(6) {
+            return Some(38);
+        }
+    }
+    None
 }

@@ -16,6 +16,7 @@ mod fuzz_seeds;
 mod host;
 mod ledger;
 mod reconcile;
+mod security;
 mod seeds;
 mod service;
 mod terminal;

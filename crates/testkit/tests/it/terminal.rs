@@ -1,7 +1,7 @@
 //! The terminal against a scripted host: every request type under the CUPS spec, MACs,
 //! sign-in keys, reversal, journal and settlement.
 
-use cardwire_crypto::cups::verify_field64;
+use cardwire_crypto::cups::{MacAlgorithm, verify_sign_in_proof};
 use cardwire_crypto::pin::Pin;
 use cardwire_iso8583::cups::{Reply, SettlementTotals, Transaction};
 use cardwire_pos::card::CardData;
@@ -71,7 +71,8 @@ fn sign_in_request_and_working_keys() {
         frame.tpdu.unwrap().to_bytes(),
         [0x60, 0x00, 0x03, 0x00, 0x00]
     );
-    assert!(msg.mac().is_none());
+    // Field 64 proves the device: the retail MAC under the key derived from its TMK.
+    verify_sign_in_proof(&host.tmk, msg.mab().unwrap(), msg.mac().unwrap().value()).unwrap();
 
     // A field 62 with a wrong check value is refused: still not signed in.
     let mut bad = host.field62();
@@ -115,7 +116,9 @@ fn every_request_type_has_its_codes_and_a_valid_mac() {
             t60,
             "{want:?}"
         );
-        verify_field64(&host.mak, msg.mab().unwrap(), msg.mac().unwrap().value()).unwrap();
+        MacAlgorithm::RetailX919
+            .verify_field64(&host.mak, msg.mab().unwrap(), msg.mac().unwrap().value())
+            .unwrap();
     };
 
     let s = t.balance(&card, Some(&p), now(), &mut out).unwrap();

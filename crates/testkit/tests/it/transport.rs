@@ -93,6 +93,11 @@ fn concurrent<L: Ledger + Send + 'static>(ledger: L) -> Arc<Mutex<Host<L>>> {
                 noodle.tmk.clone(),
                 &fx,
             );
+            t.serial = Some(noodle.serial.clone());
+            t.mac = noodle.profile.mac;
+            // The server answers on the system clock: the chips' dates must be today's.
+            t.date = cardwire_iso8583::time::DateTime::now(cardwire_iso8583::time::DateTime::CHINA)
+                .unwrap();
             let card = card.clone();
             std::thread::spawn(move || {
                 let mut c = Client::connect(addr, Duration::from_secs(10)).unwrap();
