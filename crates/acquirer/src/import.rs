@@ -6,12 +6,13 @@ use alloc::string::String;
 use alloc::vec::Vec;
 
 use cardwire_crypto::TdesKey;
+use cardwire_crypto::cups::MacAlgorithm;
 use cardwire_crypto::emv::CdolProfile;
 use cardwire_merchant::FeeRate;
 use serde::Deserialize;
 
 use crate::error::{Error, ErrorKind, Result};
-use crate::registry::{IssuerKeys, Merchant, Registry, TerminalEntry};
+use crate::registry::{IssuerKeys, Merchant, Registry, TerminalEntry, TerminalProfile};
 
 #[derive(Deserialize)]
 struct File {
@@ -69,6 +70,17 @@ struct TerminalJson {
     tmk: String,
     activated: bool,
     rotates_through: Option<String>,
+    /// The MAC algorithm by its configuration name (`retail-x9.19`, `cups-ecb-legacy`): a
+    /// terminal's MAC is what it was built with, so the file must say it.
+    mac: String,
+}
+
+/// The terminal profile of a MAC algorithm name: the standard profile with that MAC.
+pub(crate) fn profile_of(mac: &str) -> Option<TerminalProfile> {
+    MacAlgorithm::from_name(mac).map(|mac| TerminalProfile {
+        mac,
+        ..TerminalProfile::STANDARD
+    })
 }
 
 fn bad(what: &str) -> Error {
@@ -159,6 +171,7 @@ pub fn registry_from_json(text: &str) -> Result<Registry> {
             activated: t.activated,
             merchant_no,
             pool,
+            profile: profile_of(&t.mac).ok_or_else(|| bad(&t.terminal_id))?,
         });
     }
     Ok(registry)

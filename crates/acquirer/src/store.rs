@@ -18,7 +18,7 @@ use rusqlite::{Connection, OptionalExtension, params};
 
 use crate::error::{Error, ErrorKind, Result};
 use crate::keystore::{CardDataKey, KeyStore, display_pan};
-use crate::registry::{Cardholder, IssuerKeys, Merchant, Registry, TerminalEntry};
+use crate::registry::{Cardholder, IssuerKeys, Merchant, Registry, TerminalEntry, TerminalProfile};
 
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS keys (
@@ -37,7 +37,8 @@ CREATE TABLE IF NOT EXISTS terminals (
     tmk_wrapped BLOB NOT NULL,
     activated INTEGER NOT NULL,
     merchant_no TEXT,
-    pool TEXT NOT NULL
+    pool TEXT NOT NULL,
+    mac TEXT NOT NULL
 );
 CREATE TABLE IF NOT EXISTS cardholders (
     card_token BLOB PRIMARY KEY,
@@ -184,6 +185,8 @@ impl<'k> RegistryStore<'k> {
                 activated: false,
                 merchant_no: None,
                 pool: Vec::new(),
+                // A terminal added now is a new terminal: the standard profile.
+                profile: TerminalProfile::STANDARD,
             },
         )
     }
@@ -265,21 +268,33 @@ impl<'k> RegistryStore<'k> {
                 .collect::<rusqlite::Result<Vec<_>>>()
             })
             .map_err(db("reading the merchants"))?;
-        type TerminalRow = (String, String, Vec<u8>, bool, Option<String>, String);
         let rows: Vec<TerminalRow> = c
             .prepare(
-                "SELECT terminal_id, serial, tmk_wrapped, activated, merchant_no, pool FROM terminals \
+                "SELECT terminal_id, serial, tmk_wrapped, activated, merchant_no, pool, mac FROM terminals \
                  ORDER BY terminal_id",
             )
             .and_then(|mut s| {
                 s.query_map([], |r| {
-                    Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?))
+                    Ok((
+                        r.get(0)?,
+                        r.get(1)?,
+                        r.get(2)?,
+                        r.get(3)?,
+                        r.get(4)?,
+                        r.get(5)?,
+                        r.get::<_, String>(6)?,
+                    ))
                 })?
                 .collect()
             })
             .map_err(db("reading the terminals"))?;
         let mut terminals = Vec::with_capacity(rows.len());
-        for (terminal_id, serial, wrapped, activated, merchant_no, pool) in rows {
+        for (terminal_id, serial, wrapped, activated, merchant_no, pool, mac) in rows {
+            let profile = crate::import::profile_of(&mac).ok_or_else(|| {
+                Error::new(ErrorKind::InvalidInput)
+                    .during("reading the terminals (unknown MAC algorithm)")
+                    .about(&terminal_id)
+            })?;
             let tmk = TdesKey::new(&self.keys.unwrap_key(&tmk_label(&terminal_id), &wrapped)?)?;
             terminals.push(TerminalEntry {
                 pool: pool
@@ -292,6 +307,7 @@ impl<'k> RegistryStore<'k> {
                 tmk,
                 activated,
                 merchant_no,
+                profile,
             });
         }
         type CardRow = (Vec<u8>, u8, String, String, String, i64);
@@ -362,17 +378,29 @@ fn put_merchant(c: &Connection, m: &Merchant) -> Result<()> {
     Ok(())
 }
 
+/// A terminal's row: id, serial, wrapped TMK, activated, merchant number, pool, MAC name.
+type TerminalRow = (
+    String,
+    String,
+    Vec<u8>,
+    bool,
+    Option<String>,
+    String,
+    String,
+);
+
 fn put_terminal(c: &Connection, keys: &dyn KeyStore, t: &TerminalEntry) -> Result<()> {
     c.execute(
         "INSERT OR REPLACE INTO terminals (terminal_id, serial, tmk_wrapped, activated, \
-         merchant_no, pool) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+         merchant_no, pool, mac) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
         params![
             t.terminal_id,
             t.serial,
             keys.wrap(&tmk_label(&t.terminal_id), t.tmk.expose())?,
             t.activated,
             t.merchant_no,
-            t.pool.join(",")
+            t.pool.join(","),
+            t.profile.mac.name()
         ],
     )
     .map_err(db("storing a terminal"))?;

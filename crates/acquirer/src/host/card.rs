@@ -179,7 +179,9 @@ fn check_bound_to_message(
     if value(tags::TRANSACTION_CURRENCY_CODE) != Some(&bcd::<2>(currency)[..]) {
         return Err(refuse);
     }
-    let date = value(tags::TRANSACTION_DATE).and_then(emv_date).ok_or(refuse)?;
+    let date = value(tags::TRANSACTION_DATE)
+        .and_then(emv_date)
+        .ok_or(refuse)?;
     if super::guard::days_between(date, now).unsigned_abs() > u64::from(days) {
         return Err(refuse);
     }
