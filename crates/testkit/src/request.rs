@@ -451,6 +451,16 @@ pub fn message(frame: &[u8]) -> Result<Message<'_, 'static>, String> {
 }
 
 impl TestTerminal {
+    /// Dates the terminal's chip data today (China time), as a terminal talking to a host that
+    /// answers on the system clock must: the host refuses chip data dated far from its day.
+    ///
+    /// # Panics
+    /// When the system clock is before 1970 (a test kit helper).
+    #[allow(clippy::expect_used)]
+    pub fn dated_today(&mut self) {
+        self.date = DateTime::now(DateTime::CHINA).expect("a system clock after 1970");
+    }
+
     /// Recomputes field 64 of a request frame under the terminal's MAK, when the frame holds
     /// a message that decodes and ends with a MAC (fuzzing reaches past the MAC check so).
     pub fn remac(&self, frame: &mut [u8]) {

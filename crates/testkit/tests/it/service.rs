@@ -163,6 +163,7 @@ fn the_service_imports_serves_keeps_operator_changes_stops_on_sigterm_and_stores
     let s = serve(dir, "serve-1.log");
     assert!(s.get("/healthz").contains("ok"));
     let mut noodle = fx.test_terminal("noodle-1");
+    noodle.dated_today();
     assert_eq!(
         purchase(&s.addr, &mut noodle, &fx, 1234),
         Some(ResponseCode::Approved)
@@ -228,6 +229,8 @@ fn the_service_imports_serves_keeps_operator_changes_stops_on_sigterm_and_stores
         cardwire_crypto::TdesKey::from_hex(tmk).unwrap(),
         &fx,
     );
+    tea.serial = Some("CWPOS-0077".into());
+    tea.dated_today();
     assert_eq!(
         purchase(&s.addr, &mut tea, &fx, 888),
         Some(ResponseCode::Approved)
@@ -290,6 +293,7 @@ fn after_kill_9_every_approval_received_is_in_the_ledger_once() {
     let mut s = serve(dir, "serve-1.log");
     let addr = s.addr.clone();
     let mut t = fx.test_terminal("noodle-1");
+    t.dated_today();
     let card = fx.card("credit-chip").clone();
     let load = std::thread::spawn(move || {
         let mut approved = Vec::new();

@@ -229,6 +229,7 @@ fn a_connection_over_the_cap_is_refused_and_the_others_are_served() {
     ));
     assert_eq!(server.metrics().refused_connections(), 1);
     let mut t = fx.test_terminal("noodle-1");
+    t.dated_today();
     let mut buf = [0u8; 512];
     let n = t.sign_in(&mut buf);
     assert_eq!(
@@ -283,6 +284,7 @@ fn failing_callback(
 fn thousand_purchases(server: &Server, fx: &Fixtures) {
     let mut c = Client::connect(server.addr(), Duration::from_secs(5)).unwrap();
     let mut t = fx.test_terminal("noodle-1");
+    t.dated_today();
     let card = fx.card("credit-chip").clone();
     let mut buf = [0u8; 512];
     let n = t.sign_in(&mut buf);
@@ -416,6 +418,7 @@ fn a_panicking_request_is_isolated() {
     .unwrap();
     let card = fx.card("credit-chip").clone();
     let mut t = fx.test_terminal("noodle-1");
+    t.dated_today();
     let mut buf = [0u8; 512];
     let mut c = Client::connect(server.addr(), Duration::from_secs(5)).unwrap();
     let n = t.sign_in(&mut buf);
