@@ -1,16 +1,9 @@
 //! `cardwire mcc` and `cardwire merchant …`: JSON keys in the order, exit codes, and the
 //! sample statement's audit as published in spec-vectors.
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::indexing_slicing,
-    clippy::panic,
-    clippy::cast_possible_truncation
-)] // tests may fail loudly
 
-mod common;
+use crate::common;
 
-use common::cardwire;
+use crate::common::cardwire;
 
 use serde_json::Value;
 

@@ -1,16 +1,7 @@
 //! `cardwire iso8583 …` end to end: decode (masked and clear, framed), encode back, describe,
 //! and one-line errors with exit status 2.
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::indexing_slicing,
-    clippy::panic,
-    clippy::cast_possible_truncation
-)] // tests may fail loudly
 
-mod common;
-
-use common::run_with_stdin as cardwire;
+use crate::common::run_with_stdin as cardwire;
 
 const PURCHASE: &str = "0200302004C020C0981100000000000000005100183402100006324392260009942820D1312101120084393136363838303134303030303030303030303030303031313536ACF46E73838A82F926000000000000000008220000013841394539314238";
 

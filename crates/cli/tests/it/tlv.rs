@@ -1,18 +1,8 @@
 //! `cardwire tlv decode`: JSON shape, masking, and exit status 2 on bad input.
 
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::indexing_slicing,
-    clippy::panic,
-    clippy::cast_possible_truncation
-)] // tests may fail loudly
-
-mod common;
-
 use std::process::Output;
 
-use common::cardwire;
+use crate::common::cardwire;
 
 use serde_json::Value;
 
@@ -26,7 +16,8 @@ fn json(out: &Output) -> Value {
 }
 
 fn vector(id: &str) -> String {
-    let doc: Value = serde_json::from_str(include_str!("../../../spec-vectors/tlv.json")).unwrap();
+    let doc: Value =
+        serde_json::from_str(include_str!("../../../../spec-vectors/tlv.json")).unwrap();
     let v = doc["vectors"]
         .as_array()
         .unwrap()

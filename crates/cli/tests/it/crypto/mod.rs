@@ -1,16 +1,6 @@
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::indexing_slicing,
-    clippy::panic,
-    clippy::cast_possible_truncation
-)] // tests may fail loudly
 //! The cryptography commands of `cardwire`, one test binary: outputs on published vectors
 //! and oracle-checked ones (spec-vectors/), verdicts and exit status 1, exit status 2 and a
 //! one-line error on bad input.
-
-#[path = "../common/mod.rs"]
-mod common;
 
 mod basics;
 mod emv;

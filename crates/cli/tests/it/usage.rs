@@ -1,11 +1,10 @@
 //! How the command behaves whatever it computes: usage mistakes are bad input like any other
 //! (one line on stderr naming what was wrong, exit status 2); standard input when the input
 //! is left out; `--compact`, `--batch`; a closed standard output; completions and man page.
-#![allow(clippy::unwrap_used, clippy::expect_used)] // tests may fail loudly
 
-mod common;
+use crate::common;
 
-use common::cardwire as run;
+use crate::common::cardwire as run;
 
 #[test]
 fn unknown_flags_and_bad_values_give_one_line_and_exit_2() {

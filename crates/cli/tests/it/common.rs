@@ -1,6 +1,6 @@
 //! What the CLI tests share: running the binary, and the rule every command keeps for bad
 //! input (nothing on stdout, one line on stderr starting `error: `, exit status 2).
-#![allow(dead_code)] // each test file uses part of it
+#![allow(dead_code)] // each test module uses part of it
 
 use std::io::Write;
 use std::process::{Command, Output, Stdio};

@@ -1,15 +1,6 @@
 //! The `cardwire tlv describe`, `emv` and `qr` commands, run as a user runs them.
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::indexing_slicing,
-    clippy::panic,
-    clippy::cast_possible_truncation
-)] // tests may fail loudly
 
-mod common;
-
-use common::{cardwire, rejected};
+use crate::common::{cardwire, rejected};
 
 fn ok(args: &[&str]) -> String {
     let out = cardwire(args);
