@@ -17,6 +17,11 @@
 //! write_timeout_secs = 10
 //! shutdown_grace_secs = 5
 //! io_threads = 2
+//!
+//! [security]
+//! lockout_failures = 5                 # authentication failures in a row that lock a terminal out
+//! lockout_secs = 900                   # for this long
+//! chip_date_days = 1                   # how far field 55's date may be from the host's
 //! ```
 //!
 //! A flag on the command line wins over the file.
@@ -28,6 +33,7 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 
 use crate::error::{Error, ErrorKind, Result};
+use crate::host::Lockout;
 use crate::ledger::Durability;
 use crate::server::ServerConfig;
 
@@ -55,6 +61,21 @@ pub struct Config {
     /// Connection and frame limits.
     #[serde(default)]
     pub limits: Limits,
+    /// The host's authentication rules.
+    #[serde(default)]
+    pub security: Security,
+}
+
+/// The host's authentication rules (every one optional: the host's default otherwise).
+#[derive(Clone, Copy, Debug, Default, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct Security {
+    /// [`Lockout::failures`].
+    pub lockout_failures: Option<u32>,
+    /// [`Lockout::seconds`].
+    pub lockout_secs: Option<u32>,
+    /// [`crate::Host::with_chip_date_tolerance`], days.
+    pub chip_date_days: Option<u32>,
 }
 
 /// The server's limits (every one optional: the default of [`ServerConfig`] otherwise).
@@ -129,6 +150,23 @@ impl Config {
         Ok(c)
     }
 
+    /// The lockout rule: the host's default, with what the file sets.
+    ///
+    /// # Errors
+    /// [`ErrorKind::Config`] for zero failures or zero seconds (no lockout is not a choice).
+    pub fn lockout(&self) -> Result<Lockout> {
+        let d = Lockout::default();
+        let l = Lockout {
+            failures: self.security.lockout_failures.unwrap_or(d.failures),
+            seconds: self.security.lockout_secs.unwrap_or(d.seconds),
+        };
+        if l.failures == 0 || l.seconds == 0 {
+            return Err(Error::new(ErrorKind::Config)
+                .during("checking the lockout (failures and seconds above zero)"));
+        }
+        Ok(l)
+    }
+
     /// The ledger's durability.
     ///
     /// # Errors
@@ -167,5 +205,18 @@ mod tests {
                 .server()
                 .is_err()
         );
+    }
+
+    #[test]
+    fn a_file_sets_the_lockout_and_refuses_none() {
+        let c = Config::parse("[security]\nlockout_failures = 3\nchip_date_days = 2\n").unwrap();
+        let l = c.lockout().unwrap();
+        assert_eq!((l.failures, l.seconds), (3, Lockout::default().seconds));
+        assert_eq!(c.security.chip_date_days, Some(2));
+        assert_eq!(Config::default().lockout().unwrap(), Lockout::default());
+        for zero in ["lockout_failures = 0", "lockout_secs = 0"] {
+            let c = Config::parse(&alloc::format!("[security]\n{zero}\n")).unwrap();
+            assert!(c.lockout().is_err(), "{zero}");
+        }
     }
 }

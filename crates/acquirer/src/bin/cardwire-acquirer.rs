@@ -359,7 +359,13 @@ fn serve(
     let registry = RegistryStore::open(&s.db, &s.keys)
         .and_then(|store| store.load())
         .map_err(err)?;
-    let host = Arc::new(Mutex::new(Host::new(registry, ledger).map_err(err)?));
+    let mut host = Host::new(registry, ledger)
+        .map_err(err)?
+        .with_lockout(s.config.lockout().map_err(err)?);
+    if let Some(days) = s.config.security.chip_date_days {
+        host = host.with_chip_date_tolerance(days);
+    }
+    let host = Arc::new(Mutex::new(host));
     let listener = std::net::TcpListener::bind(&listen).map_err(|e| format!("{listen}: {e}"))?;
     let server = Server::spawn(
         listener,
