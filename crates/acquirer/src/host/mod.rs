@@ -172,8 +172,10 @@ impl fmt::Display for Answer {
 /// use cardwire_acquirer::ledger::MemoryLedger;
 /// use cardwire_acquirer::{
 ///     DateTime, Host, IssuerKeys, Merchant, OsRng, Registry, ResponseCode, TerminalEntry,
+///     TerminalProfile,
 /// };
 /// use cardwire_crypto::TdesKey;
+/// use cardwire_crypto::cups::sign_in_proof;
 /// use cardwire_crypto::emv::CdolProfile;
 /// use cardwire_iso8583::cups::{Request, Transaction};
 /// use cardwire_iso8583::frame::{FrameFormat, Tpdu};
@@ -194,6 +196,7 @@ impl fmt::Display for Answer {
 ///         activated: true,
 ///         merchant_no: Some("105584070110001".into()),
 ///         pool: vec![],
+///         profile: TerminalProfile::STANDARD,
 ///     }],
 ///     cardholders: vec![],
 ///     issuer: IssuerKeys {
@@ -207,15 +210,23 @@ impl fmt::Display for Answer {
 /// let mut host = Host::new(registry, MemoryLedger::default())?;
 /// let now = DateTime::new(2026, 3, 1, 9, 30, 0).ok_or("date")?;
 ///
-/// // A terminal's sign-in (0800), framed as it travels: length, TPDU, header, message.
-/// let sign_in = |terminal| -> Result<Vec<u8>, cardwire_iso8583::Error> {
+/// // A terminal's sign-in (0800), framed as it travels: length, TPDU, header, message. It
+/// // carries the device's serial number and, in field 64, a proof under the key derived from
+/// // the terminal master key the device holds.
+/// let tmk = key("0123456789ABCDEFFEDCBA9876543210")?;
+/// let sign_in = |terminal| -> Result<Vec<u8>, Box<dyn std::error::Error>> {
 ///     let mut message = [0u8; 256];
-///     let n = Request::new(Transaction::SignIn, terminal, "105584070110001")
+///     let done = Request::new(Transaction::SignIn, terminal, "105584070110001")
 ///         .stan(1)
 ///         .batch(1)
 ///         .operator("001")
-///         .encode(&mut message)?
-///         .len;
+///         .private62(b"SN0001")
+///         .with_mac()
+///         .encode(&mut message)?;
+///     let n = done.len;
+///     let (mab, mac) = done.mab().zip(done.mac.clone()).ok_or("no MAC")?;
+///     let proof = sign_in_proof(&tmk, message.get(mab).ok_or("MAB")?)?;
+///     message.get_mut(mac).ok_or("MAC")?.copy_from_slice(&proof);
 ///     let tpdu = Tpdu::parse(&[0x60, 0x00, 0x03, 0x00, 0x00])?;
 ///     let mut frame = vec![0u8; 300];
 ///     let header = [0x60, 0x31, 0x00, 0x31, 0x02, 0x08];
@@ -224,12 +235,13 @@ impl fmt::Display for Answer {
 ///     Ok(frame)
 /// };
 ///
-/// // The bound terminal gets its working keys; one the registry does not know is refused.
+/// // The bound device gets its working keys; a terminal the registry does not know is
+/// // refused like any unauthenticated request.
 /// let mut reply = [0u8; 512];
 /// let answer = host.handle(&sign_in("10000001")?, now, &mut OsRng, &mut reply)?;
 /// assert_eq!(answer.response, Some(ResponseCode::Approved));
 /// let answer = host.handle(&sign_in("99999999")?, now, &mut OsRng, &mut reply)?;
-/// assert_eq!(answer.response, Some(ResponseCode::InvalidMerchant)); // 03
+/// assert_ne!(answer.response, Some(ResponseCode::Approved));
 /// # }
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```

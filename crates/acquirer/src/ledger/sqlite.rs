@@ -43,16 +43,19 @@ pub enum Durability {
 /// sends a reply only after [`Ledger::post`] or [`Ledger::reverse`] committed.
 ///
 /// ```
+/// use cardwire_acquirer::keystore::SoftwareKeyStore;
 /// use cardwire_acquirer::ledger::{Durability, Ledger, SqliteLedger};
 ///
+/// // Card data and keys at rest are encrypted under a key-encryption key (an HSM in production).
+/// let keys = SoftwareKeyStore::new([7; 32]);
 /// let path = std::env::temp_dir().join(format!("cardwire-doc-{}.db", std::process::id()));
 /// # let _ = std::fs::remove_file(&path);
-/// let mut ledger = SqliteLedger::open(&path, Durability::Full)?;
+/// let mut ledger = SqliteLedger::open(&path, Durability::Full, &keys)?;
 /// ledger.open_account("acct-1", 50_000)?;
 /// drop(ledger);
 ///
 /// // A restart finds what was committed.
-/// let mut ledger = SqliteLedger::open(&path, Durability::Normal)?;
+/// let mut ledger = SqliteLedger::open(&path, Durability::Normal, &keys)?;
 /// assert_eq!(ledger.balance("acct-1")?, Some(50_000));
 /// # drop(ledger);
 /// # for end in ["", "-wal", "-shm"] {
