@@ -6,7 +6,6 @@ use alloc::string::String;
 use alloc::vec::Vec;
 
 use cardwire_crypto::TdesKey;
-use cardwire_crypto::cups::MacAlgorithm;
 use cardwire_crypto::emv::CdolProfile;
 use cardwire_merchant::FeeRate;
 use serde::Deserialize;
@@ -73,14 +72,6 @@ struct TerminalJson {
     /// The MAC algorithm by its configuration name (`retail-x9.19`, `cups-ecb-legacy`): a
     /// terminal's MAC is what it was built with, so the file must say it.
     mac: String,
-}
-
-/// The terminal profile of a MAC algorithm name: the standard profile with that MAC.
-pub(crate) fn profile_of(mac: &str) -> Option<TerminalProfile> {
-    MacAlgorithm::from_name(mac).map(|mac| TerminalProfile {
-        mac,
-        ..TerminalProfile::STANDARD
-    })
 }
 
 fn bad(what: &str) -> Error {
@@ -171,7 +162,7 @@ pub fn registry_from_json(text: &str) -> Result<Registry> {
             activated: t.activated,
             merchant_no,
             pool,
-            profile: profile_of(&t.mac).ok_or_else(|| bad(&t.terminal_id))?,
+            profile: TerminalProfile::with_mac_name(&t.mac).ok_or_else(|| bad(&t.terminal_id))?,
         });
     }
     Ok(registry)

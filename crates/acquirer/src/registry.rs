@@ -65,6 +65,15 @@ impl TerminalProfile {
         mac: MacAlgorithm::CupsEcbLegacy,
         ..Self::STANDARD
     };
+
+    /// [`Self::STANDARD`] with the MAC algorithm of this configuration name
+    /// ([`MacAlgorithm::name`]); `None` for a name that is no algorithm.
+    pub fn with_mac_name(name: &str) -> Option<Self> {
+        MacAlgorithm::from_name(name).map(|mac| Self {
+            mac,
+            ..Self::STANDARD
+        })
+    }
 }
 
 /// A terminal in the acquirer's registry.

@@ -290,7 +290,7 @@ impl<'k> RegistryStore<'k> {
             .map_err(db("reading the terminals"))?;
         let mut terminals = Vec::with_capacity(rows.len());
         for (terminal_id, serial, wrapped, activated, merchant_no, pool, mac) in rows {
-            let profile = crate::import::profile_of(&mac).ok_or_else(|| {
+            let profile = TerminalProfile::with_mac_name(&mac).ok_or_else(|| {
                 Error::new(ErrorKind::InvalidInput)
                     .during("reading the terminals (unknown MAC algorithm)")
                     .about(&terminal_id)
