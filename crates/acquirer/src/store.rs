@@ -156,21 +156,26 @@ impl<'k> RegistryStore<'k> {
         put_merchant(&self.conn, m)
     }
 
+    /// Whether `sql` (one `?1` parameter, `key`) finds a row.
+    fn has_row(&self, sql: &str, key: &str, during: &'static str) -> Result<bool> {
+        let row: Option<i64> = self
+            .conn
+            .query_row(sql, [key], |r| r.get(0))
+            .optional()
+            .map_err(db(during))?;
+        Ok(row.is_some())
+    }
+
     /// Adds a terminal, not activated and not bound; its master key is stored wrapped.
     ///
     /// # Errors
     /// [`ErrorKind::InvalidInput`] when the terminal exists, else as [`RegistryStore::open`].
     pub fn add_terminal(&mut self, terminal_id: &str, serial: &str, tmk: &TdesKey) -> Result<()> {
-        let exists: Option<i64> = self
-            .conn
-            .query_row(
-                "SELECT 1 FROM terminals WHERE terminal_id = ?1",
-                [terminal_id],
-                |r| r.get(0),
-            )
-            .optional()
-            .map_err(db("adding a terminal"))?;
-        if exists.is_some() {
+        if self.has_row(
+            "SELECT 1 FROM terminals WHERE terminal_id = ?1",
+            terminal_id,
+            "adding a terminal",
+        )? {
             return Err(Error::new(ErrorKind::InvalidInput)
                 .during("adding a terminal (it exists)")
                 .about(terminal_id));
@@ -196,16 +201,11 @@ impl<'k> RegistryStore<'k> {
     /// # Errors
     /// [`ErrorKind::InvalidInput`] for an unknown terminal or merchant.
     pub fn bind(&mut self, terminal_id: &str, merchant_no: &str) -> Result<()> {
-        let known: Option<i64> = self
-            .conn
-            .query_row(
-                "SELECT 1 FROM merchants WHERE merchant_no = ?1",
-                [merchant_no],
-                |r| r.get(0),
-            )
-            .optional()
-            .map_err(db("binding a terminal"))?;
-        if known.is_none() {
+        if !self.has_row(
+            "SELECT 1 FROM merchants WHERE merchant_no = ?1",
+            merchant_no,
+            "binding a terminal",
+        )? {
             return Err(Error::new(ErrorKind::InvalidInput)
                 .during("binding a terminal to an unknown merchant")
                 .about(merchant_no));
