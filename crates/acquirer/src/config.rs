@@ -22,6 +22,7 @@
 //! lockout_failures = 5                 # authentication failures in a row that lock a terminal out
 //! lockout_secs = 900                   # for this long
 //! chip_date_days = 1                   # how far field 55's date may be from the host's
+//! sign_in_window_secs = 600            # how far a sign-in's clock may be from the host's
 //! ```
 //!
 //! A flag on the command line wins over the file.
@@ -76,6 +77,8 @@ pub struct Security {
     pub lockout_secs: Option<u32>,
     /// [`crate::Host::with_chip_date_tolerance`], days.
     pub chip_date_days: Option<u32>,
+    /// [`crate::Host::with_sign_in_window`], seconds.
+    pub sign_in_window_secs: Option<u32>,
 }
 
 /// The server's limits (every one optional: the default of [`ServerConfig`] otherwise).

@@ -185,16 +185,23 @@ impl TestTerminal {
             .map_or(0, |h| h + len.min(out.len().saturating_sub(head)))
     }
 
-    /// A sign-in request frame: the serial number (if set) in field 62, the proof under the
-    /// key derived from the TMK in field 64.
+    /// A sign-in request frame: its [`TestTerminal::date`] in fields 12 and 13, the serial
+    /// number (if set) in field 62, the proof under the key derived from the TMK in field 64.
     pub fn sign_in(&mut self, out: &mut [u8]) -> usize {
         let stan = self.next_stan();
         let head = FrameFormat::CUPS.head_len();
         let body = out.get_mut(head..).unwrap_or_default();
+        let (time, date) = (self.date.field12(), self.date.field13());
+        let (Ok(time), Ok(date)) = (core::str::from_utf8(&time), core::str::from_utf8(&date))
+        else {
+            return 0;
+        };
         let mut r = Request::new(Transaction::SignIn, &self.terminal_id, &self.merchant_no)
             .stan(stan)
             .batch(self.batch)
             .operator("001")
+            .time(time)
+            .date(date)
             .with_mac();
         if let Some(serial) = &self.serial {
             r = r.private62(serial.as_bytes());

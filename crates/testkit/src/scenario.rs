@@ -52,10 +52,11 @@ impl Acquirer {
     pub fn start(fx: &Fixtures, db: &Path) -> Self {
         let ledger = SqliteLedger::open(db, Durability::Normal, &crate::test_key_store()).unwrap();
         // The scenario's terminal keeps the fixed clock of `fake_host::now`, the server reads
-        // the system's: the chip date check allows the difference.
+        // the system's: the chip date check and the sign-in window allow the difference.
         let host = Host::new(fx.registry.clone(), ledger)
             .unwrap()
-            .with_chip_date_tolerance(3_660);
+            .with_chip_date_tolerance(3_660)
+            .with_sign_in_window(3_660 * 86_400);
         let host = Arc::new(Mutex::new(host));
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         let server = Server::spawn(

@@ -365,6 +365,9 @@ fn serve(
     if let Some(days) = s.config.security.chip_date_days {
         host = host.with_chip_date_tolerance(days);
     }
+    if let Some(secs) = s.config.security.sign_in_window_secs {
+        host = host.with_sign_in_window(secs);
+    }
     let host = Arc::new(Mutex::new(host));
     let listener = std::net::TcpListener::bind(&listen).map_err(|e| format!("{listen}: {e}"))?;
     let server = Server::spawn(

@@ -9,7 +9,7 @@
 //!
 //! | check | code |
 //! |---|---|
-//! | sign-in: terminal registered, activated, bound, not locked out; field 42 is its merchant; TPDU and header are its profile's; field 62 is the bound device's serial number; field 64 is the proof under the key derived from its TMK; not the last sign-in again | `03` (reply not MAC'd) |
+//! | sign-in: terminal registered, activated, bound, not locked out; field 42 is its merchant; TPDU and header are its profile's; field 62 is the bound device's serial number; field 64 is the proof under the key derived from its TMK; its time (fields 13, 12) within the window of the host's clock ([`Host::with_sign_in_window`]) and, with its STAN, strictly after the last sign-in accepted from it | `03` (reply not MAC'd) |
 //! | any other request: terminal registered, activated, bound, not locked out; field 42 is its merchant; TPDU and header are its profile's; it is signed in; field 64 verifies under its MAK by its profile's algorithm | `A0` (reply not MAC'd) |
 //! | a transaction the host knows (after the MAC) | `12` |
 //! | no field outside those a POS request carries; field 53 is the profile's and comes with a PIN block (field 52) only, as do field 26 and a PIN digit `1` in field 22 | `30` |
@@ -211,8 +211,8 @@ impl fmt::Display for Answer {
 /// let now = DateTime::new(2026, 3, 1, 9, 30, 0).ok_or("date")?;
 ///
 /// // A terminal's sign-in (0800), framed as it travels: length, TPDU, header, message. It
-/// // carries the device's serial number and, in field 64, a proof under the key derived from
-/// // the terminal master key the device holds.
+/// // carries the device's serial number, its clock and STAN and, in field 64, a proof over
+/// // them under the key derived from the terminal master key the device holds.
 /// let tmk = key("0123456789ABCDEFFEDCBA9876543210")?;
 /// let sign_in = |terminal| -> Result<Vec<u8>, Box<dyn std::error::Error>> {
 ///     let mut message = [0u8; 256];
@@ -220,6 +220,8 @@ impl fmt::Display for Answer {
 ///         .stan(1)
 ///         .batch(1)
 ///         .operator("001")
+///         .time("093000")
+///         .date("0301")
 ///         .private62(b"SN0001")
 ///         .with_mac()
 ///         .encode(&mut message)?;
@@ -252,6 +254,7 @@ pub struct Host<L: Ledger> {
     seq: u64,
     guard: Guard,
     chip_date_days: u32,
+    sign_in_window_secs: u32,
 }
 
 impl<L: Ledger> fmt::Debug for Host<L> {
@@ -309,7 +312,21 @@ impl<L: Ledger> Host<L> {
             seq,
             guard: Guard::default(),
             chip_date_days: 1,
+            sign_in_window_secs: Self::SIGN_IN_WINDOW_SECS,
         })
+    }
+
+    /// How far, by default, a sign-in's time (fields 13 and 12) may be from the host's clock:
+    /// 10 minutes (terminal clocks are set from the host's replies; a recording older than
+    /// this is refused even if the terminal never signed in since).
+    pub const SIGN_IN_WINDOW_SECS: u32 = 600;
+
+    /// With this many seconds allowed between a sign-in's time and the host's (default
+    /// [`Self::SIGN_IN_WINDOW_SECS`]).
+    #[must_use]
+    pub fn with_sign_in_window(mut self, seconds: u32) -> Self {
+        self.sign_in_window_secs = seconds;
+        self
     }
 
     /// With this many days allowed between a chip's transaction date (`9A`) and the host's

@@ -1,5 +1,7 @@
 //! Sign-in and the terminal sessions: a sign-in proves the bound device (its serial number and
-//! a MAC under a key derived from its TMK); working keys drawn fresh at each sign-in, sent
+//! a MAC under a key derived from its TMK) and that it is not a recording (the terminal's
+//! date, time and STAN it covers are strictly after the last sign-in accepted from that
+//! terminal, and the time is within the host's window); working keys drawn fresh at each sign-in, sent
 //! under the terminal's TMK and kept by the ledger only so (field 62 as sent); every later
 //! request is checked against the lockout, the binding, the profile's framing, the session and
 //! its MAC by the profile's algorithm. Every refusal is answered alike.
@@ -12,10 +14,13 @@ use cardwire_iso8583::cups::ResponseCode;
 use rand_core::TryCryptoRng;
 use zeroize::Zeroizing;
 
+use cardwire_iso8583::time::DateTime;
+
+use super::guard::days_between;
 use super::reply::ReplyParts;
 use super::{Answer, Head, Host, Io, SecurityEvent, Session, digits, simple};
 use crate::error::{Error, ErrorKind, Result};
-use crate::ledger::{Ledger, TerminalSession};
+use crate::ledger::{Ledger, SignInStamp, TerminalSession};
 use crate::registry::TerminalEntry;
 
 /// Whether the request came framed as the terminal's profile says: its TPDU and header
@@ -58,6 +63,7 @@ impl<L: Ledger> Host<L> {
         &mut self,
         terminal_id: &str,
         field62: &[u8],
+        last_sign_in: Option<SignInStamp>,
         s: Session,
     ) -> Result<()> {
         self.ledger.save_session(
@@ -66,6 +72,7 @@ impl<L: Ledger> Host<L> {
                 field62: field62.into(),
                 batch: s.batch,
                 pool_next: s.pool_next,
+                last_sign_in,
             },
         )?;
         self.sessions.insert(terminal_id.into(), s);
@@ -131,12 +138,19 @@ impl<L: Ledger> Host<L> {
         }
     }
 
-    /// The TMK of the bound device a sign-in proves to come from: its serial number in field
-    /// 62, framed as its profile says, field 64 the proof under the key derived from its TMK
-    /// (which only that device holds). A recorded sign-in sent again still passes: it draws
-    /// new keys that only the TMK's holder can read, and the real terminal signs in again
-    /// at its next `A0`.
-    fn sign_in_proved(&self, head: &Head, io: &Io<'_, '_, '_, '_>) -> Option<TdesKey> {
+    /// The TMK of the bound device a sign-in proves to come from, and the sign-in's stamp:
+    /// its serial number in field 62, framed as its profile says, field 64 the proof under
+    /// the key derived from its TMK (which only that device holds) over a message that
+    /// carries the terminal's time (fields 12 and 13) and STAN. The stamp must lie within
+    /// the window of the host's clock and after the last sign-in accepted from the terminal
+    /// (`last`): a recorded sign-in sent again would draw keys the real terminal does not
+    /// hold and knock it out until it signed in again.
+    fn sign_in_proved(
+        &self,
+        head: &Head,
+        io: &Io<'_, '_, '_, '_>,
+        last: Option<SignInStamp>,
+    ) -> Option<(TdesKey, SignInStamp)> {
         let entry = self.bound(head).filter(|e| framed_as_profiled(e, io))?;
         let serial = io.msg.field(62).and_then(|f| f.bytes())?;
         if serial != entry.serial.as_bytes() {
@@ -144,7 +158,25 @@ impl<L: Ledger> Host<L> {
         }
         let (mab, mac) = (io.msg.mab()?, io.msg.mac()?);
         verify_sign_in_proof(&entry.tmk, mab, mac.value()).ok()?;
-        Some(entry.tmk.clone())
+        let number = |n| {
+            io.msg
+                .get(n)
+                .and_then(|c| c.to_u64())
+                .and_then(|v| u32::try_from(v).ok())
+        };
+        let mmdd = number(13).and_then(|v| u16::try_from(v).ok())?;
+        let time = io.now.with_reply_time(Some(mmdd), Some(number(12)?))?;
+        if seconds_apart(time, io.now) > u64::from(self.sign_in_window_secs) {
+            return None;
+        }
+        let stamp = SignInStamp {
+            time,
+            stan: head.stan,
+        };
+        if last.is_some_and(|l| stamp <= l) {
+            return None;
+        }
+        Some((entry.tmk.clone(), stamp))
     }
 
     pub(super) fn sign_in<R: TryCryptoRng + ?Sized>(
@@ -156,7 +188,9 @@ impl<L: Ledger> Host<L> {
         if self.guard.locked(&head.terminal_id, io.now) {
             return self.refuse(head, io, ResponseCode::InvalidMerchant, true);
         }
-        let Some(tmk) = self.sign_in_proved(head, io) else {
+        let stored = self.ledger.session(&head.terminal_id)?;
+        let last = stored.as_ref().and_then(|s| s.last_sign_in);
+        let Some((tmk, stamp)) = self.sign_in_proved(head, io, last) else {
             return self.refuse(head, io, ResponseCode::InvalidMerchant, false);
         };
         self.guard.succeeded(&head.terminal_id);
@@ -174,7 +208,7 @@ impl<L: Ledger> Host<L> {
         let mut field62 = [0u8; 60];
         let n = encrypt_field62(&tmk, &pik, &mak, Some(&tdk), &mut field62)?;
         let field62 = field62.get(..n).unwrap_or_default();
-        let (batch, pool_next) = match self.ledger.session(&head.terminal_id)? {
+        let (batch, pool_next) = match stored {
             Some(s) => (s.batch.max(1), s.pool_next),
             None => (1, 0),
         };
@@ -188,7 +222,7 @@ impl<L: Ledger> Host<L> {
             pool_next,
             algorithm,
         };
-        self.save_session(&head.terminal_id, field62, session)?;
+        self.save_session(&head.terminal_id, field62, Some(stamp), session)?;
         let mut f60 = [0u8; 11];
         let (code, rest) = f60.split_at_mut(2);
         code.copy_from_slice(b"00");
@@ -215,6 +249,14 @@ impl<L: Ledger> Host<L> {
                 .during("updating a terminal session")
                 .about(terminal_id)
         })?;
-        self.save_session(terminal_id, &stored.field62, s)
+        self.save_session(terminal_id, &stored.field62, stored.last_sign_in, s)
     }
+}
+
+/// How many seconds lie between two times of the same clock.
+fn seconds_apart(a: DateTime, b: DateTime) -> u64 {
+    let of_day = |t: DateTime| {
+        i64::from(t.hour()) * 3_600 + i64::from(t.minute()) * 60 + i64::from(t.second())
+    };
+    (days_between(a, b) * 86_400 + of_day(b) - of_day(a)).unsigned_abs()
 }

@@ -193,6 +193,19 @@ pub struct TerminalSession {
     pub batch: u32,
     /// How many merchant numbers of its pool it has used (rotating terminals only).
     pub pool_next: u32,
+    /// The terminal's time and STAN of the last sign-in the host accepted: a sign-in must be
+    /// strictly newer, so that a recorded one sent again rotates nothing.
+    pub last_sign_in: Option<SignInStamp>,
+}
+
+/// When a terminal signed in, by its own clock (fields 13 and 12, the year from the host's)
+/// and its STAN (field 11): what a sign-in's proof covers, ordered by time then STAN.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct SignInStamp {
+    /// The terminal's date and time.
+    pub time: DateTime,
+    /// Its STAN.
+    pub stan: u32,
 }
 
 /// A settlement (0500) as the host answered it.

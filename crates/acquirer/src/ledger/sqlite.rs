@@ -19,7 +19,8 @@ use rusqlite::types::{FromSql, FromSqlError, FromSqlResult, ValueRef};
 
 use super::memory::{change_of, change_state};
 use super::{
-    Ledger, Posting, Reversed, SettlementRecord, TerminalSession, TxKey, TxRecord, TxState,
+    Ledger, Posting, Reversed, SettlementRecord, SignInStamp, TerminalSession, TxKey, TxRecord,
+    TxState,
 };
 use crate::error::{Error, ErrorKind, Result};
 use crate::keystore::{CardDataKey, KeyStore, display_pan};
@@ -143,7 +144,8 @@ CREATE TABLE IF NOT EXISTS sessions (
     terminal_id TEXT PRIMARY KEY,
     field62 BLOB NOT NULL,
     batch INTEGER NOT NULL,
-    pool_next INTEGER NOT NULL
+    pool_next INTEGER NOT NULL,
+    last_sign_in TEXT
 );
 CREATE TABLE IF NOT EXISTS keys (
     name TEXT PRIMARY KEY,
@@ -403,6 +405,7 @@ impl SqliteLedger {
             .map_err(db("setting up the ledger"))?;
         conn.execute_batch(SCHEMA)
             .map_err(db("setting up the ledger"))?;
+        migrate(&conn)?;
         conn.set_prepared_statement_cache_capacity(32);
         let card = card_data_key(&conn, keys)?;
         Ok(Self {
@@ -449,6 +452,37 @@ impl SqliteLedger {
         }
         Ok(())
     }
+}
+
+/// Brings a file made by an older version to [`SCHEMA`]: `sessions.last_sign_in` (no
+/// sign-in recorded yet: the next one is accepted if its clock is within the window).
+fn migrate(conn: &Connection) -> Result<()> {
+    let has: bool = conn
+        .query_row(
+            "SELECT COUNT(*) FROM pragma_table_info('sessions') WHERE name = 'last_sign_in'",
+            [],
+            |row| row.get(0),
+        )
+        .map_err(db("migrating the ledger"))?;
+    if !has {
+        conn.execute_batch("ALTER TABLE sessions ADD COLUMN last_sign_in TEXT")
+            .map_err(db("migrating the ledger (sessions.last_sign_in)"))?;
+    }
+    Ok(())
+}
+
+/// A sign-in stamp as stored: `YYYY-MM-DD hh:mm:ss NNNNNN` (time, STAN).
+fn stamp_text(s: &SignInStamp) -> String {
+    alloc::format!("{} {:06}", s.time, s.stan)
+}
+
+/// Reads [`stamp_text`]; `None` for anything else.
+fn parse_stamp(text: &str) -> Option<SignInStamp> {
+    let (time, stan) = text.rsplit_once(' ')?;
+    Some(SignInStamp {
+        time: DateTime::parse(time)?,
+        stan: stan.parse().ok()?,
+    })
 }
 
 /// The card-data key stored (wrapped) in this database, made and stored on first use.
@@ -607,22 +641,35 @@ fn find(tx: &Connection, card: &CardDataKey, key: &TxKey) -> Result<Option<TxRec
 impl Ledger for SqliteLedger {
     fn session(&mut self, terminal_id: &str) -> Result<Option<TerminalSession>> {
         self.conn
-            .prepare_cached("SELECT field62, batch, pool_next FROM sessions WHERE terminal_id = ?1")
+            .prepare_cached(
+                "SELECT field62, batch, pool_next, last_sign_in FROM sessions WHERE terminal_id = ?1",
+            )
             .map_err(db("reading a terminal session"))?
             .query_row([terminal_id], |row| {
                 let sealed: Vec<u8> = row.get(0)?;
+                let stamp: Option<String> = row.get(3)?;
                 Ok((
                     sealed,
+                    stamp,
                     TerminalSession {
                         field62: Vec::new(),
                         batch: row.get(1)?,
                         pool_next: row.get(2)?,
+                        last_sign_in: None,
                     },
                 ))
             })
             .optional()
             .map_err(db("reading a terminal session"))?
-            .map(|(sealed, mut session)| {
+            .map(|(sealed, stamp, mut session)| {
+                if let Some(text) = stamp {
+                    // A stamp that does not read would let any recorded sign-in through.
+                    session.last_sign_in = Some(parse_stamp(&text).ok_or_else(|| {
+                        Error::new(ErrorKind::Ledger)
+                            .during("reading a terminal session's last sign-in")
+                            .about(terminal_id)
+                    })?);
+                }
                 if !sealed.is_empty() {
                     let label = alloc::format!("field62/{terminal_id}");
                     session.field62 = self.card.open_bytes(&label, &sealed)?.to_vec();
@@ -643,15 +690,17 @@ impl Ledger for SqliteLedger {
         };
         self.conn
             .prepare_cached(
-                "INSERT INTO sessions (terminal_id, field62, batch, pool_next) VALUES (?1, ?2, ?3, ?4) \
-                 ON CONFLICT (terminal_id) DO UPDATE SET field62 = ?2, batch = ?3, pool_next = ?4",
+                "INSERT INTO sessions (terminal_id, field62, batch, pool_next, last_sign_in) \
+                 VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (terminal_id) DO UPDATE SET \
+                 field62 = ?2, batch = ?3, pool_next = ?4, last_sign_in = ?5",
             )
             .map_err(db("saving a terminal session"))?
             .execute(params![
                 terminal_id,
                 sealed,
                 i64::from(session.batch),
-                i64::from(session.pool_next)
+                i64::from(session.pool_next),
+                session.last_sign_in.as_ref().map(stamp_text)
             ])
             .map_err(db("saving a terminal session"))?;
         Ok(())

@@ -111,10 +111,17 @@ impl<const J: usize> Terminal<J> {
         if let Some(t) = p.totals {
             r = r.settlement(t);
         }
+        let (time, date) = (p.when.field12(), p.when.field13());
         if p.transaction == Transaction::SignIn {
             // The serial number and field 64, the proof under the key derived from the TMK:
-            // the host knows the sign-in comes from the device it bound.
-            r = r.operator(c.operator()).with_mac();
+            // the host knows the sign-in comes from the device it bound. The proof covers the
+            // clock and STAN, which the host wants newer than the last sign-in it accepted:
+            // a recording sent again rotates no keys.
+            r = r
+                .operator(c.operator())
+                .time(core::str::from_utf8(&time).map_err(|_| ErrorKind::InvalidText)?)
+                .date(core::str::from_utf8(&date).map_err(|_| ErrorKind::InvalidText)?)
+                .with_mac();
             if !c.serial().is_empty() {
                 r = r.private62(c.serial().as_bytes());
             }

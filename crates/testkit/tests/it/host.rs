@@ -535,8 +535,15 @@ fn settlement_balanced_then_unbalanced_with_batch_upload() {
     assert_eq!(r.code, Some(ResponseCode::Approved));
     assert_eq!(r.settlement.unwrap().domestic.result, 1, "balanced");
     assert_eq!(b.host.ledger().settlements().unwrap().len(), 1);
-    // The next batch: the terminal signs in again and gets batch 2.
-    let mut t = b.sign_in("noodle-1");
+    // The next batch: the terminal signs in again (its next STAN) and gets batch 2.
+    let mut buf = [0u8; 512];
+    let n = t.sign_in(&mut buf);
+    let mut out = [0u8; 512];
+    let a = b.host.handle(&buf[..n], NOW, &mut OsRng, &mut out).unwrap();
+    assert_eq!(
+        t.accept_sign_in(&out[..a.len]).unwrap(),
+        ResponseCode::Approved
+    );
     assert_eq!(t.batch, 2);
     b.run(&mut t, &Req::purchase(&card, Entry::Swipe, None, 500));
     let settle = Req {

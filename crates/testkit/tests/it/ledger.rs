@@ -332,3 +332,52 @@ fn no_card_number_or_key_at_rest_in_the_database_files_or_the_statement() {
     // The statement still shows the card the way a merchant may see it.
     assert!(String::from_utf8_lossy(&files[0].1).contains("622588******5675"));
 }
+
+/// The last sign-in accepted is kept with the session in the file, so a recorded sign-in is
+/// refused after a restart too; a file made before the column existed is migrated.
+#[test]
+fn the_last_sign_in_survives_a_restart_and_old_files_are_migrated() {
+    let fx = Fixtures::load().unwrap();
+    let temp = TempDir::new("sign-in-stamp");
+    let db = temp.path().join("ledger.db");
+    // A file of the older schema: sessions without last_sign_in.
+    {
+        let c = rusqlite::Connection::open(&db).unwrap();
+        c.execute_batch(
+            "CREATE TABLE sessions (terminal_id TEXT PRIMARY KEY, field62 BLOB NOT NULL, \
+             batch INTEGER NOT NULL, pool_next INTEGER NOT NULL); \
+             INSERT INTO sessions VALUES ('99999999', x'', 4, 0);",
+        )
+        .unwrap();
+    }
+    let keys = cardwire_testkit::test_key_store();
+    let mut ledger = SqliteLedger::open(&db, Durability::Normal, &keys).unwrap();
+    let old = ledger.session("99999999").unwrap().unwrap();
+    assert_eq!((old.batch, old.last_sign_in), (4, None));
+    let mut host = Host::new(fx.registry.clone(), ledger).unwrap();
+    let mut t = fx.test_terminal("noodle-1");
+    let mut buf = [0u8; 512];
+    let n = t.sign_in(&mut buf);
+    let recorded = buf[..n].to_vec();
+    let mut out = [0u8; 512];
+    let a = host.handle(&recorded, NOW, &mut OsRng, &mut out).unwrap();
+    assert_eq!(a.response, Some(ResponseCode::Approved));
+    let stamp = host
+        .ledger()
+        .session(&t.terminal_id)
+        .unwrap()
+        .unwrap()
+        .last_sign_in
+        .unwrap();
+    assert_eq!((stamp.time, stamp.stan), (NOW, 1));
+    drop(host);
+
+    let ledger = SqliteLedger::open(&db, Durability::Normal, &keys).unwrap();
+    let mut host = Host::new(fx.registry.clone(), ledger).unwrap();
+    let a = host.handle(&recorded, NOW, &mut OsRng, &mut out).unwrap();
+    assert_eq!(
+        a.response,
+        Some(ResponseCode::InvalidMerchant),
+        "replayed after a restart"
+    );
+}

@@ -250,7 +250,9 @@ fn tampered_decline(profile: TerminalProfile) {
         .transact(
             &mut out,
             &mut reply,
-            |t, out| t.sign_in(now(), out),
+            // The device signs in again a minute after the test terminal did (a sign-in
+            // must be newer than the last one accepted, and near the host's clock).
+            |t, out| t.sign_in(DateTime::new(2026, 11, 26, 10, 1, 0).unwrap(), out),
             |req, rep| {
                 let a = b.host.handle(req, NOW, &mut OsRng, rep).unwrap();
                 Ok(Some(a.len))
@@ -419,6 +421,73 @@ fn sign_in_without_serial_or_proof_is_refused_and_keeps_the_keys() {
     // The real terminal's keys still work.
     let (r, _) = b.run(&mut real, &pin_purchase(&card, Entry::Swipe, 100));
     assert_eq!(r.code, Some(ResponseCode::Approved));
+}
+
+/// A recorded sign-in sent again (same time, same STAN) is refused: it would draw new keys
+/// and knock the real terminal out until it signed in again. So is one older than the last
+/// accepted, and one whose clock is outside the host's window.
+#[test]
+fn replayed_sign_in_does_not_rotate_keys() {
+    let mut b = bench();
+    let card = b.fx.card("debit-chip").clone();
+    let mut real = b.fx.test_terminal("noodle-1");
+    let mut buf = [0u8; 512];
+    let n = real.sign_in(&mut buf);
+    let recorded = buf[..n].to_vec();
+    let reply = b.answer(&recorded);
+    assert_eq!(real.accept_sign_in(&reply).unwrap(), ResponseCode::Approved);
+    let replayed = b.answer(&recorded);
+    assert_eq!(
+        message(&replayed)
+            .unwrap()
+            .get(39)
+            .map(|c| c.chars().collect::<String>())
+            .as_deref(),
+        Some("03")
+    );
+    assert!(
+        message(&replayed).unwrap().field(62).is_none(),
+        "no new keys"
+    );
+    let (r, _) = b.run(&mut real, &pin_purchase(&card, Entry::Swipe, 100));
+    assert_eq!(
+        r.code,
+        Some(ResponseCode::Approved),
+        "the real terminal keeps its keys"
+    );
+
+    // The terminal signs in again a minute later; the first recording is older still.
+    real.date = DateTime::new(2026, 11, 26, 10, 1, 0).unwrap();
+    assert_eq!(b.sign_in_as(&mut real), ResponseCode::Approved);
+    let replayed = b.answer(&recorded);
+    assert!(
+        message(&replayed).unwrap().field(62).is_none(),
+        "no new keys"
+    );
+    let (r, _) = b.run(&mut real, &pin_purchase(&card, Entry::Swipe, 100));
+    assert_eq!(r.code, Some(ResponseCode::Approved));
+}
+
+/// A sign-in whose clock is more than the window away from the host's is refused, even
+/// from the real device that never signed in before; within the window it is accepted.
+#[test]
+fn sign_in_outside_the_clock_window_is_refused() {
+    let mut b = bench();
+    let mut t = b.fx.test_terminal("noodle-1");
+    t.date = DateTime::new(2026, 11, 26, 10, 10, 1).unwrap();
+    assert_eq!(b.sign_in_code(&mut t).as_deref(), Some("03"));
+    t.date = DateTime::new(2026, 11, 26, 9, 49, 59).unwrap();
+    assert_eq!(b.sign_in_code(&mut t).as_deref(), Some("03"));
+    t.date = DateTime::new(2026, 11, 26, 9, 50, 0).unwrap();
+    assert_eq!(b.sign_in_as(&mut t), ResponseCode::Approved);
+    // A wider window, as the configuration may set it.
+    let mut b = bench();
+    b.host = Host::new(b.fx.registry.clone(), MemoryLedger::new())
+        .unwrap()
+        .with_sign_in_window(3_600);
+    let mut t = b.fx.test_terminal("noodle-1");
+    t.date = DateTime::new(2026, 11, 26, 10, 59, 0).unwrap();
+    assert_eq!(b.sign_in_as(&mut t), ResponseCode::Approved);
 }
 
 // ----- 4. enumeration -----
