@@ -50,6 +50,11 @@ CREATE TABLE IF NOT EXISTS cardholders (
     pvv TEXT NOT NULL,
     balance INTEGER NOT NULL
 );
+CREATE TABLE IF NOT EXISTS registry_version (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    version INTEGER NOT NULL
+);
+INSERT OR IGNORE INTO registry_version (id, version) VALUES (1, 0);
 CREATE TABLE IF NOT EXISTS issuer (
     id INTEGER PRIMARY KEY CHECK (id = 1),
     imk_ac_wrapped BLOB NOT NULL,
@@ -145,7 +150,36 @@ impl<'k> RegistryStore<'k> {
             ],
         )
         .map_err(db("storing the issuer keys"))?;
+        bump(&tx)?;
         tx.commit().map_err(db("storing the registry"))
+    }
+
+    /// The registry's version: every change through this store raises it (in the same
+    /// transaction), so that a running host sees that it must load the registry again.
+    ///
+    /// # Errors
+    /// As [`RegistryStore::open`].
+    pub fn version(&self) -> Result<u64> {
+        let v: i64 = self
+            .conn
+            .prepare_cached("SELECT version FROM registry_version WHERE id = 1")
+            .and_then(|mut s| s.query_row([], |r| r.get(0)))
+            .map_err(db("reading the registry version"))?;
+        u64::try_from(v).map_err(|_| {
+            Error::new(ErrorKind::Ledger).during("reading the registry version (negative)")
+        })
+    }
+
+    /// Runs `change` and raises the version, in one transaction.
+    fn changing<T>(&mut self, change: impl FnOnce(&Connection) -> Result<T>) -> Result<T> {
+        let tx = self
+            .conn
+            .transaction()
+            .map_err(db("changing the registry"))?;
+        let out = change(&tx)?;
+        bump(&tx)?;
+        tx.commit().map_err(db("changing the registry"))?;
+        Ok(out)
     }
 
     /// Adds (or replaces) a merchant.
@@ -153,7 +187,7 @@ impl<'k> RegistryStore<'k> {
     /// # Errors
     /// As [`RegistryStore::open`].
     pub fn add_merchant(&mut self, m: &Merchant) -> Result<()> {
-        put_merchant(&self.conn, m)
+        self.changing(|c| put_merchant(c, m))
     }
 
     /// Whether `sql` (one `?1` parameter, `key`) finds a row.
@@ -180,20 +214,23 @@ impl<'k> RegistryStore<'k> {
                 .during("adding a terminal (it exists)")
                 .about(terminal_id));
         }
-        put_terminal(
-            &self.conn,
-            self.keys,
-            &TerminalEntry {
-                terminal_id: terminal_id.into(),
-                serial: serial.into(),
-                tmk: tmk.clone(),
-                activated: false,
-                merchant_no: None,
-                pool: Vec::new(),
-                // A terminal added now is a new terminal: the standard profile.
-                profile: TerminalProfile::STANDARD,
-            },
-        )
+        let keys = self.keys;
+        self.changing(|c| {
+            put_terminal(
+                c,
+                keys,
+                &TerminalEntry {
+                    terminal_id: terminal_id.into(),
+                    serial: serial.into(),
+                    tmk: tmk.clone(),
+                    activated: false,
+                    merchant_no: None,
+                    pool: Vec::new(),
+                    // A terminal added now is a new terminal: the standard profile.
+                    profile: TerminalProfile::STANDARD,
+                },
+            )
+        })
     }
 
     /// Binds a terminal to a merchant of the registry (it then settles under that number).
@@ -229,18 +266,32 @@ impl<'k> RegistryStore<'k> {
         )
     }
 
-    fn update(&self, sql: &str, terminal_id: &str, value: &str) -> Result<()> {
-        let n = self
-            .conn
-            .execute(sql, params![terminal_id, value])
-            .map_err(db("changing a terminal"))?;
-        if n == 1 {
-            Ok(())
-        } else {
-            Err(Error::new(ErrorKind::InvalidInput)
-                .during("changing an unknown terminal")
-                .about(terminal_id))
-        }
+    /// Unbinds a terminal: it can no longer sign in or transact (a running host refuses it
+    /// once it has loaded the registry again), until it is bound again.
+    ///
+    /// # Errors
+    /// [`ErrorKind::InvalidInput`] for an unknown terminal.
+    pub fn unbind(&mut self, terminal_id: &str) -> Result<()> {
+        self.update(
+            "UPDATE terminals SET merchant_no = NULL WHERE terminal_id = ?1 AND ?2 = ?2",
+            terminal_id,
+            "",
+        )
+    }
+
+    fn update(&mut self, sql: &str, terminal_id: &str, value: &str) -> Result<()> {
+        self.changing(|c| {
+            let n = c
+                .execute(sql, params![terminal_id, value])
+                .map_err(db("changing a terminal"))?;
+            if n == 1 {
+                Ok(())
+            } else {
+                Err(Error::new(ErrorKind::InvalidInput)
+                    .during("changing an unknown terminal")
+                    .about(terminal_id))
+            }
+        })
     }
 
     /// The registry as stored, keys unwrapped.
@@ -366,6 +417,16 @@ impl<'k> RegistryStore<'k> {
             },
         })
     }
+}
+
+/// Raises the registry's version (see [`RegistryStore::version`]).
+fn bump(c: &Connection) -> Result<()> {
+    c.execute(
+        "UPDATE registry_version SET version = version + 1 WHERE id = 1",
+        [],
+    )
+    .map_err(db("raising the registry version"))?;
+    Ok(())
 }
 
 fn put_merchant(c: &Connection, m: &Merchant) -> Result<()> {

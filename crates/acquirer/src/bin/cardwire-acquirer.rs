@@ -7,8 +7,12 @@
 //! cardwire-acquirer merchant add --data-dir DIR --merchant-no N --name NAME --mcc 5812
 //! cardwire-acquirer terminal add --data-dir DIR --terminal-id T --serial S --tmk-env VAR
 //! cardwire-acquirer terminal activate --data-dir DIR --terminal-id T --merchant-no N
+//! cardwire-acquirer terminal unbind --data-dir DIR --terminal-id T
 //! cardwire-acquirer statement --data-dir DIR --month 2026-11 --out statement.csv
 //! ```
+//!
+//! Admin commands may run while `serve` runs on the same data directory: each raises the
+//! registry's version, which `serve` checks every second and then loads the registry again.
 //!
 //! The key-encryption key comes from `--kek-file FILE` (or `kek_file` in the config), else
 //! from the variable named by `--kek-env` (default `CARDWIRE_KEK`): 64 hex digits.
@@ -16,7 +20,9 @@
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use cardwire_acquirer::config::Config;
 use cardwire_acquirer::keystore::SoftwareKeyStore;
@@ -154,6 +160,13 @@ enum TerminalAction {
         terminal_id: String,
         #[arg(long)]
         merchant_no: String,
+    },
+    /// Unbinds a terminal: refused from then on, until bound again.
+    Unbind {
+        #[command(flatten)]
+        common: Common,
+        #[arg(long)]
+        terminal_id: String,
     },
 }
 
@@ -314,8 +327,71 @@ fn terminal(action: TerminalAction) -> Res<()> {
                 .map_err(err)?;
             println!("terminal {terminal_id} bound to {merchant_no}");
         }
+        TerminalAction::Unbind {
+            common,
+            terminal_id,
+        } => {
+            let s = setup(&common)?;
+            RegistryStore::open(&s.db, &s.keys)
+                .and_then(|mut store| store.unbind(&terminal_id))
+                .map_err(err)?;
+            println!("terminal {terminal_id} unbound");
+        }
     }
     Ok(())
+}
+
+/// How often a running `serve` looks at the registry's version.
+const REGISTRY_CHECK: Duration = Duration::from_secs(1);
+
+/// Loads the registry again whenever an admin command (of this node or another on the same
+/// database) raised its version, and puts it in the host's place between two request
+/// groups. Never stops serving: a failure is logged and tried again at the next check.
+fn watch_registry(
+    db: PathBuf,
+    keys: SoftwareKeyStore,
+    host: Arc<Mutex<Host<SqliteLedger>>>,
+    mut seen: u64,
+    stop: Arc<AtomicBool>,
+) {
+    let store = match RegistryStore::open(&db, &keys) {
+        Ok(s) => s,
+        Err(e) => {
+            tracing::error!(error = %err(e), "operator changes will not reach this host until a restart");
+            return;
+        }
+    };
+    let mut waited = Duration::ZERO;
+    while !stop.load(Ordering::Relaxed) {
+        // Short sleeps: a stop is seen at once.
+        std::thread::sleep(Duration::from_millis(50));
+        waited += Duration::from_millis(50);
+        if waited < REGISTRY_CHECK {
+            continue;
+        }
+        waited = Duration::ZERO;
+        let version = match store.version() {
+            Ok(v) if v == seen => continue,
+            Ok(v) => v,
+            Err(e) => {
+                tracing::warn!(error = %err(e), "reading the registry version");
+                continue;
+            }
+        };
+        let replaced = store.load().and_then(|registry| match host.lock() {
+            Ok(mut h) => h.replace_registry(registry),
+            Err(_) => {
+                Err(Error::new(cardwire_acquirer::ErrorKind::Internal).during("locking the host"))
+            }
+        });
+        match replaced {
+            Ok(()) => {
+                seen = version;
+                tracing::info!(version, "registry reloaded");
+            }
+            Err(e) => tracing::warn!(error = %err(e), version, "reloading the registry"),
+        }
+    }
 }
 
 fn export(common: &Common, month: &str, out: Option<&Path>) -> Res<()> {
@@ -356,8 +432,8 @@ fn serve(
     let server_config = s.config.server().map_err(err)?;
     let ledger =
         SqliteLedger::open(&s.db, s.config.durability().map_err(err)?, &s.keys).map_err(err)?;
-    let registry = RegistryStore::open(&s.db, &s.keys)
-        .and_then(|store| store.load())
+    let (registry, version) = RegistryStore::open(&s.db, &s.keys)
+        .and_then(|store| Ok((store.load()?, store.version()?)))
         .map_err(err)?;
     let mut host = Host::new(registry, ledger)
         .map_err(err)?
@@ -383,6 +459,19 @@ fn serve(
         .map_err(|e| format!("{metrics_listen}: {e}"))?;
     let metrics_addr = metrics_listener.local_addr().map_err(|e| e.to_string())?;
     runtime.spawn(metrics_endpoint(metrics_listener, server.metrics()));
+    let stop_watch = Arc::new(AtomicBool::new(false));
+    let watcher = {
+        let (db, keys, host, stop) = (
+            s.db.clone(),
+            s.keys.clone(),
+            Arc::clone(&host),
+            Arc::clone(&stop_watch),
+        );
+        std::thread::Builder::new()
+            .name("registry-watch".into())
+            .spawn(move || watch_registry(db, keys, host, version, stop))
+            .map_err(|e| format!("starting the registry watch: {e}"))?
+    };
     println!("listening on {}", server.addr());
     println!("metrics on {metrics_addr}");
     let _ = std::io::stdout().flush();
@@ -392,6 +481,9 @@ fn serve(
         "stopping: no new connections, answering what is in flight"
     );
     let started = std::time::Instant::now();
+    stop_watch.store(true, Ordering::Relaxed);
+    // Its only failure is a panic, already reported by the panic hook.
+    let _ = watcher.join();
     server.stop();
     // The ledger's last group is committed; closing it checkpoints the write-ahead log.
     let host = Arc::try_unwrap(host)

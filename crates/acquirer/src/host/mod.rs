@@ -359,6 +359,29 @@ impl<L: Ledger> Host<L> {
         &mut self.registry
     }
 
+    /// Puts `registry` in place of the host's (an operator changed the stored registry while
+    /// the host serves): opens the accounts of cardholders it did not know. A terminal
+    /// unbound or deactivated in `registry` is refused from its next request; cached
+    /// sessions stay, their terminals checked against the new registry at every request.
+    ///
+    /// # Errors
+    /// [`ErrorKind::Ledger`] (the registry is then not replaced).
+    pub fn replace_registry(&mut self, registry: Registry) -> Result<()> {
+        let known: alloc::collections::BTreeSet<&str> = self
+            .registry
+            .cardholders
+            .iter()
+            .map(|c| c.pan.as_str())
+            .collect();
+        for c in &registry.cardholders {
+            if !known.contains(c.pan.as_str()) {
+                self.ledger.open_account(&c.pan, c.balance)?;
+            }
+        }
+        self.registry = registry;
+        Ok(())
+    }
+
     /// The ledger.
     pub fn ledger(&mut self) -> &mut L {
         &mut self.ledger

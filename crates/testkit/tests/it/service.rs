@@ -346,3 +346,125 @@ fn after_kill_9_every_approval_received_is_in_the_ledger_once() {
         approved.len()
     );
 }
+
+/// Waits (up to 10 s) until `attempt` gives `Some`: `serve` picks operator changes up at its
+/// next registry check.
+fn eventually<T>(what: &str, mut attempt: impl FnMut() -> Option<T>) -> T {
+    let started = Instant::now();
+    loop {
+        if let Some(v) = attempt() {
+            return v;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "{what}: not picked up by the running serve"
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    }
+}
+
+/// The response code to a sign-in over `c`.
+fn sign_in_over(c: &mut Client, t: &mut TestTerminal) -> ResponseCode {
+    let mut buf = [0u8; 512];
+    let n = t.sign_in(&mut buf);
+    t.accept_sign_in(c.send(&buf[..n]).unwrap()).unwrap()
+}
+
+/// A chip purchase over `c` under the keys `t` holds.
+fn buy(c: &mut Client, t: &mut TestTerminal, fx: &Fixtures, amount: u64) -> Option<ResponseCode> {
+    let card = fx.card("debit-chip").clone();
+    let mut buf = [0u8; 512];
+    let (n, _) = t.request(
+        &Req::purchase(&card, Entry::Chip, Some("123456"), amount),
+        &mut buf,
+    );
+    t.read_reply(c.send(&buf[..n]).unwrap()).unwrap().code
+}
+
+#[test]
+fn operator_changes_reach_a_running_serve_without_a_restart() {
+    let fx = Fixtures::load().unwrap();
+    let temp = TempDir::new("service-live");
+    let dir = temp.path();
+    let kek = dir.join("kek.hex");
+    assert!(
+        Command::new(binary())
+            .args(["kek", kek.to_str().unwrap()])
+            .status()
+            .unwrap()
+            .success()
+    );
+    let fixtures = cardwire_testkit::fixtures::fixtures_path();
+    run(dir, &["import", fixtures.to_str().unwrap()], &[]);
+    let s = serve(dir, "serve.log");
+
+    // While serve runs: a merchant, a terminal added, bound, activated.
+    run(
+        dir,
+        &[
+            "merchant",
+            "add",
+            "--merchant-no",
+            "898310058129998",
+            "--name",
+            "A Dumpling House",
+            "--mcc",
+            "5812",
+        ],
+        &[],
+    );
+    let tmk = "0123456789ABCDEF1032547698BADCFE";
+    run(
+        dir,
+        &[
+            "terminal",
+            "add",
+            "--terminal-id",
+            "10580078",
+            "--serial",
+            "CWPOS-0078",
+            "--tmk-env",
+            "TEST_TMK",
+        ],
+        &[("TEST_TMK", tmk)],
+    );
+    let mut c = Client::connect(&s.addr, Duration::from_secs(5)).unwrap();
+    let mut t = TestTerminal::new(
+        "10580078",
+        "898310058129998",
+        cardwire_crypto::TdesKey::from_hex(tmk).unwrap(),
+        &fx,
+    );
+    t.serial = Some("CWPOS-0078".into());
+    t.dated_today();
+    let ids = [
+        "--terminal-id",
+        "10580078",
+        "--merchant-no",
+        "898310058129998",
+    ];
+    run(dir, &[&["terminal", "bind"][..], &ids].concat(), &[]);
+    // Bound but not activated: refused.
+    std::thread::sleep(Duration::from_millis(1_500));
+    assert_eq!(sign_in_over(&mut c, &mut t), ResponseCode::InvalidMerchant);
+    run(dir, &[&["terminal", "activate"][..], &ids].concat(), &[]);
+    eventually("the activation", || {
+        (sign_in_over(&mut c, &mut t) == ResponseCode::Approved).then_some(())
+    });
+    assert_eq!(buy(&mut c, &mut t, &fx, 777), Some(ResponseCode::Approved));
+
+    // Unbound while serve runs: its requests are refused, and so is its sign-in.
+    run(
+        dir,
+        &["terminal", "unbind", "--terminal-id", "10580078"],
+        &[],
+    );
+    eventually("the unbinding", || {
+        (buy(&mut c, &mut t, &fx, 100) == Some(ResponseCode::MacFailed)).then_some(())
+    });
+    assert_eq!(sign_in_over(&mut c, &mut t), ResponseCode::InvalidMerchant);
+    let (status, _) = s.terminate();
+    assert!(status.success());
+    let log = std::fs::read_to_string(dir.join("serve.log")).unwrap();
+    assert!(log.contains("registry reloaded"), "{log}");
+}
