@@ -23,10 +23,27 @@
 //! lockout_secs = 900                   # for this long
 //! chip_date_days = 1                   # how far field 55's date may be from the host's
 //! sign_in_window_secs = 600            # how far a sign-in's clock may be from the host's
+//!
+//! # Terminal profiles beside the built-in `standard` and `legacy-ecb`: the MAC algorithm
+//! # (retail-x9.19 or cups-ecb-legacy), and where they differ from `standard`, the TPDU (10
+//! # hex digits), the CUPS header (12 hex digits) and field 53 (16 digits).
+//! [profiles.bank-a]
+//! mac = "retail-x9.19"
+//! tpdu = "6000050000"
+//! header = "603100310301"
+//! security_control = "2600000000000000"
+//!
+//! # Fee rates in basis points by MCC or MCC range (ranges may not overlap), for merchants
+//! # added or imported without a rate; other MCCs pay default_fee_bps (else 60).
+//! [fees]
+//! "5812" = 38
+//! "5411-5499" = 25
 //! ```
 //!
-//! A flag on the command line wins over the file.
+//! A flag on the command line wins over the file. `terminal add --profile NAME` and the
+//! import file's `profile` of a terminal name one of [`Config::profiles`].
 
+use alloc::collections::BTreeMap;
 use alloc::string::String;
 use core::time::Duration;
 use std::path::{Path, PathBuf};
@@ -36,6 +53,8 @@ use serde::Deserialize;
 use crate::error::{Error, ErrorKind, Result};
 use crate::host::Lockout;
 use crate::ledger::Durability;
+use crate::profiles::{FeeTable, Profiles};
+use crate::registry::TerminalProfile;
 use crate::server::ServerConfig;
 
 /// The configuration file.
@@ -65,6 +84,26 @@ pub struct Config {
     /// The host's authentication rules.
     #[serde(default)]
     pub security: Security,
+    /// Terminal profiles by name (see [`Config::profiles`]).
+    #[serde(default)]
+    pub profiles: BTreeMap<String, ProfileConfig>,
+    /// Fee rates in basis points by MCC (`"5812"`) or MCC range (`"5411-5499"`).
+    #[serde(default)]
+    pub fees: BTreeMap<String, u16>,
+}
+
+/// A terminal profile as the file declares it (see [`TerminalProfile`]).
+#[derive(Clone, Debug, Default, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct ProfileConfig {
+    /// The MAC algorithm's name (`retail-x9.19`, `cups-ecb-legacy`).
+    pub mac: String,
+    /// The TPDU, 10 hex digits; the standard profile's when left out.
+    pub tpdu: Option<String>,
+    /// The CUPS header, 12 hex digits; the standard profile's when left out.
+    pub header: Option<String>,
+    /// Field 53, 16 digits; the standard profile's when left out.
+    pub security_control: Option<String>,
 }
 
 /// The host's authentication rules (every one optional: the host's default otherwise).
@@ -170,6 +209,51 @@ impl Config {
         Ok(l)
     }
 
+    /// The terminal profiles: the built-in ones and the file's.
+    ///
+    /// # Errors
+    /// [`ErrorKind::Config`] naming the profile and the part that does not read, or a
+    /// profile that takes a built-in name.
+    pub fn profiles(&self) -> Result<Profiles> {
+        let mut all = Profiles::default();
+        let s = TerminalProfile::STANDARD;
+        for (name, p) in &self.profiles {
+            let tpdu = p.tpdu.clone().unwrap_or_else(|| s.tpdu_text());
+            let header = p.header.clone().unwrap_or_else(|| s.header_text());
+            let control = p
+                .security_control
+                .clone()
+                .unwrap_or_else(|| s.security_control_text());
+            let profile =
+                TerminalProfile::from_text(&p.mac, &tpdu, &header, &control).map_err(|part| {
+                    Error::new(ErrorKind::Config)
+                        .during(match part {
+                            "mac" => "reading a profile's mac (retail-x9.19 or cups-ecb-legacy)",
+                            "tpdu" => "reading a profile's tpdu (10 hex digits, starting 60)",
+                            "header" => "reading a profile's header (12 hex digits)",
+                            _ => "reading a profile's security_control (16 digits)",
+                        })
+                        .about(alloc::format!("profiles.{name}.{part}"))
+                })?;
+            all.add(name, profile)?;
+        }
+        Ok(all)
+    }
+
+    /// The fee table: `[fees]`, every other MCC at `default_fee_bps` (else
+    /// [`FeeTable::DEFAULT_BPS`]).
+    ///
+    /// # Errors
+    /// [`ErrorKind::Config`] naming the key (see [`FeeTable::add`]).
+    pub fn fees(&self) -> Result<FeeTable> {
+        let mut table =
+            FeeTable::with_default(self.default_fee_bps.unwrap_or(FeeTable::DEFAULT_BPS))?;
+        for (key, bps) in &self.fees {
+            table.add(key, *bps)?;
+        }
+        Ok(table)
+    }
+
     /// The ledger's durability.
     ///
     /// # Errors
@@ -189,6 +273,7 @@ impl Config {
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
+    use cardwire_merchant::FeeRate;
 
     #[test]
     fn a_file_sets_the_limits_and_refuses_unknown_keys() {
@@ -208,6 +293,61 @@ mod tests {
                 .server()
                 .is_err()
         );
+    }
+
+    #[test]
+    fn profiles_and_fees_are_read_and_errors_name_the_place() {
+        let c = Config::parse(
+            "default_fee_bps = 55\n[profiles.bank-a]\nmac = \"cups-ecb-legacy\"\ntpdu = \"6000050000\"\n\
+             header = \"603100310301\"\n[fees]\n\"5812\" = 38\n\"5411-5499\" = 25\n",
+        )
+        .unwrap();
+        let p = c.profiles().unwrap().get("bank-a").unwrap();
+        assert_eq!(p.mac, cardwire_crypto::cups::MacAlgorithm::CupsEcbLegacy);
+        assert_eq!(p.tpdu_text(), "6000050000");
+        assert_eq!(p.header, [0x60, 0x31, 0x00, 0x31, 0x03, 0x01]);
+        assert_eq!(
+            p.security_control,
+            TerminalProfile::STANDARD.security_control
+        );
+        let f = c.fees().unwrap();
+        assert_eq!(f.rate_for("5812").unwrap(), FeeRate::from_bps(38));
+        assert_eq!(f.rate_for("5422").unwrap(), FeeRate::from_bps(25));
+        assert_eq!(f.rate_for("7011").unwrap(), FeeRate::from_bps(55));
+        assert_eq!(
+            Config::default().fees().unwrap().rate_for("7011").unwrap(),
+            FeeRate::from_bps(FeeTable::DEFAULT_BPS)
+        );
+        for (text, place) in [
+            ("[profiles.x]\nmac = \"md5\"\n", "profiles.x.mac"),
+            (
+                "[profiles.x]\nmac = \"retail-x9.19\"\ntpdu = \"7000030000\"\n",
+                "profiles.x.tpdu",
+            ),
+            (
+                "[profiles.x]\nmac = \"retail-x9.19\"\nheader = \"6031\"\n",
+                "profiles.x.header",
+            ),
+            (
+                "[profiles.x]\nmac = \"retail-x9.19\"\nsecurity_control = \"26000000000000x0\"\n",
+                "profiles.x.security_control",
+            ),
+            (
+                "[profiles.standard]\nmac = \"retail-x9.19\"\n",
+                "profiles.standard",
+            ),
+            ("[fees]\n\"58\" = 38\n", "fees.\"58\""),
+            ("[fees]\n\"5812\" = 20000\n", "fees.\"5812\""),
+            ("[fees]\n\"5800-5899\" = 1\n\"5812\" = 2\n", "fees.\"5812\""),
+        ] {
+            let c = Config::parse(text).unwrap();
+            let e = c.profiles().and(c.fees()).unwrap_err();
+            assert_eq!(e.kind(), ErrorKind::Config, "{text}");
+            assert!(alloc::format!("{e}").contains(place), "{text}: {e}");
+        }
+        let e = Config::parse("[profiles.x]\nmac = \"retail-x9.19\"\nmak = 1\n").unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::Config);
+        assert!(Config::parse("[fees]\n\"5812\" = -1\n").is_err());
     }
 
     #[test]

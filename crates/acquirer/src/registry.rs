@@ -74,6 +74,59 @@ impl TerminalProfile {
             ..Self::STANDARD
         })
     }
+
+    /// A profile from its text form (configuration file, database): the MAC algorithm's
+    /// name, the TPDU as 10 hex digits (ID `60`), the header as 12 hex digits, field 53 as
+    /// 16 digits.
+    ///
+    /// # Errors
+    /// The name of the first part that does not read: `"mac"`, `"tpdu"`, `"header"` or
+    /// `"security_control"`.
+    pub fn from_text(
+        mac: &str,
+        tpdu: &str,
+        header: &str,
+        security_control: &str,
+    ) -> core::result::Result<Self, &'static str> {
+        let mac = MacAlgorithm::from_name(mac).ok_or("mac")?;
+        let mut bytes = [0u8; 5];
+        let tpdu = match cardwire_emv::hex::decode(tpdu, &mut bytes) {
+            Ok(5) => Tpdu::parse(&bytes).map_err(|_| "tpdu")?,
+            _ => return Err("tpdu"),
+        };
+        let mut head = [0u8; 6];
+        if cardwire_emv::hex::decode(header, &mut head) != Ok(6) {
+            return Err("header");
+        }
+        let security_control: [u8; 16] = security_control
+            .as_bytes()
+            .try_into()
+            .ok()
+            .filter(|d: &[u8; 16]| d.iter().all(u8::is_ascii_digit))
+            .ok_or("security_control")?;
+        Ok(Self {
+            mac,
+            tpdu,
+            header: head,
+            security_control,
+        })
+    }
+
+    /// The TPDU as 10 hex digits (the text form [`Self::from_text`] reads).
+    pub fn tpdu_text(&self) -> String {
+        alloc::format!("{}", cardwire_emv::hex::Hex(&self.tpdu.to_bytes()))
+    }
+
+    /// The header as 12 hex digits.
+    pub fn header_text(&self) -> String {
+        alloc::format!("{}", cardwire_emv::hex::Hex(&self.header))
+    }
+
+    /// Field 53 as its 16 digits (a byte that is no character shows as `�`, which
+    /// [`Self::from_text`] refuses).
+    pub fn security_control_text(&self) -> String {
+        String::from_utf8_lossy(&self.security_control).into_owned()
+    }
 }
 
 /// A terminal in the acquirer's registry.

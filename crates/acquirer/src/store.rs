@@ -38,7 +38,10 @@ CREATE TABLE IF NOT EXISTS terminals (
     activated INTEGER NOT NULL,
     merchant_no TEXT,
     pool TEXT NOT NULL,
-    mac TEXT NOT NULL
+    mac TEXT NOT NULL,
+    tpdu TEXT NOT NULL,
+    header TEXT NOT NULL,
+    security_control TEXT NOT NULL
 );
 CREATE TABLE IF NOT EXISTS cardholders (
     card_token BLOB PRIMARY KEY,
@@ -66,6 +69,34 @@ CREATE TABLE IF NOT EXISTS issuer (
 
 fn db(operation: &'static str) -> impl Fn(rusqlite::Error) -> Error {
     move |e| Error::new(ErrorKind::Ledger).during(operation).caused_by(e)
+}
+
+/// Brings a file of an older version to [`SCHEMA`]: a terminal stored before profiles had
+/// their framing had the standard profile's TPDU, header and field 53 (its MAC algorithm
+/// was stored), so those are its values.
+fn migrate(conn: &Connection) -> Result<()> {
+    let s = TerminalProfile::STANDARD;
+    for (column, value) in [
+        ("tpdu", s.tpdu_text()),
+        ("header", s.header_text()),
+        ("security_control", s.security_control_text()),
+    ] {
+        let has: bool = conn
+            .query_row(
+                "SELECT COUNT(*) FROM pragma_table_info('terminals') WHERE name = ?1",
+                [column],
+                |r| r.get(0),
+            )
+            .map_err(db("migrating the registry"))?;
+        if !has {
+            // Hex digits and digits only: safe inside the statement.
+            conn.execute_batch(&alloc::format!(
+                "ALTER TABLE terminals ADD COLUMN {column} TEXT NOT NULL DEFAULT '{value}'"
+            ))
+            .map_err(db("migrating the registry (terminal framing)"))?;
+        }
+    }
+    Ok(())
 }
 
 /// The registry's tables in a ledger file.
@@ -102,6 +133,7 @@ impl<'k> RegistryStore<'k> {
             .map_err(db("opening the registry"))?;
         conn.execute_batch(SCHEMA)
             .map_err(db("creating the registry"))?;
+        migrate(&conn)?;
         let card = crate::ledger::card_data_key(&conn, keys)?;
         Ok(Self { conn, keys, card })
     }
@@ -200,11 +232,18 @@ impl<'k> RegistryStore<'k> {
         Ok(row.is_some())
     }
 
-    /// Adds a terminal, not activated and not bound; its master key is stored wrapped.
+    /// Adds a terminal with this profile, not activated and not bound; its master key is
+    /// stored wrapped.
     ///
     /// # Errors
     /// [`ErrorKind::InvalidInput`] when the terminal exists, else as [`RegistryStore::open`].
-    pub fn add_terminal(&mut self, terminal_id: &str, serial: &str, tmk: &TdesKey) -> Result<()> {
+    pub fn add_terminal(
+        &mut self,
+        terminal_id: &str,
+        serial: &str,
+        tmk: &TdesKey,
+        profile: TerminalProfile,
+    ) -> Result<()> {
         if self.has_row(
             "SELECT 1 FROM terminals WHERE terminal_id = ?1",
             terminal_id,
@@ -226,8 +265,7 @@ impl<'k> RegistryStore<'k> {
                     activated: false,
                     merchant_no: None,
                     pool: Vec::new(),
-                    // A terminal added now is a new terminal: the standard profile.
-                    profile: TerminalProfile::STANDARD,
+                    profile,
                 },
             )
         })
@@ -321,8 +359,8 @@ impl<'k> RegistryStore<'k> {
             .map_err(db("reading the merchants"))?;
         let rows: Vec<TerminalRow> = c
             .prepare(
-                "SELECT terminal_id, serial, tmk_wrapped, activated, merchant_no, pool, mac FROM terminals \
-                 ORDER BY terminal_id",
+                "SELECT terminal_id, serial, tmk_wrapped, activated, merchant_no, pool, mac, tpdu, \
+                 header, security_control FROM terminals ORDER BY terminal_id",
             )
             .and_then(|mut s| {
                 s.query_map([], |r| {
@@ -333,19 +371,21 @@ impl<'k> RegistryStore<'k> {
                         r.get(3)?,
                         r.get(4)?,
                         r.get(5)?,
-                        r.get::<_, String>(6)?,
+                        [r.get(6)?, r.get(7)?, r.get(8)?, r.get(9)?],
                     ))
                 })?
                 .collect()
             })
             .map_err(db("reading the terminals"))?;
         let mut terminals = Vec::with_capacity(rows.len());
-        for (terminal_id, serial, wrapped, activated, merchant_no, pool, mac) in rows {
-            let profile = TerminalProfile::with_mac_name(&mac).ok_or_else(|| {
-                Error::new(ErrorKind::InvalidInput)
-                    .during("reading the terminals (unknown MAC algorithm)")
-                    .about(&terminal_id)
-            })?;
+        for (terminal_id, serial, wrapped, activated, merchant_no, pool, profile) in rows {
+            let [mac, tpdu, header, control] = &profile;
+            let profile =
+                TerminalProfile::from_text(mac, tpdu, header, control).map_err(|part| {
+                    Error::new(ErrorKind::InvalidInput)
+                        .during("reading the terminals (a profile that does not read)")
+                        .about(alloc::format!("{terminal_id}: {part}"))
+                })?;
             let tmk = TdesKey::new(&self.keys.unwrap_key(&tmk_label(&terminal_id), &wrapped)?)?;
             terminals.push(TerminalEntry {
                 pool: pool
@@ -439,7 +479,8 @@ fn put_merchant(c: &Connection, m: &Merchant) -> Result<()> {
     Ok(())
 }
 
-/// A terminal's row: id, serial, wrapped TMK, activated, merchant number, pool, MAC name.
+/// A terminal's row: id, serial, wrapped TMK, activated, merchant number, pool, profile (MAC
+/// name, TPDU, header, field 53).
 type TerminalRow = (
     String,
     String,
@@ -447,13 +488,14 @@ type TerminalRow = (
     bool,
     Option<String>,
     String,
-    String,
+    [String; 4],
 );
 
 fn put_terminal(c: &Connection, keys: &dyn KeyStore, t: &TerminalEntry) -> Result<()> {
     c.execute(
         "INSERT OR REPLACE INTO terminals (terminal_id, serial, tmk_wrapped, activated, \
-         merchant_no, pool, mac) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+         merchant_no, pool, mac, tpdu, header, security_control) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
         params![
             t.terminal_id,
             t.serial,
@@ -461,7 +503,10 @@ fn put_terminal(c: &Connection, keys: &dyn KeyStore, t: &TerminalEntry) -> Resul
             t.activated,
             t.merchant_no,
             t.pool.join(","),
-            t.profile.mac.name()
+            t.profile.mac.name(),
+            t.profile.tpdu_text(),
+            t.profile.header_text(),
+            t.profile.security_control_text()
         ],
     )
     .map_err(db("storing a terminal"))?;

@@ -135,6 +135,10 @@ pub struct TestTerminal {
     pub mac: MacAlgorithm,
     /// The terminal's date, for tag `9A` (the test host's [`crate::HOST_TIME`] unless set).
     pub date: DateTime,
+    /// The TPDU its frames carry (the terminal profile's; [`TPDU`] unless set).
+    pub tpdu: Tpdu,
+    /// The CUPS header its frames carry ([`HEADER`] unless set).
+    pub header: [u8; 6],
     last_arqc: Option<([u8; 8], TdesKey)>,
 }
 
@@ -168,6 +172,8 @@ impl TestTerminal {
             serial: None,
             mac: MacAlgorithm::RetailX919,
             date: crate::HOST_TIME,
+            tpdu: TPDU,
+            header: HEADER,
             last_arqc: None,
         }
     }
@@ -178,10 +184,10 @@ impl TestTerminal {
     }
 
     /// Frames a message that was encoded at `out[13..13 + len]`.
-    fn frame(out: &mut [u8], len: usize) -> usize {
+    fn frame(&self, out: &mut [u8], len: usize) -> usize {
         let head = FrameFormat::CUPS.head_len();
         FrameFormat::CUPS
-            .write_head(Some(TPDU), &HEADER, len, out)
+            .write_head(Some(self.tpdu), &self.header, len, out)
             .map_or(0, |h| h + len.min(out.len().saturating_sub(head)))
     }
 
@@ -216,7 +222,7 @@ impl TestTerminal {
                 slot.copy_from_slice(&proof);
             }
         }
-        Self::frame(out, done.len)
+        self.frame(out, done.len)
     }
 
     /// Takes the working keys and batch from a sign-in reply.
@@ -354,7 +360,7 @@ impl TestTerminal {
         if let Some(slot) = done.mac.clone().and_then(|m| body.get_mut(m)) {
             slot.copy_from_slice(&mac);
         }
-        Self::frame(out, done.len)
+        self.frame(out, done.len)
     }
 
     /// Field 55 with an ARQC by the card profile.

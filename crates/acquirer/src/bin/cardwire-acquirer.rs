@@ -5,7 +5,7 @@
 //! cardwire-acquirer import spec-vectors/pos-fixtures.json --data-dir DIR
 //! cardwire-acquirer serve --data-dir DIR --listen 127.0.0.1:5858 --metrics-listen 127.0.0.1:9858
 //! cardwire-acquirer merchant add --data-dir DIR --merchant-no N --name NAME --mcc 5812
-//! cardwire-acquirer terminal add --data-dir DIR --terminal-id T --serial S --tmk-env VAR
+//! cardwire-acquirer terminal add --data-dir DIR --terminal-id T --serial S --tmk-env VAR [--profile NAME]
 //! cardwire-acquirer terminal activate --data-dir DIR --terminal-id T --merchant-no N
 //! cardwire-acquirer terminal unbind --data-dir DIR --terminal-id T
 //! cardwire-acquirer statement --data-dir DIR --month 2026-11 --out statement.csv
@@ -27,6 +27,7 @@ use std::time::Duration;
 use cardwire_acquirer::config::Config;
 use cardwire_acquirer::keystore::SoftwareKeyStore;
 use cardwire_acquirer::ledger::SqliteLedger;
+use cardwire_acquirer::profiles::{FeeTable, Profiles};
 use cardwire_acquirer::server::{Metrics, Server, log};
 use cardwire_acquirer::store::RegistryStore;
 use cardwire_acquirer::{Error, Host, Merchant, statement};
@@ -122,7 +123,8 @@ enum MerchantAction {
         name: String,
         #[arg(long)]
         mcc: String,
-        /// The fee rate in basis points (default: the config's default_fee_bps, else 60).
+        /// The fee rate in basis points (default: the MCC's in the config's [fees], else its
+        /// default_fee_bps, else 60).
         #[arg(long)]
         fee_bps: Option<u16>,
     },
@@ -142,6 +144,9 @@ enum TerminalAction {
         /// The variable holding the TMK (32 or 48 hex digits).
         #[arg(long)]
         tmk_env: String,
+        /// Its profile: standard, legacy-ecb, or one of the config's [profiles.NAME].
+        #[arg(long, default_value = Profiles::STANDARD)]
+        profile: String,
     },
     /// Activates a terminal and binds it to a merchant.
     Activate {
@@ -190,6 +195,8 @@ fn err(e: Error) -> String {
 /// The configuration, the database path and the key store of a command.
 struct Setup {
     config: Config,
+    profiles: Profiles,
+    fees: FeeTable,
     db: PathBuf,
     keys: SoftwareKeyStore,
 }
@@ -199,6 +206,9 @@ fn setup(common: &Common) -> Res<Setup> {
         Some(p) => Config::read(p).map_err(err)?,
         None => Config::default(),
     };
+    // Every command refuses a configuration with an unusable profile or fee table, even one
+    // that would not use it: the file is wrong, and the operator learns it now.
+    let (profiles, fees) = (config.profiles().map_err(err)?, config.fees().map_err(err)?);
     let dir = common
         .data_dir
         .clone()
@@ -218,6 +228,8 @@ fn setup(common: &Common) -> Res<Setup> {
     .map_err(err)?;
     Ok(Setup {
         config,
+        profiles,
+        fees,
         db: dir.join("acquirer.db"),
         keys,
     })
@@ -242,7 +254,8 @@ fn write_kek(path: &Path) -> Res<()> {
 fn import(file: &Path, common: &Common) -> Res<()> {
     let s = setup(common)?;
     let text = std::fs::read_to_string(file).map_err(|e| format!("{}: {e}", file.display()))?;
-    let registry = cardwire_acquirer::import::registry_from_json(&text).map_err(err)?;
+    let registry = cardwire_acquirer::import::registry_from_json_with(&text, &s.profiles, &s.fees)
+        .map_err(err)?;
     // The ledger first: it makes the file's card-data key.
     let ledger =
         SqliteLedger::open(&s.db, s.config.durability().map_err(err)?, &s.keys).map_err(err)?;
@@ -269,18 +282,22 @@ fn merchant(action: MerchantAction) -> Res<()> {
         fee_bps,
     } = action;
     let s = setup(&common)?;
-    let bps = fee_bps.or(s.config.default_fee_bps).unwrap_or(60);
+    let fee_rate = match fee_bps {
+        Some(bps) if bps <= 10_000 => FeeRate::from_bps(bps),
+        Some(bps) => return Err(format!("--fee-bps {bps}: at most 10000 (100 %)")),
+        None => s.fees.rate_for(&mcc).map_err(err)?,
+    };
     RegistryStore::open(&s.db, &s.keys)
         .and_then(|mut store| {
             store.add_merchant(&Merchant {
                 merchant_no: merchant_no.clone(),
                 name,
                 mcc,
-                fee_rate: FeeRate::from_bps(bps),
+                fee_rate,
             })
         })
         .map_err(err)?;
-    println!("merchant {merchant_no} stored");
+    println!("merchant {merchant_no} stored at {fee_rate}");
     Ok(())
 }
 
@@ -291,16 +308,23 @@ fn terminal(action: TerminalAction) -> Res<()> {
             terminal_id,
             serial,
             tmk_env,
+            profile,
         } => {
             let s = setup(&common)?;
+            let chosen = s
+                .profiles
+                .get(&profile)
+                .map_err(|e| format!("--profile: {}", err(e)))?;
             let hex = zeroize::Zeroizing::new(
                 std::env::var(&tmk_env).map_err(|_| format!("{tmk_env} is not set"))?,
             );
             let tmk = TdesKey::from_hex(hex.trim()).map_err(|e| format!("{tmk_env}: {e}"))?;
             RegistryStore::open(&s.db, &s.keys)
-                .and_then(|mut store| store.add_terminal(&terminal_id, &serial, &tmk))
+                .and_then(|mut store| store.add_terminal(&terminal_id, &serial, &tmk, chosen))
                 .map_err(err)?;
-            println!("terminal {terminal_id} stored (not activated, not bound)");
+            println!(
+                "terminal {terminal_id} stored under profile {profile} (not activated, not bound)"
+            );
         }
         TerminalAction::Activate {
             common,

@@ -381,3 +381,53 @@ fn the_last_sign_in_survives_a_restart_and_old_files_are_migrated() {
         "replayed after a restart"
     );
 }
+
+/// The registry at rest: a terminal keeps its whole profile (MAC, TPDU, header, field 53);
+/// a file from before the framing columns gets the standard profile's framing, which every
+/// terminal then had; every change raises the version a running host watches.
+#[test]
+fn the_registry_keeps_terminal_profiles_migrates_old_files_and_counts_changes() {
+    use cardwire_acquirer::TerminalProfile;
+    use cardwire_acquirer::store::RegistryStore;
+    let fx = Fixtures::load().unwrap();
+    let temp = TempDir::new("registry-profiles");
+    let db = temp.path().join("acquirer.db");
+    let keys = cardwire_testkit::test_key_store();
+    let mut registry = fx.registry.clone();
+    let custom = TerminalProfile::from_text(
+        "cups-ecb-legacy",
+        "6000050000",
+        "603100310301",
+        "2000000000000000",
+    )
+    .unwrap();
+    registry.terminals[0].profile = custom;
+    let mut store = RegistryStore::open(&db, &keys).unwrap();
+    let v0 = store.version().unwrap();
+    store.save(&registry).unwrap();
+    let v1 = store.version().unwrap();
+    assert!(v1 > v0);
+    let loaded = store.load().unwrap();
+    assert_eq!(loaded.terminals[0].profile, custom);
+    let id = loaded.terminals[0].terminal_id.clone();
+    store.unbind(&id).unwrap();
+    assert!(store.version().unwrap() > v1);
+    assert!(store.load().unwrap().terminals[0].merchant_no.is_none());
+    assert!(store.unbind("00000000").is_err());
+    drop(store);
+
+    // The older file: no framing columns.
+    {
+        let c = rusqlite::Connection::open(&db).unwrap();
+        for column in ["tpdu", "header", "security_control"] {
+            c.execute_batch(&format!("ALTER TABLE terminals DROP COLUMN {column}"))
+                .unwrap();
+        }
+    }
+    let store = RegistryStore::open(&db, &keys).unwrap();
+    let loaded = store.load().unwrap();
+    assert_eq!(loaded.terminals[0].profile, TerminalProfile::LEGACY_ECB);
+    for t in &loaded.terminals[1..] {
+        assert_eq!(t.profile, TerminalProfile::STANDARD, "{}", t.terminal_id);
+    }
+}

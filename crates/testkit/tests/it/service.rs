@@ -64,6 +64,11 @@ struct Serving {
 }
 
 fn serve(dir: &Path, log: &str) -> Serving {
+    serve_with(dir, log, &[])
+}
+
+/// `serve` with more arguments (`--config FILE`).
+fn serve_with(dir: &Path, log: &str, more: &[&str]) -> Serving {
     let mut child = Command::new(binary())
         .args([
             "serve",
@@ -72,6 +77,7 @@ fn serve(dir: &Path, log: &str) -> Serving {
             "--metrics-listen",
             "127.0.0.1:0",
         ])
+        .args(more)
         .args(["--data-dir", dir.join("data").to_str().unwrap()])
         .args(["--kek-file", dir.join("kek.hex").to_str().unwrap()])
         .stdout(Stdio::piped())
@@ -467,4 +473,150 @@ fn operator_changes_reach_a_running_serve_without_a_restart() {
     assert!(status.success());
     let log = std::fs::read_to_string(dir.join("serve.log")).unwrap();
     assert!(log.contains("registry reloaded"), "{log}");
+}
+
+/// A command that must fail (exit 2): its standard error.
+fn run_failing(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> String {
+    let out = Command::new(binary())
+        .args(args)
+        .args(["--data-dir", dir.join("data").to_str().unwrap()])
+        .args(["--kek-file", dir.join("kek.hex").to_str().unwrap()])
+        .envs(env.iter().copied())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2), "{args:?}");
+    String::from_utf8(out.stderr).unwrap()
+}
+
+#[test]
+fn a_terminal_under_a_configured_profile_transacts_and_a_merchant_gets_its_mccs_rate() {
+    let fx = Fixtures::load().unwrap();
+    let temp = TempDir::new("service-profiles");
+    let dir = temp.path();
+    assert!(
+        Command::new(binary())
+            .args(["kek", dir.join("kek.hex").to_str().unwrap()])
+            .status()
+            .unwrap()
+            .success()
+    );
+    let config = dir.join("acquirer.toml");
+    std::fs::write(
+        &config,
+        "default_fee_bps = 60\n\
+         [profiles.bank-a]\nmac = \"cups-ecb-legacy\"\ntpdu = \"6000050000\"\nheader = \"603100310301\"\n\
+         [fees]\n\"5812\" = 38\n\"5411-5499\" = 25\n",
+    )
+    .unwrap();
+    let cfg = ["--config", config.to_str().unwrap()];
+    let fixtures = cardwire_testkit::fixtures::fixtures_path();
+    run(
+        dir,
+        &[&["import", fixtures.to_str().unwrap()][..], &cfg].concat(),
+        &[],
+    );
+
+    // No rate given: the MCC's from [fees]; an MCC the table lacks: default_fee_bps.
+    let add = |no: &str, mcc: &str| {
+        run(
+            dir,
+            &[
+                &[
+                    "merchant",
+                    "add",
+                    "--merchant-no",
+                    no,
+                    "--name",
+                    "A Noodle Bar",
+                    "--mcc",
+                    mcc,
+                ][..],
+                &cfg,
+            ]
+            .concat(),
+            &[],
+        )
+    };
+    assert!(add("898310058129997", "5812").contains("0.38%"));
+    assert!(add("898310070119997", "7011").contains("0.60%"));
+
+    let tmk = "FEDCBA98765432100123456789ABCDEF";
+    let terminal_add = |profile: &'static str| {
+        [
+            "terminal",
+            "add",
+            "--terminal-id",
+            "10580079",
+            "--serial",
+            "CWPOS-0079",
+            "--tmk-env",
+            "TEST_TMK",
+            "--profile",
+        ]
+        .into_iter()
+        .chain([profile])
+        .chain(cfg)
+        .collect::<Vec<_>>()
+    };
+    let e = run_failing(dir, &terminal_add("bank-b"), &[("TEST_TMK", tmk)]);
+    assert!(
+        e.contains("--profile") && e.contains("bank-b") && e.contains("bank-a"),
+        "{e}"
+    );
+    run(dir, &terminal_add("bank-a"), &[("TEST_TMK", tmk)]);
+    run(
+        dir,
+        &[
+            &[
+                "terminal",
+                "activate",
+                "--terminal-id",
+                "10580079",
+                "--merchant-no",
+                "898310058129997",
+            ][..],
+            &cfg,
+        ]
+        .concat(),
+        &[],
+    );
+
+    let s = serve_with(dir, "serve.log", &cfg);
+    let mut t = TestTerminal::new(
+        "10580079",
+        "898310058129997",
+        cardwire_crypto::TdesKey::from_hex(tmk).unwrap(),
+        &fx,
+    );
+    t.serial = Some("CWPOS-0079".into());
+    t.dated_today();
+    let mut c = Client::connect(&s.addr, Duration::from_secs(5)).unwrap();
+    // Framed as the standard profile: refused.
+    assert_eq!(sign_in_over(&mut c, &mut t), ResponseCode::InvalidMerchant);
+    // Framed and MAC'd as bank-a says: served.
+    t.tpdu = cardwire_iso8583::frame::Tpdu::new([0x00, 0x05], [0x00, 0x00]);
+    t.header = [0x60, 0x31, 0x00, 0x31, 0x03, 0x01];
+    t.mac = cardwire_crypto::cups::MacAlgorithm::CupsEcbLegacy;
+    assert_eq!(sign_in_over(&mut c, &mut t), ResponseCode::Approved);
+    assert_eq!(
+        buy(&mut c, &mut t, &fx, 10_000),
+        Some(ResponseCode::Approved)
+    );
+    let (status, _) = s.terminate();
+    assert!(status.success());
+    let now =
+        cardwire_iso8583::time::DateTime::now(cardwire_iso8583::time::DateTime::CHINA).unwrap();
+    let month = format!("{now}");
+    let csv = run(dir, &["statement", "--month", &month[..7]], &[]);
+    let row = csv.lines().find(|l| l.contains("10580079")).unwrap();
+    assert!(row.contains(",100.00,0.38,"), "{row}");
+
+    // A configuration that names an unknown MAC algorithm stops every command, naming where.
+    std::fs::write(&config, "[profiles.bank-c]\nmac = \"md5\"\n").unwrap();
+    let e = run_failing(
+        dir,
+        &[&["statement", "--month", "2026-11"][..], &cfg].concat(),
+        &[],
+    );
+    assert!(e.contains("profiles.bank-c.mac"), "{e}");
 }
