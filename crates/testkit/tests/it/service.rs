@@ -301,6 +301,10 @@ fn after_kill_9_every_approval_received_is_in_the_ledger_once() {
     let mut t = fx.test_terminal("noodle-1");
     t.dated_today();
     let card = fx.card("credit-chip").clone();
+    // How many approvals arrived: the kill waits for some (on a busy machine the load may
+    // take a while to start).
+    let count = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let counted = std::sync::Arc::clone(&count);
     let load = std::thread::spawn(move || {
         let mut approved = Vec::new();
         let mut c = Client::connect(addr.as_str(), Duration::from_secs(5)).unwrap();
@@ -319,10 +323,17 @@ fn after_kill_9_every_approval_received_is_in_the_ledger_once() {
             let r = t.read_reply(reply).unwrap();
             assert_eq!(r.code, Some(ResponseCode::Approved));
             approved.push(r.rrn.unwrap());
+            counted.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         }
         approved
     });
-    std::thread::sleep(Duration::from_millis(700));
+    let started = Instant::now();
+    while count.load(std::sync::atomic::Ordering::Relaxed) < 50
+        && started.elapsed() < Duration::from_secs(20)
+    {
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    std::thread::sleep(Duration::from_millis(100));
     s.child.kill().unwrap();
     s.child.wait().unwrap();
     let approved = load.join().unwrap();
