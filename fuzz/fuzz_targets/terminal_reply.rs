@@ -130,6 +130,17 @@ fn waiting() -> &'static [Terminal<16>; 5] {
     })
 }
 
+/// The card swiped and the PIN entered after each reply.
+fn card_and_pin() -> &'static (CardData, Pin) {
+    static CARD_AND_PIN: OnceLock<(CardData, Pin)> = OnceLock::new();
+    CARD_AND_PIN.get_or_init(|| {
+        (
+            CardData::swipe(SWIPE).expect("card"),
+            Pin::new("123456").expect("pin"),
+        )
+    })
+}
+
 /// The session MAK, as the host holds it.
 fn mak() -> &'static TdesKey {
     static MAK_KEY: OnceLock<TdesKey> = OnceLock::new();
@@ -173,8 +184,7 @@ fuzz_target!(|data: &[u8]| {
     // Whatever happened, the terminal goes on.
     let _ = t.on_timeout();
     let mut out = [0u8; 512];
-    let card = CardData::swipe(SWIPE).expect("card");
-    let pin = Pin::new("123456").expect("pin");
-    let _ = t.purchase(&card, 1, Some(&pin), now(), &mut out);
+    let (card, pin) = card_and_pin();
+    let _ = t.purchase(card, 1, Some(pin), now(), &mut out);
     let _ = t.journal().totals();
 });
