@@ -7,6 +7,9 @@
 //! operation N times, each in its own never-inlined function, so that
 //! `valgrind --tool=callgrind` and `callgrind_annotate --inclusive=yes` give the instructions
 //! of one operation as that function's total ÷ N (see BENCHMARKS.md).
+//!
+//! Times on a shared machine: with `BENCH_FASTEST=N` set, the bench prints the fastest of N
+//! batches of 100 operations of each kind instead (see `fastest.rs`).
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -17,6 +20,9 @@
 
 use std::collections::HashMap;
 use std::hint::black_box;
+
+#[path = "fastest.rs"]
+mod fastest;
 
 use cardwire::iso8583::{Encoder, Message, specs};
 use criterion::{Criterion, criterion_group, criterion_main};
@@ -163,6 +169,45 @@ fn bench(c: &mut Criterion) {
             black_box(&mut a)
         )));
         println!("{n} runs of each ({acc})");
+        std::process::exit(0);
+    }
+
+    if let Some(n) = fastest::batches() {
+        let decoded = |r: Result<Message<'_, '_>, _>| r.map_or(0, |m| m.len());
+        let rows = [
+            (
+                "cardwire/decode-0200-iso87-ascii",
+                fastest::fastest(n, || {
+                    decoded(Message::decode(&specs::ISO87_ASCII, black_box(&ascii)))
+                }),
+            ),
+            (
+                "iso_8583_rs/decode-0200-iso87-ascii",
+                fastest::fastest(n, || {
+                    iso_8583_rs::Message::parse(&peer, black_box(&ascii))
+                        .map_or(0, |m| m.bitmap as usize)
+                }),
+            ),
+            (
+                "cardwire/encode-0200-iso87-ascii",
+                fastest::fastest(n, || encode_ours(black_box(&mut a))),
+            ),
+            (
+                "iso_8583_rs/encode-0200-iso87-ascii",
+                fastest::fastest(n, || encode_peer(black_box(&mut b))),
+            ),
+            (
+                "cardwire/decode-cups-purchase",
+                fastest::fastest(n, || {
+                    decoded(Message::decode(&specs::CUPS, black_box(&cups)))
+                }),
+            ),
+            (
+                "cardwire/encode-cups-purchase",
+                fastest::fastest(n, || encode_cups(black_box(&mut a))),
+            ),
+        ];
+        fastest::report(&rows, &[(0, 1), (2, 3)]);
         std::process::exit(0);
     }
 

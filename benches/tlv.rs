@@ -5,6 +5,9 @@
 //! walk N times, each in its own never-inlined function, so that
 //! `valgrind --tool=callgrind` and `callgrind_annotate --inclusive=yes` give the
 //! instructions of one walk as that function's total ÷ N (see BENCHMARKS.md).
+//!
+//! Times on a shared machine: with `BENCH_FASTEST=N` set, the bench prints the fastest of N
+//! batches of 100 walks of each side instead (see `fastest.rs`).
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -13,6 +16,9 @@
 )]
 
 use std::hint::black_box;
+
+#[path = "fastest.rs"]
+mod fastest;
 
 use cardwire::emv::tlv::Reader;
 use criterion::{Criterion, criterion_group, criterion_main};
@@ -109,6 +115,33 @@ fn bench(c: &mut Criterion) {
             ^ counted!(cg_cardwire_upi, || walk(black_box(&upi), true))
             ^ counted!(cg_peer_upi, || peer_walk(black_box(upi_peer)));
         println!("{n} walks of each ({acc})");
+        std::process::exit(0);
+    }
+
+    if let Some(n) = fastest::batches() {
+        let rows = [
+            (
+                "cardwire/field55-arqc-17",
+                fastest::fastest(n, || walk(black_box(&arqc), false)),
+            ),
+            (
+                "cardwire-reader/field55-arqc-17",
+                fastest::fastest(n, || reader_walk(Reader::new(black_box(&arqc)))),
+            ),
+            (
+                "iso7816-tlv/field55-arqc-17",
+                fastest::fastest(n, || peer_walk(black_box(&arqc))),
+            ),
+            (
+                "cardwire/field55-unionpay-ic",
+                fastest::fastest(n, || walk(black_box(&upi), true)),
+            ),
+            (
+                "iso7816-tlv/field55-unionpay-ic",
+                fastest::fastest(n, || peer_walk(black_box(upi_peer))),
+            ),
+        ];
+        fastest::report(&rows, &[(0, 2), (1, 2), (3, 4)]);
         std::process::exit(0);
     }
 

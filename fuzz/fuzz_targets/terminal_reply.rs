@@ -5,6 +5,11 @@
 //! balance), a flags byte (bit 0: re-compute the reply's MAC under the session MAK first, so
 //! the fuzzer reaches what lies behind the MAC check), then the reply frame. The setup is the
 //! one of `crates/testkit/tests/it/fuzz_seeds.rs`, which writes the seeds.
+//!
+//! The setup is done once per process: for each scenario a terminal is signed in and its
+//! request put in flight, and each input starts from a copy of it (`Terminal::try_clone`),
+//! so the fuzzer's time goes to the reply, not to the sign-in's and the request's
+//! cryptography.
 #![no_main]
 
 use std::sync::OnceLock;
@@ -113,6 +118,35 @@ fn scenario(t: &mut Terminal<16>, which: u8) {
     }
 }
 
+/// For each scenario, a signed-in terminal with its request in flight.
+fn waiting() -> &'static [Terminal<16>; 5] {
+    static WAITING: OnceLock<[Terminal<16>; 5]> = OnceLock::new();
+    WAITING.get_or_init(|| {
+        core::array::from_fn(|which| {
+            let mut t = terminal();
+            scenario(&mut t, u8::try_from(which).expect("five scenarios"));
+            t
+        })
+    })
+}
+
+/// The card swiped and the PIN entered after each reply.
+fn card_and_pin() -> &'static (CardData, Pin) {
+    static CARD_AND_PIN: OnceLock<(CardData, Pin)> = OnceLock::new();
+    CARD_AND_PIN.get_or_init(|| {
+        (
+            CardData::swipe(SWIPE).expect("card"),
+            Pin::new("123456").expect("pin"),
+        )
+    })
+}
+
+/// The session MAK, as the host holds it.
+fn mak() -> &'static TdesKey {
+    static MAK_KEY: OnceLock<TdesKey> = OnceLock::new();
+    MAK_KEY.get_or_init(|| TdesKey::new(&MAK).expect("mak"))
+}
+
 /// Writes the MAC the host would compute into the reply's field 64, when it decodes.
 fn remac(frame: &mut [u8]) {
     let Ok(Progress::Complete(f)) = FrameFormat::CUPS.read(frame) else {
@@ -126,7 +160,7 @@ fn remac(frame: &mut [u8]) {
         return;
     };
     // The terminal's default profile MACs with the X9.19 retail MAC.
-    let Ok(value) = MacAlgorithm::RetailX919.field64(&TdesKey::new(&MAK).expect("mak"), mab) else {
+    let Ok(value) = MacAlgorithm::RetailX919.field64(mak(), mab) else {
         return;
     };
     let at = offset + mac.value_offset();
@@ -139,8 +173,9 @@ fuzz_target!(|data: &[u8]| {
     let [which, flags, reply @ ..] = data else {
         return;
     };
-    let mut t = terminal();
-    scenario(&mut t, *which);
+    let mut t = waiting()[usize::from(*which % 5)]
+        .try_clone()
+        .expect("no DUKPT register: the terminal copies");
     let mut reply = reply.to_vec();
     if flags & 1 != 0 {
         remac(&mut reply);
@@ -149,8 +184,7 @@ fuzz_target!(|data: &[u8]| {
     // Whatever happened, the terminal goes on.
     let _ = t.on_timeout();
     let mut out = [0u8; 512];
-    let card = CardData::swipe(SWIPE).expect("card");
-    let pin = Pin::new("123456").expect("pin");
-    let _ = t.purchase(&card, 1, Some(&pin), now(), &mut out);
+    let (card, pin) = card_and_pin();
+    let _ = t.purchase(card, 1, Some(pin), now(), &mut out);
     let _ = t.journal().totals();
 });

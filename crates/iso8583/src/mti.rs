@@ -12,8 +12,11 @@ impl Mti {
 
     /// An MTI from four ASCII digits; `None` if any is not a digit.
     pub const fn new(digits: [u8; 4]) -> Option<Self> {
-        let [a, b, c, d] = digits;
-        if a.is_ascii_digit() && b.is_ascii_digit() && c.is_ascii_digit() && d.is_ascii_digit() {
+        // All four at once: digits become 0–9 and every other byte 10 or more; adding 0x76
+        // sets the high bit of each byte of 10 or more (a byte that already has it is caught
+        // by `| x`, and only such a byte can carry into its neighbour).
+        let x = u32::from_le_bytes(digits) ^ 0x3030_3030;
+        if (x.wrapping_add(0x7676_7676) | x) & 0x8080_8080 == 0 {
             Some(Self(digits))
         } else {
             None
@@ -92,5 +95,28 @@ impl core::str::FromStr for Mti {
     fn from_str(s: &str) -> Result<Self, ()> {
         let digits: [u8; 4] = s.as_bytes().try_into().map_err(drop)?;
         Self::new(digits).ok_or(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Mti;
+
+    #[test]
+    fn four_digits_and_nothing_else() {
+        // Every byte value in every position, the others digits: accepted exactly when it is
+        // a digit (the check of all four at once must not let a carry hide a bad byte).
+        for pos in 0..4 {
+            for b in 0..=u8::MAX {
+                for other in [b'0', b'9'] {
+                    let mut digits = [other; 4];
+                    digits[pos] = b;
+                    assert_eq!(Mti::new(digits).is_some(), b.is_ascii_digit(), "{digits:?}");
+                }
+            }
+        }
+        // Two bad bytes side by side, one of which would carry into the other.
+        assert!(Mti::new([0xFF, b'/', b'0', b'0']).is_none());
+        assert!(Mti::new([b'0', 0xFF, b':', b'0']).is_none());
     }
 }

@@ -313,6 +313,28 @@ impl<const J: usize> Terminal<J> {
         }
     }
 
+    /// A copy of the terminal in its present state — keys, counters, journal, what is in
+    /// flight — for test harnesses and fuzzers that start many runs from one state instead of
+    /// signing in for each. `None` when a DUKPT register is loaded: a copy would derive the
+    /// same transaction keys as the original, which DUKPT exists to prevent.
+    pub fn try_clone(&self) -> Option<Self> {
+        if self.dukpt.is_some() {
+            return None;
+        }
+        Some(Self {
+            config: self.config.clone(),
+            tmk: self.tmk.clone(),
+            keys: self.keys.clone(),
+            batch: self.batch,
+            stan: self.stan,
+            in_flight: self.in_flight.clone(),
+            reversal: self.reversal.clone(),
+            journal: self.journal.clone(),
+            upload: self.upload,
+            dukpt: None,
+        })
+    }
+
     /// Continues from a saved STAN and batch (terminals keep them across power cycles).
     ///
     /// # Errors

@@ -671,6 +671,33 @@ fn dukpt_as_the_pin_key_source() {
         t.discard_reversal();
     }
     assert_eq!(counters, [1, 2]);
+    // A copy would reuse the register's next transaction keys: there is none.
+    assert!(t.try_clone().is_none());
+}
+
+#[test]
+fn a_copy_goes_on_from_the_same_state() {
+    let (mut t, mut host) = signed_in();
+    let card = CardData::swipe(SWIPE).unwrap();
+    let mut out = [0u8; 512];
+    let sent = t
+        .purchase(&card, 100, Some(&pin("123456")), now(), &mut out)
+        .unwrap();
+    let request = out[..sent.len].to_vec();
+    let mut copy = t.try_clone().unwrap();
+    // Both wait for the same request's reply, under the same keys: both accept it.
+    let reply = host.answer(&request);
+    let a = approved(t.on_reply(&reply).unwrap());
+    let b = approved(copy.on_reply(&reply).unwrap());
+    assert_eq!((a.record.stan, a.record.rrn), (b.record.stan, b.record.rrn));
+    // From there each keeps its own counters and journal.
+    let next = copy
+        .purchase(&card, 200, Some(&pin("123456")), now(), &mut out)
+        .unwrap();
+    assert_eq!(next.stan, sent.stan + 1);
+    assert_eq!(t.journal().iter().count(), 1);
+    assert!(copy.on_timeout().unwrap());
+    assert!(t.on_timeout().is_err());
 }
 
 #[test]
