@@ -23,6 +23,8 @@ pub mod import;
 #[cfg(feature = "std")]
 pub mod keystore;
 pub mod ledger;
+#[cfg(feature = "sqlite")]
+pub mod records;
 pub mod registry;
 #[cfg(feature = "server")]
 pub mod server;
