@@ -1,0 +1,1 @@
+//! The browser flow (filled in below).
