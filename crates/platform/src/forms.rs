@@ -93,8 +93,7 @@ pub fn login(text: &str) -> Result<String, &'static str> {
         && !domain.starts_with('.')
         && !domain.ends_with('.')
         && t.len() <= 254
-        && t.chars()
-            .all(|c| c.is_ascii_graphic())
+        && t.chars().all(|c| c.is_ascii_graphic())
         && !domain.contains('@');
     if ok {
         Ok(t.to_ascii_lowercase())

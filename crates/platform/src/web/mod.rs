@@ -402,7 +402,7 @@ async fn sessions(State(app): State<AppState>, mut req: Request, next: Next) -> 
         .insert("x-frame-options", HeaderValue::from_static("DENY"));
     resp.headers_mut().insert(
         "content-security-policy",
-        HeaderValue::from_static("default-src 'none'; style-src 'unsafe-inline'; img-src 'self'; form-action 'self'; frame-ancestors 'none'"),
+        HeaderValue::from_static("default-src 'none'; style-src 'unsafe-inline'; img-src 'self'; connect-src 'self'; form-action 'self'; frame-ancestors 'none'"),
     );
     resp
 }

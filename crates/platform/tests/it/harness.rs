@@ -8,7 +8,9 @@ use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
 use cardwire_acquirer::host::Host;
 use cardwire_acquirer::keystore::{KeyStore, SoftwareKeyStore};
-use cardwire_acquirer::ledger::{Durability, Ledger, Posting, SqliteLedger, TxKey, TxRecord, TxState};
+use cardwire_acquirer::ledger::{
+    Durability, Ledger, Posting, SqliteLedger, TxKey, TxRecord, TxState,
+};
 use cardwire_acquirer::store::RegistryStore;
 use cardwire_acquirer::{DateTime, ResponseCode};
 use cardwire_iso8583::cups::Transaction;
@@ -37,7 +39,10 @@ pub fn import_fixtures(dir: &std::path::Path) {
     let db = dir.join("acquirer.db");
     let ledger = SqliteLedger::open(&db, Durability::Normal, &keys).unwrap();
     drop(Host::new(registry.clone(), ledger).unwrap());
-    RegistryStore::open(&db, &keys).unwrap().save(&registry).unwrap();
+    RegistryStore::open(&db, &keys)
+        .unwrap()
+        .save(&registry)
+        .unwrap();
 }
 
 pub struct World {
@@ -53,13 +58,25 @@ impl World {
         let platform = Platform::open(dir.path(), keys, false).unwrap();
         let store = Store::open(dir.join("platform.db")).unwrap();
         store
-            .add_user(OPERATOR, &auth::hash_password(OPERATOR_PASSWORD).unwrap(), Role::Operator, "2026-01-01 00:00:00")
+            .add_user(
+                OPERATOR,
+                &auth::hash_password(OPERATOR_PASSWORD).unwrap(),
+                Role::Operator,
+                "2026-01-01 00:00:00",
+            )
             .unwrap();
-        Self { app: router(Arc::new(platform)), dir }
+        Self {
+            app: router(Arc::new(platform)),
+            dir,
+        }
     }
 
     pub fn client(&self) -> Client {
-        Client { app: self.app.clone(), cookie: None, csrf: String::new() }
+        Client {
+            app: self.app.clone(),
+            cookie: None,
+            csrf: String::new(),
+        }
     }
 
     pub fn ledger(&self) -> SqliteLedger {
@@ -67,7 +84,10 @@ impl World {
     }
 
     pub fn registry(&self) -> cardwire_acquirer::Registry {
-        RegistryStore::open(self.dir.join("acquirer.db"), &keys()).unwrap().load().unwrap()
+        RegistryStore::open(self.dir.join("acquirer.db"), &keys())
+            .unwrap()
+            .load()
+            .unwrap()
     }
 
     pub fn store(&self) -> Store {
@@ -88,7 +108,16 @@ impl World {
         let mut ledger = self.ledger();
         let seq = ledger.last_seq().unwrap() + 1;
         let time = clock::at(clock::unix_now() + seconds_from_now).unwrap();
-        post_at(&mut ledger, seq, terminal, merchant_no, mcc, transaction, amount, time);
+        post_at(
+            &mut ledger,
+            seq,
+            terminal,
+            merchant_no,
+            mcc,
+            transaction,
+            amount,
+            time,
+        );
         seq
     }
 }
@@ -104,9 +133,17 @@ pub fn post_at(
     amount: u64,
     time: DateTime,
 ) {
-    let fee = if transaction.is_credit() { 0 } else { i64::try_from(amount * 6 / 1000).unwrap() };
+    let fee = if transaction.is_credit() {
+        0
+    } else {
+        i64::try_from(amount * 6 / 1000).unwrap()
+    };
     let record = TxRecord {
-        key: TxKey { terminal_id: terminal.into(), batch: 1, stan: u32::try_from(seq).unwrap() },
+        key: TxKey {
+            terminal_id: terminal.into(),
+            batch: 1,
+            stan: u32::try_from(seq).unwrap(),
+        },
         seq,
         transaction,
         response: Some(ResponseCode::Approved),
@@ -123,7 +160,12 @@ pub fn post_at(
         original: None,
         state: TxState::default(),
     };
-    ledger.post(&Posting { record, change: None }).unwrap();
+    ledger
+        .post(&Posting {
+            record,
+            change: None,
+        })
+        .unwrap();
 }
 
 pub struct Reply {
@@ -151,14 +193,20 @@ impl Client {
         let status = resp.status();
         for v in resp.headers().get_all(header::SET_COOKIE) {
             let v = v.to_str().unwrap();
-            assert!(v.contains("HttpOnly") && v.contains("SameSite=Strict"), "{v}");
+            assert!(
+                v.contains("HttpOnly") && v.contains("SameSite=Strict"),
+                "{v}"
+            );
             let pair = v.split(';').next().unwrap();
             let value = pair.split_once('=').unwrap().1;
             self.cookie = (!value.is_empty()).then(|| pair.to_string());
             // A new session has a new CSRF token (read from its next page).
             self.csrf.clear();
         }
-        let location = resp.headers().get(header::LOCATION).map(|v| v.to_str().unwrap().to_string());
+        let location = resp
+            .headers()
+            .get(header::LOCATION)
+            .map(|v| v.to_str().unwrap().to_string());
         let content_type = resp
             .headers()
             .get(header::CONTENT_TYPE)
@@ -168,7 +216,12 @@ impl Client {
         if let Some(t) = csrf_of(&body) {
             self.csrf = t;
         }
-        Reply { status, location, content_type, body }
+        Reply {
+            status,
+            location,
+            content_type,
+            body,
+        }
     }
 
     pub async fn get(&mut self, path: &str) -> Reply {
@@ -197,7 +250,8 @@ impl Client {
             .map(|(k, v)| format!("{}={}", enc(k), enc(v)))
             .collect::<Vec<_>>()
             .join("&");
-        let mut req = Request::post(path).header(header::CONTENT_TYPE, "application/x-www-form-urlencoded");
+        let mut req =
+            Request::post(path).header(header::CONTENT_TYPE, "application/x-www-form-urlencoded");
         if let Some(c) = &self.cookie {
             req = req.header(header::COOKIE, c);
         }
@@ -213,8 +267,10 @@ impl Client {
              Content-Type: text/csv\r\n\r\n{content}\r\n--{boundary}--\r\n",
             self.csrf
         );
-        let mut req = Request::post(path)
-            .header(header::CONTENT_TYPE, format!("multipart/form-data; boundary={boundary}"));
+        let mut req = Request::post(path).header(
+            header::CONTENT_TYPE,
+            format!("multipart/form-data; boundary={boundary}"),
+        );
         if let Some(c) = &self.cookie {
             req = req.header(header::COOKIE, c);
         }
@@ -222,18 +278,26 @@ impl Client {
     }
 
     pub async fn login(&mut self, login: &str, password: &str) -> Reply {
-        self.post("/login", &[("login", login), ("password", password)]).await
+        self.post("/login", &[("login", login), ("password", password)])
+            .await
     }
 
     /// Signs up and applies; the application id.
     pub async fn merchant(&mut self, login: &str, name: &str, kind: &str, region: &str) {
-        let r = self.post("/signup", &[("login", login), ("password", PASSWORD)]).await;
+        let r = self
+            .post("/signup", &[("login", login), ("password", PASSWORD)])
+            .await;
         assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
         self.get("/application").await;
         let r = self
             .post(
                 "/apply",
-                &[("business_name", name), ("business_type", kind), ("region", region), ("account", "6222020200112233445")],
+                &[
+                    ("business_name", name),
+                    ("business_type", kind),
+                    ("region", region),
+                    ("account", "6222020200112233445"),
+                ],
             )
             .await;
         assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
@@ -273,7 +337,10 @@ pub async fn approve(world: &World, login: &str, merchant_no: &str) {
     let mut op = operator(world).await;
     op.get("/operator/applications").await;
     let r = op
-        .post(&format!("/operator/applications/{id}/approve"), &[("merchant_no", merchant_no), ("fee_bps", "")])
+        .post(
+            &format!("/operator/applications/{id}/approve"),
+            &[("merchant_no", merchant_no), ("fee_bps", "")],
+        )
         .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     assert!(r.body.contains("approved as merchant"), "{}", r.body);
@@ -283,7 +350,9 @@ pub async fn approve(world: &World, login: &str, merchant_no: &str) {
 pub async fn issue_code(world: &World, terminal_id: &str) -> String {
     let mut op = operator(world).await;
     op.get("/operator/terminals").await;
-    let r = op.post(&format!("/operator/terminals/{terminal_id}/code"), &[]).await;
+    let r = op
+        .post(&format!("/operator/terminals/{terminal_id}/code"), &[])
+        .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     let at = r.body.find("<b id=\"code\">").unwrap() + "<b id=\"code\">".len();
     r.body[at..at + 14].to_string()
@@ -301,12 +370,19 @@ pub async fn bound_merchant(
     serial: &str,
 ) -> Client {
     let mut c = world.client();
-    c.merchant(login, &format!("Shop of {login}"), kind, region).await;
+    c.merchant(login, &format!("Shop of {login}"), kind, region)
+        .await;
     approve(world, login, merchant_no).await;
     let code = issue_code(world, terminal_id).await;
     c.get("/terminals").await;
-    let r = c.post("/terminals", &[("serial", serial), ("code", &code)]).await;
+    let r = c
+        .post("/terminals", &[("serial", serial), ("code", &code)])
+        .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
-    assert!(r.body.contains("is bound to your merchant number"), "{}", r.body);
+    assert!(
+        r.body.contains("is bound to your merchant number"),
+        "{}",
+        r.body
+    );
     c
 }
