@@ -61,35 +61,26 @@ fn workspace() -> PathBuf {
         .to_path_buf()
 }
 
-/// The acquirer's binary and the terminal example, built when missing.
-fn acquirer_and_terminal() -> (PathBuf, PathBuf) {
-    let debug = target_dir().join("debug");
-    let acquirer = debug.join("cardwire-acquirer");
-    let terminal = debug.join("examples").join("terminal");
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-    if !acquirer.exists() {
-        let ok = Command::new(&cargo)
-            .args([
-                "build",
-                "-p",
-                "cardwire-acquirer",
-                "--bin",
-                "cardwire-acquirer",
-            ])
-            .current_dir(workspace())
-            .status()
-            .unwrap();
-        assert!(ok.success());
+/// Why the test cannot run here, if it cannot: Chromium, chromedriver, the acquirer's binary
+/// or the terminal example missing. (The test cannot build them: cargo holds the build lock
+/// while tests run.)
+fn missing(acquirer: &Path, terminal: &Path) -> Option<String> {
+    for needed in [CHROMIUM, CHROMEDRIVER] {
+        if !Path::new(needed).exists() {
+            return Some(format!(
+                "{needed} is missing (apt-get install chromium chromium-driver)"
+            ));
+        }
     }
-    if !terminal.exists() {
-        let ok = Command::new(&cargo)
-            .args(["build", "-p", "cardwire", "--example", "terminal"])
-            .current_dir(workspace())
-            .status()
-            .unwrap();
-        assert!(ok.success());
+    if !acquirer.exists() || !terminal.exists() {
+        return Some(format!(
+            "{} or {} is missing (cargo build -p cardwire-acquirer --bin cardwire-acquirer; \
+             cargo build -p cardwire --example terminal)",
+            acquirer.display(),
+            terminal.display()
+        ));
     }
-    (acquirer, terminal)
+    None
 }
 
 /// Starts `cmd` and waits for a stdout line starting with `prefix`; the rest of that line.
@@ -174,15 +165,18 @@ async fn screenshot(c: &Client, name: &str) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_merchant_story_in_a_browser() {
-    for needed in [CHROMIUM, CHROMEDRIVER] {
-        if !Path::new(needed).exists() {
-            eprintln!(
-                "browser test skipped: {needed} is missing (apt-get install chromium chromium-driver)"
-            );
-            return;
-        }
+    let debug = target_dir().join("debug");
+    let acquirer = debug.join("cardwire-acquirer");
+    let terminal = debug.join("examples").join("terminal");
+    if let Some(why) = missing(&acquirer, &terminal) {
+        // CI installs and builds all of it: there, a missing piece is a failure.
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "browser test cannot run in CI: {why}"
+        );
+        eprintln!("browser test skipped: {why}");
+        return;
     }
-    let (acquirer, terminal) = acquirer_and_terminal();
     let platform = PathBuf::from(env!("CARGO_BIN_EXE_cardwire-platform"));
     let dir = cardwire_testkit::TempDir::new("browser");
     let data = dir.join("data");
