@@ -53,14 +53,6 @@ fn target_dir() -> PathBuf {
     exe.ancestors().nth(3).unwrap().to_path_buf()
 }
 
-fn workspace() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .ancestors()
-        .nth(2)
-        .unwrap()
-        .to_path_buf()
-}
-
 /// Why the test cannot run here, if it cannot: Chromium, chromedriver, the acquirer's binary
 /// or the terminal example missing. (The test cannot build them: cargo holds the build lock
 /// while tests run.)
@@ -446,14 +438,14 @@ async fn the_merchant_story_in_a_browser() {
     let file = downloads.join(format!("statement-{APPROVED_NO}-{month}.csv"));
     let started = Instant::now();
     let downloaded = loop {
-        if let Ok(bytes) = std::fs::read(&file) {
-            if !bytes.is_empty() {
-                eprintln!(
-                    "statement saved by the browser's download: {}",
-                    file.display()
-                );
-                break bytes;
-            }
+        if let Ok(bytes) = std::fs::read(&file)
+            && !bytes.is_empty()
+        {
+            eprintln!(
+                "statement saved by the browser's download: {}",
+                file.display()
+            );
+            break bytes;
         }
         if started.elapsed() > Duration::from_secs(20) {
             // A browser that does not save downloads: read the same URL from the page.
