@@ -102,11 +102,46 @@ struct Foreign {
     last: String,
 }
 
-/// The alerts of the transactions `scopes` see, for the merchant `own`.
+/// The period an audit covers: one month's statement, `YYYY-MM`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Month {
+    /// Its first second.
+    pub from: cardwire_acquirer::DateTime,
+    /// Its last second.
+    pub to: cardwire_acquirer::DateTime,
+}
+
+impl Month {
+    /// The month `YYYY-MM`; `None` for text that is not one.
+    pub fn parse(text: &str) -> Option<Self> {
+        if !crate::clock::is_month(text) {
+            return None;
+        }
+        let from = crate::clock::parse_date(&format!("{text}-01"))?;
+        let (y, m) = (from.year(), from.month());
+        let (ny, nm) = if m == 12 { (y + 1, 1) } else { (y, m + 1) };
+        // The last second of the month: the second before the next month's first.
+        let next = cardwire_acquirer::DateTime::new(ny, nm, 1, 0, 0, 0)?;
+        let last_day = (28..=31)
+            .rev()
+            .find(|d| cardwire_acquirer::DateTime::new(y, m, *d, 0, 0, 0).is_some())?;
+        let to = cardwire_acquirer::DateTime::new(y, m, last_day, 23, 59, 59)?;
+        debug_assert!(to < next);
+        Some(Self { from, to })
+    }
+}
+
+/// The alerts of the transactions `scopes` see in `month` (the month's statement), for the
+/// merchant `own`.
 ///
 /// # Errors
 /// The acquirer's records failing.
-pub fn audit(records: &Records, scopes: Vec<Scope>, own: &Own) -> Result<Vec<Alert>> {
+pub fn audit(
+    records: &Records,
+    scopes: Vec<Scope>,
+    month: &Month,
+    own: &Own,
+) -> Result<Vec<Alert>> {
     let config = AuditConfig {
         expectation: Expectation {
             mcc: Mcc::parse(own.mcc.as_bytes()).ok(),
@@ -121,6 +156,8 @@ pub fn audit(records: &Records, scopes: Vec<Scope>, own: &Own) -> Result<Vec<Ale
     let mut line = 1u64;
     let query = Query {
         scopes,
+        from: Some(month.from),
+        to: Some(month.to),
         status: Some(Status::Approved),
         ..Query::default()
     };

@@ -265,7 +265,8 @@ pub(super) async fn dashboard(
             amount,
         });
     }
-    let alerts = alerts::audit(&*app.records()?, m.scopes.clone(), &m.own())?.len();
+    let this_month = alerts::Month::parse(&month).ok_or_else(clock_failure)?;
+    let alerts = alerts::audit(&*app.records()?, m.scopes.clone(), &this_month, &m.own())?.len();
     app.page(
         &s,
         "dashboard.html",
@@ -508,6 +509,7 @@ pub(super) async fn receipt(
     )
 }
 
+/// A `?month=YYYY-MM` query.
 #[derive(Clone, Debug, Default, Deserialize)]
 pub(super) struct MonthQuery {
     month: Option<String>,
@@ -638,13 +640,41 @@ pub(super) async fn reconcile(
     }
 }
 
-pub(super) async fn alerts(State(app): State<AppState>, Extension(s): Extension<Session>) -> Page {
+/// The month a page shows: `?month=YYYY-MM`, this month without it; `Err` with the page's
+/// message for text that is no month.
+pub(super) fn month_of(q: &MonthQuery) -> Result<(String, alerts::Month), &'static str> {
+    let text = match q.month.as_deref().map(str::trim) {
+        None | Some("") => {
+            clock::month(&clock::at(clock::unix_now()).ok_or("The clock is wrong.")?)
+        }
+        Some(t) => t.to_string(),
+    };
+    let month = alerts::Month::parse(&text).ok_or("The month is YYYY-MM (e.g. 2026-11).")?;
+    Ok((text, month))
+}
+
+pub(super) async fn alerts(
+    State(app): State<AppState>,
+    Extension(s): Extension<Session>,
+    Query(q): Query<MonthQuery>,
+) -> Page {
     let m = merchant(&app, &s)?;
-    let list = alerts::audit(&*app.records()?, m.scopes.clone(), &m.own())?;
+    let (text, month) = match month_of(&q) {
+        Ok(x) => x,
+        Err(e) => {
+            return app.page(
+                &s,
+                "alerts.html",
+                StatusCode::BAD_REQUEST,
+                context! { alerts => Vec::<alerts::Alert>::new(), month => "", error => e },
+            );
+        }
+    };
+    let list = alerts::audit(&*app.records()?, m.scopes.clone(), &month, &m.own())?;
     app.page(
         &s,
         "alerts.html",
         StatusCode::OK,
-        context! { alerts => list },
+        context! { alerts => list, month => text },
     )
 }

@@ -254,8 +254,20 @@ pub(super) async fn issue_code(
 pub(super) async fn findings(
     State(app): State<AppState>,
     Extension(s): Extension<Session>,
+    axum::extract::Query(q): axum::extract::Query<super::merchant::MonthQuery>,
 ) -> Page {
     s.operator()?;
+    let (text, month) = match super::merchant::month_of(&q) {
+        Ok(x) => x,
+        Err(e) => {
+            return app.page(
+                &s,
+                "op_findings.html",
+                StatusCode::BAD_REQUEST,
+                context! { merchants => Vec::<()>::new(), month => "", error => e },
+            );
+        }
+    };
     let (apps, bindings) = {
         let st = app.store()?;
         (st.applications()?, st.bindings(None)?)
@@ -290,7 +302,7 @@ pub(super) async fn findings(
             mcc: a.mcc.clone(),
             region: a.region.clone(),
         };
-        let list = alerts::audit(&records, scopes, &own)?;
+        let list = alerts::audit(&records, scopes, &month, &own)?;
         merchants.push(context! { name => a.business_name, merchant_no => no, alerts => list });
     }
     // Terminals the acquirer rotates through other merchant numbers, bound or not.
@@ -314,6 +326,6 @@ pub(super) async fn findings(
         &s,
         "op_findings.html",
         StatusCode::OK,
-        context! { merchants => merchants },
+        context! { merchants => merchants, month => text },
     )
 }
