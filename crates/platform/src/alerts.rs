@@ -229,3 +229,21 @@ pub fn audit(
     }
     Ok(alerts)
 }
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_month_runs_from_its_first_to_its_last_second() {
+        let m = Month::parse("2028-02").unwrap();
+        assert_eq!(m.from.to_string(), "2028-02-01 00:00:00");
+        assert_eq!(m.to.to_string(), "2028-02-29 23:59:59");
+        let m = Month::parse("2026-12").unwrap();
+        assert_eq!(m.to.to_string(), "2026-12-31 23:59:59");
+        for bad in ["2026-13", "2026-1", "2026-00", "", "2026-11-01"] {
+            assert!(Month::parse(bad).is_none(), "{bad}");
+        }
+    }
+}

@@ -357,12 +357,24 @@ async fn alerts_explain_a_terminal_rotated_through_other_merchant_numbers() {
     assert!(r.body.contains("mcc-not-expected"), "{}", r.body);
     let r = shop.get("/alerts").await;
     assert!(r.body.contains("id=\"no-alerts\""), "{}", r.body);
+    // Alerts are those of one month's statement: another month has none; a bad month is said.
+    let r = hotel.get("/alerts?month=2020-01").await;
+    assert!(r.body.contains("id=\"no-alerts\""), "{}", r.body);
+    for bad in ["2020-13", "20-01", "soon"] {
+        let r = hotel.get(&format!("/alerts?month={bad}")).await;
+        assert_eq!(r.status, StatusCode::BAD_REQUEST, "{bad}");
+        assert!(r.body.contains("YYYY-MM"));
+    }
     let mut op = crate::harness::operator(&w).await;
     let r = op.get("/operator/findings").await;
     assert!(
         r.body.contains("898310054110001") && r.body.contains("Shop of hotel@example.com"),
         "{}",
         r.body
+    );
+    assert_eq!(
+        op.get("/operator/findings?month=13").await.status,
+        StatusCode::BAD_REQUEST
     );
 }
 
