@@ -5,8 +5,9 @@
 //! A transaction's card shows as the ledger stored its display form (first 6 and last 4
 //! digits); the ciphertext and the keyed hash are never selected here. Nothing in this module
 //! writes a row: the only change it makes to the file is the index
-//! `transactions_terminal_time` on `(terminal_id, time)`, which the per-terminal, per-period
-//! queries of the platform need to stay fast on a large ledger.
+//! `transactions_terminal_time_v2` on `(terminal_id, time, type, response, reversed, amount,
+//! fee)`, which the per-terminal, per-period queries of the platform need to stay fast on a
+//! large ledger (it covers their filters and sums).
 
 use alloc::string::String;
 use alloc::vec::Vec;
@@ -312,9 +313,12 @@ impl Records {
                 .during("opening the acquirer's records (no ledger and registry in the file)")
                 .about(alloc::format!("{}", path.display())));
         }
+        // Covering: the filters (time, type, answer, reversal) and the daily sums (amount,
+        // fee) are read from the index alone, so counting a merchant's rows and summing its
+        // days never touch the table; a page reads the table for its 50 rows only.
         conn.execute_batch(
-            "CREATE INDEX IF NOT EXISTS transactions_terminal_time \
-             ON transactions (terminal_id, time)",
+            "CREATE INDEX IF NOT EXISTS transactions_terminal_time_v2 \
+             ON transactions (terminal_id, time, type, response, reversed, amount, fee)",
         )
         .map_err(db("indexing the transactions by terminal and time"))?;
         conn.set_prepared_statement_cache_capacity(64);
@@ -446,9 +450,40 @@ impl Records {
     /// # Errors
     /// [`ErrorKind::Ledger`].
     pub fn page(&self, query: &Query, offset: u64, limit: u32) -> Result<Vec<TxView>> {
+        self.page_in(query, offset, limit, "DESC")
+    }
+
+    /// [`Records::page`] when the query finds `total` rows: a page in the older half is read
+    /// from the oldest end (SQLite walks every row an `OFFSET` skips, so the last page of a
+    /// large ledger would otherwise cost a walk through all of it).
+    ///
+    /// # Errors
+    /// [`ErrorKind::Ledger`].
+    pub fn page_of(
+        &self,
+        query: &Query,
+        offset: u64,
+        limit: u32,
+        total: u64,
+    ) -> Result<Vec<TxView>> {
+        if offset <= total / 2 || offset >= total {
+            return self.page(query, offset, limit);
+        }
+        // Rows [offset, offset + limit) newest first are rows [from, total - offset) oldest first.
+        let end = total - offset;
+        let from = end.saturating_sub(u64::from(limit));
+        let take = u32::try_from(end - from).map_err(|_| {
+            Error::new(ErrorKind::InvalidInput).during("reading transactions (page size)")
+        })?;
+        let mut rows = self.page_in(query, from, take, "ASC")?;
+        rows.reverse();
+        Ok(rows)
+    }
+
+    fn page_in(&self, query: &Query, offset: u64, limit: u32, order: &str) -> Result<Vec<TxView>> {
         let mut f = Filter::of(query);
         let sql = alloc::format!(
-            "SELECT {VIEW_COLUMNS} FROM transactions {} ORDER BY time DESC, seq DESC \
+            "SELECT {VIEW_COLUMNS} FROM transactions {} ORDER BY time {order}, seq {order} \
              LIMIT ? OFFSET ?",
             f.sql
         );

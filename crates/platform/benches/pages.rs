@@ -234,6 +234,8 @@ async fn measure(label: &str, merchants: u64) {
         "/dashboard".to_string(),
         "/records".to_string(),
         "/records?page=20".to_string(),
+        format!("/records?page={}", last_page / 2),
+        format!("/records?page={}", last_page / 2 + 1),
         format!("/records?page={last_page}"),
         format!(
             "/records?from={}&to={}",

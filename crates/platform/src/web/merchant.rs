@@ -265,8 +265,6 @@ pub(super) async fn dashboard(
             amount,
         });
     }
-    let this_month = alerts::Month::parse(&month).ok_or_else(clock_failure)?;
-    let alerts = alerts::audit(&*app.records()?, m.scopes.clone(), &this_month, &m.own())?.len();
     app.page(
         &s,
         "dashboard.html",
@@ -274,7 +272,7 @@ pub(super) async fn dashboard(
         context! {
             merchant_name => m.app.business_name, merchant_no => m.merchant_no,
             today => today, month => month, day => day, mon => mon,
-            chart => chart::bars(&bars), alerts => alerts,
+            chart => chart::bars(&bars),
         },
     )
 }
@@ -468,7 +466,7 @@ pub(super) async fn records(
     let (total, rows) = {
         let r = app.records()?;
         let total = r.count(&query)?;
-        let rows = r.page(&query, (page - 1) * u64::from(PAGE_ROWS), PAGE_ROWS)?;
+        let rows = r.page_of(&query, (page - 1) * u64::from(PAGE_ROWS), PAGE_ROWS, total)?;
         (total, rows)
     };
     let pages = total.div_ceil(u64::from(PAGE_ROWS)).max(1);

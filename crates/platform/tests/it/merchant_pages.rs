@@ -291,6 +291,14 @@ async fn records_filter_and_page() {
     assert_eq!(r.body.matches("<tr><td><a href=\"/records/").count(), 50);
     let r = hotel.get("/records?page=2").await;
     assert_eq!(r.body.matches("<tr><td><a href=\"/records/").count(), 6);
+    // The older half is read from the oldest end, still newest first: 1.05 down to 1.00.
+    let at = |x: &str| {
+        r.body
+            .find(&format!(">{x}</td>"))
+            .unwrap_or_else(|| panic!("{x}: {}", r.body))
+    };
+    assert!(at("1.05") < at("1.04") && at("1.01") < at("1.00"));
+    assert!(!r.body.contains(">1.06</td>"));
     let r = hotel.get("/records?type=refund").await;
     assert!(
         r.body.contains("1 transactions") && r.body.contains("-0.77"),
