@@ -482,9 +482,12 @@ impl Records {
 
     fn page_in(&self, query: &Query, offset: u64, limit: u32, order: &str) -> Result<Vec<TxView>> {
         let mut f = Filter::of(query);
+        // The rows an OFFSET skips are walked in the covering index only (the inner select
+        // needs no column of the table); the table is read for the page's rows.
         let sql = alloc::format!(
-            "SELECT {VIEW_COLUMNS} FROM transactions {} ORDER BY time {order}, seq {order} \
-             LIMIT ? OFFSET ?",
+            "SELECT {VIEW_COLUMNS} FROM transactions WHERE seq IN (SELECT seq FROM transactions \
+             {} ORDER BY time {order}, seq {order} LIMIT ? OFFSET ?) \
+             ORDER BY time {order}, seq {order}",
             f.sql
         );
         f.values.push(Value::Integer(i64::from(limit)));
