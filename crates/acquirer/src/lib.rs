@@ -25,6 +25,8 @@ pub mod keystore;
 pub mod ledger;
 #[cfg(feature = "server")]
 pub mod profiles;
+#[cfg(feature = "sqlite")]
+pub mod records;
 pub mod registry;
 #[cfg(feature = "server")]
 pub mod server;

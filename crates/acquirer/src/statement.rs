@@ -119,6 +119,21 @@ pub fn write_csv_of<L: Ledger + ?Sized, W: std::io::Write>(
     month: &str,
     out: W,
 ) -> Result<()> {
+    write_csv_where(ledger, month, &|_| true, out)
+}
+
+/// Writes the rows of one month that `keep` keeps (a merchant's own terminals, say), in the
+/// layout of [`write_csv_of`]: a statement restricted this way is byte for byte the lines of
+/// the whole one that it keeps.
+///
+/// # Errors
+/// As [`write_csv_of`].
+pub fn write_csv_where<L: Ledger + ?Sized, W: std::io::Write>(
+    ledger: &mut L,
+    month: &str,
+    keep: &dyn Fn(&Row) -> bool,
+    out: W,
+) -> Result<()> {
     let b = month.as_bytes();
     let is_month = b.len() == 7
         && b.iter().enumerate().all(|(i, c)| {
@@ -142,7 +157,7 @@ pub fn write_csv_of<L: Ledger + ?Sized, W: std::io::Write>(
     w.write_record(HEADER).map_err(io)?;
     for r in rows(ledger)?
         .into_iter()
-        .filter(|r| r.time.starts_with(month))
+        .filter(|r| r.time.starts_with(month) && keep(r))
     {
         w.write_record([
             r.time.as_str(),
