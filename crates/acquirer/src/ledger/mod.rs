@@ -21,6 +21,8 @@ use crate::error::Result;
 mod memory;
 #[cfg(feature = "sqlite")]
 mod sqlite;
+#[cfg(feature = "sqlite")]
+mod sqlite_schema;
 
 pub use memory::MemoryLedger;
 #[cfg(feature = "sqlite")]

@@ -19,8 +19,7 @@ use rusqlite::types::{FromSql, FromSqlError, FromSqlResult, ValueRef};
 
 use super::memory::{change_of, change_state};
 use super::{
-    Ledger, Posting, Reversed, SettlementRecord, SignInStamp, TerminalSession, TxKey, TxRecord,
-    TxState,
+    Ledger, Posting, Reversed, SettlementRecord, TerminalSession, TxKey, TxRecord, TxState,
 };
 use crate::error::{Error, ErrorKind, Result};
 use crate::keystore::{CardDataKey, KeyStore, display_pan};
@@ -405,7 +404,7 @@ impl SqliteLedger {
             .map_err(db("setting up the ledger"))?;
         conn.execute_batch(SCHEMA)
             .map_err(db("setting up the ledger"))?;
-        migrate(&conn)?;
+        super::sqlite_schema::migrate(&conn)?;
         conn.set_prepared_statement_cache_capacity(32);
         let card = card_data_key(&conn, keys)?;
         Ok(Self {
@@ -452,37 +451,6 @@ impl SqliteLedger {
         }
         Ok(())
     }
-}
-
-/// Brings a file made by an older version to [`SCHEMA`]: `sessions.last_sign_in` (no
-/// sign-in recorded yet: the next one is accepted if its clock is within the window).
-fn migrate(conn: &Connection) -> Result<()> {
-    let has: bool = conn
-        .query_row(
-            "SELECT COUNT(*) FROM pragma_table_info('sessions') WHERE name = 'last_sign_in'",
-            [],
-            |row| row.get(0),
-        )
-        .map_err(db("migrating the ledger"))?;
-    if !has {
-        conn.execute_batch("ALTER TABLE sessions ADD COLUMN last_sign_in TEXT")
-            .map_err(db("migrating the ledger (sessions.last_sign_in)"))?;
-    }
-    Ok(())
-}
-
-/// A sign-in stamp as stored: `YYYY-MM-DD hh:mm:ss NNNNNN` (time, STAN).
-fn stamp_text(s: &SignInStamp) -> String {
-    alloc::format!("{} {:06}", s.time, s.stan)
-}
-
-/// Reads [`stamp_text`]; `None` for anything else.
-fn parse_stamp(text: &str) -> Option<SignInStamp> {
-    let (time, stan) = text.rsplit_once(' ')?;
-    Some(SignInStamp {
-        time: DateTime::parse(time)?,
-        stan: stan.parse().ok()?,
-    })
 }
 
 /// The card-data key stored (wrapped) in this database, made and stored on first use.
@@ -664,7 +632,7 @@ impl Ledger for SqliteLedger {
             .map(|(sealed, stamp, mut session)| {
                 if let Some(text) = stamp {
                     // A stamp that does not read would let any recorded sign-in through.
-                    session.last_sign_in = Some(parse_stamp(&text).ok_or_else(|| {
+                    session.last_sign_in = Some(super::sqlite_schema::parse_stamp(&text).ok_or_else(|| {
                         Error::new(ErrorKind::Ledger)
                             .during("reading a terminal session's last sign-in")
                             .about(terminal_id)
@@ -700,7 +668,10 @@ impl Ledger for SqliteLedger {
                 sealed,
                 i64::from(session.batch),
                 i64::from(session.pool_next),
-                session.last_sign_in.as_ref().map(stamp_text)
+                session
+                    .last_sign_in
+                    .as_ref()
+                    .map(super::sqlite_schema::stamp_text)
             ])
             .map_err(db("saving a terminal session"))?;
         Ok(())
