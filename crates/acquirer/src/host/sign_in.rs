@@ -33,7 +33,10 @@ impl<L: Ledger> Host<L> {
         tmk: &TdesKey,
         algorithm: MacAlgorithm,
     ) -> Result<Option<Session>> {
-        if let Some(s) = self.sessions.get_mut(terminal_id) {
+        // A shared ledger's session may have changed at another node (a sign-in there drew
+        // new keys): read each time, never cached.
+        let cache = !self.ledger.shared();
+        if let Some(s) = self.sessions.get_mut(terminal_id).filter(|_| cache) {
             // The profile may have changed since the session was cached.
             s.algorithm = algorithm;
             return Ok(Some(s.clone()));
@@ -50,7 +53,9 @@ impl<L: Ledger> Host<L> {
             pool_next: stored.pool_next,
             algorithm,
         };
-        self.sessions.insert(terminal_id.into(), s.clone());
+        if cache {
+            self.sessions.insert(terminal_id.into(), s.clone());
+        }
         Ok(Some(s))
     }
 
@@ -68,7 +73,9 @@ impl<L: Ledger> Host<L> {
                 pool_next: s.pool_next,
             },
         )?;
-        self.sessions.insert(terminal_id.into(), s);
+        if !self.ledger.shared() {
+            self.sessions.insert(terminal_id.into(), s);
+        }
         Ok(())
     }
 

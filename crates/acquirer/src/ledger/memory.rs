@@ -138,7 +138,7 @@ impl Ledger for MemoryLedger {
     fn post(&mut self, posting: &Posting) -> Result<()> {
         let record = &posting.record;
         if self.by_key.contains_key(&record.key) {
-            return Err(failed());
+            return Err(Error::new(ErrorKind::Conflict).during("posting"));
         }
         // Check everything before changing anything: all or nothing.
         let original = match (&record.original, posting.change) {

@@ -18,11 +18,17 @@ use cardwire_iso8583::time::DateTime;
 
 use crate::error::Result;
 
+#[cfg(feature = "std")]
+mod columns;
 mod memory;
+#[cfg(feature = "postgres")]
+mod postgres;
 #[cfg(feature = "sqlite")]
 mod sqlite;
 
 pub use memory::MemoryLedger;
+#[cfg(feature = "postgres")]
+pub use postgres::{PgLedger, PgOptions};
 #[cfg(feature = "sqlite")]
 pub(crate) use sqlite::card_data_key;
 #[cfg(feature = "sqlite")]
@@ -259,7 +265,10 @@ pub trait Ledger {
 
     /// Records a transaction, applies its balance change and its change to its original, all
     /// or nothing. A key that exists already is refused with
-    /// [`ErrorKind::Ledger`](crate::ErrorKind::Ledger) (the host checks for duplicates first).
+    /// [`ErrorKind::Conflict`](crate::ErrorKind::Conflict) (the host checks for duplicates
+    /// first; a ledger shared by several nodes may still find one another node just
+    /// committed), as is, in a shared ledger, a change another node made impossible since the
+    /// host decided: the original voided, completed or refunded meanwhile, the balance spent.
     ///
     /// # Errors
     /// As [`Ledger::session`].
@@ -299,6 +308,23 @@ pub trait Ledger {
     /// # Errors
     /// As [`Ledger::session`], or the first error `each` returns.
     fn for_each(&mut self, each: &mut dyn FnMut(&TxRecord) -> Result<()>) -> Result<()>;
+
+    /// A sequence number for the next record when the ledger hands them out itself (a ledger
+    /// that several host nodes share: each number drawn once, whichever node draws it);
+    /// `None` (the default) lets the host count on from [`Ledger::last_seq`].
+    ///
+    /// # Errors
+    /// As [`Ledger::session`].
+    fn next_seq(&mut self) -> Result<Option<u64>> {
+        Ok(None)
+    }
+
+    /// Whether other host nodes write to this ledger too: then a host caches nothing it
+    /// reads from it (a terminal may have signed in at another node since). `false` by
+    /// default.
+    fn shared(&self) -> bool {
+        false
+    }
 
     /// Starts a group: the postings and reversals that follow are each still all or nothing,
     /// but become durable together at [`Ledger::commit_group`] (group commit: one disk write
