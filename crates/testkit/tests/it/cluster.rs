@@ -1,0 +1,270 @@
+//! Several `cardwire-acquirer serve` nodes on one PostgreSQL ledger: whichever node a
+//! terminal reaches answers it, and the database alone makes each request count once — the
+//! same purchase sent to both nodes at once, a reversal at the node that did not approve, two
+//! refunds of one sale at two nodes at once. Skipped, saying so, without `CARDWIRE_PG_URL`.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use cardwire_acquirer::keystore::SoftwareKeyStore;
+use cardwire_acquirer::ledger::{Ledger, PgLedger, PgOptions, TxKey};
+use cardwire_iso8583::cups::{Original, Transaction};
+use cardwire_pos::ResponseCode;
+use cardwire_pos::transport::Client;
+use cardwire_testkit::{Entry, Fixtures, PgDb, Req, TempDir, TestTerminal};
+
+use super::service::binary;
+
+/// A data directory with a KEK and the fixtures imported, the ledger in `db`.
+struct Cluster {
+    temp: TempDir,
+    url: String,
+}
+
+impl Cluster {
+    fn new(db: &PgDb) -> Self {
+        let temp = TempDir::new("cluster");
+        let c = Self {
+            temp,
+            url: db.url().into(),
+        };
+        let kek = c.temp.join("kek.hex");
+        let ok = Command::new(binary())
+            .args(["kek", kek.to_str().unwrap()])
+            .status()
+            .unwrap()
+            .success();
+        assert!(ok);
+        let fixtures = cardwire_testkit::fixtures::fixtures_path();
+        c.run(&["migrate"]);
+        c.run(&["import", fixtures.to_str().unwrap()]);
+        c
+    }
+
+    fn common(&self, cmd: &mut Command) {
+        let dir = self.temp.path();
+        cmd.args(["--data-dir", dir.join("data").to_str().unwrap()])
+            .args(["--kek-file", dir.join("kek.hex").to_str().unwrap()])
+            .args(["--ledger", &self.url]);
+    }
+
+    fn run(&self, args: &[&str]) -> String {
+        let mut cmd = Command::new(binary());
+        cmd.args(args);
+        self.common(&mut cmd);
+        let out = cmd.output().unwrap();
+        assert!(
+            out.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap()
+    }
+
+    /// A node: `serve` on a port of its own.
+    fn node(&self, name: &str) -> Node {
+        let mut cmd = Command::new(binary());
+        cmd.args([
+            "serve",
+            "--listen",
+            "127.0.0.1:0",
+            "--metrics-listen",
+            "127.0.0.1:0",
+        ]);
+        self.common(&mut cmd);
+        let mut child = cmd
+            .stdout(Stdio::piped())
+            .stderr(std::fs::File::create(self.temp.join(&format!("{name}.log"))).unwrap())
+            .spawn()
+            .unwrap();
+        let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+        let addr = loop {
+            let line = lines.next().expect("serve printed its address").unwrap();
+            if let Some(a) = line.strip_prefix("listening on ") {
+                break a.to_string();
+            }
+        };
+        std::thread::spawn(move || lines.for_each(drop));
+        Node { child, addr }
+    }
+
+    /// The ledger, read directly.
+    fn ledger(&self) -> PgLedger {
+        let keys = SoftwareKeyStore::from_file(self.temp.join("kek.hex")).unwrap();
+        PgLedger::connect(&self.url, PgOptions::default(), &keys).unwrap()
+    }
+}
+
+struct Node {
+    child: Child,
+    addr: String,
+}
+
+impl Drop for Node {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Sends `frame` to `addr` on a connection of its own; the reply frame.
+fn send(addr: &str, frame: &[u8]) -> Vec<u8> {
+    let mut c = Client::connect(addr, Duration::from_secs(5)).unwrap();
+    c.send(frame).unwrap().to_vec()
+}
+
+/// Sends each frame to its node, all at once; the replies in the same order.
+fn at_once(sends: Vec<(String, Vec<u8>)>) -> Vec<Vec<u8>> {
+    let barrier = std::sync::Arc::new(std::sync::Barrier::new(sends.len()));
+    let threads: Vec<_> = sends
+        .into_iter()
+        .map(|(addr, frame)| {
+            let barrier = std::sync::Arc::clone(&barrier);
+            std::thread::spawn(move || {
+                let mut c = Client::connect(addr.as_str(), Duration::from_secs(5)).unwrap();
+                barrier.wait();
+                c.send(&frame).unwrap().to_vec()
+            })
+        })
+        .collect();
+    threads.into_iter().map(|t| t.join().unwrap()).collect()
+}
+
+fn signed_in(fx: &Fixtures, id: &str, addr: &str) -> TestTerminal {
+    let mut t = fx.test_terminal(id);
+    t.dated_today();
+    let mut buf = [0u8; 512];
+    let n = t.sign_in(&mut buf);
+    let reply = send(addr, &buf[..n]);
+    assert_eq!(t.accept_sign_in(&reply).unwrap(), ResponseCode::Approved);
+    t
+}
+
+fn refund<'a>(
+    card: &'a cardwire_testkit::CardFixture,
+    amount: u64,
+    (batch, stan): (u32, u32),
+    rrn: &'a str,
+) -> Req<'a> {
+    Req {
+        card: Some(card),
+        amount: Some(amount),
+        original: Some(Original {
+            batch,
+            stan,
+            date: 0,
+        }),
+        rrn: Some(rrn),
+        ..Req::new(Transaction::Refund)
+    }
+}
+
+#[test]
+fn two_nodes_on_one_database_count_each_request_once() {
+    let Some(db) = PgDb::new("two_nodes") else {
+        return;
+    };
+    let fx = Fixtures::load().unwrap();
+    let cluster = Cluster::new(&db);
+    let (a, b) = (cluster.node("a"), cluster.node("b"));
+    // Signed in at A, the terminal is known at B too: its session is in the database.
+    let mut t = signed_in(&fx, "noodle-1", &a.addr);
+    let card = fx.card("debit-chip").clone();
+    let opening = card.balance;
+    let mut buf = [0u8; 512];
+
+    // The same purchase (same terminal, batch, STAN) to both nodes at once: one posting, one
+    // duplicate.
+    let (n, stan1) = t.request(
+        &Req::purchase(&card, Entry::Chip, Some("123456"), 1_000),
+        &mut buf,
+    );
+    let frame = buf[..n].to_vec();
+    let replies = at_once(vec![
+        (a.addr.clone(), frame.clone()),
+        (b.addr.clone(), frame),
+    ]);
+    let mut codes: Vec<_> = replies
+        .iter()
+        .map(|r| t.read_reply(r).unwrap().code.unwrap())
+        .collect();
+    codes.sort_by_key(|c| c.code());
+    assert_eq!(
+        codes,
+        vec![ResponseCode::Approved, ResponseCode::Duplicate],
+        "one posting and one duplicate"
+    );
+
+    // A purchase approved at A, reversed at B: applied once, the second reversal (at A)
+    // changes nothing.
+    let sale = Req::purchase(&card, Entry::Chip, Some("123456"), 2_000);
+    let (n, stan2) = t.request(&sale, &mut buf);
+    let r = t.read_reply(&send(&a.addr, &buf[..n])).unwrap();
+    assert_eq!(r.code, Some(ResponseCode::Approved));
+    let n = t.reversal(&sale, stan2, &mut buf);
+    let reversal = buf[..n].to_vec();
+    let r = t.read_reply(&send(&b.addr, &reversal)).unwrap();
+    assert_eq!(r.code, Some(ResponseCode::Approved));
+    let r = t.read_reply(&send(&a.addr, &reversal)).unwrap();
+    assert_eq!(r.code, Some(ResponseCode::Approved));
+
+    // A sale of 10.00 and two refunds of 6.00, one at each node at once: never more back
+    // than the sale.
+    let (n, stan3) = t.request(
+        &Req::purchase(&card, Entry::Chip, Some("123456"), 10_000),
+        &mut buf,
+    );
+    let r = t.read_reply(&send(&a.addr, &buf[..n])).unwrap();
+    assert_eq!(r.code, Some(ResponseCode::Approved));
+    let rrn = r.rrn.unwrap();
+    let (n, _) = t.request(&refund(&card, 6_000, (t.batch, stan3), &rrn), &mut buf);
+    let first = buf[..n].to_vec();
+    let (n, _) = t.request(&refund(&card, 6_000, (t.batch, stan3), &rrn), &mut buf);
+    let second = buf[..n].to_vec();
+    let replies = at_once(vec![(a.addr.clone(), first), (b.addr.clone(), second)]);
+    let codes: Vec<_> = replies
+        .iter()
+        .map(|r| t.read_reply(r).unwrap().code.unwrap())
+        .collect();
+    assert_eq!(
+        codes
+            .iter()
+            .filter(|c| **c == ResponseCode::Approved)
+            .count(),
+        1,
+        "{codes:?}"
+    );
+    assert!(codes.contains(&ResponseCode::InvalidAmount), "{codes:?}");
+    drop((a, b));
+
+    let mut ledger = cluster.ledger();
+    let key = |stan| TxKey {
+        terminal_id: t.terminal_id.clone(),
+        batch: t.batch,
+        stan,
+    };
+    assert!(ledger.transaction(&key(stan1)).unwrap().unwrap().is_live());
+    assert!(
+        ledger
+            .transaction(&key(stan2))
+            .unwrap()
+            .unwrap()
+            .state
+            .reversed
+    );
+    let sale = ledger.transaction(&key(stan3)).unwrap().unwrap();
+    assert_eq!(sale.state.refunded, 6_000);
+    // The balance: the opening less the live postings, each once.
+    let mut live = 0i64;
+    ledger
+        .for_each(&mut |r| {
+            if r.is_live() {
+                live += r.balance_delta;
+            }
+            Ok(())
+        })
+        .unwrap();
+    assert_eq!(live, -1_000 - 10_000 + 6_000);
+    assert_eq!(ledger.balance(&card.pan).unwrap(), Some(opening + live));
+}
