@@ -268,3 +268,187 @@ fn two_nodes_on_one_database_count_each_request_once() {
     assert_eq!(live, -1_000 - 10_000 + 6_000);
     assert_eq!(ledger.balance(&card.pan).unwrap(), Some(opening + live));
 }
+
+/// Two hosts in one process, each on its own connection to the same database, so that one's
+/// group can be held open while the other answers: the races the nodes run, made certain.
+mod races {
+    use std::sync::mpsc;
+    use std::time::Duration;
+
+    use cardwire_acquirer::ledger::{Ledger, PgLedger, PgOptions, TxKey, TxRecord};
+    use cardwire_acquirer::{ErrorKind, Host, OsRng, ResponseCode};
+    use cardwire_testkit::HOST_TIME as NOW;
+    use cardwire_testkit::{Entry, Fixtures, PgDb, Req, TestTerminal};
+
+    fn host(fx: &Fixtures, db: &PgDb) -> Host<PgLedger> {
+        let keys = cardwire_testkit::test_key_store();
+        let ledger = PgLedger::connect(db.url(), PgOptions::default(), &keys).unwrap();
+        Host::new(fx.registry.clone(), ledger).unwrap()
+    }
+
+    fn answer(host: &mut Host<PgLedger>, frame: &[u8]) -> Vec<u8> {
+        let mut out = [0u8; 512];
+        let a = host.handle(frame, NOW, &mut OsRng, &mut out).unwrap();
+        out[..a.len].to_vec()
+    }
+
+    /// Host `b` answers `frame` on a thread while `a`'s group (holding the rows) is open;
+    /// `a` commits once `b` is seen waiting. `b`'s reply.
+    fn while_held(a: &mut Host<PgLedger>, b: Host<PgLedger>, frame: Vec<u8>) -> Vec<u8> {
+        let (done, finished) = mpsc::channel();
+        let thread = std::thread::spawn(move || {
+            let mut b = b;
+            b.ledger().begin_group().unwrap();
+            let reply = answer(&mut b, &frame);
+            b.ledger().commit_group().unwrap();
+            done.send(()).unwrap();
+            reply
+        });
+        // `b` cannot finish while `a` holds the rows it needs.
+        assert!(
+            finished.recv_timeout(Duration::from_millis(500)).is_err(),
+            "the other host did not wait for the open group"
+        );
+        a.ledger().commit_group().unwrap();
+        thread.join().unwrap()
+    }
+
+    fn signed_in(fx: &Fixtures, host: &mut Host<PgLedger>) -> TestTerminal {
+        let mut t = fx.test_terminal("noodle-1");
+        let mut buf = [0u8; 512];
+        let n = t.sign_in(&mut buf);
+        let reply = answer(host, &buf[..n]);
+        assert_eq!(t.accept_sign_in(&reply).unwrap(), ResponseCode::Approved);
+        t
+    }
+
+    #[test]
+    fn a_purchase_another_host_is_committing_is_a_duplicate() {
+        let Some(db) = PgDb::new("race_duplicate") else {
+            return;
+        };
+        let fx = Fixtures::load().unwrap();
+        let (mut a, b) = (host(&fx, &db), host(&fx, &db));
+        let mut t = signed_in(&fx, &mut a);
+        let card = fx.card("debit-chip").clone();
+        let mut buf = [0u8; 512];
+        let (n, stan) = t.request(
+            &Req::purchase(&card, Entry::Chip, Some("123456"), 4_200),
+            &mut buf,
+        );
+        let frame = buf[..n].to_vec();
+        a.ledger().begin_group().unwrap();
+        let first = answer(&mut a, &frame);
+        let second = while_held(&mut a, b, frame);
+        assert_eq!(t.read_reply(&first).unwrap().code, Some(ResponseCode::Approved));
+        assert_eq!(t.read_reply(&second).unwrap().code, Some(ResponseCode::Duplicate));
+        let balance = a.ledger().balance(&card.pan).unwrap().unwrap();
+        assert_eq!(balance, card.balance - 4_200, "debited once");
+        let key = TxKey {
+            terminal_id: t.terminal_id.clone(),
+            batch: t.batch,
+            stan,
+        };
+        assert!(a.ledger().transaction(&key).unwrap().unwrap().is_live());
+    }
+
+    #[test]
+    fn a_refund_racing_another_at_another_host_never_exceeds_the_sale() {
+        let Some(db) = PgDb::new("race_refund") else {
+            return;
+        };
+        let fx = Fixtures::load().unwrap();
+        let (mut a, b) = (host(&fx, &db), host(&fx, &db));
+        let mut t = signed_in(&fx, &mut a);
+        let card = fx.card("debit-chip").clone();
+        let mut buf = [0u8; 512];
+        let (n, stan) = t.request(
+            &Req::purchase(&card, Entry::Chip, Some("123456"), 10_000),
+            &mut buf,
+        );
+        let sale = t.read_reply(&answer(&mut a, &buf[..n])).unwrap();
+        let rrn = sale.rrn.unwrap();
+        let (n, _) = t.request(&super::refund(&card, 6_000, (t.batch, stan), &rrn), &mut buf);
+        let first = buf[..n].to_vec();
+        let (n, _) = t.request(&super::refund(&card, 6_000, (t.batch, stan), &rrn), &mut buf);
+        let second = buf[..n].to_vec();
+        a.ledger().begin_group().unwrap();
+        let first = answer(&mut a, &first);
+        let second = while_held(&mut a, b, second);
+        assert_eq!(t.read_reply(&first).unwrap().code, Some(ResponseCode::Approved));
+        assert_eq!(
+            t.read_reply(&second).unwrap().code,
+            Some(ResponseCode::InvalidAmount),
+            "the second refund would exceed the sale"
+        );
+        let key = TxKey {
+            terminal_id: t.terminal_id.clone(),
+            batch: t.batch,
+            stan,
+        };
+        assert_eq!(a.ledger().transaction(&key).unwrap().unwrap().state.refunded, 6_000);
+        let balance = a.ledger().balance(&card.pan).unwrap().unwrap();
+        assert_eq!(balance, card.balance - 10_000 + 6_000);
+    }
+
+    #[test]
+    fn a_reversal_at_one_host_refuses_the_late_original_at_another() {
+        let Some(db) = PgDb::new("race_reversal") else {
+            return;
+        };
+        let fx = Fixtures::load().unwrap();
+        let (mut a, mut b) = (host(&fx, &db), host(&fx, &db));
+        let mut t = signed_in(&fx, &mut a);
+        let card = fx.card("debit-chip").clone();
+        let mut buf = [0u8; 512];
+        let sale = Req::purchase(&card, Entry::Chip, Some("123456"), 3_300);
+        let (n, stan) = t.request(&sale, &mut buf);
+        let original = buf[..n].to_vec();
+        let n = t.reversal(&sale, stan, &mut buf);
+        let r = t.read_reply(&answer(&mut b, &buf[..n])).unwrap();
+        assert_eq!(r.code, Some(ResponseCode::Approved));
+        let r = t.read_reply(&answer(&mut a, &original)).unwrap();
+        assert_eq!(r.code, Some(ResponseCode::Duplicate), "the late original");
+        assert_eq!(a.ledger().balance(&card.pan).unwrap(), Some(card.balance));
+    }
+
+    #[test]
+    fn a_lost_connection_answers_nothing_and_the_next_group_reconnects() {
+        let Some(db) = PgDb::new("outage") else {
+            return;
+        };
+        let fx = Fixtures::load().unwrap();
+        let mut a = host(&fx, &db);
+        let mut t = signed_in(&fx, &mut a);
+        let card = fx.card("debit-chip").clone();
+        let mut buf = [0u8; 512];
+        // The database drops every connection of this ledger (a restart, a failover).
+        let mut admin = postgres::Client::connect(db.url(), postgres::NoTls).unwrap();
+        admin
+            .execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
+                 WHERE datname = current_database() AND pid <> pg_backend_pid()",
+                &[],
+            )
+            .unwrap();
+        a.ledger().begin_group().err();
+        let (n, stan) = t.request(
+            &Req::purchase(&card, Entry::Chip, Some("123456"), 500),
+            &mut buf,
+        );
+        let mut out = [0u8; 512];
+        let e = a.handle(&buf[..n], NOW, &mut OsRng, &mut out).unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::LedgerUnavailable, "{e}");
+        let _ = a.ledger().commit_group();
+        // Nothing was stored; the terminal's reversal comes to a reconnected ledger.
+        a.ledger().begin_group().unwrap();
+        let sale = Req::purchase(&card, Entry::Chip, Some("123456"), 500);
+        let n = t.reversal(&sale, stan, &mut buf);
+        let r = t.read_reply(&answer(&mut a, &buf[..n])).unwrap();
+        a.ledger().commit_group().unwrap();
+        assert_eq!(r.code, Some(ResponseCode::Approved));
+        assert_eq!(a.ledger().balance(&card.pan).unwrap(), Some(card.balance));
+        let mark: Vec<TxRecord> = a.ledger().batch(&t.terminal_id, t.batch).unwrap();
+        assert!(mark.iter().all(|r| !r.is_live()));
+    }
+}
