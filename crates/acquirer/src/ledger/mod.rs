@@ -18,7 +18,7 @@ use cardwire_iso8583::time::DateTime;
 
 use crate::error::Result;
 
-#[cfg(feature = "std")]
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
 mod columns;
 mod memory;
 #[cfg(feature = "postgres")]

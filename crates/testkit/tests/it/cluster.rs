@@ -340,8 +340,14 @@ mod races {
         a.ledger().begin_group().unwrap();
         let first = answer(&mut a, &frame);
         let second = while_held(&mut a, b, frame);
-        assert_eq!(t.read_reply(&first).unwrap().code, Some(ResponseCode::Approved));
-        assert_eq!(t.read_reply(&second).unwrap().code, Some(ResponseCode::Duplicate));
+        assert_eq!(
+            t.read_reply(&first).unwrap().code,
+            Some(ResponseCode::Approved)
+        );
+        assert_eq!(
+            t.read_reply(&second).unwrap().code,
+            Some(ResponseCode::Duplicate)
+        );
         let balance = a.ledger().balance(&card.pan).unwrap().unwrap();
         assert_eq!(balance, card.balance - 4_200, "debited once");
         let key = TxKey {
@@ -368,14 +374,23 @@ mod races {
         );
         let sale = t.read_reply(&answer(&mut a, &buf[..n])).unwrap();
         let rrn = sale.rrn.unwrap();
-        let (n, _) = t.request(&super::refund(&card, 6_000, (t.batch, stan), &rrn), &mut buf);
+        let (n, _) = t.request(
+            &super::refund(&card, 6_000, (t.batch, stan), &rrn),
+            &mut buf,
+        );
         let first = buf[..n].to_vec();
-        let (n, _) = t.request(&super::refund(&card, 6_000, (t.batch, stan), &rrn), &mut buf);
+        let (n, _) = t.request(
+            &super::refund(&card, 6_000, (t.batch, stan), &rrn),
+            &mut buf,
+        );
         let second = buf[..n].to_vec();
         a.ledger().begin_group().unwrap();
         let first = answer(&mut a, &first);
         let second = while_held(&mut a, b, second);
-        assert_eq!(t.read_reply(&first).unwrap().code, Some(ResponseCode::Approved));
+        assert_eq!(
+            t.read_reply(&first).unwrap().code,
+            Some(ResponseCode::Approved)
+        );
         assert_eq!(
             t.read_reply(&second).unwrap().code,
             Some(ResponseCode::InvalidAmount),
@@ -386,7 +401,15 @@ mod races {
             batch: t.batch,
             stan,
         };
-        assert_eq!(a.ledger().transaction(&key).unwrap().unwrap().state.refunded, 6_000);
+        assert_eq!(
+            a.ledger()
+                .transaction(&key)
+                .unwrap()
+                .unwrap()
+                .state
+                .refunded,
+            6_000
+        );
         let balance = a.ledger().balance(&card.pan).unwrap().unwrap();
         assert_eq!(balance, card.balance - 10_000 + 6_000);
     }
