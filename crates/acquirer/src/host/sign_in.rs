@@ -12,6 +12,7 @@ use cardwire_iso8583::cups::ResponseCode;
 use rand_core::TryCryptoRng;
 use zeroize::Zeroizing;
 
+use super::guard::{Check, Guard};
 use super::reply::ReplyParts;
 use super::{Answer, Head, Host, Io, SecurityEvent, Session, digits, simple};
 use crate::error::{Error, ErrorKind, Result};
@@ -91,7 +92,10 @@ impl<L: Ledger> Host<L> {
         let event = if locked {
             Some(SecurityEvent::RefusedWhileLocked)
         } else if self.registry.terminal(&head.terminal_id).is_some() {
-            Some(self.guard.failed(&head.terminal_id, io.now))
+            Some(
+                self.guard
+                    .failed(&mut self.ledger, &head.terminal_id, io.now)?,
+            )
         } else {
             None
         };
@@ -106,7 +110,10 @@ impl<L: Ledger> Host<L> {
         head: &Head,
         io: &mut Io<'_, '_, '_, '_>,
     ) -> Result<Result<Session, Answer>> {
-        if self.guard.locked(&head.terminal_id, io.now) {
+        let check = self
+            .guard
+            .check(&mut self.ledger, &head.terminal_id, io.now)?;
+        if check == Check::Locked {
             return self
                 .refuse(head, io, ResponseCode::MacFailed, true)
                 .map(Err);
@@ -129,7 +136,7 @@ impl<L: Ledger> Host<L> {
         };
         match session {
             Some(s) if ok => {
-                self.guard.succeeded(&head.terminal_id);
+                Guard::succeeded(&mut self.ledger, &head.terminal_id, check)?;
                 Ok(Ok(s))
             }
             _ => self
@@ -160,13 +167,16 @@ impl<L: Ledger> Host<L> {
         io: &mut Io<'_, '_, '_, '_>,
         rng: &mut R,
     ) -> Result<Answer> {
-        if self.guard.locked(&head.terminal_id, io.now) {
+        let check = self
+            .guard
+            .check(&mut self.ledger, &head.terminal_id, io.now)?;
+        if check == Check::Locked {
             return self.refuse(head, io, ResponseCode::InvalidMerchant, true);
         }
         let Some(tmk) = self.sign_in_proved(head, io) else {
             return self.refuse(head, io, ResponseCode::InvalidMerchant, false);
         };
-        self.guard.succeeded(&head.terminal_id);
+        Guard::succeeded(&mut self.ledger, &head.terminal_id, check)?;
         let algorithm = self
             .registry
             .terminal(&head.terminal_id)

@@ -201,6 +201,15 @@ pub struct TerminalSession {
     pub pool_next: u32,
 }
 
+/// A terminal's run of failed authentications, as the lockout counts it.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Strikes {
+    /// Failures in a row.
+    pub failures: u32,
+    /// Locked out until this time (seconds since 2000-01-01 on the host's clock), if locked.
+    pub locked_until: Option<i64>,
+}
+
 /// A settlement (0500) as the host answered it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SettlementRecord {
@@ -308,6 +317,32 @@ pub trait Ledger {
     /// # Errors
     /// As [`Ledger::session`], or the first error `each` returns.
     fn for_each(&mut self, each: &mut dyn FnMut(&TxRecord) -> Result<()>) -> Result<()>;
+
+    /// The lockout count of `terminal_id` (`None`: no failure since its last success). Kept
+    /// by the ledger so that a restart, or another node, does not forgive it.
+    ///
+    /// # Errors
+    /// As [`Ledger::session`].
+    fn strikes(&mut self, terminal_id: &str) -> Result<Option<Strikes>>;
+
+    /// Counts one more failure of `terminal_id` in one step (nodes counting at once lose
+    /// none); returns the failures now.
+    ///
+    /// # Errors
+    /// As [`Ledger::session`].
+    fn add_strike(&mut self, terminal_id: &str) -> Result<u32>;
+
+    /// Locks `terminal_id` out until `until` (see [`Strikes::locked_until`]).
+    ///
+    /// # Errors
+    /// As [`Ledger::session`].
+    fn lock_out(&mut self, terminal_id: &str, until: i64) -> Result<()>;
+
+    /// Forgets the failures of `terminal_id` (it authenticated, or served its lockout).
+    ///
+    /// # Errors
+    /// As [`Ledger::session`].
+    fn clear_strikes(&mut self, terminal_id: &str) -> Result<()>;
 
     /// A sequence number for the next record when the ledger hands them out itself (a ledger
     /// that several host nodes share: each number drawn once, whichever node draws it);

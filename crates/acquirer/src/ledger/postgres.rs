@@ -39,17 +39,18 @@ use super::columns::{
 };
 use super::memory::{change_of, change_state};
 use super::{
-    Ledger, OriginalChange, Posting, Reversed, SettlementRecord, TerminalSession, TxKey, TxRecord,
-    TxState,
+    Ledger, OriginalChange, Posting, Reversed, SettlementRecord, Strikes, TerminalSession, TxKey,
+    TxRecord, TxState,
 };
 use crate::error::{Error, ErrorKind, Result};
 use crate::keystore::{CardDataKey, KeyStore};
 
 /// The schema, one step per version; a database records the versions it has in
 /// `schema_migrations`. Steps are never edited once released: a change is a new step.
-pub const MIGRATIONS: &[(i32, &str)] = &[(
-    1,
-    "
+pub const MIGRATIONS: &[(i32, &str)] = &[
+    (
+        1,
+        "
 CREATE TABLE keys (
     name TEXT PRIMARY KEY,
     wrapped BYTEA NOT NULL
@@ -111,7 +112,19 @@ CREATE TABLE settlements (
 -- Each draw hands a node SEQ_BLOCK sequence numbers.
 CREATE SEQUENCE tx_seq_block START WITH 0 MINVALUE 0;
 ",
-)];
+    ),
+    (
+        2,
+        "
+-- The lockout's counts: a restart or another node does not forgive failures.
+CREATE TABLE lockouts (
+    terminal_id TEXT PRIMARY KEY,
+    failures INTEGER NOT NULL,
+    locked_until BIGINT
+);
+",
+    ),
+];
 
 /// How many sequence numbers a node takes from the database at a time.
 const SEQ_BLOCK: u64 = 100;
@@ -180,6 +193,7 @@ struct Prepared {
     set_state: Statement,
     reversal: Statement,
     seq_block: Statement,
+    strikes: Statement,
 }
 
 impl Prepared {
@@ -224,6 +238,8 @@ impl Prepared {
                 "INSERT INTO reversals (terminal_id, batch, stan, outcome) VALUES ($1, $2, $3, $4)",
             )?,
             seq_block: c.prepare("SELECT nextval('tx_seq_block')")?,
+            strikes: c
+                .prepare("SELECT failures, locked_until FROM lockouts WHERE terminal_id = $1")?,
         })
     }
 }
@@ -927,6 +943,61 @@ impl Ledger for PgLedger {
 
     fn for_each(&mut self, each: &mut dyn FnMut(&TxRecord) -> Result<()>) -> Result<()> {
         self.select_all("", &[], each)
+    }
+
+    fn strikes(&mut self, terminal_id: &str) -> Result<Option<Strikes>> {
+        let (client, p) = self.conn()?;
+        let get = pg("reading a lockout");
+        let Some(row) = client
+            .query_opt(&p.strikes, &[&terminal_id])
+            .map_err(&get)?
+        else {
+            return Ok(None);
+        };
+        let failures: i32 = row.try_get(0).map_err(&get)?;
+        Ok(Some(Strikes {
+            failures: u32::try_from(failures)
+                .map_err(|_| Error::new(ErrorKind::LedgerCorrupt).during("reading a lockout"))?,
+            locked_until: row.try_get(1).map_err(&get)?,
+        }))
+    }
+
+    fn add_strike(&mut self, terminal_id: &str) -> Result<u32> {
+        let (client, _) = self.conn()?;
+        let get = pg("counting a failure");
+        let failures: i32 = client
+            .query_one(
+                "INSERT INTO lockouts (terminal_id, failures) VALUES ($1, 1) \
+                 ON CONFLICT (terminal_id) DO UPDATE SET failures = lockouts.failures + 1 \
+                 RETURNING failures",
+                &[&terminal_id],
+            )
+            .and_then(|row| row.try_get(0))
+            .map_err(&get)?;
+        u32::try_from(failures)
+            .map_err(|_| Error::new(ErrorKind::LedgerCorrupt).during("counting a failure"))
+    }
+
+    fn lock_out(&mut self, terminal_id: &str, until: i64) -> Result<()> {
+        let (client, _) = self.conn()?;
+        client
+            .execute(
+                "UPDATE lockouts SET locked_until = $2 WHERE terminal_id = $1",
+                &[&terminal_id, &until],
+            )
+            .map_err(pg("locking a terminal out"))?;
+        Ok(())
+    }
+
+    fn clear_strikes(&mut self, terminal_id: &str) -> Result<()> {
+        let (client, _) = self.conn()?;
+        client
+            .execute(
+                "DELETE FROM lockouts WHERE terminal_id = $1",
+                &[&terminal_id],
+            )
+            .map_err(pg("clearing a lockout"))?;
+        Ok(())
     }
 
     fn begin_group(&mut self) -> Result<()> {

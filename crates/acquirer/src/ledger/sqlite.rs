@@ -22,7 +22,7 @@ use super::columns::{
 };
 use super::memory::{change_of, change_state};
 use super::{
-    Ledger, Posting, Reversed, SettlementRecord, TerminalSession, TxKey, TxRecord, TxState,
+    Ledger, Posting, Reversed, SettlementRecord, Strikes, TerminalSession, TxKey, TxRecord, TxState,
 };
 use crate::error::{Error, ErrorKind, Result};
 use crate::keystore::{CardDataKey, KeyStore};
@@ -190,6 +190,11 @@ CREATE TABLE IF NOT EXISTS reversals (
     batch INTEGER NOT NULL,
     stan INTEGER NOT NULL,
     outcome TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS lockouts (
+    terminal_id TEXT PRIMARY KEY,
+    failures INTEGER NOT NULL,
+    locked_until INTEGER
 );
 CREATE TABLE IF NOT EXISTS settlements (
     id INTEGER PRIMARY KEY,
@@ -783,6 +788,50 @@ impl Ledger for SqliteLedger {
 
     fn for_each(&mut self, each: &mut dyn FnMut(&TxRecord) -> Result<()>) -> Result<()> {
         self.select_all("", [], each)
+    }
+
+    fn strikes(&mut self, terminal_id: &str) -> Result<Option<Strikes>> {
+        self.conn
+            .prepare_cached("SELECT failures, locked_until FROM lockouts WHERE terminal_id = ?1")
+            .map_err(db("reading a lockout"))?
+            .query_row([terminal_id], |row| {
+                Ok(Strikes {
+                    failures: row.get(0)?,
+                    locked_until: row.get(1)?,
+                })
+            })
+            .optional()
+            .map_err(db("reading a lockout"))
+    }
+
+    fn add_strike(&mut self, terminal_id: &str) -> Result<u32> {
+        self.conn
+            .prepare_cached(
+                "INSERT INTO lockouts (terminal_id, failures) VALUES (?1, 1) \
+                 ON CONFLICT (terminal_id) DO UPDATE SET failures = failures + 1 \
+                 RETURNING failures",
+            )
+            .map_err(db("counting a failure"))?
+            .query_row([terminal_id], |row| row.get(0))
+            .map_err(db("counting a failure"))
+    }
+
+    fn lock_out(&mut self, terminal_id: &str, until: i64) -> Result<()> {
+        self.conn
+            .prepare_cached("UPDATE lockouts SET locked_until = ?2 WHERE terminal_id = ?1")
+            .map_err(db("locking a terminal out"))?
+            .execute(params![terminal_id, until])
+            .map_err(db("locking a terminal out"))?;
+        Ok(())
+    }
+
+    fn clear_strikes(&mut self, terminal_id: &str) -> Result<()> {
+        self.conn
+            .prepare_cached("DELETE FROM lockouts WHERE terminal_id = ?1")
+            .map_err(db("clearing a lockout"))?
+            .execute([terminal_id])
+            .map_err(db("clearing a lockout"))?;
+        Ok(())
     }
 
     fn begin_group(&mut self) -> Result<()> {

@@ -269,6 +269,192 @@ fn two_nodes_on_one_database_count_each_request_once() {
     assert_eq!(ledger.balance(&card.pan).unwrap(), Some(opening + live));
 }
 
+/// Terminals added by the operator to the cluster (activated, bound to the noodle shop):
+/// their ids and the TMK they share.
+fn add_terminals(cluster: &Cluster, n: usize) -> (Vec<String>, &'static str) {
+    let tmk = "0123456789ABCDEFFEDCBA9876543210";
+    let ids: Vec<String> = (0..n).map(|i| format!("7700{i:04}")).collect();
+    for id in &ids {
+        let mut cmd = Command::new(binary());
+        cmd.args([
+            "terminal",
+            "add",
+            "--terminal-id",
+            id,
+            "--serial",
+            &format!("SN{id}"),
+        ])
+        .args(["--tmk-env", "CARDWIRE_TEST_TMK"])
+        .env("CARDWIRE_TEST_TMK", tmk);
+        cluster.common(&mut cmd);
+        assert!(cmd.status().unwrap().success());
+        cluster.run(&[
+            "terminal",
+            "activate",
+            "--terminal-id",
+            id,
+            "--merchant-no",
+            "898310058121234",
+        ]);
+    }
+    (ids, tmk)
+}
+
+/// What one terminal saw: the approvals it received (STAN, RRN, amount) and the STANs it
+/// reversed after losing their reply.
+#[derive(Default)]
+struct Seen {
+    approved: Vec<(u32, String, u64)>,
+    reversed: Vec<u32>,
+}
+
+/// `kill -9` of one node under the load of many terminals: they fail over to the other node,
+/// their reversals land there, and afterwards every approval a terminal received is in the
+/// ledger once, each terminal's batch totals are the ledger's, and every card's balance is its
+/// opening balance plus the live postings.
+#[test]
+fn kill_9_of_one_node_under_load_loses_and_doubles_nothing() {
+    let Some(db) = PgDb::new("kill9") else {
+        return;
+    };
+    let fx = Fixtures::load().unwrap();
+    let cluster = Cluster::new(&db);
+    let (ids, tmk) = add_terminals(&cluster, 6);
+    let (mut a, b) = (cluster.node("a"), cluster.node("b"));
+    let card = fx.card("credit-chip").clone();
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let loads: Vec<_> = ids
+        .iter()
+        .enumerate()
+        .map(|(i, id)| {
+            let mut t = TestTerminal::new(
+                id,
+                "898310058121234",
+                cardwire_crypto::TdesKey::from_hex(tmk).unwrap(),
+                &fx,
+            );
+            t.serial = Some(format!("SN{id}"));
+            t.dated_today();
+            // Half the terminals start at each node.
+            let mut hosts = vec![a.addr.clone(), b.addr.clone()];
+            hosts.rotate_left(i % 2);
+            let card = card.clone();
+            let stop = std::sync::Arc::clone(&stop);
+            std::thread::spawn(move || {
+                let mut wire =
+                    cardwire_pos::transport::Failover::new(hosts, Duration::from_secs(2));
+                let mut buf = [0u8; 512];
+                let n = t.sign_in(&mut buf);
+                let reply = wire.send(&buf[..n]).unwrap().to_vec();
+                assert_eq!(t.accept_sign_in(&reply).unwrap(), ResponseCode::Approved);
+                let mut seen = Seen::default();
+                let mut i = 0u64;
+                while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                    i += 1;
+                    let amount = 1 + i % 97;
+                    let req = Req::purchase(&card, Entry::Chip, Some("246810"), amount);
+                    let (n, stan) = t.request(&req, &mut buf);
+                    if let Ok(reply) = wire.send(&buf[..n]) {
+                        let r = t.read_reply(reply).unwrap();
+                        assert_eq!(r.code, Some(ResponseCode::Approved));
+                        seen.approved.push((stan, r.rrn.unwrap(), amount));
+                        continue;
+                    }
+                    // No reply: the request may have been answered. Reverse it at whichever
+                    // node answers, until one does.
+                    let n = t.reversal(&req, stan, &mut buf);
+                    loop {
+                        if let Ok(reply) = wire.send(&buf[..n]) {
+                            let r = t.read_reply(reply).unwrap();
+                            assert_eq!(r.code, Some(ResponseCode::Approved));
+                            seen.reversed.push(stan);
+                            break;
+                        }
+                    }
+                }
+                (t, seen)
+            })
+        })
+        .collect();
+    std::thread::sleep(Duration::from_millis(800));
+    a.child.kill().unwrap();
+    a.child.wait().unwrap();
+    std::thread::sleep(Duration::from_millis(800));
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    let seen: Vec<(TestTerminal, Seen)> = loads.into_iter().map(|l| l.join().unwrap()).collect();
+    drop(b);
+
+    let mut ledger = cluster.ledger();
+    let mut live_delta = 0i64;
+    let mut rows: Vec<(String, u32, bool, String)> = Vec::new();
+    ledger
+        .for_each(&mut |r| {
+            if r.is_live() {
+                live_delta += r.balance_delta;
+            }
+            rows.push((
+                r.key.terminal_id.clone(),
+                r.key.stan,
+                r.is_live(),
+                r.rrn.clone(),
+            ));
+            Ok(())
+        })
+        .unwrap();
+    let mut approvals = 0;
+    let mut reversals = 0;
+    for (t, s) in &seen {
+        approvals += s.approved.len();
+        reversals += s.reversed.len();
+        for (stan, rrn, _) in &s.approved {
+            let found: Vec<_> = rows
+                .iter()
+                .filter(|r| r.0 == t.terminal_id && r.1 == *stan)
+                .collect();
+            assert_eq!(found.len(), 1, "approval {rrn} of {} once", t.terminal_id);
+            assert!(found[0].2 && found[0].3 == *rrn, "approval {rrn} live");
+        }
+        for stan in &s.reversed {
+            let r = rows
+                .iter()
+                .find(|r| r.0 == t.terminal_id && r.1 == *stan)
+                .unwrap();
+            assert!(
+                !r.2,
+                "reversed trace {stan} of {} moved no money",
+                t.terminal_id
+            );
+        }
+        // The terminal's batch totals (what it received) are the ledger's.
+        let host =
+            cardwire_acquirer::host::batch_totals(&mut ledger, &t.terminal_id, t.batch).unwrap();
+        let sum: u64 = s.approved.iter().map(|a| a.2).sum();
+        assert_eq!(host.domestic.debit_amount, sum, "{}", t.terminal_id);
+        assert_eq!(
+            usize::from(host.domestic.debit_count),
+            s.approved.len() % 1000,
+            "{}",
+            t.terminal_id
+        );
+    }
+    assert!(approvals > 50, "the load ran: {approvals} approvals");
+    assert!(
+        reversals >= 1,
+        "the kill cut requests in flight at node a: {reversals} reversals"
+    );
+    let balance = ledger.balance(&card.pan).unwrap().unwrap();
+    assert_eq!(
+        balance,
+        card.balance + live_delta,
+        "balance = opening + live postings"
+    );
+    let spent: u64 = seen
+        .iter()
+        .flat_map(|(_, s)| s.approved.iter().map(|a| a.2))
+        .sum();
+    assert_eq!(-live_delta, i64::try_from(spent).unwrap());
+}
+
 /// Two hosts in one process, each on its own connection to the same database, so that one's
 /// group can be held open while the other answers: the races the nodes run, made certain.
 mod races {
@@ -445,7 +631,9 @@ mod races {
         let mut t = signed_in(&fx, &mut a);
         let card = fx.card("debit-chip").clone();
         let mut buf = [0u8; 512];
-        // The database drops every connection of this ledger (a restart, a failover).
+        // A group is open when the database drops every connection of this ledger (a
+        // restart, a failover).
+        a.ledger().begin_group().unwrap();
         let mut admin = postgres::Client::connect(db.url(), postgres::NoTls).unwrap();
         admin
             .execute(
@@ -454,7 +642,6 @@ mod races {
                 &[],
             )
             .unwrap();
-        a.ledger().begin_group().err();
         let (n, stan) = t.request(
             &Req::purchase(&card, Entry::Chip, Some("123456"), 500),
             &mut buf,
@@ -462,7 +649,7 @@ mod races {
         let mut out = [0u8; 512];
         let e = a.handle(&buf[..n], NOW, &mut OsRng, &mut out).unwrap_err();
         assert_eq!(e.kind(), ErrorKind::LedgerUnavailable, "{e}");
-        let _ = a.ledger().commit_group();
+        assert!(a.ledger().commit_group().is_err());
         // Nothing was stored; the terminal's reversal comes to a reconnected ledger.
         a.ledger().begin_group().unwrap();
         let sale = Req::purchase(&card, Entry::Chip, Some("123456"), 500);
