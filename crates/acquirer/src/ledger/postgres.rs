@@ -167,7 +167,7 @@ fn pg(operation: &'static str) -> impl Fn(postgres::Error) -> Error {
                 ErrorKind::LedgerUnavailable
             }
             Some(_) => ErrorKind::Ledger,
-            None if e.is_closed() => ErrorKind::LedgerUnavailable,
+            // No error from the server: the connection failed or closed (an I/O error).
             None => ErrorKind::LedgerUnavailable,
         };
         Error::new(kind).during(operation).caused_by(e)
