@@ -5,7 +5,9 @@
 //!
 //! `cargo bench -p cardwire-benches --bench pos_host` — environment: `POS_BENCH_TERMINALS` (default 8),
 //! `POS_BENCH_PURCHASES` per terminal (default 2500), `POS_BENCH_SYNC` (`normal` or `full`),
-//! `POS_BENCH_LEDGER` (`sqlite` or `memory`).
+//! `POS_BENCH_LEDGER` (`sqlite`, `memory` or `postgres`: a fresh database on the server of
+//! `CARDWIRE_PG_URL`), `POS_BENCH_NODES` (PostgreSQL only: host nodes, each a server with its
+//! own ledger connection, the terminals spread over them; default 1).
 //!
 //! The requests are built before the clock starts (each terminal's frames carry their own
 //! STAN, PIN block, ARQC and MAC), so the figures are the host's: read, verify, decide, commit,
@@ -22,11 +24,13 @@ use std::net::TcpListener;
 use std::sync::{Arc, Barrier, Mutex};
 use std::time::{Duration, Instant};
 
-use cardwire::acquirer::ledger::{Durability, Ledger, MemoryLedger, SqliteLedger};
+use cardwire::acquirer::ledger::{
+    Durability, Ledger, MemoryLedger, PgLedger, PgOptions, SqliteLedger,
+};
 use cardwire::acquirer::server::{Server, ServerConfig};
 use cardwire::acquirer::{Host, ResponseCode, TerminalEntry};
 use cardwire::pos::transport::Client;
-use cardwire_testkit::{Entry, Fixtures, Req, TempDir, TestTerminal};
+use cardwire_testkit::{Entry, Fixtures, PgDb, Req, TempDir, TestTerminal};
 
 fn env(name: &str, default: usize) -> usize {
     std::env::var(name)
@@ -42,7 +46,8 @@ fn main() {
         Ok("full") => Durability::Full,
         _ => Durability::Normal,
     };
-    let memory = std::env::var("POS_BENCH_LEDGER").as_deref() == Ok("memory");
+    let kind = std::env::var("POS_BENCH_LEDGER").unwrap_or_else(|_| "sqlite".into());
+    let nodes = env("POS_BENCH_NODES", 1).max(1);
     let fx = Fixtures::load().unwrap();
     let mut registry = fx.registry.clone();
     let noodle = registry.terminal("10580001").unwrap().clone();
@@ -59,33 +64,40 @@ fn main() {
     }
     let dir = TempDir::new("pos-bench");
     let db = dir.join("ledger.db");
-    let label = if memory {
-        "memory".to_string()
-    } else {
-        format!("SQLite WAL, durability {sync:?}")
+    let pg = (kind == "postgres").then(|| PgDb::new("pos_bench").expect("CARDWIRE_PG_URL"));
+    let label = match kind.as_str() {
+        "memory" => "memory".to_string(),
+        "postgres" => format!("PostgreSQL, {nodes} node(s)"),
+        _ => format!("SQLite WAL, durability {sync:?}"),
     };
     println!(
         "pos_host: {terminals} terminals x {purchases} chip purchases with PIN, ledger {label}"
     );
-    let (server, addr) = if memory {
-        let host = Arc::new(Mutex::new(
-            Host::new(registry, MemoryLedger::new()).unwrap(),
-        ));
-        serve(host)
-    } else {
-        let host = Arc::new(Mutex::new(
+    let servers: Vec<(Server, std::net::SocketAddr)> = match kind.as_str() {
+        "memory" => vec![serve(Host::new(registry, MemoryLedger::new()).unwrap())],
+        "postgres" => {
+            let url = pg.as_ref().unwrap().url();
+            (0..nodes)
+                .map(|_| {
+                    let keys = cardwire_testkit::test_key_store();
+                    let ledger = PgLedger::connect(url, PgOptions::default(), &keys).unwrap();
+                    serve(Host::new(registry.clone(), ledger).unwrap())
+                })
+                .collect()
+        }
+        _ => vec![serve(
             Host::new(
                 registry,
                 SqliteLedger::open(&db, sync, &cardwire_testkit::test_key_store()).unwrap(),
             )
             .unwrap(),
-        ));
-        serve(host)
+        )],
     };
     let card = fx.card("credit-chip").clone();
     // Sign in and build every frame before the clock starts.
     let mut prepared = Vec::new();
-    for id in &ids {
+    for (i, id) in ids.iter().enumerate() {
+        let addr = servers[i % servers.len()].1;
         let mut t = TestTerminal::new(
             id,
             noodle.merchant_no.as_deref().unwrap(),
@@ -139,7 +151,9 @@ fn main() {
     let start = Instant::now();
     let results: Vec<_> = threads.into_iter().map(|h| h.join().unwrap()).collect();
     let elapsed = start.elapsed();
-    server.stop();
+    for (server, _) in servers {
+        server.stop();
+    }
     let mut latencies = Vec::new();
     let mut approved = 0;
     for (mut t, l, replies) in results {
@@ -164,22 +178,35 @@ fn main() {
         pct(0.99),
         latencies[latencies.len() - 1],
     );
-    if !memory {
-        let mut ledger =
-            SqliteLedger::open(&db, sync, &cardwire_testkit::test_key_store()).unwrap();
-        let mut rows = 0;
+    let mut rows = 0;
+    let mut count = |ledger: &mut dyn Ledger| {
         ledger
             .for_each(&mut |_| {
                 rows += 1;
                 Ok(())
             })
             .unwrap();
-        assert_eq!(rows, total, "every purchase committed");
+    };
+    match kind.as_str() {
+        "memory" => rows = total,
+        "postgres" => count(
+            &mut PgLedger::connect(
+                pg.as_ref().unwrap().url(),
+                PgOptions::default(),
+                &cardwire_testkit::test_key_store(),
+            )
+            .unwrap(),
+        ),
+        _ => {
+            count(&mut SqliteLedger::open(&db, sync, &cardwire_testkit::test_key_store()).unwrap())
+        }
     }
+    assert_eq!(rows, total, "every purchase committed");
     drop(dir);
 }
 
-fn serve<L: Ledger + Send + 'static>(host: Arc<Mutex<Host<L>>>) -> (Server, std::net::SocketAddr) {
+fn serve<L: Ledger + Send + 'static>(host: Host<L>) -> (Server, std::net::SocketAddr) {
+    let host = Arc::new(Mutex::new(host));
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let server =
         Server::spawn(listener, host, ServerConfig::default(), Arc::new(|_, _| {})).unwrap();

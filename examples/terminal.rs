@@ -8,7 +8,9 @@
 //!     --amount 12.34 --pin 123456
 //! ```
 //!
-//! Options: `--host ADDR` (default 127.0.0.1:5858), `--terminal ID` (default 10580001, a
+//! Options: `--host ADDR[,ADDR…]` (default 127.0.0.1:5858; several host nodes on one ledger:
+//! a node that does not accept the connection is passed over for the next, and a reversal
+//! after a lost reply goes to the next), `--terminal ID` (default 10580001, a
 //! terminal of `spec-vectors/pos-fixtures.json`, whose TMK it loads), `--card ID` (a card of the
 //! fixtures, default debit-chip), `--entry swipe|chip|tap|qr` (default chip), `--type
 //! purchase|balance|refund|preauth` (default purchase), `--amount YUAN` (e.g. 12.34),
@@ -43,7 +45,7 @@ use cardwire::pos::card::{CardData, Interface, chip, qr};
 use cardwire::pos::receipt::{self, Receipt};
 use cardwire::pos::terminal::{Approval, Reference};
 use cardwire::pos::text::Text;
-use cardwire::pos::transport::Client;
+use cardwire::pos::transport::Failover;
 use cardwire::pos::{DateTime, ErrorKind, Outcome, Sent, Terminal};
 use cardwire_testkit::Fixtures;
 
@@ -250,21 +252,16 @@ fn now() -> DateTime {
     DateTime::now(DateTime::CHINA).expect("a clock between 2000 and 2099")
 }
 
-/// The terminal's connection: `Terminal::transact`'s exchange over a `Client`, reconnecting
-/// once when the connection was lost.
+/// The terminal's connection: `Terminal::transact`'s exchange over a `Failover` among the
+/// hosts given, which passes over a host it cannot connect to and sends what follows a lost
+/// reply (the reversal) to the next.
 struct Wire {
-    addr: String,
-    timeout: Duration,
-    client: Option<Client>,
+    hosts: Failover,
 }
 
 impl Wire {
     fn exchange(&mut self, frame: &[u8], reply: &mut [u8]) -> cardwire::pos::Result<Option<usize>> {
-        if self.client.is_none() {
-            self.client = Some(Client::connect(self.addr.as_str(), self.timeout)?);
-        }
-        let client = self.client.as_mut().unwrap();
-        match client.send(frame) {
+        match self.hosts.send(frame) {
             Ok(answer) => {
                 let slot = reply
                     .get_mut(..answer.len())
@@ -272,15 +269,9 @@ impl Wire {
                 slot.copy_from_slice(answer);
                 Ok(Some(answer.len()))
             }
-            Err(e) if e.kind() == ErrorKind::Timeout => {
-                // The reply may still come on this connection: start afresh.
-                self.client = None;
-                Ok(None)
-            }
-            Err(e) => {
-                self.client = None;
-                Err(e)
-            }
+            // The reply may still come on that connection: the next exchange goes elsewhere.
+            Err(e) if e.kind() == ErrorKind::Timeout => Ok(None),
+            Err(e) => Err(e),
         }
     }
 }
@@ -329,7 +320,7 @@ where
                     eprintln!("error: {r}");
                 }
             }
-            return Err(failed(format!("host {}: {e}", wire.addr)));
+            return Err(failed(format!("host {}: {e}", wire.hosts.host())));
         }
     };
     if let Outcome::NoReply {
@@ -414,7 +405,7 @@ fn show(outcome: &Outcome) -> String {
 const HELP: &str = "\
 One transaction against a running acquirer host (cardwire-acquirer serve).
 
-Usage: terminal [--host ADDR] [--terminal ID] [--card ID] [--entry swipe|chip|tap|qr]
+Usage: terminal [--host ADDR[,ADDR...]] [--terminal ID] [--card ID] [--entry swipe|chip|tap|qr]
                 [--type purchase|balance|refund|preauth] [--amount YUAN] [--pin PIN] [--void]
                 [--rrn R --orig-stan N --orig-batch N [--orig-date MMDD]]
                 [--timeout SECONDS] [--fixtures PATH] [--state PATH] [--stan N]
@@ -480,9 +471,7 @@ fn run_main() -> Result<bool, Failure> {
         .map_err(|e| usage(format!("--pin: {e}")))?;
 
     let mut wire = Wire {
-        addr: o.host.clone(),
-        timeout: o.timeout,
-        client: None,
+        hosts: Failover::new(o.host.split(',').map(str::trim), o.timeout),
     };
     println!(
         "terminal {} of {} ({}) -> {}",

@@ -7,6 +7,7 @@
 //! kek_file = "/etc/cardwire/kek.hex"   # or kek_env = "CARDWIRE_KEK"
 //! log_json = true
 //! durability = "normal"                # or "full"
+//! ledger = "postgres://cardwire@db/cardwire"  # a ledger shared by several nodes (else SQLite in data_dir)
 //! default_fee_bps = 60                 # for merchants added without a rate
 //!
 //! [limits]
@@ -76,6 +77,9 @@ pub struct Config {
     pub log_json: bool,
     /// `"normal"` or `"full"` (see [`Durability`]).
     pub durability: Option<String>,
+    /// A PostgreSQL URL: the ledger lives there, shared by every node configured with it
+    /// (without it, in the SQLite file of `data_dir`).
+    pub ledger: Option<String>,
     /// The fee rate, in basis points, of a merchant added without one.
     pub default_fee_bps: Option<u16>,
     /// Connection and frame limits.

@@ -25,12 +25,16 @@ pub enum ErrorKind {
     /// registry, a PIN the PVV algorithm refuses).
     InvalidInput,
     /// The ledger's file cannot be opened: its directory does not exist, or it may not be
-    /// read or written.
+    /// read or written; or its database server cannot be reached.
     LedgerUnavailable,
     /// The ledger's file is not a ledger: not an SQLite database, or a damaged one.
     LedgerCorrupt,
     /// The ledger failed otherwise, or refused a change that would make it inconsistent.
     Ledger,
+    /// The ledger refused a posting because what it depends on changed since it was decided:
+    /// its key is taken (a duplicate), its original changed, its balance is spent (by another
+    /// host node sharing the ledger). Nothing of it was kept.
+    Conflict,
     /// Reading or writing a stream or file failed (a connection, the statement).
     Io,
     /// The host's clock is not a date the messages can carry (outside 2000–2099).
@@ -60,6 +64,9 @@ impl fmt::Display for ErrorKind {
                 f.write_str("the ledger file is not a ledger database (damaged?)")
             }
             Self::Ledger => f.write_str("the ledger failed"),
+            Self::Conflict => {
+                f.write_str("the ledger refused a change another host node made impossible first")
+            }
             Self::Io => f.write_str("input/output failed"),
             Self::Clock => f.write_str("the clock is outside 2000-2099"),
             Self::KeyStore => f.write_str(

@@ -6,6 +6,7 @@
 //! that failed ([`ErrorKind::Transport`]): after a timeout the request may have been
 //! answered, so the terminal keeps a reversal for it.
 
+use alloc::string::String;
 use alloc::vec::Vec;
 use core::time::Duration;
 use std::io;
@@ -78,6 +79,92 @@ impl Client {
         } else {
             Err(Error::new(ErrorKind::Transport))
         }
+    }
+}
+
+/// A terminal's connection to one of several host nodes (all answering from one ledger): a
+/// node that cannot be connected to within the timeout is passed over for the next, in turn.
+/// A request sent without a reply (no reply in time, the connection lost after sending) is
+/// an error — the host may have answered it, so the terminal keeps its reversal — and the
+/// next exchange, that reversal, starts at the next node.
+///
+/// ```no_run
+/// use core::time::Duration;
+/// use cardwire_pos::transport::Failover;
+///
+/// let mut wire = Failover::new(["10.0.0.1:5858", "10.0.0.2:5858"], Duration::from_secs(60));
+/// # let frame = [0u8; 2];
+/// let reply = wire.send(&frame)?;
+/// # let _ = reply;
+/// # Ok::<(), cardwire_pos::Error>(())
+/// ```
+#[derive(Debug)]
+pub struct Failover {
+    hosts: Vec<String>,
+    timeout: Duration,
+    at: usize,
+    client: Option<Client>,
+}
+
+impl Failover {
+    /// The hosts in the order they are tried, each given `timeout` to connect and to reply.
+    pub fn new<S: Into<String>>(hosts: impl IntoIterator<Item = S>, timeout: Duration) -> Self {
+        Self {
+            hosts: hosts.into_iter().map(Into::into).collect(),
+            timeout,
+            at: 0,
+            client: None,
+        }
+    }
+
+    /// The host the next exchange starts at.
+    pub fn host(&self) -> &str {
+        self.hosts.get(self.at).map_or("", String::as_str)
+    }
+
+    fn next_host(&mut self) {
+        self.client = None;
+        self.at = match self.hosts.len() {
+            0 => 0,
+            n => (self.at + 1) % n,
+        };
+    }
+
+    /// Sends a request frame to the host connected to (connecting, from the current one on,
+    /// to the first that accepts) and waits for the reply frame.
+    ///
+    /// # Errors
+    /// [`ErrorKind::Transport`] when no host accepts a connection, or the connection failed
+    /// after the request went out; [`ErrorKind::Timeout`] when no reply came in time. After
+    /// either the next exchange starts at the next host.
+    pub fn send(&mut self, frame: &[u8]) -> Result<&[u8]> {
+        let mut last = Error::new(ErrorKind::Transport);
+        for _ in 0..self.hosts.len() {
+            if self.client.is_none() {
+                match Client::connect(self.host(), self.timeout) {
+                    Ok(c) => self.client = Some(c),
+                    Err(e) => {
+                        // Nothing was sent: the next host may take it.
+                        last = e;
+                        self.next_host();
+                        continue;
+                    }
+                }
+            }
+            let sent = match self.client.as_mut() {
+                Some(c) => c.send(frame).map(|_| ()),
+                None => Err(Error::new(ErrorKind::Transport)),
+            };
+            if let Err(e) = sent {
+                self.next_host();
+                return Err(e);
+            }
+            return match &self.client {
+                Some(c) => Ok(&c.buf),
+                None => Err(Error::new(ErrorKind::Transport)),
+            };
+        }
+        Err(last)
     }
 }
 

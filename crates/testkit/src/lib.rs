@@ -16,6 +16,8 @@ use cardwire_iso8583::time::DateTime;
 pub mod fake_host;
 pub mod fixtures;
 pub mod oracle;
+#[cfg(feature = "sqlite")]
+pub mod pg;
 pub mod request;
 pub mod rng;
 pub mod scan;
@@ -26,6 +28,8 @@ pub mod temp;
 
 pub use fake_host::FakeHost;
 pub use fixtures::{CardFixture, Fixtures, MerchantFixture, TerminalFixture};
+#[cfg(feature = "sqlite")]
+pub use pg::PgDb;
 pub use request::{Entry, ReplyView, Req, TestTerminal, message};
 pub use rng::CounterRng;
 #[cfg(feature = "sqlite")]

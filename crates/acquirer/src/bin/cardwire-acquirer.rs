@@ -9,10 +9,16 @@
 //! cardwire-acquirer terminal activate --data-dir DIR --terminal-id T --merchant-no N
 //! cardwire-acquirer terminal unbind --data-dir DIR --terminal-id T
 //! cardwire-acquirer statement --data-dir DIR --month 2026-11 --out statement.csv
+//! cardwire-acquirer migrate --ledger postgres://cardwire@db/cardwire
+//! cardwire-acquirer serve --data-dir DIR --ledger postgres://cardwire@db/cardwire   # one of several nodes
 //! ```
 //!
 //! Admin commands may run while `serve` runs on the same data directory: each raises the
 //! registry's version, which `serve` checks every second and then loads the registry again.
+//!
+//! With `--ledger URL` (or `ledger` in the config) the ledger, the terminal sessions and the
+//! sequence numbers live in PostgreSQL, shared by every node given the same URL; the
+//! registry stays in the data directory's file.
 //!
 //! The key-encryption key comes from `--kek-file FILE` (or `kek_file` in the config), else
 //! from the variable named by `--kek-env` (default `CARDWIRE_KEK`): 64 hex digits.
@@ -26,7 +32,7 @@ use std::time::Duration;
 
 use cardwire_acquirer::config::Config;
 use cardwire_acquirer::keystore::SoftwareKeyStore;
-use cardwire_acquirer::ledger::SqliteLedger;
+use cardwire_acquirer::ledger::{Ledger, PgLedger, PgOptions, SqliteLedger};
 use cardwire_acquirer::profiles::{FeeTable, Profiles};
 use cardwire_acquirer::server::{Metrics, Server, log};
 use cardwire_acquirer::store::RegistryStore;
@@ -61,6 +67,10 @@ struct Common {
     /// The variable holding the key-encryption key when no file is given.
     #[arg(long, global = true)]
     kek_env: Option<String>,
+    /// A PostgreSQL URL for the ledger, shared by several nodes (else SQLite in the data
+    /// directory).
+    #[arg(long, global = true)]
+    ledger: Option<String>,
 }
 
 #[derive(Subcommand)]
@@ -97,6 +107,11 @@ enum Command {
     Terminal {
         #[command(subcommand)]
         action: TerminalAction,
+    },
+    /// Applies the PostgreSQL ledger's schema migrations it lacks (serve applies them too).
+    Migrate {
+        #[command(flatten)]
+        common: Common,
     },
     /// Writes the merchant statement (CSV) of a month.
     Statement {
@@ -199,6 +214,36 @@ struct Setup {
     fees: FeeTable,
     db: PathBuf,
     keys: SoftwareKeyStore,
+    /// The PostgreSQL URL of a shared ledger.
+    ledger: Option<String>,
+}
+
+impl Setup {
+    /// Runs `with` on the ledger the setup names: PostgreSQL when a URL is given, else the
+    /// SQLite file.
+    fn with_ledger<T>(&self, with: impl LedgerUser<T>) -> Res<T> {
+        match &self.ledger {
+            Some(url) => {
+                let ledger =
+                    PgLedger::connect(url, PgOptions::default(), &self.keys).map_err(err)?;
+                with.run(ledger)
+            }
+            None => {
+                let ledger = SqliteLedger::open(
+                    &self.db,
+                    self.config.durability().map_err(err)?,
+                    &self.keys,
+                )
+                .map_err(err)?;
+                with.run(ledger)
+            }
+        }
+    }
+}
+
+/// What runs on whichever ledger a command was given.
+trait LedgerUser<T> {
+    fn run<L: Ledger + Send + 'static>(self, ledger: L) -> Res<T>;
 }
 
 fn setup(common: &Common) -> Res<Setup> {
@@ -226,12 +271,14 @@ fn setup(common: &Common) -> Res<Setup> {
         ),
     }
     .map_err(err)?;
+    let ledger = common.ledger.clone().or_else(|| config.ledger.clone());
     Ok(Setup {
         config,
         profiles,
         fees,
         db: dir.join("acquirer.db"),
         keys,
+        ledger,
     })
 }
 
@@ -256,10 +303,19 @@ fn import(file: &Path, common: &Common) -> Res<()> {
     let text = std::fs::read_to_string(file).map_err(|e| format!("{}: {e}", file.display()))?;
     let registry = cardwire_acquirer::import::registry_from_json_with(&text, &s.profiles, &s.fees)
         .map_err(err)?;
-    // The ledger first: it makes the file's card-data key.
-    let ledger =
-        SqliteLedger::open(&s.db, s.config.durability().map_err(err)?, &s.keys).map_err(err)?;
-    drop(Host::new(registry.clone(), ledger).map_err(err)?);
+    // The ledger first: it makes the file's card-data key (and opens the card accounts).
+    struct Open<'r>(&'r cardwire_acquirer::Registry);
+    impl LedgerUser<()> for Open<'_> {
+        fn run<L: Ledger + Send + 'static>(self, ledger: L) -> Res<()> {
+            drop(Host::new(self.0.clone(), ledger).map_err(err)?);
+            Ok(())
+        }
+    }
+    if s.ledger.is_some() {
+        // The registry's file makes its own card-data key.
+        drop(SqliteLedger::open(&s.db, s.config.durability().map_err(err)?, &s.keys).map_err(err)?);
+    }
+    s.with_ledger(Open(&registry))?;
     RegistryStore::open(&s.db, &s.keys)
         .and_then(|mut store| store.save(&registry))
         .map_err(err)?;
@@ -371,10 +427,10 @@ const REGISTRY_CHECK: Duration = Duration::from_secs(1);
 /// Loads the registry again whenever an admin command (of this node or another on the same
 /// database) raised its version, and puts it in the host's place between two request
 /// groups. Never stops serving: a failure is logged and tried again at the next check.
-fn watch_registry(
+fn watch_registry<L: Ledger>(
     db: PathBuf,
     keys: SoftwareKeyStore,
-    host: Arc<Mutex<Host<SqliteLedger>>>,
+    host: Arc<Mutex<Host<L>>>,
     mut seen: u64,
     stop: Arc<AtomicBool>,
 ) {
@@ -419,18 +475,37 @@ fn watch_registry(
 }
 
 fn export(common: &Common, month: &str, out: Option<&Path>) -> Res<()> {
+    struct Export<'a>(&'a str, Option<&'a Path>);
+    impl LedgerUser<()> for Export<'_> {
+        fn run<L: Ledger + Send + 'static>(self, mut ledger: L) -> Res<()> {
+            let Export(month, out) = self;
+            match out {
+                Some(path) => {
+                    let f = std::fs::File::create(path)
+                        .map_err(|e| format!("{}: {e}", path.display()))?;
+                    statement::write_csv_of(&mut ledger, month, f).map_err(err)?;
+                    println!("statement of {month} written to {}", path.display());
+                }
+                None => statement::write_csv_of(&mut ledger, month, std::io::stdout().lock())
+                    .map_err(err)?,
+            }
+            Ok(())
+        }
+    }
+    setup(common)?.with_ledger(Export(month, out))
+}
+
+fn migrate(common: &Common) -> Res<()> {
     let s = setup(common)?;
-    let mut ledger =
-        SqliteLedger::open(&s.db, s.config.durability().map_err(err)?, &s.keys).map_err(err)?;
-    match out {
-        Some(path) => {
-            let f = std::fs::File::create(path).map_err(|e| format!("{}: {e}", path.display()))?;
-            statement::write_csv_of(&mut ledger, month, f).map_err(err)?;
-            println!("statement of {month} written to {}", path.display());
-        }
-        None => {
-            statement::write_csv_of(&mut ledger, month, std::io::stdout().lock()).map_err(err)?
-        }
+    let url = s
+        .ledger
+        .as_deref()
+        .ok_or("--ledger URL (or ledger in the config) is needed: SQLite needs no migration")?;
+    let applied = PgLedger::migrate(url, PgOptions::default()).map_err(err)?;
+    if applied.is_empty() {
+        println!("the ledger's schema is up to date");
+    } else {
+        println!("applied schema versions {applied:?}");
     }
     Ok(())
 }
@@ -454,8 +529,41 @@ fn serve(
         .or_else(|| s.config.metrics_listen.clone())
         .unwrap_or_else(|| "127.0.0.1:9858".into());
     let server_config = s.config.server().map_err(err)?;
-    let ledger =
-        SqliteLedger::open(&s.db, s.config.durability().map_err(err)?, &s.keys).map_err(err)?;
+    s.with_ledger(Serve {
+        s: &s,
+        listen,
+        metrics_listen,
+        server_config,
+    })
+}
+
+/// `serve` once its ledger is open.
+struct Serve<'a> {
+    s: &'a Setup,
+    listen: String,
+    metrics_listen: String,
+    server_config: cardwire_acquirer::server::ServerConfig,
+}
+
+impl LedgerUser<()> for Serve<'_> {
+    fn run<L: Ledger + Send + 'static>(self, ledger: L) -> Res<()> {
+        let Serve {
+            s,
+            listen,
+            metrics_listen,
+            server_config,
+        } = self;
+        serve_on(s, ledger, &listen, &metrics_listen, server_config)
+    }
+}
+
+fn serve_on<L: Ledger + Send + 'static>(
+    s: &Setup,
+    ledger: L,
+    listen: &str,
+    metrics_listen: &str,
+    server_config: cardwire_acquirer::server::ServerConfig,
+) -> Res<()> {
     let (registry, version) = RegistryStore::open(&s.db, &s.keys)
         .and_then(|store| Ok((store.load()?, store.version()?)))
         .map_err(err)?;
@@ -469,7 +577,7 @@ fn serve(
         host = host.with_sign_in_window(secs);
     }
     let host = Arc::new(Mutex::new(host));
-    let listener = std::net::TcpListener::bind(&listen).map_err(|e| format!("{listen}: {e}"))?;
+    let listener = std::net::TcpListener::bind(listen).map_err(|e| format!("{listen}: {e}"))?;
     let server = Server::spawn(
         listener,
         Arc::clone(&host),
@@ -479,7 +587,7 @@ fn serve(
     .map_err(err)?;
     let runtime = server.runtime().map_err(err)?;
     let metrics_listener = runtime
-        .block_on(tokio::net::TcpListener::bind(&metrics_listen))
+        .block_on(tokio::net::TcpListener::bind(metrics_listen))
         .map_err(|e| format!("{metrics_listen}: {e}"))?;
     let metrics_addr = metrics_listener.local_addr().map_err(|e| e.to_string())?;
     runtime.spawn(metrics_endpoint(metrics_listener, server.metrics()));
@@ -571,6 +679,7 @@ fn run(cli: Cli) -> Res<()> {
         Command::Merchant { action } => merchant(action),
         Command::Terminal { action } => terminal(action),
         Command::Statement { common, month, out } => export(&common, &month, out.as_deref()),
+        Command::Migrate { common } => migrate(&common),
     }
 }
 

@@ -42,8 +42,8 @@ impl<L: Ledger> Host<L> {
                 },
             );
         }
-        let d = self.decide(head, t, &mut session, io)?;
-        let (seq, rrn) = self.next_seq();
+        let mut d = self.decide(head, t, &mut session, io)?;
+        let (seq, rrn) = self.next_seq()?;
         let rrn = ascii(&rrn)?;
         let approved = d.code.is_approved();
         let auth = if approved {
@@ -75,7 +75,39 @@ impl<L: Ledger> Host<L> {
             state: TxState::default(),
         };
         let change = if approved { d.change } else { None };
-        self.ledger.post(&Posting { record, change })?;
+        let approved = match self.ledger.post(&Posting {
+            record: record.clone(),
+            change,
+        }) {
+            Ok(()) => approved,
+            Err(e) if e.kind() == ErrorKind::Conflict => {
+                // Another host node sharing the ledger was first: it answered this request
+                // (a duplicate), or changed what the decision rested on since.
+                if self.ledger.transaction(&record.key)?.is_some() {
+                    return io.answer(
+                        head,
+                        ReplyParts {
+                            mac: Some(mak),
+                            ..simple(ResponseCode::Duplicate, io.now)
+                        },
+                    );
+                }
+                d.code = conflict_decline(t);
+                let declined = TxRecord {
+                    fee: 0,
+                    balance_delta: 0,
+                    auth_code: String::new(),
+                    response: Some(d.code),
+                    ..record
+                };
+                self.ledger.post(&Posting {
+                    record: declined,
+                    change: None,
+                })?;
+                false
+            }
+            Err(e) => return Err(e),
+        };
         if approved && d.rotated {
             // The merchant number pool moved on; persist where it stands.
             self.update_session(&head.terminal_id, session)?;
@@ -356,4 +388,17 @@ fn to_i64(fen: u64) -> Result<i64> {
 fn ascii(digits: &[u8]) -> Result<&str> {
     core::str::from_utf8(digits)
         .map_err(|_| Error::new(ErrorKind::Ledger).during("writing a reference number"))
+}
+
+/// The decline of a request whose posting found, at commit, that another node changed what
+/// its decision rested on: the code the decision would give now.
+fn conflict_decline(t: Transaction) -> ResponseCode {
+    match t {
+        // The balance was spent meanwhile.
+        Transaction::Purchase | Transaction::PreAuth => ResponseCode::InsufficientFunds,
+        // Refunded meanwhile beyond what is left of the sale.
+        Transaction::Refund => ResponseCode::InvalidAmount,
+        // Voided, completed or reversed meanwhile.
+        _ => ResponseCode::InvalidTransaction,
+    }
 }

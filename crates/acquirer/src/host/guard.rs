@@ -8,11 +8,12 @@
 //! out too. That is the price of the rule; the counts and the log line of each lockout are
 //! what lets an operator see it happen.
 
-use alloc::collections::BTreeMap;
-use alloc::string::String;
 use core::fmt;
 
 use cardwire_iso8583::time::DateTime;
+
+use crate::error::Result;
+use crate::ledger::Ledger;
 
 /// When a terminal is locked out.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -66,57 +67,80 @@ impl fmt::Display for SecurityEvent {
     }
 }
 
-#[derive(Clone, Copy, Default)]
-struct Strikes {
-    failures: u32,
-    locked_until: Option<i64>,
+/// What [`Guard::check`] found of a terminal.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Check {
+    /// No failure on record.
+    Clean,
+    /// Failures on record, not (or no longer) locked out.
+    Struck,
+    /// Locked out.
+    Locked,
 }
 
-/// The lockout state of the terminals.
+/// The lockout rule and what it counted; the counts of each terminal live in the ledger, so
+/// that neither a restart nor another node sharing the ledger forgives them.
 #[derive(Default)]
 pub(super) struct Guard {
     pub(super) policy: Lockout,
-    strikes: BTreeMap<String, Strikes>,
     pub(super) counts: SecurityCounts,
 }
 
 impl Guard {
-    /// Whether `terminal_id` is locked out at `now` (counted when it is).
-    pub(super) fn locked(&mut self, terminal_id: &str, now: DateTime) -> bool {
-        let Some(s) = self.strikes.get_mut(terminal_id) else {
-            return false;
+    /// Whether `terminal_id` is locked out at `now` (counted when it is); a lockout served
+    /// is forgiven.
+    pub(super) fn check<L: Ledger>(
+        &mut self,
+        ledger: &mut L,
+        terminal_id: &str,
+        now: DateTime,
+    ) -> Result<Check> {
+        let Some(s) = ledger.strikes(terminal_id)? else {
+            return Ok(Check::Clean);
         };
         match s.locked_until {
             Some(until) if seconds(now) < until => {
                 self.counts.refused_while_locked += 1;
-                true
+                Ok(Check::Locked)
             }
             Some(_) => {
                 // Served its time: a fresh start.
-                *s = Strikes::default();
-                false
+                ledger.clear_strikes(terminal_id)?;
+                Ok(Check::Clean)
             }
-            None => false,
+            None => Ok(Check::Struck),
         }
     }
 
     /// A failed authentication of registered terminal `terminal_id`.
-    pub(super) fn failed(&mut self, terminal_id: &str, now: DateTime) -> SecurityEvent {
+    pub(super) fn failed<L: Ledger>(
+        &mut self,
+        ledger: &mut L,
+        terminal_id: &str,
+        now: DateTime,
+    ) -> Result<SecurityEvent> {
         self.counts.auth_failures += 1;
-        let s = self.strikes.entry(terminal_id.into()).or_default();
-        s.failures = s.failures.saturating_add(1);
-        if s.failures >= self.policy.failures.max(1) {
-            s.locked_until = Some(seconds(now) + i64::from(self.policy.seconds));
+        let failures = ledger.add_strike(terminal_id)?;
+        if failures >= self.policy.failures.max(1) {
+            ledger.lock_out(terminal_id, seconds(now) + i64::from(self.policy.seconds))?;
             self.counts.lockouts += 1;
-            SecurityEvent::LockedOut
+            Ok(SecurityEvent::LockedOut)
         } else {
-            SecurityEvent::AuthFailed
+            Ok(SecurityEvent::AuthFailed)
         }
     }
 
-    /// A request of `terminal_id` authenticated: its failures are forgiven.
-    pub(super) fn succeeded(&mut self, terminal_id: &str) {
-        self.strikes.remove(terminal_id);
+    /// A request of `terminal_id` authenticated: its failures, if `check` found any, are
+    /// forgiven (a terminal without any costs no write).
+    pub(super) fn succeeded<L: Ledger>(
+        ledger: &mut L,
+        terminal_id: &str,
+        check: Check,
+    ) -> Result<()> {
+        if check == Check::Struck {
+            ledger.clear_strikes(terminal_id)?;
+        }
+        Ok(())
     }
 }
 
@@ -159,16 +183,26 @@ mod tests {
 
     #[test]
     fn failures_lock_then_time_unlocks() {
+        use crate::ledger::MemoryLedger;
         let mut g = Guard::default();
+        let mut l = MemoryLedger::new();
         let t0 = DateTime::new(2026, 11, 26, 10, 0, 0).unwrap();
         for _ in 0..4 {
-            assert_eq!(g.failed("T1", t0), SecurityEvent::AuthFailed);
+            assert_eq!(
+                g.failed(&mut l, "T1", t0).unwrap(),
+                SecurityEvent::AuthFailed
+            );
         }
-        assert!(!g.locked("T1", t0));
-        assert_eq!(g.failed("T1", t0), SecurityEvent::LockedOut);
-        assert!(g.locked("T1", t0));
-        assert!(g.locked("T1", DateTime::new(2026, 11, 26, 10, 14, 59).unwrap()));
-        assert!(!g.locked("T1", DateTime::new(2026, 11, 26, 10, 15, 0).unwrap()));
+        assert_eq!(g.check(&mut l, "T1", t0).unwrap(), Check::Struck);
+        assert_eq!(
+            g.failed(&mut l, "T1", t0).unwrap(),
+            SecurityEvent::LockedOut
+        );
+        assert_eq!(g.check(&mut l, "T1", t0).unwrap(), Check::Locked);
+        let later = DateTime::new(2026, 11, 26, 10, 14, 59).unwrap();
+        assert_eq!(g.check(&mut l, "T1", later).unwrap(), Check::Locked);
+        let served = DateTime::new(2026, 11, 26, 10, 15, 0).unwrap();
+        assert_eq!(g.check(&mut l, "T1", served).unwrap(), Check::Clean);
         assert_eq!(g.counts.lockouts, 1);
         assert_eq!(g.counts.refused_while_locked, 2);
     }

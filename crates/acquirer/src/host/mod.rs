@@ -526,9 +526,17 @@ impl<L: Ledger> Host<L> {
         })
     }
 
-    fn next_seq(&mut self) -> (u64, [u8; 12]) {
-        self.seq += 1;
-        (self.seq, digits::<12>(self.seq))
+    /// The next sequence number and the RRN made of it: the ledger's when it hands them out
+    /// (shared by several nodes), else the host's own count.
+    fn next_seq(&mut self) -> Result<(u64, [u8; 12])> {
+        let seq = match self.ledger.next_seq()? {
+            Some(seq) => seq,
+            None => {
+                self.seq += 1;
+                self.seq
+            }
+        };
+        Ok((seq, digits::<12>(seq)))
     }
 }
 

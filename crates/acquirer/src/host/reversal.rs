@@ -22,7 +22,7 @@ impl<L: Ledger> Host<L> {
             stan: head.stan,
         };
         let transaction = head.transaction.unwrap_or(Transaction::Purchase);
-        let (seq, _) = self.next_seq();
+        let (seq, _) = self.next_seq()?;
         let mark = TxRecord::mark(key.clone(), transaction, seq, io.now);
         let outcome = self.ledger.reverse(&key, &mark)?;
         let code = match outcome {

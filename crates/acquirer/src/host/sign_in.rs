@@ -16,7 +16,7 @@ use zeroize::Zeroizing;
 
 use cardwire_iso8583::time::DateTime;
 
-use super::guard::days_between;
+use super::guard::{Check, Guard, days_between};
 use super::reply::ReplyParts;
 use super::{Answer, Head, Host, Io, SecurityEvent, Session, digits, simple};
 use crate::error::{Error, ErrorKind, Result};
@@ -38,7 +38,10 @@ impl<L: Ledger> Host<L> {
         tmk: &TdesKey,
         algorithm: MacAlgorithm,
     ) -> Result<Option<Session>> {
-        if let Some(s) = self.sessions.get_mut(terminal_id) {
+        // A shared ledger's session may have changed at another node (a sign-in there drew
+        // new keys): read each time, never cached.
+        let cache = !self.ledger.shared();
+        if let Some(s) = self.sessions.get_mut(terminal_id).filter(|_| cache) {
             // The profile may have changed since the session was cached.
             s.algorithm = algorithm;
             return Ok(Some(s.clone()));
@@ -55,7 +58,9 @@ impl<L: Ledger> Host<L> {
             pool_next: stored.pool_next,
             algorithm,
         };
-        self.sessions.insert(terminal_id.into(), s.clone());
+        if cache {
+            self.sessions.insert(terminal_id.into(), s.clone());
+        }
         Ok(Some(s))
     }
 
@@ -75,7 +80,9 @@ impl<L: Ledger> Host<L> {
                 last_sign_in,
             },
         )?;
-        self.sessions.insert(terminal_id.into(), s);
+        if !self.ledger.shared() {
+            self.sessions.insert(terminal_id.into(), s);
+        }
         Ok(())
     }
 
@@ -91,7 +98,10 @@ impl<L: Ledger> Host<L> {
         let event = if locked {
             Some(SecurityEvent::RefusedWhileLocked)
         } else if self.registry.terminal(&head.terminal_id).is_some() {
-            Some(self.guard.failed(&head.terminal_id, io.now))
+            Some(
+                self.guard
+                    .failed(&mut self.ledger, &head.terminal_id, io.now)?,
+            )
         } else {
             None
         };
@@ -106,7 +116,10 @@ impl<L: Ledger> Host<L> {
         head: &Head,
         io: &mut Io<'_, '_, '_, '_>,
     ) -> Result<Result<Session, Answer>> {
-        if self.guard.locked(&head.terminal_id, io.now) {
+        let check = self
+            .guard
+            .check(&mut self.ledger, &head.terminal_id, io.now)?;
+        if check == Check::Locked {
             return self
                 .refuse(head, io, ResponseCode::MacFailed, true)
                 .map(Err);
@@ -129,7 +142,7 @@ impl<L: Ledger> Host<L> {
         };
         match session {
             Some(s) if ok => {
-                self.guard.succeeded(&head.terminal_id);
+                Guard::succeeded(&mut self.ledger, &head.terminal_id, check)?;
                 Ok(Ok(s))
             }
             _ => self
@@ -185,7 +198,10 @@ impl<L: Ledger> Host<L> {
         io: &mut Io<'_, '_, '_, '_>,
         rng: &mut R,
     ) -> Result<Answer> {
-        if self.guard.locked(&head.terminal_id, io.now) {
+        let check = self
+            .guard
+            .check(&mut self.ledger, &head.terminal_id, io.now)?;
+        if check == Check::Locked {
             return self.refuse(head, io, ResponseCode::InvalidMerchant, true);
         }
         let stored = self.ledger.session(&head.terminal_id)?;
@@ -193,7 +209,7 @@ impl<L: Ledger> Host<L> {
         let Some((tmk, stamp)) = self.sign_in_proved(head, io, last) else {
             return self.refuse(head, io, ResponseCode::InvalidMerchant, false);
         };
-        self.guard.succeeded(&head.terminal_id);
+        Guard::succeeded(&mut self.ledger, &head.terminal_id, check)?;
         let algorithm = self
             .registry
             .terminal(&head.terminal_id)

@@ -5,8 +5,8 @@ use alloc::string::String;
 use alloc::vec::Vec;
 
 use super::{
-    Ledger, OriginalChange, Posting, Reversed, SettlementRecord, TerminalSession, TxKey, TxRecord,
-    TxState,
+    Ledger, OriginalChange, Posting, Reversed, SettlementRecord, Strikes, TerminalSession, TxKey,
+    TxRecord, TxState,
 };
 use crate::error::{Error, ErrorKind, Result};
 
@@ -35,6 +35,7 @@ pub struct MemoryLedger {
     by_key: BTreeMap<TxKey, usize>,
     by_rrn: BTreeMap<String, usize>,
     settlements: Vec<SettlementRecord>,
+    strikes: BTreeMap<String, Strikes>,
 }
 
 impl MemoryLedger {
@@ -138,7 +139,7 @@ impl Ledger for MemoryLedger {
     fn post(&mut self, posting: &Posting) -> Result<()> {
         let record = &posting.record;
         if self.by_key.contains_key(&record.key) {
-            return Err(failed());
+            return Err(Error::new(ErrorKind::Conflict).during("posting"));
         }
         // Check everything before changing anything: all or nothing.
         let original = match (&record.original, posting.change) {
@@ -220,5 +221,28 @@ impl Ledger for MemoryLedger {
 
     fn for_each(&mut self, each: &mut dyn FnMut(&TxRecord) -> Result<()>) -> Result<()> {
         self.records.iter().try_for_each(each)
+    }
+
+    fn strikes(&mut self, terminal_id: &str) -> Result<Option<Strikes>> {
+        Ok(self.strikes.get(terminal_id).copied())
+    }
+
+    fn add_strike(&mut self, terminal_id: &str) -> Result<u32> {
+        let s = self.strikes.entry(terminal_id.into()).or_default();
+        s.failures = s.failures.saturating_add(1);
+        Ok(s.failures)
+    }
+
+    fn lock_out(&mut self, terminal_id: &str, until: i64) -> Result<()> {
+        self.strikes
+            .entry(terminal_id.into())
+            .or_default()
+            .locked_until = Some(until);
+        Ok(())
+    }
+
+    fn clear_strikes(&mut self, terminal_id: &str) -> Result<()> {
+        self.strikes.remove(terminal_id);
+        Ok(())
     }
 }

@@ -18,13 +18,19 @@ use cardwire_iso8583::time::DateTime;
 
 use crate::error::Result;
 
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
+mod columns;
 mod memory;
+#[cfg(feature = "postgres")]
+mod postgres;
 #[cfg(feature = "sqlite")]
 mod sqlite;
 #[cfg(feature = "sqlite")]
 mod sqlite_schema;
 
 pub use memory::MemoryLedger;
+#[cfg(feature = "postgres")]
+pub use postgres::{PgLedger, PgOptions};
 #[cfg(feature = "sqlite")]
 pub(crate) use sqlite::card_data_key;
 #[cfg(feature = "sqlite")]
@@ -210,6 +216,15 @@ pub struct SignInStamp {
     pub stan: u32,
 }
 
+/// A terminal's run of failed authentications, as the lockout counts it.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Strikes {
+    /// Failures in a row.
+    pub failures: u32,
+    /// Locked out until this time (seconds since 2000-01-01 on the host's clock), if locked.
+    pub locked_until: Option<i64>,
+}
+
 /// A settlement (0500) as the host answered it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SettlementRecord {
@@ -274,7 +289,10 @@ pub trait Ledger {
 
     /// Records a transaction, applies its balance change and its change to its original, all
     /// or nothing. A key that exists already is refused with
-    /// [`ErrorKind::Ledger`](crate::ErrorKind::Ledger) (the host checks for duplicates first).
+    /// [`ErrorKind::Conflict`](crate::ErrorKind::Conflict) (the host checks for duplicates
+    /// first; a ledger shared by several nodes may still find one another node just
+    /// committed), as is, in a shared ledger, a change another node made impossible since the
+    /// host decided: the original voided, completed or refunded meanwhile, the balance spent.
     ///
     /// # Errors
     /// As [`Ledger::session`].
@@ -314,6 +332,49 @@ pub trait Ledger {
     /// # Errors
     /// As [`Ledger::session`], or the first error `each` returns.
     fn for_each(&mut self, each: &mut dyn FnMut(&TxRecord) -> Result<()>) -> Result<()>;
+
+    /// The lockout count of `terminal_id` (`None`: no failure since its last success). Kept
+    /// by the ledger so that a restart, or another node, does not forgive it.
+    ///
+    /// # Errors
+    /// As [`Ledger::session`].
+    fn strikes(&mut self, terminal_id: &str) -> Result<Option<Strikes>>;
+
+    /// Counts one more failure of `terminal_id` in one step (nodes counting at once lose
+    /// none); returns the failures now.
+    ///
+    /// # Errors
+    /// As [`Ledger::session`].
+    fn add_strike(&mut self, terminal_id: &str) -> Result<u32>;
+
+    /// Locks `terminal_id` out until `until` (see [`Strikes::locked_until`]).
+    ///
+    /// # Errors
+    /// As [`Ledger::session`].
+    fn lock_out(&mut self, terminal_id: &str, until: i64) -> Result<()>;
+
+    /// Forgets the failures of `terminal_id` (it authenticated, or served its lockout).
+    ///
+    /// # Errors
+    /// As [`Ledger::session`].
+    fn clear_strikes(&mut self, terminal_id: &str) -> Result<()>;
+
+    /// A sequence number for the next record when the ledger hands them out itself (a ledger
+    /// that several host nodes share: each number drawn once, whichever node draws it);
+    /// `None` (the default) lets the host count on from [`Ledger::last_seq`].
+    ///
+    /// # Errors
+    /// As [`Ledger::session`].
+    fn next_seq(&mut self) -> Result<Option<u64>> {
+        Ok(None)
+    }
+
+    /// Whether other host nodes write to this ledger too: then a host caches nothing it
+    /// reads from it (a terminal may have signed in at another node since). `false` by
+    /// default.
+    fn shared(&self) -> bool {
+        false
+    }
 
     /// Starts a group: the postings and reversals that follow are each still all or nothing,
     /// but become durable together at [`Ledger::commit_group`] (group commit: one disk write

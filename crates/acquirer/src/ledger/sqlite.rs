@@ -17,12 +17,15 @@ use cardwire_iso8583::time::DateTime;
 use rusqlite::ErrorCode;
 use rusqlite::types::{FromSql, FromSqlError, FromSqlResult, ValueRef};
 
+use super::columns::{
+    card_columns, field62_label, outcome_text, parse_totals, response_text, to_i64, totals_text,
+};
 use super::memory::{change_of, change_state};
 use super::{
-    Ledger, Posting, Reversed, SettlementRecord, TerminalSession, TxKey, TxRecord, TxState,
+    Ledger, Posting, Reversed, SettlementRecord, Strikes, TerminalSession, TxKey, TxRecord, TxState,
 };
 use crate::error::{Error, ErrorKind, Result};
-use crate::keystore::{CardDataKey, KeyStore, display_pan};
+use crate::keystore::{CardDataKey, KeyStore};
 
 /// How hard each commit is pushed to the disk (SQLite's `synchronous` in WAL mode).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -189,6 +192,11 @@ CREATE TABLE IF NOT EXISTS reversals (
     stan INTEGER NOT NULL,
     outcome TEXT NOT NULL
 );
+CREATE TABLE IF NOT EXISTS lockouts (
+    terminal_id TEXT PRIMARY KEY,
+    failures INTEGER NOT NULL,
+    locked_until INTEGER
+);
 CREATE TABLE IF NOT EXISTS settlements (
     id INTEGER PRIMARY KEY,
     terminal_id TEXT NOT NULL,
@@ -217,10 +225,6 @@ fn db(operation: &'static str) -> impl Fn(rusqlite::Error) -> Error {
         };
         Error::new(kind).during(operation).caused_by(e)
     }
-}
-
-fn to_i64(v: u64) -> Result<i64> {
-    i64::try_from(v).map_err(|_| Error::new(ErrorKind::Ledger).during("storing a number above i64"))
 }
 
 /// A column the ledger wrote as text, read back through its own parser; a value it could
@@ -257,36 +261,6 @@ impl FromSql for Stored<ResponseCode> {
             .map(Stored)
             .ok_or(FromSqlError::InvalidType)
     }
-}
-
-/// Field 48's 62 digits as the ledger stores them.
-fn parse_totals(text: &str) -> Option<SettlementTotals> {
-    let b = text.as_bytes();
-    if b.len() != SettlementTotals::LEN || !b.iter().all(u8::is_ascii_digit) {
-        return None;
-    }
-    let num = |from: usize, len: usize| {
-        b.get(from..from + len)?.iter().try_fold(0u64, |a, &c| {
-            a.checked_mul(10)?.checked_add(u64::from(c - b'0'))
-        })
-    };
-    let group = |at: usize| {
-        Some(cardwire_iso8583::cups::Totals {
-            debit_amount: num(at, 12)?,
-            debit_count: u16::try_from(num(at + 12, 3)?).ok()?,
-            credit_amount: num(at + 15, 12)?,
-            credit_count: u16::try_from(num(at + 27, 3)?).ok()?,
-            result: u8::try_from(num(at + 30, 1)?).ok()?,
-        })
-    };
-    Some(SettlementTotals {
-        domestic: group(0)?,
-        foreign: group(31)?,
-    })
-}
-
-fn totals_text(t: &SettlementTotals) -> String {
-    t.to_digits().iter().map(|&c| char::from(c)).collect()
 }
 
 /// Reads a record from a row selected with [`COLUMNS`], decrypting its card number.
@@ -344,10 +318,6 @@ fn record(row: &Row<'_>, card: &CardDataKey) -> rusqlite::Result<TxRecord> {
             refunded: u64_of(22)?,
         },
     })
-}
-
-fn response_text(r: Option<ResponseCode>) -> Option<String> {
-    r.map(|r| r.code().iter().map(|&c| char::from(c)).collect())
 }
 
 impl SqliteLedger {
@@ -488,22 +458,6 @@ fn unit(conn: &mut Connection, in_group: bool) -> Result<Unit<'_>> {
     }
 }
 
-/// A card number's keyed hash, display form and ciphertext.
-type CardColumns = (Option<[u8; 32]>, String, Option<Vec<u8>>);
-
-/// What the ledger stores of a card number: keyed hash, display form, ciphertext (all
-/// `None`/empty for a reversal's mark, which has no card).
-fn card_columns(card: &CardDataKey, pan: &str) -> Result<CardColumns> {
-    if pan.is_empty() {
-        return Ok((None, String::new(), None));
-    }
-    Ok((
-        Some(card.token(pan)?),
-        display_pan(pan),
-        Some(card.seal(pan)?),
-    ))
-}
-
 fn key_params(key: &TxKey) -> (String, i64, i64) {
     (
         key.terminal_id.clone(),
@@ -555,7 +509,16 @@ fn insert(tx: &Connection, card: &CardDataKey, r: &TxRecord) -> Result<()> {
         token,
         display,
     ])
-    .map_err(db("recording a transaction"))?;
+    .map_err(|e| {
+        // The key's unique constraint: a duplicate, told apart from a failing ledger.
+        if e.sqlite_error_code() == Some(ErrorCode::ConstraintViolation) {
+            Error::new(ErrorKind::Conflict)
+                .during("recording a transaction")
+                .caused_by(e)
+        } else {
+            db("recording a transaction")(e)
+        }
+    })?;
     Ok(())
 }
 
@@ -632,14 +595,14 @@ impl Ledger for SqliteLedger {
             .map(|(sealed, stamp, mut session)| {
                 if let Some(text) = stamp {
                     // A stamp that does not read would let any recorded sign-in through.
-                    session.last_sign_in = Some(super::sqlite_schema::parse_stamp(&text).ok_or_else(|| {
+                    session.last_sign_in = Some(super::columns::parse_stamp(&text).ok_or_else(|| {
                         Error::new(ErrorKind::Ledger)
                             .during("reading a terminal session's last sign-in")
                             .about(terminal_id)
                     })?);
                 }
                 if !sealed.is_empty() {
-                    let label = alloc::format!("field62/{terminal_id}");
+                    let label = field62_label(terminal_id);
                     session.field62 = self.card.open_bytes(&label, &sealed)?.to_vec();
                 }
                 Ok(session)
@@ -653,7 +616,7 @@ impl Ledger for SqliteLedger {
         let sealed = if session.field62.is_empty() {
             Vec::new()
         } else {
-            let label = alloc::format!("field62/{terminal_id}");
+            let label = field62_label(terminal_id);
             self.card.seal_bytes(&label, &session.field62)?
         };
         self.conn
@@ -671,7 +634,7 @@ impl Ledger for SqliteLedger {
                 session
                     .last_sign_in
                     .as_ref()
-                    .map(super::sqlite_schema::stamp_text)
+                    .map(super::columns::stamp_text)
             ])
             .map_err(db("saving a terminal session"))?;
         Ok(())
@@ -772,12 +735,7 @@ impl Ledger for SqliteLedger {
             }
         };
         let (t, b, n) = key_params(key);
-        let text = match outcome {
-            Reversed::Undone => "undone",
-            Reversed::AlreadyDone => "already-done",
-            Reversed::NeverSeen => "never-seen",
-            Reversed::Refused => "refused",
-        };
+        let text = outcome_text(outcome);
         tx.prepare_cached(
             "INSERT INTO reversals (terminal_id, batch, stan, outcome) VALUES (?1, ?2, ?3, ?4)",
         )
@@ -850,6 +808,50 @@ impl Ledger for SqliteLedger {
 
     fn for_each(&mut self, each: &mut dyn FnMut(&TxRecord) -> Result<()>) -> Result<()> {
         self.select_all("", [], each)
+    }
+
+    fn strikes(&mut self, terminal_id: &str) -> Result<Option<Strikes>> {
+        self.conn
+            .prepare_cached("SELECT failures, locked_until FROM lockouts WHERE terminal_id = ?1")
+            .map_err(db("reading a lockout"))?
+            .query_row([terminal_id], |row| {
+                Ok(Strikes {
+                    failures: row.get(0)?,
+                    locked_until: row.get(1)?,
+                })
+            })
+            .optional()
+            .map_err(db("reading a lockout"))
+    }
+
+    fn add_strike(&mut self, terminal_id: &str) -> Result<u32> {
+        self.conn
+            .prepare_cached(
+                "INSERT INTO lockouts (terminal_id, failures) VALUES (?1, 1) \
+                 ON CONFLICT (terminal_id) DO UPDATE SET failures = failures + 1 \
+                 RETURNING failures",
+            )
+            .map_err(db("counting a failure"))?
+            .query_row([terminal_id], |row| row.get(0))
+            .map_err(db("counting a failure"))
+    }
+
+    fn lock_out(&mut self, terminal_id: &str, until: i64) -> Result<()> {
+        self.conn
+            .prepare_cached("UPDATE lockouts SET locked_until = ?2 WHERE terminal_id = ?1")
+            .map_err(db("locking a terminal out"))?
+            .execute(params![terminal_id, until])
+            .map_err(db("locking a terminal out"))?;
+        Ok(())
+    }
+
+    fn clear_strikes(&mut self, terminal_id: &str) -> Result<()> {
+        self.conn
+            .prepare_cached("DELETE FROM lockouts WHERE terminal_id = ?1")
+            .map_err(db("clearing a lockout"))?
+            .execute([terminal_id])
+            .map_err(db("clearing a lockout"))?;
+        Ok(())
     }
 
     fn begin_group(&mut self) -> Result<()> {

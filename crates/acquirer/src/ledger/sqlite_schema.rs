@@ -1,12 +1,7 @@
-//! The SQLite ledger's schema changes since files were first written, and the text form of
-//! what those columns hold.
+//! The SQLite ledger's schema changes since files were first written.
 
-use alloc::string::String;
-
-use cardwire_iso8583::time::DateTime;
 use rusqlite::Connection;
 
-use super::SignInStamp;
 use crate::error::{Error, ErrorKind, Result};
 
 fn db(operation: &'static str) -> impl Fn(rusqlite::Error) -> Error {
@@ -28,18 +23,4 @@ pub(super) fn migrate(conn: &Connection) -> Result<()> {
             .map_err(db("migrating the ledger (sessions.last_sign_in)"))?;
     }
     Ok(())
-}
-
-/// A sign-in stamp as stored: `YYYY-MM-DD hh:mm:ss NNNNNN` (time, STAN).
-pub(super) fn stamp_text(s: &SignInStamp) -> String {
-    alloc::format!("{} {:06}", s.time, s.stan)
-}
-
-/// Reads [`stamp_text`]; `None` for anything else.
-pub(super) fn parse_stamp(text: &str) -> Option<SignInStamp> {
-    let (time, stan) = text.rsplit_once(' ')?;
-    Some(SignInStamp {
-        time: DateTime::parse(time)?,
-        stan: stan.parse().ok()?,
-    })
 }

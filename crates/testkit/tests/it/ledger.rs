@@ -3,12 +3,14 @@
 
 use cardwire_acquirer::ResponseCode;
 use cardwire_acquirer::host::batch_totals;
-use cardwire_acquirer::ledger::{Durability, Ledger, MemoryLedger, Reversed, SqliteLedger};
+use cardwire_acquirer::ledger::{
+    Durability, Ledger, MemoryLedger, PgLedger, PgOptions, Reversed, SqliteLedger,
+};
 use cardwire_acquirer::statement;
 use cardwire_acquirer::{Host, OsRng};
 use cardwire_iso8583::cups::{Original, Transaction};
 use cardwire_merchant::{AuditConfig, Rule, audit};
-use cardwire_testkit::{Entry, Fixtures, ReplyView, Req, TempDir, TestTerminal};
+use cardwire_testkit::{Entry, Fixtures, PgDb, ReplyView, Req, TempDir, TestTerminal};
 
 use cardwire_testkit::HOST_TIME as NOW;
 
@@ -246,6 +248,35 @@ fn ledger_settlement_and_statement_agree_to_the_fen_on_both_ledgers() {
     // Same rows apart from the authorisation-independent columns: RRNs, amounts, merchants.
     let strip = |csv: &[u8]| String::from_utf8(csv.to_vec()).unwrap();
     assert_eq!(strip(&a), strip(&b));
+}
+
+#[test]
+fn statements_of_the_memory_sqlite_and_postgres_ledgers_are_identical() {
+    let Some(db) = PgDb::new("statements") else {
+        return;
+    };
+    let fx = Fixtures::load().unwrap();
+    let keys = cardwire_testkit::test_key_store();
+    let mut memory = Host::new(fx.registry.clone(), MemoryLedger::new()).unwrap();
+    let a = day(&mut memory, &fx);
+    let dir = TempDir::new("three");
+    let sqlite = SqliteLedger::open(dir.join("ledger.db"), Durability::Normal, &keys).unwrap();
+    let mut sqlite = Host::new(fx.registry.clone(), sqlite).unwrap();
+    let b = day(&mut sqlite, &fx);
+    let pg = PgLedger::connect(db.url(), PgOptions::default(), &keys).unwrap();
+    let mut pg = Host::new(fx.registry.clone(), pg).unwrap();
+    let c = day(&mut pg, &fx);
+    check_sums(&mut pg, &fx);
+    assert!(!a.is_empty());
+    let text = |csv: Vec<u8>| String::from_utf8(csv).unwrap();
+    let (a, b, c) = (text(a), text(b), text(c));
+    assert_eq!(a, b, "memory and SQLite statements differ");
+    assert_eq!(b, c, "SQLite and PostgreSQL statements differ");
+    // The settlements agree too.
+    assert_eq!(
+        sqlite.ledger().settlements().unwrap(),
+        pg.ledger().settlements().unwrap()
+    );
 }
 
 #[test]

@@ -11,6 +11,7 @@
     clippy::cast_possible_truncation
 )]
 
+mod cluster;
 mod flow;
 mod fuzz_seeds;
 mod host;

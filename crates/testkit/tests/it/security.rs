@@ -580,3 +580,84 @@ fn batch_of_1200_purchases_balances() {
     assert_eq!(r.code, Some(ResponseCode::Approved));
     assert_eq!(r.settlement.unwrap().domestic.result, 1, "balanced");
 }
+
+/// Five forged MACs of `t` at `host`.
+fn five_forgeries<L: Ledger>(host: &mut Host<L>, t: &mut TestTerminal, card: &CardFixture) {
+    let mut buf = [0u8; 512];
+    let mut out = [0u8; 512];
+    for _ in 0..5 {
+        let (n, _) = t.request(&pin_purchase(card, Entry::Swipe, 100), &mut buf);
+        buf[n - 1] ^= 0x01;
+        let a = host.handle(&buf[..n], NOW, &mut OsRng, &mut out).unwrap();
+        assert_eq!(a.response, Some(ResponseCode::MacFailed));
+    }
+}
+
+/// A good request of `t` at `host`: its response code.
+fn good_request<L: Ledger>(
+    host: &mut Host<L>,
+    t: &mut TestTerminal,
+    card: &CardFixture,
+) -> Option<ResponseCode> {
+    let mut buf = [0u8; 512];
+    let mut out = [0u8; 512];
+    let (n, _) = t.request(&pin_purchase(card, Entry::Swipe, 100), &mut buf);
+    host.handle(&buf[..n], NOW, &mut OsRng, &mut out)
+        .unwrap()
+        .response
+}
+
+fn signed_in_at<L: Ledger>(host: &mut Host<L>, fx: &Fixtures) -> TestTerminal {
+    let mut t = fx.test_terminal("noodle-1");
+    let mut buf = [0u8; 512];
+    let mut out = [0u8; 512];
+    let n = t.sign_in(&mut buf);
+    let a = host.handle(&buf[..n], NOW, &mut OsRng, &mut out).unwrap();
+    assert_eq!(
+        t.accept_sign_in(&out[..a.len]).unwrap(),
+        ResponseCode::Approved
+    );
+    t
+}
+
+/// The lockout is kept by the ledger: a restart of the host does not forgive it, nor does
+/// another node sharing the ledger.
+#[test]
+fn a_lockout_outlives_a_restart_and_holds_at_every_node() {
+    use cardwire_acquirer::ledger::{Durability, PgLedger, PgOptions, SqliteLedger};
+    let fx = Fixtures::load().unwrap();
+    let card = fx.card("debit-chip").clone();
+    let keys = cardwire_testkit::test_key_store();
+    let dir = cardwire_testkit::TempDir::new("lockout");
+    let open = || SqliteLedger::open(dir.join("ledger.db"), Durability::Normal, &keys).unwrap();
+    let mut host = Host::new(fx.registry.clone(), open()).unwrap();
+    let mut t = signed_in_at(&mut host, &fx);
+    five_forgeries(&mut host, &mut t, &card);
+    drop(host);
+    let mut host = Host::new(fx.registry.clone(), open()).unwrap();
+    assert_eq!(
+        good_request(&mut host, &mut t, &card),
+        Some(ResponseCode::MacFailed),
+        "locked out after the restart"
+    );
+
+    let Some(db) = cardwire_testkit::PgDb::new("lockout") else {
+        return;
+    };
+    let node = || {
+        let ledger = PgLedger::connect(db.url(), PgOptions::default(), &keys).unwrap();
+        Host::new(fx.registry.clone(), ledger).unwrap()
+    };
+    let (mut a, mut b) = (node(), node());
+    let mut t = signed_in_at(&mut a, &fx);
+    assert_eq!(
+        good_request(&mut b, &mut t, &card),
+        Some(ResponseCode::Approved)
+    );
+    five_forgeries(&mut a, &mut t, &card);
+    assert_eq!(
+        good_request(&mut b, &mut t, &card),
+        Some(ResponseCode::MacFailed),
+        "locked out at the other node"
+    );
+}

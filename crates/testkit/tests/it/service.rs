@@ -14,7 +14,7 @@ use cardwire_testkit::scan::{found, secrets};
 use cardwire_testkit::{Entry, Fixtures, Req, TempDir, TestTerminal};
 
 /// The binary beside this test's (built by `cargo test --workspace`; built here otherwise).
-fn binary() -> PathBuf {
+pub(crate) fn binary() -> PathBuf {
     let dir = std::env::current_exe().unwrap();
     let bin = dir
         .parent()

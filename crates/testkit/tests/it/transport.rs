@@ -399,6 +399,21 @@ impl Ledger for Panicky {
     ) -> cardwire_acquirer::Result<()> {
         self.0.for_each(each)
     }
+    fn strikes(
+        &mut self,
+        t: &str,
+    ) -> cardwire_acquirer::Result<Option<cardwire_acquirer::ledger::Strikes>> {
+        self.0.strikes(t)
+    }
+    fn add_strike(&mut self, t: &str) -> cardwire_acquirer::Result<u32> {
+        self.0.add_strike(t)
+    }
+    fn lock_out(&mut self, t: &str, until: i64) -> cardwire_acquirer::Result<()> {
+        self.0.lock_out(t, until)
+    }
+    fn clear_strikes(&mut self, t: &str) -> cardwire_acquirer::Result<()> {
+        self.0.clear_strikes(t)
+    }
 }
 
 /// A request whose handling panics closes its own connection; the server goes on answering
