@@ -163,6 +163,7 @@ pub fn registry_from_json(text: &str) -> Result<Registry> {
             merchant_no,
             pool,
             profile: TerminalProfile::with_mac_name(&t.mac).ok_or_else(|| bad(&t.terminal_id))?,
+            device_key: None,
         });
     }
     Ok(registry)

@@ -192,6 +192,7 @@ impl<'k> RegistryStore<'k> {
                 pool: Vec::new(),
                 // A terminal added now is a new terminal: the standard profile.
                 profile: TerminalProfile::STANDARD,
+                device_key: None,
             },
         )
     }
@@ -308,6 +309,7 @@ impl<'k> RegistryStore<'k> {
                 activated,
                 merchant_no,
                 profile,
+                device_key: None,
             });
         }
         type CardRow = (Vec<u8>, u8, String, String, String, i64);

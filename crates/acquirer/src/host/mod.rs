@@ -55,8 +55,8 @@ use alloc::collections::BTreeMap;
 use alloc::string::String;
 use core::fmt;
 
-use cardwire_crypto::TdesKey;
-use cardwire_crypto::cups::{MacAlgorithm, WorkingKeys};
+use cardwire_crypto::cups::MacAlgorithm;
+use cardwire_crypto::sm::cups::AnyWorkingKeys;
 use cardwire_iso8583::cups::{ResponseCode, Transaction};
 use cardwire_iso8583::frame::{FrameFormat, Progress, Tpdu};
 use cardwire_iso8583::time::DateTime;
@@ -87,7 +87,8 @@ use reply::{ReplyParts, write_reply};
 /// A terminal's working keys and batch, as the host holds them between requests.
 #[derive(Clone)]
 struct Session {
-    keys: WorkingKeys,
+    /// TDES or SM4, as the terminal's profile says.
+    keys: AnyWorkingKeys,
     batch: u32,
     pool_next: u32,
     /// The terminal profile's MAC algorithm, for the replies.
@@ -98,16 +99,16 @@ impl Session {
     /// How the replies to this terminal are MAC'd.
     fn mac(&self) -> Mac<'_> {
         Mac {
-            key: &self.keys.mac,
+            keys: &self.keys,
             algorithm: self.algorithm,
         }
     }
 }
 
-/// A MAK and the algorithm it MACs with.
+/// The working keys whose MAK MACs, and the algorithm it MACs with.
 #[derive(Clone, Copy)]
 struct Mac<'a> {
-    key: &'a TdesKey,
+    keys: &'a AnyWorkingKeys,
     algorithm: MacAlgorithm,
 }
 
@@ -197,6 +198,7 @@ impl fmt::Display for Answer {
 ///         merchant_no: Some("105584070110001".into()),
 ///         pool: vec![],
 ///         profile: TerminalProfile::STANDARD,
+///         device_key: None,
 ///     }],
 ///     cardholders: vec![],
 ///     issuer: IssuerKeys {
@@ -387,10 +389,11 @@ impl<L: Ledger> Host<L> {
         if f.len != frame.len() {
             return Err(not_one_frame());
         }
-        let (msg, malformed) = match Message::decode(&specs::CUPS, f.message) {
+        let spec = self.spec_of(f.message);
+        let (msg, malformed) = match Message::decode(spec, f.message) {
             Ok(m) => (m, false),
             Err(e) => {
-                let partial = Message::decode_partial(&specs::CUPS, f.message);
+                let partial = Message::decode_partial(spec, f.message);
                 if partial.message.field(41).is_none() {
                     return Err(Error::from(e).during("decoding a request"));
                 }
@@ -477,6 +480,22 @@ impl<L: Ledger> Host<L> {
                 }
             }
         }
+    }
+
+    /// The spec to decode a request by: its terminal profile's ([`TerminalProfile::spec`]),
+    /// the terminal named by field 41, which comes before any field the variants differ in
+    /// (52); [`specs::CUPS`] for a terminal the registry does not know. The profile is
+    /// checked again with everything else once the message is read.
+    ///
+    /// [`TerminalProfile::spec`]: crate::registry::TerminalProfile::spec
+    fn spec_of(&self, message: &[u8]) -> &'static cardwire_iso8583::MessageSpec {
+        let partial = Message::decode_partial(&specs::CUPS, message);
+        partial
+            .message
+            .field(41)
+            .and_then(|f| f.as_str())
+            .and_then(|tid| self.registry.terminal(tid))
+            .map_or(&specs::CUPS, |e| e.profile.spec())
     }
 
     /// The terminal's registry entry, if it is bound to the merchant of field 42.

@@ -19,6 +19,7 @@ mod reconcile;
 mod security;
 mod seeds;
 mod service;
+mod sm4_profile;
 mod terminal;
 mod terminal_card;
 mod transport;
