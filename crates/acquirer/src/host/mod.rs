@@ -72,6 +72,7 @@ mod card;
 mod fields;
 mod financial;
 mod guard;
+mod key_download;
 mod reply;
 mod reversal;
 mod settlement;
@@ -254,6 +255,8 @@ pub struct Host<L: Ledger> {
     seq: u64,
     guard: Guard,
     chip_date_days: u32,
+    /// The acquirer's SM2 key that signs remote key downloads; `None`: no download served.
+    rkd_signer: Option<cardwire_crypto::sm::sm2::PrivateKey>,
 }
 
 impl<L: Ledger> fmt::Debug for Host<L> {
@@ -311,6 +314,7 @@ impl<L: Ledger> Host<L> {
             seq,
             guard: Guard::default(),
             chip_date_days: 1,
+            rkd_signer: None,
         })
     }
 
@@ -437,6 +441,7 @@ impl<L: Ledger> Host<L> {
         let reversal = mti == Transaction::REVERSAL_MTI;
         match head.transaction {
             Some(Transaction::SignIn) if !reversal => self.sign_in(&head, &mut io, rng),
+            Some(Transaction::KeyDownload) if !reversal => self.key_download(&head, &mut io, rng),
             // Sign-out and echo test carry no MAC: answered alike for every terminal, known
             // or not, so that they tell nothing.
             Some(t) if t.is_network_management() && !reversal => {

@@ -19,7 +19,7 @@ use crate::registry::TerminalEntry;
 
 /// Whether the request came framed as the terminal's profile says: its TPDU and header
 /// (outside the MAC, so checked here).
-fn framed_as_profiled(entry: &TerminalEntry, io: &Io<'_, '_, '_, '_>) -> bool {
+pub(super) fn framed_as_profiled(entry: &TerminalEntry, io: &Io<'_, '_, '_, '_>) -> bool {
     io.tpdu == Some(entry.profile.tpdu) && io.header == entry.profile.header
 }
 
@@ -73,7 +73,7 @@ impl<L: Ledger> Host<L> {
 
     /// The refusal of a request that did not authenticate: `code` without a MAC, the same
     /// whatever failed; a registered terminal's failure counts towards its lockout.
-    fn refuse(
+    pub(super) fn refuse(
         &mut self,
         head: &Head,
         io: &mut Io<'_, '_, '_, '_>,

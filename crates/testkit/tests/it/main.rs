@@ -14,6 +14,7 @@
 mod flow;
 mod fuzz_seeds;
 mod host;
+mod key_download;
 mod ledger;
 mod reconcile;
 mod security;
