@@ -7,6 +7,7 @@ use alloc::vec::Vec;
 
 use cardwire_crypto::TdesKey;
 use cardwire_crypto::emv::CdolProfile;
+use cardwire_crypto::sm::sm2::PublicKey;
 use cardwire_merchant::FeeRate;
 use serde::Deserialize;
 
@@ -70,8 +71,12 @@ struct TerminalJson {
     activated: bool,
     rotates_through: Option<String>,
     /// The MAC algorithm by its configuration name (`retail-x9.19`, `cups-ecb-legacy`): a
-    /// terminal's MAC is what it was built with, so the file must say it.
+    /// terminal's MAC is what it was built with, so the file must say it. `sm4-cbc-mac`
+    /// gives the SM4 profile.
     mac: String,
+    /// The device's SM2 public key (`04‖x‖y`, hex), for remote key download.
+    #[serde(default)]
+    device_key: Option<String>,
 }
 
 fn bad(what: &str) -> Error {
@@ -163,7 +168,15 @@ pub fn registry_from_json(text: &str) -> Result<Registry> {
             merchant_no,
             pool,
             profile: TerminalProfile::with_mac_name(&t.mac).ok_or_else(|| bad(&t.terminal_id))?,
-            device_key: None,
+            device_key: match &t.device_key {
+                Some(hex) => Some(
+                    cardwire_emv::hex::decode_to_vec(hex)
+                        .ok()
+                        .and_then(|b| PublicKey::from_bytes(&b).ok())
+                        .ok_or_else(|| bad(&t.terminal_id))?,
+                ),
+                None => None,
+            },
         });
     }
     Ok(registry)

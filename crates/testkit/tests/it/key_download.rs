@@ -314,3 +314,76 @@ fn the_host_refuses_a_device_key_it_did_not_register() {
         Downloaded::Declined(_)
     ));
 }
+
+#[test]
+fn registration_keeps_the_device_key_and_the_keys_at_rest_wrapped() {
+    use cardwire_acquirer::store::RegistryStore;
+    use cardwire_testkit::{TempDir, test_key_store};
+
+    let fx = Fixtures::load().unwrap();
+    let dir = TempDir::new("rkd-store");
+    let db = dir.join("acquirer.db");
+    let keys = test_key_store();
+    let device = PrivateKey::generate(&mut CounterRng(0xD1CE)).unwrap();
+    let merchant_no = fx.merchant("noodle-shop").merchant_no.clone();
+    let (signer, registry) = {
+        let mut store = RegistryStore::open(&db, &keys).unwrap();
+        store.save(&fx.registry).unwrap();
+        store
+            .add_key_download_terminal(TID, SERIAL, device.public_key(), &mut OsRng)
+            .unwrap();
+        // Registered once: a second registration of the terminal is refused.
+        assert!(
+            store
+                .add_key_download_terminal(TID, SERIAL, device.public_key(), &mut OsRng)
+                .is_err()
+        );
+        store.bind(TID, &merchant_no).unwrap();
+        store.activate(TID).unwrap();
+        let signer = store.acquirer_sm2_key(&mut OsRng).unwrap();
+        (signer, store.load().unwrap())
+    };
+    // Opened again, the store gives the same acquirer key and the registered device key.
+    let store = RegistryStore::open(&db, &keys).unwrap();
+    let mut again = RegistryStore::open(&db, &keys).unwrap();
+    assert_eq!(
+        again.acquirer_sm2_key(&mut OsRng).unwrap().public_key(),
+        signer.public_key()
+    );
+    let reloaded = store.load().unwrap();
+    let entry = reloaded.terminal(TID).unwrap();
+    assert_eq!(entry.device_key.as_ref(), Some(device.public_key()));
+    assert_eq!(entry.profile, TerminalProfile::SM4);
+    let tmk = entry.tmk.expose().to_vec();
+
+    // Neither the drawn master key nor the acquirer's private key is in the file in clear.
+    let mut bytes = std::fs::read(&db).unwrap();
+    bytes.extend(std::fs::read(dir.join("acquirer.db-wal")).unwrap_or_default());
+    assert!(!bytes.windows(16).any(|w| w == tmk.as_slice()));
+    let private = signer.to_bytes();
+    assert!(!bytes.windows(32).any(|w| w == private.as_slice()));
+
+    // The registered device downloads the master key the store drew, from a host signing
+    // with the stored key.
+    let mut host = Host::new(registry, MemoryLedger::new())
+        .unwrap()
+        .with_key_download_signer(signer.clone());
+    let config = config(&fx, SERIAL);
+    let trusted = AcquirerKey {
+        public_key: signer.public_key(),
+        id: DEFAULT_ID,
+    };
+    let download = KeyDownload::new(&config, &device, trusted);
+    let mut out = [0u8; 512];
+    let n = download.request(7, &mut out).unwrap();
+    let mut reply = [0u8; 512];
+    let a = host.handle(&out[..n], NOW, &mut OsRng, &mut reply).unwrap();
+    let Downloaded::Installed { tmk: installed, .. } = download.accept(7, &reply[..a.len]).unwrap()
+    else {
+        panic!("declined")
+    };
+    let cardwire_crypto::sm::cups::MasterKey::Sm4(installed) = installed else {
+        panic!("an SM4 master key")
+    };
+    assert_eq!(installed.expose().as_slice(), tmk.as_slice());
+}
