@@ -598,7 +598,7 @@ fn sm4_terminal<L: cardwire::acquirer::ledger::Ledger>(
             merchant_no: Some(merchant_no.into()),
             pool: Vec::new(),
             profile: TerminalProfile::SM4,
-            device_key: Some(device.public_key().clone()),
+            device_key: Some(*device.public_key()),
         });
     drop(tmk);
     let hex = |b: &[u8]| b.iter().map(|x| format!("{x:02X}")).collect::<String>();

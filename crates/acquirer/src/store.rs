@@ -246,7 +246,7 @@ impl<'k> RegistryStore<'k> {
                 merchant_no: None,
                 pool: Vec::new(),
                 profile: TerminalProfile::SM4,
-                device_key: Some(device_key.clone()),
+                device_key: Some(*device_key),
             },
         )
     }

@@ -54,7 +54,7 @@ fn bench() -> Bench {
         merchant_no: Some(fx.merchant("noodle-shop").merchant_no.clone()),
         pool: Vec::new(),
         profile: TerminalProfile::SM4,
-        device_key: Some(device.public_key().clone()),
+        device_key: Some(*device.public_key()),
     });
     let host = Host::new(registry, MemoryLedger::new())
         .unwrap()
