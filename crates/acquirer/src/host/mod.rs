@@ -10,6 +10,7 @@
 //! | check | code |
 //! |---|---|
 //! | sign-in: terminal registered, activated, bound, not locked out; field 42 is its merchant; TPDU and header are its profile's; field 62 is the bound device's serial number; field 64 is the proof under the key derived from its TMK; not the last sign-in again | `03` (reply not MAC'd) |
+//! | key download (0800, 60.3 `399`; `key_download.rs`): a signing key configured; terminal registered, activated, bound, not locked out, of the SM4 profile; field 42 its merchant; TPDU and header its profile's; field 62 its registered SM2 public key and serial number | `03` (reply not MAC'd, no field 62) |
 //! | any other request: terminal registered, activated, bound, not locked out; field 42 is its merchant; TPDU and header are its profile's; it is signed in; field 64 verifies under its MAK by its profile's algorithm | `A0` (reply not MAC'd) |
 //! | a transaction the host knows (after the MAC) | `12` |
 //! | no field outside those a POS request carries; field 53 is the profile's and comes with a PIN block (field 52) only, as do field 26 and a PIN digit `1` in field 22 | `30` |
