@@ -394,17 +394,18 @@ impl<L: Ledger> Host<L> {
         if f.len != frame.len() {
             return Err(not_one_frame());
         }
-        let spec = self.spec_of(f.message);
-        let (msg, malformed) = match Message::decode(spec, f.message) {
-            Ok(m) => (m, false),
-            Err(e) => {
-                let partial = Message::decode_partial(spec, f.message);
-                if partial.message.field(41).is_none() {
-                    return Err(Error::from(e).during("decoding a request"));
-                }
-                (partial.message, true)
-            }
-        };
+        let (mut msg, mut malformed) = decode(&specs::CUPS, f.message)?;
+        // The terminal's profile may read the message by a variant (the SM4 profile's 16-byte
+        // field 52): field 41 comes before any field the variants differ in, so the first
+        // reading names the terminal whichever spec it was.
+        let spec = msg
+            .field(41)
+            .and_then(|f| f.as_str())
+            .and_then(|tid| self.registry.terminal(tid))
+            .map_or(&specs::CUPS, |e| e.profile.spec());
+        if !core::ptr::eq(spec, &specs::CUPS) {
+            (msg, malformed) = decode(spec, f.message)?;
+        }
         let mti = msg.mti().to_u16();
         if !Transaction::is_request_mti(mti) {
             return Err(Error::new(ErrorKind::NotARequest).about(alloc::format!("MTI {mti:04}")));
@@ -488,22 +489,6 @@ impl<L: Ledger> Host<L> {
         }
     }
 
-    /// The spec to decode a request by: its terminal profile's ([`TerminalProfile::spec`]),
-    /// the terminal named by field 41, which comes before any field the variants differ in
-    /// (52); [`specs::CUPS`] for a terminal the registry does not know. The profile is
-    /// checked again with everything else once the message is read.
-    ///
-    /// [`TerminalProfile::spec`]: crate::registry::TerminalProfile::spec
-    fn spec_of(&self, message: &[u8]) -> &'static cardwire_iso8583::MessageSpec {
-        let partial = Message::decode_partial(&specs::CUPS, message);
-        partial
-            .message
-            .field(41)
-            .and_then(|f| f.as_str())
-            .and_then(|tid| self.registry.terminal(tid))
-            .map_or(&specs::CUPS, |e| e.profile.spec())
-    }
-
     /// The terminal's registry entry, if it is bound to the merchant of field 42.
     fn bound(&self, head: &Head) -> Option<&TerminalEntry> {
         self.registry.terminal(&head.terminal_id).filter(|entry| {
@@ -514,6 +499,24 @@ impl<L: Ledger> Host<L> {
     fn next_seq(&mut self) -> (u64, [u8; 12]) {
         self.seq += 1;
         (self.seq, digits::<12>(self.seq))
+    }
+}
+
+/// A request decoded by `spec`: whole, or as far as it reads when it still names its terminal
+/// (field 41) — then `true`, answered `30`.
+fn decode<'a>(
+    spec: &'static cardwire_iso8583::MessageSpec,
+    message: &'a [u8],
+) -> Result<(Message<'a, 'static>, bool)> {
+    match Message::decode(spec, message) {
+        Ok(m) => Ok((m, false)),
+        Err(e) => {
+            let partial = Message::decode_partial(spec, message);
+            if partial.message.field(41).is_none() {
+                return Err(Error::from(e).during("decoding a request"));
+            }
+            Ok((partial.message, true))
+        }
     }
 }
 
