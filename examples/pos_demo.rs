@@ -14,7 +14,12 @@
 //! journal against it (cardwire-merchant's reconcile): clean, then against a statement that
 //! booked one purchase 0.01 higher at 0.78 % instead of 0.60 %. Then a hotel's terminal whose acquirer rotates it
 //! through a pool of supermarket merchant numbers (跳码): the hotel audits its statement with
-//! cardwire-merchant and the code jumping is flagged. Exits 0 when every step behaved as told.
+//! cardwire-merchant and the code jumping is flagged. Last, a terminal of the SM4 (国密)
+//! profile: it generates its SM2 key pair, the acquirer registers the public key and the
+//! terminal downloads its SM4 master key sealed to it and signed by the acquirer (remote key
+//! download), then signs in for SM4 working keys and takes a chip purchase with PIN (a
+//! 16-byte format 4 PIN block under SM4, the SM4 CBC-MAC), a purchase whose reply is lost
+//! and its reversal, a void and the settlement. Exits 0 when every step behaved as told.
 //!
 //! Keys, cardholders, merchants and terminals come from `spec-vectors/pos-fixtures.json`
 //! (test keys; made-up cards).
@@ -36,11 +41,18 @@ use cardwire::acquirer::host::{self, Host};
 use cardwire::acquirer::ledger::{Durability, SqliteLedger};
 use cardwire::acquirer::server::{Server, ServerConfig};
 use cardwire::acquirer::statement;
+use cardwire::acquirer::{OsRng, TerminalEntry, TerminalProfile};
+use cardwire::crypto::TdesKey;
+use cardwire::crypto::cups::MacAlgorithm;
 use cardwire::crypto::pin::Pin;
+use cardwire::crypto::sm::Sm4Key;
+use cardwire::crypto::sm::sm2::{DEFAULT_ID, PrivateKey};
 use cardwire::merchant::reconcile::{ReconcileConfig, Reconciliation, reconcile};
 use cardwire::merchant::{AuditConfig, Expectation, FeeRate, Fen, RateTable, audit};
+use cardwire::pos::Config;
 use cardwire::pos::card::sim::{SimCard, track2};
 use cardwire::pos::card::{CardData, Interface, chip, qr};
+use cardwire::pos::key_download::{AcquirerKey, Downloaded, KeyDownload};
 use cardwire::pos::receipt::{Copy, Receipt};
 use cardwire::pos::terminal::{Approval, Outcome, Reference, Sent};
 use cardwire::pos::transport::Client;
@@ -201,7 +213,12 @@ fn run() -> Res {
         t.activated = false;
         t.merchant_no = None;
     }
-    let host = Arc::new(Mutex::new(Host::new(registry, ledger)?));
+    // The acquirer's SM2 key that signs remote key downloads (at rest under the KEK in the
+    // service: `RegistryStore::acquirer_sm2_key`).
+    let acquirer_sm2 = PrivateKey::generate(&mut OsRng)?;
+    let host = Arc::new(Mutex::new(
+        Host::new(registry, ledger)?.with_key_download_signer(acquirer_sm2.clone()),
+    ));
     let log = Arc::new(
         |_peer, outcome: Result<&host::Answer, &cardwire::acquirer::Error>| match outcome {
             Ok(a) => println!("  host ▸ {a}"),
@@ -541,6 +558,8 @@ fn run() -> Res {
         )?;
     }
 
+    sm4_terminal(&fx, &server, &host, &acquirer_sm2, &noodle_no)?;
+
     // ── done ──────────────────────────────────────────────────────────────────────────
     server.stop();
     drop(host);
@@ -548,6 +567,126 @@ fn run() -> Res {
         let _ = std::fs::remove_file(format!("{}{suffix}", db.display()));
     }
     title("Done: every step behaved as shown");
+    Ok(())
+}
+
+/// The SM4 (国密) terminal: remote key download at activation, then sign-in, chip purchase
+/// with PIN, a lost reply and its reversal, a void and settlement under SM4 keys.
+fn sm4_terminal<L: cardwire::acquirer::ledger::Ledger>(
+    fx: &Fixtures,
+    server: &Server,
+    host: &Mutex<Host<L>>,
+    acquirer_sm2: &PrivateKey,
+    merchant_no: &str,
+) -> Res {
+    title("国密: a terminal of the SM4 profile gets its master key by remote key download");
+    let (tid, serial) = ("SM400001", "GM-SN-20261126");
+    // Generated inside the device; only the public key leaves it.
+    let device = PrivateKey::generate(&mut OsRng)?;
+    // The acquirer registers the device with its public key and draws its SM4 master key
+    // (nobody types or sees it); activated and bound to the noodle shop.
+    let tmk = Sm4Key::generate(&mut OsRng)?;
+    host.lock()
+        .unwrap()
+        .registry_mut()
+        .terminals
+        .push(TerminalEntry {
+            terminal_id: tid.into(),
+            serial: serial.into(),
+            tmk: TdesKey::new(tmk.expose())?,
+            activated: true,
+            merchant_no: Some(merchant_no.into()),
+            pool: Vec::new(),
+            profile: TerminalProfile::SM4,
+            device_key: Some(*device.public_key()),
+        });
+    drop(tmk);
+    let hex = |b: &[u8]| b.iter().map(|x| format!("{x:02X}")).collect::<String>();
+    println!(
+        "  device {serial}: SM2 key pair generated inside it; public key {}… registered with terminal {tid}",
+        &hex(device.public_key().as_bytes())[..16]
+    );
+    let name = &fx.0.merchant("noodle-shop").name;
+    let config = Config::new(tid, merchant_no, name)?
+        .with_serial(serial)?
+        .with_mac(MacAlgorithm::Sm4CbcMac);
+    let trusted = AcquirerKey {
+        public_key: acquirer_sm2.public_key(),
+        id: DEFAULT_ID,
+    };
+    let download = KeyDownload::new(&config, &device, trusted);
+    let mut client = Client::connect(server.addr(), Duration::from_secs(5))?;
+    let mut out = [0u8; 512];
+    let n = download.request(1, &mut out)?;
+    let reply = client.send(&out[..n])?.to_vec();
+    let (tmk, version) = match download.accept(1, &reply)? {
+        Downloaded::Installed { tmk, version } => (tmk, version),
+        other => return Err(format!("key download: {other:?}").into()),
+    };
+    println!(
+        "  0800 key download (60.3 399) → 0810: the acquirer's SM2 signature verified, the envelope names this device,"
+    );
+    println!(
+        "  the SM2 ciphertext (C1‖C3‖C2) opened with the device's key, the check value matches: SM4 TMK version {version} installed"
+    );
+
+    let mut terminal: Terminal<64> = Terminal::with_master_key(config, tmk)?;
+    let mut seed = [0u8; 16];
+    rand_core::TryRng::try_fill_bytes(&mut OsRng, &mut seed).map_err(|e| format!("{e:?}"))?;
+    terminal.seed_pin_fill(&seed)?;
+    terminal.resume(1, 1)?;
+    let mut pos = Pos { terminal, client };
+    let outcome = pos.run(|t, out| Ok(t.sign_in(now(), out)?))?;
+    expect(
+        matches!(outcome, Outcome::SignedIn { .. }),
+        "the SM4 terminal signs in",
+    )?;
+    println!(
+        "  signed in: SM4 PIK, MAK and TDK from field 62 under the SM4 TMK, check values verified"
+    );
+
+    let (mut card, _, pin) = fx.card("credit-chip", Interface::Contact)?;
+    let params = pos
+        .terminal
+        .emv_params(18_800, 0x00, now(), [0x6D, 0x5E, 0x4F, 0x30]);
+    let mut session = chip::read(&mut card, Interface::Contact, &params)?;
+    let sale = approved(
+        pos.run(|t, out| Ok(t.purchase(session.card(), 18_800, Some(&pin), now(), out)?))?,
+        "SM4 chip purchase",
+    )?;
+    let done = session.complete(&mut card, true, sale.issuer_authentication(), *b"00")?;
+    expect(
+        done.accepted && done.issuer_authenticated == Some(true),
+        "the card accepts the ARPC",
+    )?;
+    println!(
+        "  chip purchase with PIN: field 52 the 16-byte ISO 9564 format 4 block under the SM4 PIK, field 64 the SM4 CBC-MAC"
+    );
+    show_approval(&pos, &sale, false);
+
+    let (_, stripe, _) = fx.card("debit-chip", Interface::Contact)?;
+    let swipe = CardData::swipe(&stripe)?;
+    let debit_pin = fx.0.pin("debit-chip");
+    let pending = pos
+        .run_reply_lost(|t, out| Ok(t.purchase(&swipe, 2_600, Some(&debit_pin), now(), out)?))?;
+    expect(pending, "a lost reply leaves a reversal pending")?;
+    println!("  a purchase's reply is lost: the terminal keeps its reversal");
+    let void = approved(
+        pos.run(|t, out| Ok(t.void(sale.record.stan, None, Some(&pin), now(), out)?))?,
+        "SM4 void",
+    )?;
+    println!(
+        "  void of STAN {:06} approved (STAN {:06})",
+        sale.record.stan, void.record.stan
+    );
+    let outcome = pos.run(|t, out| Ok(t.settle(now(), out)?))?;
+    expect(
+        matches!(outcome, Outcome::Settled { balanced: true, .. }),
+        "the SM4 terminal's settlement balances",
+    )?;
+    println!(
+        "  settled: the host's totals agree — the SM4 terminal ran sign-in, chip purchase with PIN, reversal, void and settlement under SM4 keys"
+    );
     Ok(())
 }
 

@@ -12,6 +12,7 @@ use alloc::vec::Vec;
 
 use cardwire_crypto::TdesKey;
 use cardwire_crypto::emv::CdolProfile;
+use cardwire_crypto::sm::sm2::PublicKey;
 use cardwire_merchant::FeeRate;
 use serde::Deserialize;
 
@@ -82,6 +83,9 @@ struct TerminalJson {
     /// `cups-ecb-legacy`) of the standard profile. A terminal's MAC is what it was built
     /// with, so the file must say one or the other.
     mac: Option<String>,
+    /// The device's SM2 public key (`04‖x‖y`, hex), for remote key download.
+    #[serde(default)]
+    device_key: Option<String>,
 }
 
 fn bad(what: &str) -> Error {
@@ -214,6 +218,15 @@ pub fn registry_from_json_with(
                         t.terminal_id
                     )));
                 }
+            },
+            device_key: match &t.device_key {
+                Some(hex) => Some(
+                    cardwire_emv::hex::decode_to_vec(hex)
+                        .ok()
+                        .and_then(|b| PublicKey::from_bytes(&b).ok())
+                        .ok_or_else(|| bad(&t.terminal_id))?,
+                ),
+                None => None,
             },
         });
     }

@@ -11,6 +11,11 @@ use cardwire_crypto::card::pvv;
 use cardwire_crypto::cups::MacAlgorithm;
 use cardwire_crypto::emv::CdolProfile;
 use cardwire_crypto::pin::Pin;
+use cardwire_crypto::sm::Sm4Key;
+use cardwire_crypto::sm::cups::MasterKey;
+use cardwire_crypto::sm::sm2::PublicKey;
+use cardwire_iso8583::MessageSpec;
+use cardwire_iso8583::cups::{SECURITY_CONTROL_SM4, SECURITY_CONTROL_TDES};
 use cardwire_iso8583::frame::Tpdu;
 use cardwire_merchant::FeeRate;
 
@@ -54,7 +59,17 @@ impl TerminalProfile {
         mac: MacAlgorithm::RetailX919,
         tpdu: Tpdu::new([0x00, 0x03], [0x00, 0x00]),
         header: [0x60, 0x31, 0x00, 0x31, 0x02, 0x08],
-        security_control: *b"2600000000000000",
+        security_control: security_control(SECURITY_CONTROL_TDES),
+    };
+
+    /// The SM4 (国密) profile: SM4 master and working keys, field 64 by the SM4 CBC-MAC
+    /// ([`MacAlgorithm::Sm4CbcMac`]), the 16-byte ISO 9564 format 4 PIN block under SM4 in
+    /// field 52 ([`cardwire_iso8583::specs::CUPS_SM4`]), field 53
+    /// [`SECURITY_CONTROL_SM4`]; the framing of [`Self::STANDARD`].
+    pub const SM4: Self = Self {
+        mac: MacAlgorithm::Sm4CbcMac,
+        security_control: security_control(SECURITY_CONTROL_SM4),
+        ..Self::STANDARD
     };
 
     /// [`Self::STANDARD`] with the CUPS "ECB" MAC, for terminals that cannot compute another.
@@ -67,11 +82,15 @@ impl TerminalProfile {
     };
 
     /// [`Self::STANDARD`] with the MAC algorithm of this configuration name
-    /// ([`MacAlgorithm::name`]); `None` for a name that is no algorithm.
+    /// ([`MacAlgorithm::name`]), or [`Self::SM4`] for the SM4 MAC's; `None` for a name that
+    /// is no algorithm.
     pub fn with_mac_name(name: &str) -> Option<Self> {
-        MacAlgorithm::from_name(name).map(|mac| Self {
-            mac,
-            ..Self::STANDARD
+        MacAlgorithm::from_name(name).map(|mac| match mac {
+            MacAlgorithm::Sm4CbcMac => Self::SM4,
+            _ => Self {
+                mac,
+                ..Self::STANDARD
+            },
         })
     }
 
@@ -127,6 +146,28 @@ impl TerminalProfile {
     pub fn security_control_text(&self) -> String {
         String::from_utf8_lossy(&self.security_control).into_owned()
     }
+
+    /// The spec its requests are read by: [`cardwire_iso8583::specs::CUPS_SM4`] under the SM4
+    /// profile (a 16-byte field 52), [`cardwire_iso8583::specs::CUPS`] otherwise.
+    pub fn spec(&self) -> &'static MessageSpec {
+        if self.mac.is_sm4() {
+            &cardwire_iso8583::specs::CUPS_SM4
+        } else {
+            &cardwire_iso8583::specs::CUPS
+        }
+    }
+}
+
+/// Field 53's 16 digits as the profile keeps them. Only called in constants: a value of
+/// another length stops the build there.
+#[allow(clippy::panic)] // evaluated at compile time: the panic is a build error
+const fn security_control(digits: &str) -> [u8; 16] {
+    match *digits.as_bytes() {
+        [a, b, c, d, e, f, g, h, i, j, k, l, m, n, o, p] => {
+            [a, b, c, d, e, f, g, h, i, j, k, l, m, n, o, p]
+        }
+        _ => panic!("field 53 has 16 digits"),
+    }
 }
 
 /// A terminal in the acquirer's registry.
@@ -136,7 +177,8 @@ pub struct TerminalEntry {
     pub terminal_id: String,
     /// The device serial number.
     pub serial: String,
-    /// The terminal master key, loaded into the device at activation.
+    /// The terminal master key, loaded into the device at activation: its 16 bytes are a
+    /// TDES key or an SM4 key as [`Self::profile`] says ([`Self::master_key`]).
     pub tmk: TdesKey,
     /// Whether the terminal was activated.
     pub activated: bool,
@@ -147,6 +189,10 @@ pub struct TerminalEntry {
     pub pool: Vec<String>,
     /// What its requests must look like.
     pub profile: TerminalProfile,
+    /// The device's SM2 public key, registered with it: remote key download seals the
+    /// master key to it ([`crate::host`], key download). `None` for a terminal loaded
+    /// another way.
+    pub device_key: Option<PublicKey>,
 }
 
 impl fmt::Debug for TerminalEntry {
@@ -158,11 +204,25 @@ impl fmt::Debug for TerminalEntry {
             .field("merchant_no", &self.merchant_no)
             .field("pool", &self.pool)
             .field("profile", &self.profile)
+            .field("device_key", &self.device_key.is_some())
             .finish_non_exhaustive()
     }
 }
 
 impl TerminalEntry {
+    /// The master key as the profile's cipher takes it: SM4 under the SM4 profile, TDES
+    /// otherwise.
+    ///
+    /// # Errors
+    /// [`ErrorKind::Crypto`] when the key's length does not suit the SM4 profile (16 bytes).
+    pub fn master_key(&self) -> Result<MasterKey> {
+        if self.profile.mac.is_sm4() {
+            Ok(MasterKey::Sm4(Sm4Key::new(self.tmk.expose())?))
+        } else {
+            Ok(MasterKey::Tdes(self.tmk.clone()))
+        }
+    }
+
     /// Whether the terminal may sign in: activated and bound to a merchant.
     pub fn is_bound(&self) -> bool {
         self.activated && self.merchant_no.is_some()

@@ -2,8 +2,10 @@
 //! and the issuer's keys in tables of the ledger's SQLite file, so that what an operator
 //! changes survives a restart.
 //!
-//! Nothing secret is stored in clear: terminal master keys and the issuer's keys are wrapped
-//! under the [`KeyStore`]'s KEK (each bound to its row by its label), card numbers are kept as
+//! Nothing secret is stored in clear: terminal master keys, the issuer's keys and the
+//! acquirer's SM2 key of remote key download are wrapped under the [`KeyStore`]'s KEK (each
+//! bound to its row by its label); devices' SM2 public keys are kept as they are (public);
+//! card numbers are kept as
 //! the keyed hash, the display form and ciphertext under the card-data key (see
 //! [`crate::keystore`]).
 
@@ -11,9 +13,14 @@ use alloc::string::String;
 use alloc::vec::Vec;
 use std::path::Path;
 
+use alloc::collections::BTreeMap;
+
 use cardwire_crypto::TdesKey;
 use cardwire_crypto::emv::CdolProfile;
+use cardwire_crypto::sm::Sm4Key;
+use cardwire_crypto::sm::sm2::{PrivateKey, PublicKey};
 use cardwire_merchant::FeeRate;
+use rand_core::TryCryptoRng;
 use rusqlite::{Connection, OptionalExtension, params};
 
 use crate::error::{Error, ErrorKind, Result};
@@ -42,6 +49,10 @@ CREATE TABLE IF NOT EXISTS terminals (
     tpdu TEXT NOT NULL,
     header TEXT NOT NULL,
     security_control TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS device_keys (
+    terminal_id TEXT PRIMARY KEY,
+    public_key BLOB NOT NULL
 );
 CREATE TABLE IF NOT EXISTS cardholders (
     card_token BLOB PRIMARY KEY,
@@ -115,6 +126,9 @@ impl core::fmt::Debug for RegistryStore<'_> {
 fn tmk_label(terminal_id: &str) -> String {
     alloc::format!("tmk/{terminal_id}")
 }
+
+/// The label (and `keys` row) of the acquirer's SM2 key that signs remote key downloads.
+const RKD_SIGNER_LABEL: &str = "acquirer/rkd-sm2";
 
 impl<'k> RegistryStore<'k> {
     /// Opens the registry's tables in the SQLite file at `path` (the ledger's), creating them.
@@ -266,9 +280,89 @@ impl<'k> RegistryStore<'k> {
                     merchant_no: None,
                     pool: Vec::new(),
                     profile,
+                    device_key: None,
                 },
             )
         })
+    }
+
+    /// Adds a terminal of the SM4 profile that gets its master key by remote key download:
+    /// the device's SM2 public key is registered with it, and its SM4 master key is drawn
+    /// here from `rng` and stored wrapped — nobody types or sees it. Not activated, not
+    /// bound.
+    ///
+    /// # Errors
+    /// As [`RegistryStore::add_terminal`]; [`ErrorKind::Crypto`] when `rng` fails.
+    pub fn add_key_download_terminal<R: TryCryptoRng + ?Sized>(
+        &mut self,
+        terminal_id: &str,
+        serial: &str,
+        device_key: &PublicKey,
+        rng: &mut R,
+    ) -> Result<()> {
+        if self.has_row(
+            "SELECT 1 FROM terminals WHERE terminal_id = ?1",
+            terminal_id,
+            "adding a terminal",
+        )? {
+            return Err(Error::new(ErrorKind::InvalidInput)
+                .during("adding a terminal (it exists)")
+                .about(terminal_id));
+        }
+        let tmk = Sm4Key::generate(rng)?;
+        let keys = self.keys;
+        self.changing(|c| {
+            put_terminal(
+                c,
+                keys,
+                &TerminalEntry {
+                    terminal_id: terminal_id.into(),
+                    serial: serial.into(),
+                    tmk: TdesKey::new(tmk.expose())?,
+                    activated: false,
+                    merchant_no: None,
+                    pool: Vec::new(),
+                    profile: TerminalProfile::SM4,
+                    device_key: Some(*device_key),
+                },
+            )
+        })
+    }
+
+    /// The acquirer's SM2 key that signs remote key downloads: unwrapped from the file, or
+    /// drawn from `rng` and stored wrapped under the KEK the first time.
+    ///
+    /// # Errors
+    /// [`ErrorKind::KeyStore`] when it does not unwrap; [`ErrorKind::Crypto`]; as
+    /// [`RegistryStore::open`].
+    pub fn acquirer_sm2_key<R: TryCryptoRng + ?Sized>(
+        &mut self,
+        rng: &mut R,
+    ) -> Result<PrivateKey> {
+        let stored: Option<Vec<u8>> = self
+            .conn
+            .query_row(
+                "SELECT wrapped FROM keys WHERE name = ?1",
+                [RKD_SIGNER_LABEL],
+                |row| row.get(0),
+            )
+            .optional()
+            .map_err(db("reading the acquirer's SM2 key"))?;
+        if let Some(wrapped) = stored {
+            let clear = self.keys.unwrap_key(RKD_SIGNER_LABEL, &wrapped)?;
+            return Ok(PrivateKey::from_bytes(&clear)?);
+        }
+        let key = PrivateKey::generate(rng)?;
+        let wrapped = self
+            .keys
+            .wrap(RKD_SIGNER_LABEL, key.to_bytes().as_slice())?;
+        self.conn
+            .execute(
+                "INSERT INTO keys (name, wrapped) VALUES (?1, ?2)",
+                params![RKD_SIGNER_LABEL, wrapped],
+            )
+            .map_err(db("storing the acquirer's SM2 key"))?;
+        Ok(key)
     }
 
     /// Binds a terminal to a merchant of the registry (it then settles under that number).
@@ -377,6 +471,14 @@ impl<'k> RegistryStore<'k> {
                 .collect()
             })
             .map_err(db("reading the terminals"))?;
+        let device_keys: Vec<(String, Vec<u8>)> = c
+            .prepare("SELECT terminal_id, public_key FROM device_keys")
+            .and_then(|mut s| s.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?.collect())
+            .map_err(db("reading the device keys"))?;
+        let mut device_keys: BTreeMap<String, PublicKey> = device_keys
+            .into_iter()
+            .map(|(id, key)| Ok((id, PublicKey::from_bytes(&key)?)))
+            .collect::<Result<_>>()?;
         let mut terminals = Vec::with_capacity(rows.len());
         for (terminal_id, serial, wrapped, activated, merchant_no, pool, profile) in rows {
             let [mac, tpdu, header, control] = &profile;
@@ -393,6 +495,7 @@ impl<'k> RegistryStore<'k> {
                     .filter(|p| !p.is_empty())
                     .map(String::from)
                     .collect(),
+                device_key: device_keys.remove(&terminal_id),
                 terminal_id,
                 serial,
                 tmk,
@@ -510,5 +613,16 @@ fn put_terminal(c: &Connection, keys: &dyn KeyStore, t: &TerminalEntry) -> Resul
         ],
     )
     .map_err(db("storing a terminal"))?;
+    match &t.device_key {
+        Some(key) => c.execute(
+            "INSERT OR REPLACE INTO device_keys (terminal_id, public_key) VALUES (?1, ?2)",
+            params![t.terminal_id, key.as_bytes().as_slice()],
+        ),
+        None => c.execute(
+            "DELETE FROM device_keys WHERE terminal_id = ?1",
+            params![t.terminal_id],
+        ),
+    }
+    .map_err(db("storing a device key"))?;
     Ok(())
 }

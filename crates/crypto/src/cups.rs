@@ -223,32 +223,47 @@ pub enum MacAlgorithm {
     /// it valid. Only for terminals declared legacy, whose hosts must check every field
     /// against the others and the profile.
     CupsEcbLegacy,
+    /// GB/T 15852.1 (ISO/IEC 9797-1) MAC algorithm 1 with SM4, padding method 1, under a
+    /// 16-byte SM4 MAK; field 64 carries the first 8 bytes of the 16-byte MAC. The MAC of
+    /// the SM4 profile, whose working keys are SM4 ([`crate::sm::cups`]): computed with
+    /// [`crate::sm::cups::AnyWorkingKeys::field64`], never under a TDES key.
+    Sm4CbcMac,
 }
 
 impl MacAlgorithm {
-    /// The name in configuration files: `retail-x9.19` or `cups-ecb-legacy`.
+    /// The name in configuration files: `retail-x9.19`, `cups-ecb-legacy` or `sm4-cbc-mac`.
     pub const fn name(self) -> &'static str {
         match self {
             Self::RetailX919 => "retail-x9.19",
             Self::CupsEcbLegacy => "cups-ecb-legacy",
+            Self::Sm4CbcMac => "sm4-cbc-mac",
         }
     }
 
     /// The algorithm of a configuration name ([`Self::name`]).
     pub fn from_name(name: &str) -> Option<Self> {
-        [Self::RetailX919, Self::CupsEcbLegacy]
+        [Self::RetailX919, Self::CupsEcbLegacy, Self::Sm4CbcMac]
             .into_iter()
             .find(|a| a.name() == name)
     }
 
-    /// Field 64 of `mab` under `mak`.
+    /// Whether the profile's keys are SM4 (terminal master key, working keys, PIN block):
+    /// the MAC algorithm names the profile's cipher, since a profile never mixes them.
+    pub const fn is_sm4(self) -> bool {
+        matches!(self, Self::Sm4CbcMac)
+    }
+
+    /// Field 64 of `mab` under a TDES `mak`.
     ///
     /// # Errors
-    /// [`ErrorKind::KeyLength`] for a MAK that is not double-length under the retail MAC.
+    /// [`ErrorKind::KeyLength`] for a MAK that is not double-length under the retail MAC;
+    /// [`ErrorKind::KeyUsage`] for [`Self::Sm4CbcMac`], whose MAK is an SM4 key
+    /// ([`crate::sm::cups::AnyWorkingKeys::field64`]).
     pub fn field64(self, mak: &TdesKey, mab: &[u8]) -> Result<[u8; 8]> {
         match self {
             Self::RetailX919 => retail_mac(mak, mab, Padding::Method1),
             Self::CupsEcbLegacy => Ok(field64(mak, mab)),
+            Self::Sm4CbcMac => Err(ErrorKind::KeyUsage.into()),
         }
     }
 

@@ -17,7 +17,8 @@ use crate::spec::{
 
 include!(concat!(env!("OUT_DIR"), "/specs.rs"));
 
-/// The built-in spec called `name`: `iso87-ascii`, `iso87-binary`, `iso93-binary` or `cups`.
+/// The built-in spec called `name`: `iso87-ascii`, `iso87-binary`, `iso93-binary`, `cups` or
+/// `cups-sm4` (`cups` with the 16-byte PIN block of the SM4 profile in field 52).
 pub fn by_name(name: &str) -> Option<&'static MessageSpec> {
     ALL.iter().copied().find(|s| s.name() == name)
 }

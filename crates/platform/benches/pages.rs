@@ -26,6 +26,7 @@ use cardwire_acquirer::keystore::{KeyStore, SoftwareKeyStore};
 use cardwire_acquirer::ledger::{
     Durability, Ledger, Posting, SqliteLedger, TxKey, TxRecord, TxState,
 };
+use cardwire_acquirer::registry::TerminalProfile;
 use cardwire_acquirer::store::RegistryStore;
 use cardwire_acquirer::{Merchant, ResponseCode};
 use cardwire_crypto::TdesKey;
@@ -73,7 +74,8 @@ fn build(dir: &TempDir, merchants: u64) -> Platform {
             fee_rate: FeeRate::from_bps(60),
         })
         .unwrap();
-        reg.add_terminal(&tid, &format!("BENCH-{m}"), &tmk).unwrap();
+        reg.add_terminal(&tid, &format!("BENCH-{m}"), &tmk, TerminalProfile::STANDARD)
+            .unwrap();
         reg.bind(&tid, &no).unwrap();
         reg.activate(&tid).unwrap();
         let user = store

@@ -18,6 +18,7 @@ extern crate std;
 pub mod card;
 mod config;
 mod error;
+pub mod key_download;
 pub mod receipt;
 pub mod terminal;
 pub mod text;

@@ -329,6 +329,7 @@ impl Fixtures {
                     Vec::new()
                 },
                 profile,
+                device_key: None,
             };
             terminals.push(TerminalFixture {
                 id: t.id.clone(),

@@ -6,6 +6,8 @@
 //! cardwire-acquirer serve --data-dir DIR --listen 127.0.0.1:5858 --metrics-listen 127.0.0.1:9858
 //! cardwire-acquirer merchant add --data-dir DIR --merchant-no N --name NAME --mcc 5812
 //! cardwire-acquirer terminal add --data-dir DIR --terminal-id T --serial S --tmk-env VAR [--profile NAME]
+//! cardwire-acquirer terminal add --data-dir DIR --terminal-id T --serial S --device-key 04…
+//! cardwire-acquirer key-download-key --data-dir DIR          # the key terminals trust
 //! cardwire-acquirer terminal activate --data-dir DIR --terminal-id T --merchant-no N
 //! cardwire-acquirer terminal unbind --data-dir DIR --terminal-id T
 //! cardwire-acquirer statement --data-dir DIR --month 2026-11 --out statement.csv
@@ -36,8 +38,9 @@ use cardwire_acquirer::ledger::{Ledger, PgLedger, PgOptions, SqliteLedger};
 use cardwire_acquirer::profiles::{FeeTable, Profiles};
 use cardwire_acquirer::server::{Metrics, Server, log};
 use cardwire_acquirer::store::RegistryStore;
-use cardwire_acquirer::{Error, Host, Merchant, statement};
+use cardwire_acquirer::{Error, Host, Merchant, OsRng, statement};
 use cardwire_crypto::TdesKey;
+use cardwire_crypto::sm::sm2::PublicKey;
 use cardwire_merchant::FeeRate;
 use clap::{Args, Parser, Subcommand};
 
@@ -113,6 +116,13 @@ enum Command {
         #[command(flatten)]
         common: Common,
     },
+    /// Prints the acquirer's SM2 public key that signs remote key downloads (`04‖x‖y`, hex),
+    /// for loading into terminals at manufacture; the key is created, wrapped under the KEK,
+    /// on first use.
+    KeyDownloadKey {
+        #[command(flatten)]
+        common: Common,
+    },
     /// Writes the merchant statement (CSV) of a month.
     Statement {
         #[command(flatten)]
@@ -147,8 +157,10 @@ enum MerchantAction {
 
 #[derive(Subcommand)]
 enum TerminalAction {
-    /// Adds a terminal (not activated, not bound); its master key is read from a variable so
-    /// that it never shows in a process list.
+    /// Adds a terminal (not activated, not bound). Either its master key is read from a
+    /// variable (so that it never shows in a process list), or — with `--device-key` — the
+    /// terminal is of the SM4 profile and gets its master key by remote key download: the
+    /// host draws the key and seals it to the device's registered SM2 key.
     Add {
         #[command(flatten)]
         common: Common,
@@ -157,8 +169,15 @@ enum TerminalAction {
         #[arg(long)]
         serial: String,
         /// The variable holding the TMK (32 or 48 hex digits).
+        #[arg(
+            long,
+            required_unless_present = "device_key",
+            conflicts_with = "device_key"
+        )]
+        tmk_env: Option<String>,
+        /// The device's SM2 public key (`04‖x‖y`, 130 hex digits), generated in the device.
         #[arg(long)]
-        tmk_env: String,
+        device_key: Option<String>,
         /// Its profile: standard, legacy-ecb, or one of the config's [profiles.NAME].
         #[arg(long, default_value = Profiles::STANDARD)]
         profile: String,
@@ -364,9 +383,31 @@ fn terminal(action: TerminalAction) -> Res<()> {
             terminal_id,
             serial,
             tmk_env,
+            device_key,
             profile,
         } => {
             let s = setup(&common)?;
+            if let Some(device_key) = device_key {
+                let bytes = cardwire_emv::hex::decode_to_vec(device_key.trim())
+                    .map_err(|e| format!("--device-key: {e}"))?;
+                let device_key =
+                    PublicKey::from_bytes(&bytes).map_err(|e| format!("--device-key: {e}"))?;
+                RegistryStore::open(&s.db, &s.keys)
+                    .and_then(|mut store| {
+                        store.add_key_download_terminal(
+                            &terminal_id,
+                            &serial,
+                            &device_key,
+                            &mut OsRng,
+                        )
+                    })
+                    .map_err(err)?;
+                println!(
+                    "terminal {terminal_id} stored (SM4 profile, master key by remote key download; not activated, not bound)"
+                );
+                return Ok(());
+            }
+            let tmk_env = tmk_env.ok_or("--tmk-env or --device-key is needed")?;
             let chosen = s
                 .profiles
                 .get(&profile)
@@ -567,9 +608,13 @@ fn serve_on<L: Ledger + Send + 'static>(
     let (registry, version) = RegistryStore::open(&s.db, &s.keys)
         .and_then(|store| Ok((store.load()?, store.version()?)))
         .map_err(err)?;
+    let signer = RegistryStore::open(&s.db, &s.keys)
+        .and_then(|mut store| store.acquirer_sm2_key(&mut OsRng))
+        .map_err(err)?;
     let mut host = Host::new(registry, ledger)
         .map_err(err)?
-        .with_lockout(s.config.lockout().map_err(err)?);
+        .with_lockout(s.config.lockout().map_err(err)?)
+        .with_key_download_signer(signer);
     if let Some(days) = s.config.security.chip_date_days {
         host = host.with_chip_date_tolerance(days);
     }
@@ -678,9 +723,25 @@ fn run(cli: Cli) -> Res<()> {
         } => serve(&common, listen, metrics_listen, log_json),
         Command::Merchant { action } => merchant(action),
         Command::Terminal { action } => terminal(action),
+        Command::KeyDownloadKey { common } => key_download_key(&common),
         Command::Statement { common, month, out } => export(&common, &month, out.as_deref()),
         Command::Migrate { common } => migrate(&common),
     }
+}
+
+fn key_download_key(common: &Common) -> Res<()> {
+    let s = setup(common)?;
+    let key = RegistryStore::open(&s.db, &s.keys)
+        .and_then(|mut store| store.acquirer_sm2_key(&mut OsRng))
+        .map_err(err)?;
+    let hex: String = key
+        .public_key()
+        .as_bytes()
+        .iter()
+        .map(|b| format!("{b:02X}"))
+        .collect();
+    println!("{hex}");
+    Ok(())
 }
 
 fn main() -> ExitCode {

@@ -9,6 +9,7 @@ use cardwire_crypto::TdesKey;
 use cardwire_crypto::card::verify_pvv;
 use cardwire_crypto::emv::CdolProfile;
 use cardwire_crypto::pin::{PinBlock, PinFormat};
+use cardwire_crypto::sm::cups::AnyWorkingKeys;
 use cardwire_emv::dol::Dol;
 use cardwire_emv::tags;
 use cardwire_emv::tlv::{Reader, Tag};
@@ -73,23 +74,30 @@ pub(crate) fn check_card<'r>(
     Ok(card)
 }
 
-/// Checks the PIN of field 52, when there is one: format 0 under the PIK, against the PVV.
+/// Checks the PIN of field 52, when there is one, against the PVV: format 0 under a TDES
+/// PIK, format 4 (16 bytes) under an SM4 PIK.
 pub(crate) fn check_pin(
     issuer: &IssuerKeys,
-    pik: &TdesKey,
+    keys: &AnyWorkingKeys,
     card: &Cardholder,
     msg: &Message<'_, '_>,
 ) -> Result<(), ResponseCode> {
     let Some(field) = msg.field(52) else {
         return Ok(());
     };
-    let block: [u8; 8] = field
-        .bytes()
-        .and_then(|b| b.try_into().ok())
-        .ok_or(ResponseCode::FormatError)?;
-    let pin = PinBlock::decipher(&block, pik)
-        .decode_as(PinFormat::Iso0, Some(&card.pan))
-        .map_err(|_| ResponseCode::IncorrectPin)?;
+    let bytes = field.bytes().ok_or(ResponseCode::FormatError)?;
+    let pin = match keys {
+        AnyWorkingKeys::Tdes(keys) => {
+            let block: [u8; 8] = bytes.try_into().map_err(|_| ResponseCode::FormatError)?;
+            PinBlock::decipher(&block, &keys.pin).decode_as(PinFormat::Iso0, Some(&card.pan))
+        }
+        AnyWorkingKeys::Sm4(keys) => {
+            let block: [u8; 16] = bytes.try_into().map_err(|_| ResponseCode::FormatError)?;
+            cardwire_crypto::sm::pin::decipher(&block, &keys.pin, &card.pan)
+                .and_then(|field| field.decode())
+        }
+    }
+    .map_err(|_| ResponseCode::IncorrectPin)?;
     verify_pvv(&issuer.pvk, &card.pan, issuer.pvki, &pin, &card.pvv)
         .map_err(|_| ResponseCode::IncorrectPin)
 }

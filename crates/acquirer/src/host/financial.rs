@@ -23,9 +23,9 @@ impl<L: Ledger> Host<L> {
         io: &mut Io<'_, '_, '_, '_>,
         rng: &mut R,
     ) -> Result<Answer> {
-        let mak = session.keys.mac.clone();
+        let keys = session.keys.clone();
         let mak = Mac {
-            key: &mak,
+            keys: &keys,
             algorithm: session.algorithm,
         };
         let key = TxKey {
@@ -178,7 +178,7 @@ impl<L: Ledger> Host<L> {
             Err(code) => return Ok(d.decline(code)),
         };
         let issuer = &self.registry.issuer;
-        if let Err(code) = card::check_pin(issuer, &session.keys.pin, &card, io.msg) {
+        if let Err(code) = card::check_pin(issuer, &session.keys, &card, io.msg) {
             return Ok(d.decline(code));
         }
         match card::check_arqc(issuer, &card, io.msg, (io.now, self.chip_date_days)) {

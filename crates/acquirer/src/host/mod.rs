@@ -10,6 +10,7 @@
 //! | check | code |
 //! |---|---|
 //! | sign-in: terminal registered, activated, bound, not locked out; field 42 is its merchant; TPDU and header are its profile's; field 62 is the bound device's serial number; field 64 is the proof under the key derived from its TMK; its time (fields 13, 12) within the window of the host's clock ([`Host::with_sign_in_window`]) and, with its STAN, strictly after the last sign-in accepted from it | `03` (reply not MAC'd) |
+//! | key download (0800, 60.3 `399`; `key_download.rs`): a signing key configured; terminal registered, activated, bound, not locked out, of the SM4 profile; field 42 its merchant; TPDU and header its profile's; field 62 its registered SM2 public key and serial number | `03` (reply not MAC'd, no field 62) |
 //! | any other request: terminal registered, activated, bound, not locked out; field 42 is its merchant; TPDU and header are its profile's; it is signed in; field 64 verifies under its MAK by its profile's algorithm | `A0` (reply not MAC'd) |
 //! | a transaction the host knows (after the MAC) | `12` |
 //! | no field outside those a POS request carries; field 53 is the profile's and comes with a PIN block (field 52) only, as do field 26 and a PIN digit `1` in field 22 | `30` |
@@ -55,8 +56,8 @@ use alloc::collections::BTreeMap;
 use alloc::string::String;
 use core::fmt;
 
-use cardwire_crypto::TdesKey;
-use cardwire_crypto::cups::{MacAlgorithm, WorkingKeys};
+use cardwire_crypto::cups::MacAlgorithm;
+use cardwire_crypto::sm::cups::AnyWorkingKeys;
 use cardwire_iso8583::cups::{ResponseCode, Transaction};
 use cardwire_iso8583::frame::{FrameFormat, Progress, Tpdu};
 use cardwire_iso8583::time::DateTime;
@@ -72,6 +73,7 @@ mod card;
 mod fields;
 mod financial;
 mod guard;
+mod key_download;
 mod reply;
 mod reversal;
 mod settlement;
@@ -87,7 +89,8 @@ use reply::{ReplyParts, write_reply};
 /// A terminal's working keys and batch, as the host holds them between requests.
 #[derive(Clone)]
 struct Session {
-    keys: WorkingKeys,
+    /// TDES or SM4, as the terminal's profile says.
+    keys: AnyWorkingKeys,
     batch: u32,
     pool_next: u32,
     /// The terminal profile's MAC algorithm, for the replies.
@@ -98,16 +101,16 @@ impl Session {
     /// How the replies to this terminal are MAC'd.
     fn mac(&self) -> Mac<'_> {
         Mac {
-            key: &self.keys.mac,
+            keys: &self.keys,
             algorithm: self.algorithm,
         }
     }
 }
 
-/// A MAK and the algorithm it MACs with.
+/// The working keys whose MAK MACs, and the algorithm it MACs with.
 #[derive(Clone, Copy)]
 struct Mac<'a> {
-    key: &'a TdesKey,
+    keys: &'a AnyWorkingKeys,
     algorithm: MacAlgorithm,
 }
 
@@ -197,6 +200,7 @@ impl fmt::Display for Answer {
 ///         merchant_no: Some("105584070110001".into()),
 ///         pool: vec![],
 ///         profile: TerminalProfile::STANDARD,
+///         device_key: None,
 ///     }],
 ///     cardholders: vec![],
 ///     issuer: IssuerKeys {
@@ -255,6 +259,8 @@ pub struct Host<L: Ledger> {
     guard: Guard,
     chip_date_days: u32,
     sign_in_window_secs: u32,
+    /// The acquirer's SM2 key that signs remote key downloads; `None`: no download served.
+    rkd_signer: Option<cardwire_crypto::sm::sm2::PrivateKey>,
 }
 
 impl<L: Ledger> fmt::Debug for Host<L> {
@@ -313,6 +319,7 @@ impl<L: Ledger> Host<L> {
             guard: Guard::default(),
             chip_date_days: 1,
             sign_in_window_secs: Self::SIGN_IN_WINDOW_SECS,
+            rkd_signer: None,
         })
     }
 
@@ -427,16 +434,18 @@ impl<L: Ledger> Host<L> {
         if f.len != frame.len() {
             return Err(not_one_frame());
         }
-        let (msg, malformed) = match Message::decode(&specs::CUPS, f.message) {
-            Ok(m) => (m, false),
-            Err(e) => {
-                let partial = Message::decode_partial(&specs::CUPS, f.message);
-                if partial.message.field(41).is_none() {
-                    return Err(Error::from(e).during("decoding a request"));
-                }
-                (partial.message, true)
-            }
-        };
+        let (mut msg, mut malformed) = decode(&specs::CUPS, f.message)?;
+        // The terminal's profile may read the message by a variant (the SM4 profile's 16-byte
+        // field 52): field 41 comes before any field the variants differ in, so the first
+        // reading names the terminal whichever spec it was.
+        let spec = msg
+            .field(41)
+            .and_then(|f| f.as_str())
+            .and_then(|tid| self.registry.terminal(tid))
+            .map_or(&specs::CUPS, |e| e.profile.spec());
+        if !core::ptr::eq(spec, &specs::CUPS) {
+            (msg, malformed) = decode(spec, f.message)?;
+        }
         let mti = msg.mti().to_u16();
         if !Transaction::is_request_mti(mti) {
             return Err(Error::new(ErrorKind::NotARequest).about(alloc::format!("MTI {mti:04}")));
@@ -474,6 +483,7 @@ impl<L: Ledger> Host<L> {
         let reversal = mti == Transaction::REVERSAL_MTI;
         match head.transaction {
             Some(Transaction::SignIn) if !reversal => self.sign_in(&head, &mut io, rng),
+            Some(Transaction::KeyDownload) if !reversal => self.key_download(&head, &mut io, rng),
             // Sign-out and echo test carry no MAC: answered alike for every terminal, known
             // or not, so that they tell nothing.
             Some(t) if t.is_network_management() && !reversal => {
@@ -537,6 +547,24 @@ impl<L: Ledger> Host<L> {
             }
         };
         Ok((seq, digits::<12>(seq)))
+    }
+}
+
+/// A request decoded by `spec`: whole, or as far as it reads when it still names its terminal
+/// (field 41) — then `true`, answered `30`.
+fn decode<'a>(
+    spec: &'static cardwire_iso8583::MessageSpec,
+    message: &'a [u8],
+) -> Result<(Message<'a, 'static>, bool)> {
+    match Message::decode(spec, message) {
+        Ok(m) => Ok((m, false)),
+        Err(e) => {
+            let partial = Message::decode_partial(spec, message);
+            if partial.message.field(41).is_none() {
+                return Err(Error::from(e).during("decoding a request"));
+            }
+            Ok((partial.message, true))
+        }
     }
 }
 

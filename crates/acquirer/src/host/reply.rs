@@ -153,7 +153,7 @@ pub(crate) fn write_reply(
         // The MAC covers exactly what the encoder says; a range outside the message is a
         // bug, never an empty MAC input.
         let mab = body.get(mab).ok_or(ErrorKind::BufferTooSmall)?;
-        let value = mak.algorithm.field64(mak.key, mab)?;
+        let value = mak.keys.field64(mak.algorithm, mab)?;
         body.get_mut(mac)
             .ok_or(Error::new(ErrorKind::BufferTooSmall))?
             .copy_from_slice(&value);

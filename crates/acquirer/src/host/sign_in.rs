@@ -7,9 +7,8 @@
 //! its MAC by the profile's algorithm. Every refusal is answered alike.
 
 use cardwire_crypto::TdesKey;
-use cardwire_crypto::cups::{
-    Field62, MacAlgorithm, WorkingKeys, encrypt_field62, verify_sign_in_proof,
-};
+use cardwire_crypto::cups::{MacAlgorithm, WorkingKeys, encrypt_field62};
+use cardwire_crypto::sm::cups::{AnyWorkingKeys, MasterKey};
 use cardwire_iso8583::cups::ResponseCode;
 use rand_core::TryCryptoRng;
 use zeroize::Zeroizing;
@@ -25,7 +24,7 @@ use crate::registry::TerminalEntry;
 
 /// Whether the request came framed as the terminal's profile says: its TPDU and header
 /// (outside the MAC, so checked here).
-fn framed_as_profiled(entry: &TerminalEntry, io: &Io<'_, '_, '_, '_>) -> bool {
+pub(super) fn framed_as_profiled(entry: &TerminalEntry, io: &Io<'_, '_, '_, '_>) -> bool {
     io.tpdu == Some(entry.profile.tpdu) && io.header == entry.profile.header
 }
 
@@ -35,7 +34,7 @@ impl<L: Ledger> Host<L> {
     pub(super) fn session(
         &mut self,
         terminal_id: &str,
-        tmk: &TdesKey,
+        tmk: &MasterKey,
         algorithm: MacAlgorithm,
     ) -> Result<Option<Session>> {
         // A shared ledger's session may have changed at another node (a sign-in there drew
@@ -49,7 +48,7 @@ impl<L: Ledger> Host<L> {
         let Some(stored) = self.ledger.session(terminal_id)? else {
             return Ok(None);
         };
-        let Ok(keys) = Field62::parse(&stored.field62).and_then(|f| f.decrypt(tmk)) else {
+        let Ok(keys) = tmk.open_field62(&stored.field62) else {
             return Ok(None);
         };
         let s = Session {
@@ -88,7 +87,7 @@ impl<L: Ledger> Host<L> {
 
     /// The refusal of a request that did not authenticate: `code` without a MAC, the same
     /// whatever failed; a registered terminal's failure counts towards its lockout.
-    fn refuse(
+    pub(super) fn refuse(
         &mut self,
         head: &Head,
         io: &mut Io<'_, '_, '_, '_>,
@@ -127,7 +126,7 @@ impl<L: Ledger> Host<L> {
         let Some((tmk, algorithm)) = self
             .bound(head)
             .filter(|e| framed_as_profiled(e, io))
-            .map(|e| (e.tmk.clone(), e.profile.mac))
+            .and_then(|e| Some((e.master_key().ok()?, e.profile.mac)))
         else {
             return self
                 .refuse(head, io, ResponseCode::MacFailed, false)
@@ -135,9 +134,9 @@ impl<L: Ledger> Host<L> {
         };
         let session = self.session(&head.terminal_id, &tmk, algorithm)?;
         let ok = match (&session, io.msg.mab(), io.msg.mac()) {
-            (Some(s), Some(mab), Some(mac)) => algorithm
-                .verify_field64(&s.keys.mac, mab, mac.value())
-                .is_ok(),
+            (Some(s), Some(mab), Some(mac)) => {
+                s.keys.verify_field64(algorithm, mab, mac.value()).is_ok()
+            }
             _ => false,
         };
         match session {
@@ -163,14 +162,15 @@ impl<L: Ledger> Host<L> {
         head: &Head,
         io: &Io<'_, '_, '_, '_>,
         last: Option<SignInStamp>,
-    ) -> Option<(TdesKey, SignInStamp)> {
+    ) -> Option<(MasterKey, SignInStamp)> {
         let entry = self.bound(head).filter(|e| framed_as_profiled(e, io))?;
         let serial = io.msg.field(62).and_then(|f| f.bytes())?;
         if serial != entry.serial.as_bytes() {
             return None;
         }
         let (mab, mac) = (io.msg.mab()?, io.msg.mac()?);
-        verify_sign_in_proof(&entry.tmk, mab, mac.value()).ok()?;
+        let tmk = entry.master_key().ok()?;
+        tmk.verify_sign_in_proof(mab, mac.value()).ok()?;
         let number = |n| {
             io.msg
                 .get(n)
@@ -189,7 +189,7 @@ impl<L: Ledger> Host<L> {
         if last.is_some_and(|l| stamp <= l) {
             return None;
         }
-        Some((entry.tmk.clone(), stamp))
+        Some((tmk, stamp))
     }
 
     pub(super) fn sign_in<R: TryCryptoRng + ?Sized>(
@@ -220,20 +220,31 @@ impl<L: Ledger> Host<L> {
                 .map_err(|_| Error::new(ErrorKind::Crypto(cardwire_crypto::ErrorKind::Random)))?;
             Ok(TdesKey::new(bytes.as_slice())?.with_odd_parity())
         };
-        let (pik, mak, tdk) = (fresh()?, fresh()?, fresh()?);
         let mut field62 = [0u8; 60];
-        let n = encrypt_field62(&tmk, &pik, &mak, Some(&tdk), &mut field62)?;
+        let (keys, n) = match &tmk {
+            MasterKey::Tdes(tmk) => {
+                let (pik, mak, tdk) = (fresh()?, fresh()?, fresh()?);
+                let n = encrypt_field62(tmk, &pik, &mak, Some(&tdk), &mut field62)?;
+                let keys = WorkingKeys {
+                    pin: pik,
+                    mac: mak,
+                    track: Some(tdk),
+                };
+                (AnyWorkingKeys::Tdes(keys), n)
+            }
+            // The SM4 profile: SM4 PIK, MAK and TDK under the SM4 master key.
+            MasterKey::Sm4(_) => {
+                let (keys, n) = tmk.issue_sm4_keys(rng, &mut field62)?;
+                (AnyWorkingKeys::Sm4(keys), n)
+            }
+        };
         let field62 = field62.get(..n).unwrap_or_default();
         let (batch, pool_next) = match stored {
             Some(s) => (s.batch.max(1), s.pool_next),
             None => (1, 0),
         };
         let session = Session {
-            keys: WorkingKeys {
-                pin: pik,
-                mac: mak,
-                track: Some(tdk),
-            },
+            keys,
             batch,
             pool_next,
             algorithm,

@@ -739,7 +739,10 @@ impl Ledger for PgLedger {
                 .seal_bytes(&field62_label(terminal_id), &session.field62)?
         };
         let (batch, pool_next) = (i64::from(session.batch), i64::from(session.pool_next));
-        let stamp = session.last_sign_in.as_ref().map(super::columns::stamp_text);
+        let stamp = session
+            .last_sign_in
+            .as_ref()
+            .map(super::columns::stamp_text);
         let (client, p) = self.conn()?;
         client
             .execute(

@@ -15,14 +15,24 @@
 //! double-length TDES in the CUPS POS layout this project follows. No public CUPS document
 //! available to the project gives the digit for SM4, so none is defined here; a terminal
 //! takes it from its acquirer's specification.
+//!
+//! **Field 64 and the sign-in proof.** Under the SM4 profile ([`MacAlgorithm::Sm4CbcMac`])
+//! field 64 is the first 8 bytes of the GB/T 15852.1 MAC algorithm 1 (SM4 CBC-MAC, padding
+//! method 1) of the message ([`field64`]); a sign-in carries the same MAC under a key derived
+//! from the SM4 master key ([`sign_in_key`]), as the TDES profile does with its own
+//! ([`crate::cups::sign_in_key`]). [`AnyWorkingKeys`] and [`MasterKey`] pick the cipher
+//! their profile says, so a terminal or host holds one value whichever profile it runs.
 
+use rand_core::TryCryptoRng;
 use subtle::ConstantTimeEq;
 use zeroize::Zeroizing;
 
+use super::mac::cbc_mac;
 use super::sm4::{KEY_LEN, Sm4Key};
 use crate::TdesKey;
-use crate::cups::{CHECK_VALUE_LEN, WorkingKey};
+use crate::cups::{CHECK_VALUE_LEN, MacAlgorithm, WorkingKey};
 use crate::error::{Error, ErrorKind, Result};
+use crate::mac::Padding;
 
 /// Bytes of one field 62 entry: the encrypted key and its check value.
 const ENTRY_LEN: usize = KEY_LEN + CHECK_VALUE_LEN;
@@ -143,6 +153,24 @@ pub fn encrypt_field62(
     Ok(total)
 }
 
+/// Field 64 under the SM4 profile: the first 8 bytes of the SM4 CBC-MAC (GB/T 15852.1 MAC
+/// algorithm 1, padding method 1) of `mab` under the MAK.
+pub fn field64(mak: &Sm4Key, mab: &[u8]) -> [u8; 8] {
+    let [a, b, c, d, e, f, g, h, ..] = cbc_mac(mak, mab, Padding::Method1);
+    [a, b, c, d, e, f, g, h]
+}
+
+/// The key an SM4-profile terminal proves its sign-in with: the fixed derivation block
+/// `CWSIGNINcwsignin` encrypted under the SM4 TMK (one SM4 block). The TMK itself only ever
+/// encrypts keys; this key only MACs sign-ins.
+pub fn sign_in_key(tmk: &Sm4Key) -> Sm4Key {
+    let mut block = *b"CWSIGNINcwsignin";
+    tmk.cipher().encrypt_block(&mut block);
+    let key = Sm4Key::from_block(block);
+    zeroize::Zeroize::zeroize(&mut block);
+    key
+}
+
 /// A terminal master key of either profile: which cipher the working keys of field 62 are
 /// under, and so how the field is read.
 #[derive(Clone, Debug)]
@@ -163,6 +191,63 @@ pub enum AnyWorkingKeys {
 }
 
 impl MasterKey {
+    /// Whether this is an SM4 master key.
+    pub fn is_sm4(&self) -> bool {
+        matches!(self, Self::Sm4(_))
+    }
+
+    /// Whether this master key is of the cipher `algorithm`'s profile uses.
+    pub fn suits(&self, algorithm: MacAlgorithm) -> bool {
+        self.is_sm4() == algorithm.is_sm4()
+    }
+
+    /// The sign-in proof of field 64 over `mab`: under the TDES profile
+    /// [`crate::cups::sign_in_proof`], under SM4 [`field64`] with [`sign_in_key`].
+    ///
+    /// # Errors
+    /// As [`crate::cups::sign_in_proof`].
+    pub fn sign_in_proof(&self, mab: &[u8]) -> Result<[u8; 8]> {
+        match self {
+            Self::Tdes(tmk) => crate::cups::sign_in_proof(tmk, mab),
+            Self::Sm4(tmk) => Ok(field64(&sign_in_key(tmk), mab)),
+        }
+    }
+
+    /// Verifies a received sign-in proof in constant time.
+    ///
+    /// # Errors
+    /// [`ErrorKind::Verification`]; as [`Self::sign_in_proof`].
+    pub fn verify_sign_in_proof(&self, mab: &[u8], received: &[u8]) -> Result<()> {
+        if bool::from(self.sign_in_proof(mab)?.ct_eq(received)) {
+            Ok(())
+        } else {
+            Err(ErrorKind::Verification.into())
+        }
+    }
+
+    /// Draws fresh SM4 working keys (PIK, MAK, TDK) and writes them as field 62 under this
+    /// SM4 master key (host side); returns the keys and the length written (60).
+    ///
+    /// # Errors
+    /// [`ErrorKind::KeyUsage`] for a TDES master key (its host draws TDES keys with
+    /// [`crate::cups::encrypt_field62`]); [`ErrorKind::Random`]; [`ErrorKind::BufferTooSmall`].
+    pub fn issue_sm4_keys<R: TryCryptoRng + ?Sized>(
+        &self,
+        rng: &mut R,
+        out: &mut [u8],
+    ) -> Result<(WorkingKeys, usize)> {
+        let Self::Sm4(tmk) = self else {
+            return Err(ErrorKind::KeyUsage.into());
+        };
+        let keys = WorkingKeys {
+            pin: Sm4Key::generate(rng)?,
+            mac: Sm4Key::generate(rng)?,
+            track: Some(Sm4Key::generate(rng)?),
+        };
+        let n = encrypt_field62(tmk, &keys.pin, &keys.mac, keys.track.as_ref(), out)?;
+        Ok((keys, n))
+    }
+
     /// Reads a sign-in response's field 62 the way this master key's profile says, and
     /// checks every check value.
     pub fn open_field62(&self, data: &[u8]) -> Result<AnyWorkingKeys> {
@@ -175,9 +260,66 @@ impl MasterKey {
     }
 }
 
+impl AnyWorkingKeys {
+    /// Whether these are SM4 working keys.
+    pub fn is_sm4(&self) -> bool {
+        matches!(self, Self::Sm4(_))
+    }
+
+    /// Field 64 of `mab` under the MAK by `algorithm`.
+    ///
+    /// # Errors
+    /// [`ErrorKind::KeyUsage`] when the algorithm is not of these keys' cipher (an SM4 MAC
+    /// with TDES keys or the other way round); as [`MacAlgorithm::field64`].
+    pub fn field64(&self, algorithm: MacAlgorithm, mab: &[u8]) -> Result<[u8; 8]> {
+        match self {
+            Self::Tdes(keys) if !algorithm.is_sm4() => algorithm.field64(&keys.mac, mab),
+            Self::Sm4(keys) if algorithm.is_sm4() => Ok(field64(&keys.mac, mab)),
+            _ => Err(ErrorKind::KeyUsage.into()),
+        }
+    }
+
+    /// Verifies a received field 64 in constant time.
+    ///
+    /// # Errors
+    /// [`ErrorKind::Verification`]; as [`Self::field64`].
+    pub fn verify_field64(
+        &self,
+        algorithm: MacAlgorithm,
+        mab: &[u8],
+        received: &[u8],
+    ) -> Result<()> {
+        if bool::from(self.field64(algorithm, mab)?.ct_eq(received)) {
+            Ok(())
+        } else {
+            Err(ErrorKind::Verification.into())
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Distinct bytes, for keys that must differ.
+    struct Counter(u8);
+    impl rand_core::TryRng for Counter {
+        type Error = core::convert::Infallible;
+        fn try_next_u32(&mut self) -> core::result::Result<u32, Self::Error> {
+            Ok(0)
+        }
+        fn try_next_u64(&mut self) -> core::result::Result<u64, Self::Error> {
+            Ok(0)
+        }
+        fn try_fill_bytes(&mut self, d: &mut [u8]) -> core::result::Result<(), Self::Error> {
+            for b in d {
+                self.0 = self.0.wrapping_add(1);
+                *b = self.0;
+            }
+            Ok(())
+        }
+    }
+    impl TryCryptoRng for Counter {}
 
     #[test]
     fn lengths_outside_the_layouts_are_rejected() {
@@ -223,6 +365,54 @@ mod tests {
                 .kind(),
             ErrorKind::BufferTooSmall
         );
+    }
+
+    #[test]
+    fn the_sm4_mac_and_sign_in_proof_need_sm4_keys() {
+        let tmk = MasterKey::Sm4(Sm4Key::new(&[0x11; 16]).unwrap());
+        let mut buf = [0u8; 60];
+        let mut rng = Counter(1);
+        let (keys, n) = tmk.issue_sm4_keys(&mut rng, &mut buf).unwrap();
+        assert_eq!(n, 60);
+        let opened = tmk.open_field62(&buf).unwrap();
+        let mab = b"0200 an SM4 purchase";
+        let mac = opened.field64(MacAlgorithm::Sm4CbcMac, mab).unwrap();
+        assert_eq!(mac, field64(&keys.mac, mab));
+        assert!(
+            opened
+                .verify_field64(MacAlgorithm::Sm4CbcMac, mab, &mac)
+                .is_ok()
+        );
+        let mut forged = mac;
+        forged[7] ^= 1;
+        assert_eq!(
+            opened
+                .verify_field64(MacAlgorithm::Sm4CbcMac, mab, &forged)
+                .unwrap_err()
+                .kind(),
+            ErrorKind::Verification
+        );
+        // A TDES algorithm with SM4 keys, or a TDES master key issuing SM4 keys: refused.
+        assert_eq!(
+            opened
+                .field64(MacAlgorithm::RetailX919, mab)
+                .unwrap_err()
+                .kind(),
+            ErrorKind::KeyUsage
+        );
+        let tdes = MasterKey::Tdes(TdesKey::new(&[0x11; 16]).unwrap());
+        assert!(tdes.issue_sm4_keys(&mut rng, &mut buf).is_err());
+        assert!(!tdes.suits(MacAlgorithm::Sm4CbcMac) && tmk.suits(MacAlgorithm::Sm4CbcMac));
+        // The sign-in proof: under the key derived from the TMK, not the TMK itself, and
+        // another TMK's proof fails.
+        let proof = tmk.sign_in_proof(mab).unwrap();
+        assert!(tmk.verify_sign_in_proof(mab, &proof).is_ok());
+        let MasterKey::Sm4(raw) = &tmk else {
+            unreachable!()
+        };
+        assert_ne!(proof, field64(raw, mab));
+        let other = MasterKey::Sm4(Sm4Key::new(&[0x12; 16]).unwrap());
+        assert!(other.verify_sign_in_proof(mab, &proof).is_err());
     }
 
     #[test]

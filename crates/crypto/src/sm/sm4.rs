@@ -31,6 +31,11 @@ impl Sm4Key {
         Ok(Self(*bytes))
     }
 
+    /// A key from a whole block (a derivation's output: every 16 bytes are a key).
+    pub(crate) fn from_block(block: [u8; KEY_LEN]) -> Self {
+        Self(block)
+    }
+
     /// A fresh key from the caller's random source (a host generating working keys).
     pub fn generate<R: TryCryptoRng + ?Sized>(rng: &mut R) -> Result<Self> {
         let mut key = Self([0; KEY_LEN]);

@@ -60,3 +60,15 @@ pub struct Original {
     /// 61.3 original transaction date, MMDD (0 to leave out, e.g. for a void).
     pub date: u16,
 }
+
+/// Field 53 (security control) of a request with a PIN under the TDES profile: 53.1 `2` PIN
+/// block ISO 9564 format 0 with the PAN, 53.2 `6` double-length TDES, 53.3 `0` track data in
+/// clear (shared/research/iso8583.md, the CUPS field table).
+pub const SECURITY_CONTROL_TDES: &str = "2600000000000000";
+
+/// Field 53 of a request with a PIN under the SM4 profile (the 16-byte format 4 PIN block of
+/// [`CUPS_SM4`](crate::specs::CUPS_SM4)): 53.1 `4` ISO 9564 format 4, 53.2 `4` SM4, 53.3 `0`
+/// track data in clear. **This project's value**: no public CUPS document available to the
+/// project gives the SM4 digits, so an acquirer with its own sets them in the terminal
+/// profile; terminal and host must agree, as the host refuses any other.
+pub const SECURITY_CONTROL_SM4: &str = "4400000000000000";

@@ -8,6 +8,7 @@ use crate::decimal::{ascii_digit, digits};
 use crate::encode::{Encoded, Encoder};
 use crate::error::{Error, ErrorKind, FieldPath, at};
 use crate::mti::Mti;
+use crate::spec::MessageSpec;
 use crate::specs::CUPS;
 
 /// A CUPS POS request, built field by field and encoded in field order.
@@ -17,6 +18,7 @@ use crate::specs::CUPS;
 /// travels (digits, track data with `D` or `=` as separator).
 #[derive(Clone, Copy)]
 pub struct Request<'v> {
+    spec: &'static MessageSpec,
     transaction: Transaction,
     reversal: bool,
     terminal: &'v str,
@@ -38,7 +40,7 @@ pub struct Request<'v> {
     response_code: Option<&'v str>,
     currency: Option<&'v str>,
     settlement: Option<SettlementTotals>,
-    pin_block: Option<&'v [u8; 8]>,
+    pin_block: Option<&'v [u8]>,
     security: Option<&'v str>,
     icc: Option<&'v [u8]>,
     network: Option<&'v str>,
@@ -81,6 +83,7 @@ impl<'v> Request<'v> {
     /// merchant `merchant` (field 42, 15 characters).
     pub fn new(transaction: Transaction, terminal: &'v str, merchant: &'v str) -> Self {
         Self {
+            spec: &CUPS,
             transaction,
             reversal: false,
             terminal,
@@ -137,6 +140,15 @@ impl<'v> Request<'v> {
         self
     }
 
+    /// Encodes by `spec` instead of [`CUPS`](crate::specs::CUPS): the terminal profile's
+    /// variant, e.g. [`CUPS_SM4`](crate::specs::CUPS_SM4) whose field 52 holds the 16-byte
+    /// PIN block of the SM4 profile.
+    #[must_use]
+    pub fn spec(mut self, spec: &'static MessageSpec) -> Self {
+        self.spec = spec;
+        self
+    }
+
     /// Appends a zeroed field 64 to receive the MAC over [`Encoded::mab`].
     #[must_use]
     pub fn with_mac(mut self) -> Self {
@@ -173,8 +185,9 @@ impl<'v> Request<'v> {
         currency: &'v str,
         /// Field 48: settlement totals.
         settlement: SettlementTotals,
-        /// Field 52: the encrypted PIN block.
-        pin_block: &'v [u8; 8],
+        /// Field 52: the encrypted PIN block, 8 bytes (16 under the SM4 profile, with
+        /// [`Request::spec`] set to [`CUPS_SM4`](crate::specs::CUPS_SM4)).
+        pin_block: &'v [u8],
         /// Field 53: security control, e.g. `2600000000000000`.
         security: &'v str,
         /// Field 55: ICC data (BER-TLV).
@@ -239,7 +252,7 @@ impl<'v> Request<'v> {
             c.mti
         };
         let mti = Mti::from_u16(mti).ok_or(at(ErrorKind::InvalidMti, 0))?;
-        let mut e = Encoder::new(&CUPS, out, mti)?;
+        let mut e = Encoder::new(self.spec, out, mti)?;
         let text = |s: Option<&'v str>| s.map(str::as_bytes);
         if let Some(pan) = text(self.pan) {
             e.field(2, pan)?;

@@ -42,6 +42,14 @@ pub enum Transaction {
     TcUpload,
     /// IC 卡脚本处理结果通知: issuer script result (0620).
     ScriptResult,
+    /// 主密钥远程下载: remote key download at activation (0800, 60.3 `399`): the terminal sends
+    /// its SM2 public key and serial number in field 62, the reply's field 62 carries the
+    /// master key sealed to that key and signed by the acquirer
+    /// (`cardwire_crypto::sm::rkd`). **60.3 `399` is this project's code**: the CUPS POS
+    /// table public to the project lists none for it (its codes: 001–004 sign-in, 002
+    /// sign-out, 201/207 settlement and upload, 301 echo, 36x–38x parameter and key
+    /// downloads of IC data, 951 script result), and RKD messages are acquirer-specific.
+    KeyDownload,
 }
 
 /// The codes that identify a transaction on the wire.
@@ -61,7 +69,7 @@ pub struct Codes {
 
 impl Transaction {
     /// Every transaction.
-    pub const ALL: [Self; 16] = [
+    pub const ALL: [Self; 17] = [
         Self::SignIn,
         Self::SignOut,
         Self::EchoTest,
@@ -78,6 +86,7 @@ impl Transaction {
         Self::BatchUploadEnd,
         Self::TcUpload,
         Self::ScriptResult,
+        Self::KeyDownload,
     ];
 
     /// Its codes.
@@ -116,6 +125,7 @@ impl Transaction {
             Self::TcUpload => c(320, None, None, "22", None),
             // 60.3 951: script result notification, as commonly cited.
             Self::ScriptResult => c(620, Some("190000"), Some("00"), "22", Some("951")),
+            Self::KeyDownload => c(800, None, None, "00", Some("399")),
         }
     }
 
@@ -167,7 +177,10 @@ impl Transaction {
     /// Network management (0800, 0820): sign-in, sign-out, echo test. It travels without a
     /// MAC (sign-in is what brings the MAC key) and a pending reversal does not hold it back.
     pub const fn is_network_management(self) -> bool {
-        matches!(self, Self::SignIn | Self::SignOut | Self::EchoTest)
+        matches!(
+            self,
+            Self::SignIn | Self::SignOut | Self::EchoTest | Self::KeyDownload
+        )
     }
 
     /// An advice (0320, 0620): the batch upload and its end, the TC upload, the script result.

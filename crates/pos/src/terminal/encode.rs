@@ -1,9 +1,9 @@
 //! Writing a request: the pending reversal in its place when one waits, the CUPS message with
 //! its MAC, framed with the terminal's TPDU and header.
 
-use cardwire_crypto::cups::sign_in_proof;
-use cardwire_iso8583::cups::{Request, Transaction};
+use cardwire_iso8583::cups::{Request, SECURITY_CONTROL_SM4, Transaction};
 use cardwire_iso8583::frame::FrameFormat;
+use cardwire_iso8583::specs;
 
 use super::{Pending, READ_CAPABILITY, SECURITY_CONTROL, Sent, Terminal};
 use crate::error::{ErrorKind, Result};
@@ -56,7 +56,14 @@ impl<const J: usize> Terminal<J> {
         let head = format.head_len();
         let body = out.get_mut(head..).ok_or(ErrorKind::BufferTooSmall)?;
         let c = &self.config;
+        // The SM4 profile's PIN block is 16 bytes: its spec variant holds it in field 52.
+        let (spec, security) = if c.mac().is_sm4() {
+            (&specs::CUPS_SM4, SECURITY_CONTROL_SM4)
+        } else {
+            (&specs::CUPS, SECURITY_CONTROL)
+        };
         let mut r = Request::new(p.transaction, c.terminal_id(), c.merchant_no())
+            .spec(spec)
             .stan(p.stan)
             .batch(p.batch);
         let psn;
@@ -93,8 +100,8 @@ impl<const J: usize> Terminal<J> {
         if let Some(block) = p.pin_block.as_ref().filter(|_| !p.reversal) {
             r = r
                 .pin_capture("06")
-                .pin_block(block)
-                .security(SECURITY_CONTROL);
+                .pin_block(block.as_slice())
+                .security(security);
             if let Some(ksn) = &p.ksn {
                 r = r.private62(ksn);
             }
@@ -137,10 +144,10 @@ impl<const J: usize> Terminal<J> {
             // bug, never an empty MAC input.
             let mab = body.get(mab).ok_or(ErrorKind::BufferTooSmall)?;
             let value = if p.transaction == Transaction::SignIn && !p.reversal {
-                sign_in_proof(&self.tmk, mab)?
+                self.tmk.sign_in_proof(mab)?
             } else {
                 let keys = self.keys.as_ref().ok_or(ErrorKind::NotSignedIn)?;
-                c.mac().field64(&keys.mac, mab)?
+                keys.field64(c.mac(), mab)?
             };
             body.get_mut(mac)
                 .ok_or(ErrorKind::BufferTooSmall)?

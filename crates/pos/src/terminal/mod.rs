@@ -20,8 +20,8 @@ use cardwire_emv::tags;
 use core::fmt;
 
 use cardwire_crypto::TdesKey;
-use cardwire_crypto::cups::WorkingKeys;
 use cardwire_crypto::dukpt::tdes as dukpt;
+use cardwire_crypto::sm::cups::{AnyWorkingKeys, MasterKey};
 use cardwire_iso8583::cups::{Original, ResponseCode, SettlementTotals, Transaction};
 use cardwire_iso8583::time::DateTime;
 
@@ -34,6 +34,7 @@ use crate::text::{Bytes, Text};
 mod encode;
 mod export;
 pub mod journal;
+mod pin_fill;
 pub mod quote;
 mod replies;
 mod requests;
@@ -44,7 +45,8 @@ pub use journal::{Journal, Record};
 pub use quote::Quote;
 
 /// Field 53 of a request with a PIN: ISO 9564 format 0 (with PAN), double-length TDES.
-pub const SECURITY_CONTROL: &str = "2600000000000000";
+/// Under the SM4 profile: [`cardwire_iso8583::cups::SECURITY_CONTROL_SM4`].
+pub const SECURITY_CONTROL: &str = cardwire_iso8583::cups::SECURITY_CONTROL_TDES;
 
 /// Field 60.4 this terminal sends: it reads contact and contactless chips and stripes.
 const READ_CAPABILITY: u8 = 6;
@@ -192,7 +194,8 @@ struct Pending {
     batch: u32,
     amount: Option<u64>,
     card: Option<CardData>,
-    pin_block: Option<[u8; 8]>,
+    /// The enciphered PIN block: 8 bytes (format 0 under TDES) or 16 (format 4 under SM4).
+    pin_block: Option<Bytes<16>>,
     ksn: Option<[u8; 10]>,
     original: Option<Original>,
     original_stan: Option<u32>,
@@ -265,8 +268,8 @@ impl Pending {
 /// ```
 pub struct Terminal<const J: usize = 128> {
     config: Config,
-    tmk: TdesKey,
-    keys: Option<WorkingKeys>,
+    tmk: MasterKey,
+    keys: Option<AnyWorkingKeys>,
     batch: u32,
     stan: u32,
     in_flight: Option<Pending>,
@@ -274,6 +277,7 @@ pub struct Terminal<const J: usize = 128> {
     journal: Journal<J>,
     upload: Option<usize>,
     dukpt: Option<dukpt::Terminal>,
+    pin_fill: Option<pin_fill::PinFill>,
 }
 
 impl<const J: usize> fmt::Debug for Terminal<J> {
@@ -297,8 +301,28 @@ impl<const J: usize> fmt::Debug for Terminal<J> {
 
 impl<const J: usize> Terminal<J> {
     /// A terminal with its configuration and its master key (TMK, loaded at activation).
-    /// Batch 1, no transaction yet; sign in before anything else.
+    /// Batch 1, no transaction yet; sign in before anything else. A TDES master key is for
+    /// the TDES profiles; an SM4 terminal starts with [`Terminal::with_master_key`].
     pub fn new(config: Config, tmk: TdesKey) -> Self {
+        Self::of(config, MasterKey::Tdes(tmk))
+    }
+
+    /// A terminal with a master key of either cipher: an SM4 key for the SM4 profile
+    /// ([`MacAlgorithm::Sm4CbcMac`](cardwire_crypto::cups::MacAlgorithm::Sm4CbcMac): SM4
+    /// working keys, MAC and PIN blocks), e.g. the one remote key download installed; a
+    /// TDES key for the others.
+    ///
+    /// # Errors
+    /// [`ErrorKind::InvalidInput`] when the key is not of the cipher of the configuration's
+    /// profile.
+    pub fn with_master_key(config: Config, tmk: MasterKey) -> Result<Self> {
+        if !tmk.suits(config.mac()) {
+            return Err(ErrorKind::InvalidInput.into());
+        }
+        Ok(Self::of(config, tmk))
+    }
+
+    fn of(config: Config, tmk: MasterKey) -> Self {
         Self {
             config,
             tmk,
@@ -310,15 +334,17 @@ impl<const J: usize> Terminal<J> {
             journal: Journal::new(),
             upload: None,
             dukpt: None,
+            pin_fill: None,
         }
     }
 
     /// A copy of the terminal in its present state — keys, counters, journal, what is in
     /// flight — for test harnesses and fuzzers that start many runs from one state instead of
     /// signing in for each. `None` when a DUKPT register is loaded: a copy would derive the
-    /// same transaction keys as the original, which DUKPT exists to prevent.
+    /// same transaction keys as the original, which DUKPT exists to prevent; likewise when
+    /// the SM4 PIN fill is seeded (a copy would fill two PIN blocks with the same bytes).
     pub fn try_clone(&self) -> Option<Self> {
-        if self.dukpt.is_some() {
+        if self.dukpt.is_some() || self.pin_fill.is_some() {
             return None;
         }
         Some(Self {
@@ -332,6 +358,7 @@ impl<const J: usize> Terminal<J> {
             journal: self.journal.clone(),
             upload: self.upload,
             dukpt: None,
+            pin_fill: None,
         })
     }
 

@@ -2,7 +2,6 @@
 //! carry a valid MAC, turned into an [`Outcome`](super::Outcome); the card's refusal after an
 //! approval.
 
-use cardwire_crypto::cups::Field62;
 use cardwire_iso8583::cups::{Reply, ResponseCode, Transaction};
 use cardwire_iso8583::frame::{FrameFormat, Progress};
 use cardwire_iso8583::{Message, specs};
@@ -161,10 +160,8 @@ impl<const J: usize> Terminal<J> {
             .ok_or(Error::from(ErrorKind::MissingField { field: 39 }))?;
         if !p.transaction.is_network_management() {
             let verified = match (msg.mac(), msg.mab(), self.keys.as_ref()) {
-                (Some(mac), Some(mab), Some(keys)) => self
-                    .config
-                    .mac()
-                    .verify_field64(&keys.mac, mab, mac.value())
+                (Some(mac), Some(mab), Some(keys)) => keys
+                    .verify_field64(self.config.mac(), mab, mac.value())
                     .is_ok(),
                 // The host declines without a MAC when it could not check ours (A0) or does
                 // not know the terminal (03): keys it has just shown it does not share.
@@ -246,8 +243,9 @@ impl<const J: usize> Terminal<J> {
         let field = reply
             .working_keys()
             .ok_or(Error::from(ErrorKind::MissingField { field: 62 }))?;
-        let keys = Field62::parse(field)
-            .and_then(|f| f.decrypt(&self.tmk))
+        let keys = self
+            .tmk
+            .open_field62(field)
             .map_err(|e| Error::from(e).at_field(62))?;
         self.keys = Some(keys);
         if let Some(b) = reply.batch().filter(|b| (1..=999_999).contains(b)) {

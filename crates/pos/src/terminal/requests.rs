@@ -2,7 +2,8 @@
 //! the pending request and hands it to `start` (in `encode.rs`) to be written.
 
 use cardwire_crypto::dukpt::tdes as dukpt;
-use cardwire_crypto::pin::{Pin, PinBlock, PinFormat};
+use cardwire_crypto::pin::{Pin, PinBlock, PinField, PinFormat};
+use cardwire_crypto::sm::cups::AnyWorkingKeys;
 use cardwire_iso8583::cups::{Original, Transaction};
 use cardwire_iso8583::time::DateTime;
 
@@ -294,17 +295,43 @@ impl<const J: usize> Terminal<J> {
         let mut p = Pending::new(transaction, now);
         p.amount = amount;
         p.card = Some(card.clone());
-        if let Some(pin) = pin {
-            let block = PinBlock::new(PinFormat::Iso0, pin, Some(card.pan()), None)?;
-            p.pin_block = Some(match self.dukpt.as_mut() {
-                Some(register) => {
-                    let (ksn, key) = register.next_key()?;
-                    p.ksn = Some(*ksn.as_bytes());
-                    block.encipher(&dukpt::working_key(&key, dukpt::KeyVariant::Pin)?)
+        let Some(pin) = pin else {
+            return Ok(p);
+        };
+        let block = match keys {
+            AnyWorkingKeys::Tdes(keys) => {
+                let block = PinBlock::new(PinFormat::Iso0, pin, Some(card.pan()), None)?;
+                match self.dukpt.as_mut() {
+                    Some(register) => {
+                        let (ksn, key) = register.next_key()?;
+                        p.ksn = Some(*ksn.as_bytes());
+                        Bytes::from_slice(
+                            &block.encipher(&dukpt::working_key(&key, dukpt::KeyVariant::Pin)?),
+                        )?
+                    }
+                    None => Bytes::from_slice(&block.encipher(&keys.pin))?,
                 }
-                None => block.encipher(&keys.pin),
-            });
-        }
+            }
+            // ISO 9564 format 4 under the SM4 PIK; its fill is random (seeded by the caller).
+            // DUKPT here is the TDES scheme: an SM4 terminal does not run it.
+            AnyWorkingKeys::Sm4(keys) => {
+                if self.dukpt.is_some() {
+                    return Err(ErrorKind::InvalidInput.into());
+                }
+                let fill = self
+                    .pin_fill
+                    .as_mut()
+                    .ok_or(ErrorKind::InvalidInput)?
+                    .next();
+                let field = PinField::new(pin, &fill);
+                Bytes::from_slice(&cardwire_crypto::sm::pin::encipher(
+                    &field,
+                    &keys.pin,
+                    card.pan(),
+                )?)?
+            }
+        };
+        p.pin_block = Some(block);
         Ok(p)
     }
 }
