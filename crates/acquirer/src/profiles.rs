@@ -1,5 +1,5 @@
 //! What the configuration file names: terminal profiles (`[profiles.NAME]`, beside the
-//! built-in `standard` and `legacy-ecb`) and the fee table (`[fees]`, by MCC or MCC range).
+//! built-in `standard`, `legacy-ecb` and `sm4`) and the fee table (`[fees]`, by MCC or MCC range).
 //! `terminal add --profile`, `merchant add` without a rate and `import` resolve against them.
 
 use alloc::collections::BTreeMap;
@@ -23,6 +23,7 @@ impl Default for Profiles {
         let mut named = BTreeMap::new();
         named.insert(Self::STANDARD.into(), TerminalProfile::STANDARD);
         named.insert(Self::LEGACY_ECB.into(), TerminalProfile::LEGACY_ECB);
+        named.insert(Self::SM4.into(), TerminalProfile::SM4);
         Self { named }
     }
 }
@@ -32,6 +33,8 @@ impl Profiles {
     pub const STANDARD: &'static str = "standard";
     /// The name of [`TerminalProfile::LEGACY_ECB`].
     pub const LEGACY_ECB: &'static str = "legacy-ecb";
+    /// The name of [`TerminalProfile::SM4`].
+    pub const SM4: &'static str = "sm4";
 
     /// Adds the profile `name`.
     ///
@@ -204,6 +207,7 @@ mod tests {
         let mut p = Profiles::default();
         assert_eq!(p.get("standard").unwrap(), TerminalProfile::STANDARD);
         assert_eq!(p.get("legacy-ecb").unwrap(), TerminalProfile::LEGACY_ECB);
+        assert_eq!(p.get("sm4").unwrap(), TerminalProfile::SM4);
         assert!(p.add("standard", TerminalProfile::LEGACY_ECB).is_err());
         p.add("bank-a", TerminalProfile::LEGACY_ECB).unwrap();
         let e = p.get("bank-b").unwrap_err();

@@ -178,7 +178,7 @@ enum TerminalAction {
         /// The device's SM2 public key (`04‖x‖y`, 130 hex digits), generated in the device.
         #[arg(long)]
         device_key: Option<String>,
-        /// Its profile: standard, legacy-ecb, or one of the config's [profiles.NAME].
+        /// Its profile: standard, legacy-ecb, sm4, or one of the config's [profiles.NAME].
         #[arg(long, default_value = Profiles::STANDARD)]
         profile: String,
     },
