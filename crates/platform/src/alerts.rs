@@ -197,8 +197,12 @@ pub fn audit(
         .map(|((terminal, no), f)| Alert {
             severity: "definitive".into(),
             title: format!(
-                "Terminal {terminal}: {} transactions settled under merchant number {no}, which is not yours",
-                f.count
+                "Terminal {terminal}: {} settled under merchant number {no}, which is not yours",
+                if f.count == 1 {
+                    "1 transaction".into()
+                } else {
+                    format!("{} transactions", f.count)
+                }
             ),
             detail: format!(
                 "¥{} taken on your terminal between {} and {} was booked to \"{}\" (MCC {}, region {}) instead of your merchant number {} (MCC {}, region {}). \

@@ -352,7 +352,7 @@ async fn alerts_explain_a_terminal_rotated_through_other_merchant_numbers() {
     let r = hotel.get("/alerts").await;
     assert_eq!(r.status, StatusCode::OK);
     assert!(
-        r.body.contains("Terminal 10589999: 1 transactions settled under merchant number 898310054110001, which is not yours"),
+        r.body.contains("Terminal 10589999: 1 transaction settled under merchant number 898310054110001, which is not yours"),
         "{}",
         r.body
     );
