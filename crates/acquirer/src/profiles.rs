@@ -212,7 +212,7 @@ mod tests {
         p.add("bank-a", TerminalProfile::LEGACY_ECB).unwrap();
         let e = p.get("bank-b").unwrap_err();
         assert!(
-            alloc::format!("{e}").contains("bank-a, legacy-ecb, standard"),
+            alloc::format!("{e}").contains("bank-a, legacy-ecb, sm4, standard"),
             "{e}"
         );
     }
