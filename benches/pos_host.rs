@@ -64,7 +64,7 @@ fn main() {
     }
     let dir = TempDir::new("pos-bench");
     let db = dir.join("ledger.db");
-    let pg = (kind == "postgres").then(|| PgDb::new("pos_bench").expect("CARDWIRE_PG_URL"));
+    let pg = (kind == "postgres").then(|| PgDb::new("pos_bench").unwrap_or_else(|e| panic!("{e}")));
     let label = match kind.as_str() {
         "memory" => "memory".to_string(),
         "postgres" => format!("PostgreSQL, {nodes} node(s)"),

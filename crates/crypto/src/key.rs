@@ -498,28 +498,18 @@ mod tests {
 
     #[test]
     fn generated_keys_have_the_length_and_parity() {
-        struct Counter(u8);
-        impl rand_core::TryRng for Counter {
-            type Error = core::convert::Infallible;
-            fn try_next_u32(&mut self) -> core::result::Result<u32, Self::Error> {
-                Ok(0)
-            }
-            fn try_next_u64(&mut self) -> core::result::Result<u64, Self::Error> {
-                Ok(0)
-            }
-            fn try_fill_bytes(&mut self, d: &mut [u8]) -> core::result::Result<(), Self::Error> {
-                for b in d {
-                    self.0 = self.0.wrapping_add(1);
-                    *b = self.0;
-                }
-                Ok(())
-            }
-        }
-        impl TryCryptoRng for Counter {}
-        let key = TdesKey::generate(TdesKeyLength::Triple, &mut Counter(0)).unwrap();
+        let key = TdesKey::generate(
+            TdesKeyLength::Triple,
+            &mut crate::test_rng::Steps::counting(),
+        )
+        .unwrap();
         assert_eq!(key.len(), 24);
         assert!(key.has_odd_parity());
-        let key = AesKey::generate(AesKeyLength::Aes192, &mut Counter(0)).unwrap();
+        let key = AesKey::generate(
+            AesKeyLength::Aes192,
+            &mut crate::test_rng::Steps::counting(),
+        )
+        .unwrap();
         assert_eq!(key.expose()[..3], [1, 2, 3]);
     }
 

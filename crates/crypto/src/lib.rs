@@ -24,6 +24,8 @@ mod buf;
 mod error;
 mod hex;
 pub mod key;
+#[cfg(test)]
+mod test_rng;
 
 // Block ciphers and their modes, on keys.
 pub mod block;

@@ -29,7 +29,7 @@ pub mod temp;
 pub use fake_host::FakeHost;
 pub use fixtures::{CardFixture, Fixtures, MerchantFixture, TerminalFixture};
 #[cfg(feature = "sqlite")]
-pub use pg::PgDb;
+pub use pg::{NoServer, PgDb};
 pub use request::{Entry, ReplyView, Req, TestTerminal, message};
 pub use rng::CounterRng;
 #[cfg(feature = "sqlite")]

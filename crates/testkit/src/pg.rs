@@ -8,6 +8,19 @@ use std::sync::atomic::{AtomicU32, Ordering};
 /// The variable naming the PostgreSQL server the tests use.
 pub const PG_URL_VAR: &str = "CARDWIRE_PG_URL";
 
+/// Why there is no PostgreSQL for the tests: `CARDWIRE_PG_URL` is not set.
+#[derive(Clone, Copy, Debug)]
+pub struct NoServer;
+
+impl std::fmt::Display for NoServer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{PG_URL_VAR} is not set (start a server with `.ci/pg start DIR` and export the URL it prints)"
+        )
+    }
+}
+
 /// A database of its own on the tests' PostgreSQL server, dropped on drop.
 #[derive(Debug)]
 pub struct PgDb {
@@ -17,19 +30,16 @@ pub struct PgDb {
 }
 
 impl PgDb {
-    /// A new, empty database whose name contains `name`, the process id and a counter; `None`
-    /// (with the reason printed) when `CARDWIRE_PG_URL` is not set.
+    /// A new, empty database whose name contains `name`, the process id and a counter.
+    ///
+    /// # Errors
+    /// [`NoServer`] when `CARDWIRE_PG_URL` is not set: the caller prints it as the reason
+    /// the test is skipped.
     ///
     /// # Panics
     /// When the server cannot be reached or the database not made (test support).
-    pub fn new(name: &str) -> Option<Self> {
-        let Ok(admin) = std::env::var(PG_URL_VAR) else {
-            eprintln!(
-                "SKIPPED {name}: {PG_URL_VAR} is not set (start a server with `.ci/pg start DIR` \
-                 and export the URL it prints)"
-            );
-            return None;
-        };
+    pub fn new(name: &str) -> Result<Self, NoServer> {
+        let admin = std::env::var(PG_URL_VAR).map_err(|_| NoServer)?;
         static NEXT: AtomicU32 = AtomicU32::new(0);
         let n = NEXT.fetch_add(1, Ordering::Relaxed);
         let name = format!("cw_{}_{n}_{name}", std::process::id()).to_lowercase();
@@ -45,7 +55,7 @@ impl PgDb {
                 .unwrap_or_else(|e| panic!("{sql}: {e:?}"));
         }
         let url = with_database(&admin, &name);
-        Some(Self { admin, name, url })
+        Ok(Self { admin, name, url })
     }
 
     /// Its URL.

@@ -302,24 +302,6 @@ mod tests {
     use super::*;
 
     /// Distinct bytes, for keys that must differ.
-    struct Counter(u8);
-    impl rand_core::TryRng for Counter {
-        type Error = core::convert::Infallible;
-        fn try_next_u32(&mut self) -> core::result::Result<u32, Self::Error> {
-            Ok(0)
-        }
-        fn try_next_u64(&mut self) -> core::result::Result<u64, Self::Error> {
-            Ok(0)
-        }
-        fn try_fill_bytes(&mut self, d: &mut [u8]) -> core::result::Result<(), Self::Error> {
-            for b in d {
-                self.0 = self.0.wrapping_add(1);
-                *b = self.0;
-            }
-            Ok(())
-        }
-    }
-    impl TryCryptoRng for Counter {}
 
     #[test]
     fn lengths_outside_the_layouts_are_rejected() {
@@ -371,7 +353,7 @@ mod tests {
     fn the_sm4_mac_and_sign_in_proof_need_sm4_keys() {
         let tmk = MasterKey::Sm4(Sm4Key::new(&[0x11; 16]).unwrap());
         let mut buf = [0u8; 60];
-        let mut rng = Counter(1);
+        let mut rng = crate::test_rng::Steps { last: 1, step: 1 };
         let (keys, n) = tmk.issue_sm4_keys(&mut rng, &mut buf).unwrap();
         assert_eq!(n, 60);
         let opened = tmk.open_field62(&buf).unwrap();

@@ -162,7 +162,7 @@ fn refund<'a>(
 
 #[test]
 fn two_nodes_on_one_database_count_each_request_once() {
-    let Some(db) = PgDb::new("two_nodes") else {
+    let Some(db) = crate::pg_db("two_nodes") else {
         return;
     };
     let fx = Fixtures::load().unwrap();
@@ -314,7 +314,7 @@ struct Seen {
 /// opening balance plus the live postings.
 #[test]
 fn kill_9_of_one_node_under_load_loses_and_doubles_nothing() {
-    let Some(db) = PgDb::new("kill9") else {
+    let Some(db) = crate::pg_db("kill9") else {
         return;
     };
     let fx = Fixtures::load().unwrap();
@@ -510,7 +510,7 @@ mod races {
 
     #[test]
     fn a_purchase_another_host_is_committing_is_a_duplicate() {
-        let Some(db) = PgDb::new("race_duplicate") else {
+        let Some(db) = crate::pg_db("race_duplicate") else {
             return;
         };
         let fx = Fixtures::load().unwrap();
@@ -546,7 +546,7 @@ mod races {
 
     #[test]
     fn a_refund_racing_another_at_another_host_never_exceeds_the_sale() {
-        let Some(db) = PgDb::new("race_refund") else {
+        let Some(db) = crate::pg_db("race_refund") else {
             return;
         };
         let fx = Fixtures::load().unwrap();
@@ -602,7 +602,7 @@ mod races {
 
     #[test]
     fn a_reversal_at_one_host_refuses_the_late_original_at_another() {
-        let Some(db) = PgDb::new("race_reversal") else {
+        let Some(db) = crate::pg_db("race_reversal") else {
             return;
         };
         let fx = Fixtures::load().unwrap();
@@ -623,7 +623,7 @@ mod races {
 
     #[test]
     fn a_lost_connection_answers_nothing_and_the_next_group_reconnects() {
-        let Some(db) = PgDb::new("outage") else {
+        let Some(db) = crate::pg_db("outage") else {
             return;
         };
         let fx = Fixtures::load().unwrap();

@@ -10,7 +10,7 @@ use cardwire_acquirer::statement;
 use cardwire_acquirer::{Host, OsRng};
 use cardwire_iso8583::cups::{Original, Transaction};
 use cardwire_merchant::{AuditConfig, Rule, audit};
-use cardwire_testkit::{Entry, Fixtures, PgDb, ReplyView, Req, TempDir, TestTerminal};
+use cardwire_testkit::{Entry, Fixtures, ReplyView, Req, TempDir, TestTerminal};
 
 use cardwire_testkit::HOST_TIME as NOW;
 
@@ -252,7 +252,7 @@ fn ledger_settlement_and_statement_agree_to_the_fen_on_both_ledgers() {
 
 #[test]
 fn statements_of_the_memory_sqlite_and_postgres_ledgers_are_identical() {
-    let Some(db) = PgDb::new("statements") else {
+    let Some(db) = crate::pg_db("statements") else {
         return;
     };
     let fx = Fixtures::load().unwrap();

@@ -25,3 +25,11 @@ mod sm4_profile;
 mod terminal;
 mod terminal_card;
 mod transport;
+
+/// A throw-away PostgreSQL database for the test `name`, or `None` with the reason the test
+/// is skipped printed (a test without its server says so rather than passing silently).
+fn pg_db(name: &str) -> Option<cardwire_testkit::PgDb> {
+    cardwire_testkit::PgDb::new(name)
+        .map_err(|reason| eprintln!("SKIPPED {name}: {reason}"))
+        .ok()
+}

@@ -641,7 +641,7 @@ fn a_lockout_outlives_a_restart_and_holds_at_every_node() {
         "locked out after the restart"
     );
 
-    let Some(db) = cardwire_testkit::PgDb::new("lockout") else {
+    let Some(db) = crate::pg_db("lockout") else {
         return;
     };
     let node = || {
