@@ -23,6 +23,7 @@ use crate::merchant_no::{MerchantId, TerminalId};
 use crate::money::Fen;
 use crate::policy::Policy;
 use crate::region::Region;
+use crate::statement_reader::{Record, StatementReader};
 
 /// What the audit compares the statement against.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -167,6 +168,11 @@ impl Auditor {
             merchant_index: HashMap::new(),
             pairs: HashSet::new(),
         }
+    }
+
+    /// Counts a row too malformed to read (its error is the caller's to report).
+    pub(crate) fn count_malformed(&mut self) {
+        self.rows = self.rows.saturating_add(1);
     }
 
     /// Reads one row found on `line`. A malformed row is counted, changes nothing else and
@@ -444,18 +450,19 @@ fn parse_amount(text: &[u8]) -> Result<i64, Error> {
 
 /// Where the needed columns are.
 #[derive(Clone, Copy, Debug)]
-struct Columns {
+pub(crate) struct Columns {
     time: usize,
     terminal_id: usize,
     merchant_no: usize,
     amount: usize,
     mcc: Option<usize>,
-    count: usize,
+    /// The header's number of fields, which every row must have.
+    pub(crate) count: usize,
 }
 
 impl Columns {
-    fn from_header(header: &csv::ByteRecord) -> Result<Self, Error> {
-        let find = |name: &str| crate::header::find(header, name);
+    pub(crate) fn from_header(header: &Record<'_>) -> Result<Self, Error> {
+        let find = |name: &str| crate::header::find_in(header.iter(), name);
         let need =
             |c: Column| find(c.name()).ok_or(Error::new(ErrorKind::MissingColumn, 0).in_column(c));
         Ok(Self {
@@ -468,7 +475,7 @@ impl Columns {
         })
     }
 
-    fn row<'r>(&self, record: &'r csv::ByteRecord) -> StatementRow<'r> {
+    pub(crate) fn row<'r>(&self, record: &Record<'r>) -> StatementRow<'r> {
         // Only the fields read are trimmed (trimming whole records costs a tenth of the audit).
         // The caller checked the record against the header's length: every position is
         // there, and an empty field is what a broken invariant would read, not a panic.
@@ -486,7 +493,8 @@ impl Columns {
 /// Audits a CSV statement, collecting malformed rows in [`AuditReport::errors`].
 ///
 /// The error case is a statement that cannot be audited at all: a header without a required
-/// column, or an I/O failure.
+/// column, or an I/O failure. To audit many statements, keep a [`StatementReader`] instead:
+/// this builds one per call.
 ///
 /// ```
 /// use cardwire_merchant::{audit, AuditConfig, Rule};
@@ -515,59 +523,17 @@ pub fn audit<R: std::io::Read>(input: R, config: &AuditConfig) -> Result<AuditRe
 pub fn audit_with<R: std::io::Read>(
     input: R,
     config: &AuditConfig,
-    mut on_error: impl FnMut(Error),
+    on_error: impl FnMut(Error),
 ) -> Result<AuditReport, Error> {
-    let unreadable = |line: u64| Error::new(ErrorKind::Unreadable, 0).at_line(line);
-    let mut reader = csv::ReaderBuilder::new()
-        .has_headers(false)
-        .flexible(true)
-        .from_reader(input);
-    let mut record = csv::ByteRecord::new();
-    let line_of = |r: &csv::ByteRecord| r.position().map_or(0, csv::Position::line);
-    if !reader
-        .read_byte_record(&mut record)
-        .map_err(|_| unreadable(1))?
-    {
-        // An empty input has no header at all: the first required column is missing.
-        return Err(Error::new(ErrorKind::MissingColumn, 0).in_column(Column::Time));
-    }
-    let columns = Columns::from_header(&record).map_err(|e| e.at_line(line_of(&record)))?;
-    let mut auditor = Auditor::new(*config);
-    loop {
-        match reader.read_byte_record(&mut record) {
-            Ok(true) => {}
-            Ok(false) => break,
-            Err(e) => {
-                let line = e.position().map_or(0, csv::Position::line);
-                if e.is_io_error() {
-                    return Err(unreadable(line));
-                }
-                auditor.rows = auditor.rows.saturating_add(1);
-                on_error(unreadable(line));
-                continue;
-            }
-        }
-        let line = line_of(&record);
-        if record.len() != columns.count {
-            auditor.rows = auditor.rows.saturating_add(1);
-            on_error(
-                Error::new(
-                    ErrorKind::FieldCount {
-                        expected: columns.count,
-                        found: record.len(),
-                    },
-                    0,
-                )
-                .at_line(line),
-            );
-            continue;
-        }
-        if let Err(e) = auditor.row(line, &columns.row(&record)) {
-            on_error(e);
-        }
-    }
-    Ok(auditor.finish())
+    StatementReader::new().audit_with(
+        std::io::BufReader::with_capacity(READ_BUFFER, input),
+        config,
+        on_error,
+    )
 }
+
+/// The read buffer of [`audit`] (the `csv` crate's default).
+const READ_BUFFER: usize = 8 * 1024;
 
 #[cfg(test)]
 mod tests {

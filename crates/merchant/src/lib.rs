@@ -31,6 +31,8 @@ mod policy;
 #[cfg(feature = "std")]
 pub mod reconcile;
 mod region;
+#[cfg(feature = "std")]
+mod statement_reader;
 mod tables;
 mod time;
 mod transaction;
@@ -51,5 +53,7 @@ pub use merchant_no::{MerchantId, MerchantNo, TerminalId};
 pub use money::{Booked, ContractRate, FeeRate, Fen, RateTable, Settled};
 pub use policy::{McSet, Policy};
 pub use region::{Province, Region, RegionCandidate, RegionCandidates, Scheme};
+#[cfg(feature = "std")]
+pub use statement_reader::StatementReader;
 pub use time::{Date, Timestamp};
 pub use transaction::{AmountSign, CardType, JOURNAL_COLUMNS, Rrn, TxRef, TxType, Voucher};

@@ -14,6 +14,7 @@ mod reconcile;
 mod reconcile_memory;
 mod reconcile_vectors;
 mod rules;
+mod statement_reader;
 mod tables;
 mod vectors;
 
