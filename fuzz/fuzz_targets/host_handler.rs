@@ -3,8 +3,9 @@
 //! either answered with a reply that decodes or refused with an error.
 //!
 //! The sign-in is done once per process (keys drawn, field 62 enciphered, the terminal's keys
-//! installed): each input starts from a new host whose ledger holds that session, as
-//! `seed_session` leaves it, so the fuzzer spends its time on the frames, not on the setup.
+//! installed and opened by the host): each input starts from a copy of that host
+//! (`Host::duplicate`: its ledger, accounts and cached session), so the fuzzer spends its time
+//! on the frames, not on the setup.
 //!
 //! The first byte chooses whether the frames are re-MAC'd under the terminal's MAK before
 //! they reach the host (so that mutated requests get past the MAC check into the card,
@@ -15,7 +16,7 @@
 use std::sync::OnceLock;
 
 use cardwire_acquirer::Host;
-use cardwire_acquirer::ledger::{Ledger, MemoryLedger, TerminalSession};
+use cardwire_acquirer::ledger::{Ledger, MemoryLedger};
 use cardwire_iso8583::frame::{FrameFormat, Progress};
 use cardwire_iso8583::{Message, specs};
 use cardwire_testkit::{CounterRng, Fixtures, HOST_TIME, TestTerminal, seed_session};
@@ -28,48 +29,26 @@ fn fx() -> &'static Fixtures {
     })
 }
 
-/// The signed-in terminal and the session the host keeps for it after the sign-in.
+/// The host and the terminal as `seed_session` leaves them: signed in.
 struct SignedIn {
-    terminal_id: String,
-    session: TerminalSession,
+    host: Host<MemoryLedger>,
     terminal: TestTerminal,
 }
 
 fn signed_in() -> &'static SignedIn {
     static SIGNED_IN: OnceLock<SignedIn> = OnceLock::new();
     SIGNED_IN.get_or_init(|| {
-        let (mut host, terminal) = seed_session(fx());
-        let terminal_id = terminal.terminal_id.clone();
-        let session = host
-            .ledger()
-            .session(&terminal_id)
-            .expect("ledger")
-            .expect("the sign-in saved a session");
-        SignedIn {
-            terminal_id,
-            session,
-            terminal,
-        }
+        let (host, terminal) = seed_session(fx());
+        SignedIn { host, terminal }
     })
-}
-
-/// A host in the state `seed_session` leaves it: accounts opened, the terminal's session
-/// stored (its working keys are read back from the ledger on the first request).
-fn host() -> Host<MemoryLedger> {
-    let s = signed_in();
-    let mut host = Host::new(fx().registry.clone(), MemoryLedger::new()).expect("host");
-    host.ledger()
-        .save_session(&s.terminal_id, &s.session)
-        .expect("session");
-    host
 }
 
 fuzz_target!(|data: &[u8]| {
     let Some((&mode, mut rest)) = data.split_first() else {
         return;
     };
-    let mut host = host();
-    let terminal = &signed_in().terminal;
+    let SignedIn { host, terminal } = signed_in();
+    let mut host = host.duplicate();
     let mut rng = CounterRng(u64::from(mode));
     let mut out = [0u8; 1024];
     let mut frames = 0;

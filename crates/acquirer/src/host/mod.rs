@@ -70,6 +70,7 @@ use crate::ledger::{Ledger, Reversed};
 use crate::registry::{Registry, TerminalEntry};
 
 mod card;
+mod duplicate;
 mod fields;
 mod financial;
 mod guard;

@@ -27,7 +27,7 @@ use crate::error::{Error, ErrorKind, Result};
 /// assert!(ledger.settlements()?.is_empty());
 /// # Ok::<(), cardwire_acquirer::Error>(())
 /// ```
-#[derive(Debug, Default)]
+#[derive(Clone, Debug, Default)]
 pub struct MemoryLedger {
     sessions: BTreeMap<String, TerminalSession>,
     accounts: BTreeMap<String, i64>,

@@ -15,6 +15,7 @@ mod cluster;
 mod flow;
 mod fuzz_seeds;
 mod host;
+mod host_duplicate;
 mod key_download;
 mod ledger;
 mod reconcile;
