@@ -7,13 +7,22 @@
 //! The lockout is per terminal id: an attacker who fails on purpose locks the real terminal
 //! out too. That is the price of the rule; the counts and the log line of each lockout are
 //! what lets an operator see it happen.
+//!
+//! The counts live in the ledger, so that a restart forgives nothing. A ledger that only this
+//! host writes (SQLite, memory: [`Ledger::shared`] is `false`) is read once per terminal and
+//! the copy kept: every request checks the lockout, and the read would cost each of them a
+//! query. Every write goes to the ledger first, and the copy of that terminal is dropped, to
+//! be read again. A shared ledger (PostgreSQL, several nodes) is read at every request,
+//! since another node may have counted a failure since.
 
+use alloc::collections::BTreeMap;
+use alloc::string::String;
 use core::fmt;
 
 use cardwire_iso8583::time::DateTime;
 
 use crate::error::Result;
-use crate::ledger::Ledger;
+use crate::ledger::{Ledger, Strikes};
 
 /// When a terminal is locked out.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -84,18 +93,23 @@ pub(super) enum Check {
 pub(super) struct Guard {
     pub(super) policy: Lockout,
     pub(super) counts: SecurityCounts,
+    /// The ledger's strikes of registered terminals as last read, when the ledger is this
+    /// host's alone (`None`: none on record). Only registered terminals have an entry, so an
+    /// unknown terminal id costs no memory; a write drops the terminal's entry.
+    read: BTreeMap<String, Option<Strikes>>,
 }
 
 impl Guard {
     /// Whether `terminal_id` is locked out at `now` (counted when it is); a lockout served
-    /// is forgiven.
+    /// is forgiven. `registered`: the registry knows the terminal (its strikes may be kept).
     pub(super) fn check<L: Ledger>(
         &mut self,
         ledger: &mut L,
         terminal_id: &str,
+        registered: bool,
         now: DateTime,
     ) -> Result<Check> {
-        let Some(s) = ledger.strikes(terminal_id)? else {
+        let Some(s) = self.strikes(ledger, terminal_id, registered)? else {
             return Ok(Check::Clean);
         };
         match s.locked_until {
@@ -105,7 +119,7 @@ impl Guard {
             }
             Some(_) => {
                 // Served its time: a fresh start.
-                ledger.clear_strikes(terminal_id)?;
+                self.clear(ledger, terminal_id)?;
                 Ok(Check::Clean)
             }
             None => Ok(Check::Struck),
@@ -120,6 +134,9 @@ impl Guard {
         now: DateTime,
     ) -> Result<SecurityEvent> {
         self.counts.auth_failures += 1;
+        // The ledger first: if a write fails, the copy is already gone and the next check
+        // reads what the ledger holds.
+        self.read.remove(terminal_id);
         let failures = ledger.add_strike(terminal_id)?;
         if failures >= self.policy.failures.max(1) {
             ledger.lock_out(terminal_id, seconds(now) + i64::from(self.policy.seconds))?;
@@ -133,14 +150,45 @@ impl Guard {
     /// A request of `terminal_id` authenticated: its failures, if `check` found any, are
     /// forgiven (a terminal without any costs no write).
     pub(super) fn succeeded<L: Ledger>(
+        &mut self,
         ledger: &mut L,
         terminal_id: &str,
         check: Check,
     ) -> Result<()> {
         if check == Check::Struck {
-            ledger.clear_strikes(terminal_id)?;
+            self.clear(ledger, terminal_id)?;
         }
         Ok(())
+    }
+
+    /// Forgets every copy (the ledger's group was rolled back, or the registry replaced):
+    /// each terminal's strikes are read from the ledger again.
+    pub(super) fn forget(&mut self) {
+        self.read.clear();
+    }
+
+    /// The strikes of `terminal_id`: the copy when there is one, else the ledger's (kept when
+    /// the ledger is not shared and the terminal is registered).
+    fn strikes<L: Ledger>(
+        &mut self,
+        ledger: &mut L,
+        terminal_id: &str,
+        registered: bool,
+    ) -> Result<Option<Strikes>> {
+        let keep = registered && !ledger.shared();
+        if keep && let Some(s) = self.read.get(terminal_id) {
+            return Ok(*s);
+        }
+        let s = ledger.strikes(terminal_id)?;
+        if keep {
+            self.read.insert(terminal_id.into(), s);
+        }
+        Ok(s)
+    }
+
+    fn clear<L: Ledger>(&mut self, ledger: &mut L, terminal_id: &str) -> Result<()> {
+        self.read.remove(terminal_id);
+        ledger.clear_strikes(terminal_id)
     }
 }
 
@@ -193,17 +241,171 @@ mod tests {
                 SecurityEvent::AuthFailed
             );
         }
-        assert_eq!(g.check(&mut l, "T1", t0).unwrap(), Check::Struck);
+        assert_eq!(g.check(&mut l, "T1", true, t0).unwrap(), Check::Struck);
         assert_eq!(
             g.failed(&mut l, "T1", t0).unwrap(),
             SecurityEvent::LockedOut
         );
-        assert_eq!(g.check(&mut l, "T1", t0).unwrap(), Check::Locked);
+        assert_eq!(g.check(&mut l, "T1", true, t0).unwrap(), Check::Locked);
         let later = DateTime::new(2026, 11, 26, 10, 14, 59).unwrap();
-        assert_eq!(g.check(&mut l, "T1", later).unwrap(), Check::Locked);
+        assert_eq!(g.check(&mut l, "T1", true, later).unwrap(), Check::Locked);
         let served = DateTime::new(2026, 11, 26, 10, 15, 0).unwrap();
-        assert_eq!(g.check(&mut l, "T1", served).unwrap(), Check::Clean);
+        assert_eq!(g.check(&mut l, "T1", true, served).unwrap(), Check::Clean);
         assert_eq!(g.counts.lockouts, 1);
         assert_eq!(g.counts.refused_while_locked, 2);
+    }
+
+    /// A memory ledger that counts its lockout reads, shared with other nodes or not.
+    struct Counting {
+        inner: crate::ledger::MemoryLedger,
+        shared: bool,
+        reads: u32,
+    }
+
+    impl Counting {
+        fn new(shared: bool) -> Self {
+            Self {
+                inner: crate::ledger::MemoryLedger::new(),
+                shared,
+                reads: 0,
+            }
+        }
+    }
+
+    impl Ledger for Counting {
+        fn session(&mut self, t: &str) -> Result<Option<crate::ledger::TerminalSession>> {
+            self.inner.session(t)
+        }
+        fn save_session(&mut self, t: &str, s: &crate::ledger::TerminalSession) -> Result<()> {
+            self.inner.save_session(t, s)
+        }
+        fn balance(&mut self, a: &str) -> Result<Option<i64>> {
+            self.inner.balance(a)
+        }
+        fn open_account(&mut self, a: &str, b: i64) -> Result<()> {
+            self.inner.open_account(a, b)
+        }
+        fn transaction(
+            &mut self,
+            k: &crate::ledger::TxKey,
+        ) -> Result<Option<crate::ledger::TxRecord>> {
+            self.inner.transaction(k)
+        }
+        fn by_rrn(&mut self, r: &str) -> Result<Option<crate::ledger::TxRecord>> {
+            self.inner.by_rrn(r)
+        }
+        fn last_seq(&mut self) -> Result<u64> {
+            self.inner.last_seq()
+        }
+        fn post(&mut self, p: &crate::ledger::Posting) -> Result<()> {
+            self.inner.post(p)
+        }
+        fn reverse(
+            &mut self,
+            k: &crate::ledger::TxKey,
+            m: &crate::ledger::TxRecord,
+        ) -> Result<crate::ledger::Reversed> {
+            self.inner.reverse(k, m)
+        }
+        fn batch(&mut self, t: &str, b: u32) -> Result<alloc::vec::Vec<crate::ledger::TxRecord>> {
+            self.inner.batch(t, b)
+        }
+        fn settle(&mut self, s: &crate::ledger::SettlementRecord) -> Result<()> {
+            self.inner.settle(s)
+        }
+        fn settlements(&mut self) -> Result<alloc::vec::Vec<crate::ledger::SettlementRecord>> {
+            self.inner.settlements()
+        }
+        fn for_each(
+            &mut self,
+            each: &mut dyn FnMut(&crate::ledger::TxRecord) -> Result<()>,
+        ) -> Result<()> {
+            self.inner.for_each(each)
+        }
+        fn strikes(&mut self, t: &str) -> Result<Option<Strikes>> {
+            self.reads += 1;
+            self.inner.strikes(t)
+        }
+        fn add_strike(&mut self, t: &str) -> Result<u32> {
+            self.inner.add_strike(t)
+        }
+        fn lock_out(&mut self, t: &str, until: i64) -> Result<()> {
+            self.inner.lock_out(t, until)
+        }
+        fn clear_strikes(&mut self, t: &str) -> Result<()> {
+            self.inner.clear_strikes(t)
+        }
+        fn shared(&self) -> bool {
+            self.shared
+        }
+    }
+
+    #[test]
+    fn a_ledger_of_its_own_is_read_once_per_terminal_and_written_at_every_change() {
+        let mut g = Guard::default();
+        let mut l = Counting::new(false);
+        let t0 = DateTime::new(2026, 11, 26, 10, 0, 0).unwrap();
+        for _ in 0..3 {
+            assert_eq!(g.check(&mut l, "T1", true, t0).unwrap(), Check::Clean);
+        }
+        assert_eq!(l.reads, 1, "read once, then the copy");
+        // A failure is in the ledger at once, and read back at the next check.
+        g.failed(&mut l, "T1", t0).unwrap();
+        assert_eq!(l.inner.strikes("T1").unwrap().unwrap().failures, 1);
+        assert_eq!(g.check(&mut l, "T1", true, t0).unwrap(), Check::Struck);
+        assert_eq!(g.check(&mut l, "T1", true, t0).unwrap(), Check::Struck);
+        assert_eq!(l.reads, 2);
+        // A success forgives, in the ledger too.
+        g.succeeded(&mut l, "T1", Check::Struck).unwrap();
+        assert_eq!(l.inner.strikes("T1").unwrap(), None);
+        assert_eq!(g.check(&mut l, "T1", true, t0).unwrap(), Check::Clean);
+        // Locked out: a restart (a new guard over the same ledger) keeps the lockout.
+        for _ in 0..5 {
+            g.failed(&mut l, "T1", t0).unwrap();
+        }
+        assert_eq!(g.check(&mut l, "T1", true, t0).unwrap(), Check::Locked);
+        let mut restarted = Guard::default();
+        assert_eq!(
+            restarted.check(&mut l, "T1", true, t0).unwrap(),
+            Check::Locked
+        );
+        // A terminal the registry does not know is read every time and never kept.
+        let before = l.reads;
+        for _ in 0..3 {
+            assert_eq!(g.check(&mut l, "NOBODY", false, t0).unwrap(), Check::Clean);
+        }
+        assert_eq!(l.reads, before + 3);
+        assert!(!g.read.contains_key("NOBODY"));
+    }
+
+    #[test]
+    fn a_shared_ledger_is_read_at_every_check() {
+        let mut g = Guard::default();
+        let mut l = Counting::new(true);
+        let t0 = DateTime::new(2026, 11, 26, 10, 0, 0).unwrap();
+        for _ in 0..3 {
+            assert_eq!(g.check(&mut l, "T1", true, t0).unwrap(), Check::Clean);
+        }
+        assert_eq!(l.reads, 3);
+        // Another node locks the terminal out: the next check here sees it.
+        for _ in 0..5 {
+            l.inner.add_strike("T1").unwrap();
+        }
+        l.inner.lock_out("T1", seconds(t0) + 60).unwrap();
+        assert_eq!(g.check(&mut l, "T1", true, t0).unwrap(), Check::Locked);
+        assert!(g.read.is_empty());
+    }
+
+    #[test]
+    fn forgetting_reads_the_ledger_again() {
+        let mut g = Guard::default();
+        let mut l = Counting::new(false);
+        let t0 = DateTime::new(2026, 11, 26, 10, 0, 0).unwrap();
+        assert_eq!(g.check(&mut l, "T1", true, t0).unwrap(), Check::Clean);
+        // Written behind the guard's back (as a rolled-back group leaves the ledger other
+        // than the copy): after `forget`, the ledger's count is what counts.
+        l.inner.add_strike("T1").unwrap();
+        g.forget();
+        assert_eq!(g.check(&mut l, "T1", true, t0).unwrap(), Check::Struck);
     }
 }

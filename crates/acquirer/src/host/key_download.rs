@@ -19,7 +19,7 @@ use cardwire_crypto::sm::sm2::{DEFAULT_ID, PUBLIC_KEY_LEN, PrivateKey};
 use cardwire_iso8583::cups::ResponseCode;
 use rand_core::TryCryptoRng;
 
-use super::guard::{Check, Guard};
+use super::guard::Check;
 use super::reply::ReplyParts;
 use super::sign_in::framed_as_profiled;
 use super::{Answer, Head, Host, Io};
@@ -47,16 +47,18 @@ impl<L: Ledger> Host<L> {
         io: &mut Io<'_, '_, '_, '_>,
         rng: &mut R,
     ) -> Result<Answer> {
+        let registered = self.registry.terminal(&head.terminal_id).is_some();
         let check = self
             .guard
-            .check(&mut self.ledger, &head.terminal_id, io.now)?;
+            .check(&mut self.ledger, &head.terminal_id, registered, io.now)?;
         if check == Check::Locked {
             return self.refuse(head, io, ResponseCode::InvalidMerchant, true);
         }
         let Some(envelope) = self.sealed_master_key(head, io, rng)? else {
             return self.refuse(head, io, ResponseCode::InvalidMerchant, false);
         };
-        Guard::succeeded(&mut self.ledger, &head.terminal_id, check)?;
+        self.guard
+            .succeeded(&mut self.ledger, &head.terminal_id, check)?;
         io.answer(
             head,
             ReplyParts {

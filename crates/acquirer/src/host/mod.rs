@@ -387,6 +387,8 @@ impl<L: Ledger> Host<L> {
             }
         }
         self.registry = registry;
+        // Terminals may have come or gone: their lockout counts are read again.
+        self.guard.forget();
         Ok(())
     }
 
@@ -395,10 +397,12 @@ impl<L: Ledger> Host<L> {
         &mut self.ledger
     }
 
-    /// Forgets the cached terminal sessions (they are read again from the ledger): after a
-    /// group commit failed, the cache may hold keys the ledger does not.
+    /// Forgets the cached terminal sessions and lockout counts (they are read again from the
+    /// ledger): after a group commit failed, the cache may hold keys or counts the ledger
+    /// does not.
     pub fn forget_sessions(&mut self) {
         self.sessions.clear();
+        self.guard.forget();
     }
 
     /// The ledger, giving up the host.

@@ -15,7 +15,7 @@ use zeroize::Zeroizing;
 
 use cardwire_iso8583::time::DateTime;
 
-use super::guard::{Check, Guard, days_between};
+use super::guard::{Check, days_between};
 use super::reply::ReplyParts;
 use super::{Answer, Head, Host, Io, SecurityEvent, Session, digits, simple};
 use crate::error::{Error, ErrorKind, Result};
@@ -115,9 +115,10 @@ impl<L: Ledger> Host<L> {
         head: &Head,
         io: &mut Io<'_, '_, '_, '_>,
     ) -> Result<Result<Session, Answer>> {
+        let registered = self.registry.terminal(&head.terminal_id).is_some();
         let check = self
             .guard
-            .check(&mut self.ledger, &head.terminal_id, io.now)?;
+            .check(&mut self.ledger, &head.terminal_id, registered, io.now)?;
         if check == Check::Locked {
             return self
                 .refuse(head, io, ResponseCode::MacFailed, true)
@@ -141,7 +142,8 @@ impl<L: Ledger> Host<L> {
         };
         match session {
             Some(s) if ok => {
-                Guard::succeeded(&mut self.ledger, &head.terminal_id, check)?;
+                self.guard
+                    .succeeded(&mut self.ledger, &head.terminal_id, check)?;
                 Ok(Ok(s))
             }
             _ => self
@@ -198,9 +200,10 @@ impl<L: Ledger> Host<L> {
         io: &mut Io<'_, '_, '_, '_>,
         rng: &mut R,
     ) -> Result<Answer> {
+        let registered = self.registry.terminal(&head.terminal_id).is_some();
         let check = self
             .guard
-            .check(&mut self.ledger, &head.terminal_id, io.now)?;
+            .check(&mut self.ledger, &head.terminal_id, registered, io.now)?;
         if check == Check::Locked {
             return self.refuse(head, io, ResponseCode::InvalidMerchant, true);
         }
@@ -209,7 +212,8 @@ impl<L: Ledger> Host<L> {
         let Some((tmk, stamp)) = self.sign_in_proved(head, io, last) else {
             return self.refuse(head, io, ResponseCode::InvalidMerchant, false);
         };
-        Guard::succeeded(&mut self.ledger, &head.terminal_id, check)?;
+        self.guard
+            .succeeded(&mut self.ledger, &head.terminal_id, check)?;
         let algorithm = self
             .registry
             .terminal(&head.terminal_id)

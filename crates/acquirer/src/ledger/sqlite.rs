@@ -77,7 +77,7 @@ pub struct SqliteLedger {
 /// One posting's all-or-nothing unit: its own SQL transaction, or a savepoint inside a group.
 enum Unit<'c> {
     Alone(rusqlite::Transaction<'c>),
-    InGroup(rusqlite::Savepoint<'c>),
+    InGroup(Savepoint<'c>),
 }
 
 impl core::ops::Deref for Unit<'_> {
@@ -85,7 +85,7 @@ impl core::ops::Deref for Unit<'_> {
     fn deref(&self) -> &Connection {
         match self {
             Self::Alone(t) => t,
-            Self::InGroup(s) => s,
+            Self::InGroup(s) => s.conn,
         }
     }
 }
@@ -93,11 +93,49 @@ impl core::ops::Deref for Unit<'_> {
 impl Unit<'_> {
     fn commit(self) -> Result<()> {
         match self {
-            Self::Alone(t) => t.commit(),
-            Self::InGroup(s) => s.commit(),
+            Self::Alone(t) => t.commit().map_err(db("committing")),
+            Self::InGroup(s) => s.release(),
         }
-        .map_err(db("committing"))
     }
+}
+
+/// A savepoint inside a group commit, rolled back when dropped unless released. Its three
+/// statements are prepared once and kept (rusqlite's own savepoint parses its SQL at every
+/// posting).
+struct Savepoint<'c> {
+    conn: &'c Connection,
+    released: bool,
+}
+
+impl<'c> Savepoint<'c> {
+    fn begin(conn: &'c Connection) -> Result<Self> {
+        run(conn, "SAVEPOINT posting").map_err(db("starting a ledger transaction"))?;
+        Ok(Self {
+            conn,
+            released: false,
+        })
+    }
+
+    fn release(mut self) -> Result<()> {
+        self.released = true;
+        run(self.conn, "RELEASE posting").map_err(db("committing"))
+    }
+}
+
+impl Drop for Savepoint<'_> {
+    fn drop(&mut self) {
+        if !self.released {
+            // Undoes what the posting wrote; the group's transaction goes on. Should this
+            // fail, the group's commit fails too (the connection is not where it expects).
+            let _ = run(self.conn, "ROLLBACK TO posting");
+            let _ = run(self.conn, "RELEASE posting");
+        }
+    }
+}
+
+/// Runs a statement that returns no rows through the connection's statement cache.
+fn run(conn: &Connection, sql: &str) -> rusqlite::Result<()> {
+    conn.prepare_cached(sql)?.execute([]).map(|_| ())
 }
 
 /// Checkpoints the write-ahead log from its own connection and thread, so that the disk
@@ -208,9 +246,40 @@ CREATE TABLE IF NOT EXISTS settlements (
 );
 ";
 
-const COLUMNS: &str = "seq, terminal_id, batch, stan, type, response, amount, fee, balance_delta, \
+/// The columns of a record, in the order [`record`] reads them: a macro, so that the
+/// statements of every request are constants (no text is made per query).
+macro_rules! columns {
+    () => {
+        "seq, terminal_id, batch, stan, type, response, amount, fee, balance_delta, \
     card_cipher, merchant_no, merchant_name, mcc, rrn, auth_code, time, orig_terminal, orig_batch, \
-    orig_stan, reversed, voided, completed, refunded";
+    orig_stan, reversed, voided, completed, refunded"
+    };
+}
+
+const COLUMNS: &str = columns!();
+
+/// A record by its key (terminal, batch, STAN).
+const SELECT_BY_KEY: &str = concat!(
+    "SELECT ",
+    columns!(),
+    " FROM transactions WHERE terminal_id = ?1 AND batch = ?2 AND stan = ?3"
+);
+
+/// A record by its sequence number and RRN.
+const SELECT_BY_RRN: &str = concat!(
+    "SELECT ",
+    columns!(),
+    " FROM transactions WHERE seq = ?1 AND rrn = ?2"
+);
+
+/// A new record, with its card's keyed hash and display form.
+const INSERT: &str = concat!(
+    "INSERT INTO transactions (",
+    columns!(),
+    ", card_token, card_display) VALUES \
+     (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, \
+      ?19, ?20, ?21, ?22, ?23, ?24, ?25)"
+);
 
 /// The error of a failed ledger `operation`, keeping SQLite's error as the cause: a file
 /// that cannot be opened and one that is no database are told apart.
@@ -391,11 +460,10 @@ impl SqliteLedger {
         &self.card
     }
 
-    fn select_one(&self, filter: &str, params: impl rusqlite::Params) -> Result<Option<TxRecord>> {
-        let sql = alloc::format!("SELECT {COLUMNS} FROM transactions WHERE {filter}");
+    fn select_one(&self, sql: &str, params: impl rusqlite::Params) -> Result<Option<TxRecord>> {
         let mut stmt = self
             .conn
-            .prepare_cached(&sql)
+            .prepare_cached(sql)
             .map_err(db("reading a transaction"))?;
         stmt.query_row(params, |row| record(row, &self.card))
             .optional()
@@ -448,9 +516,7 @@ pub(crate) fn card_data_key(conn: &Connection, keys: &dyn KeyStore) -> Result<Ca
 /// One posting's unit on `conn`: a savepoint inside a group, else its own transaction.
 fn unit(conn: &mut Connection, in_group: bool) -> Result<Unit<'_>> {
     if in_group {
-        conn.savepoint()
-            .map(Unit::InGroup)
-            .map_err(db("starting a ledger transaction"))
+        Savepoint::begin(conn).map(Unit::InGroup)
     } else {
         conn.transaction_with_behavior(TransactionBehavior::Immediate)
             .map(Unit::Alone)
@@ -458,9 +524,9 @@ fn unit(conn: &mut Connection, in_group: bool) -> Result<Unit<'_>> {
     }
 }
 
-fn key_params(key: &TxKey) -> (String, i64, i64) {
+fn key_params(key: &TxKey) -> (&str, i64, i64) {
     (
-        key.terminal_id.clone(),
+        key.terminal_id.as_str(),
         i64::from(key.batch),
         i64::from(key.stan),
     )
@@ -468,11 +534,7 @@ fn key_params(key: &TxKey) -> (String, i64, i64) {
 
 fn insert(tx: &Connection, card: &CardDataKey, r: &TxRecord) -> Result<()> {
     let mut stmt = tx
-        .prepare_cached(&alloc::format!(
-            "INSERT INTO transactions ({COLUMNS}, card_token, card_display) VALUES \
-             (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, \
-              ?19, ?20, ?21, ?22, ?23, ?24, ?25)"
-        ))
+        .prepare_cached(INSERT)
         .map_err(db("recording a transaction"))?;
     let (ot, ob, os) = match &r.original {
         Some(k) => {
@@ -560,13 +622,11 @@ fn set_state(tx: &Connection, key: &TxKey, s: &TxState) -> Result<()> {
 
 fn find(tx: &Connection, card: &CardDataKey, key: &TxKey) -> Result<Option<TxRecord>> {
     let (t, b, n) = key_params(key);
-    tx.prepare_cached(&alloc::format!(
-        "SELECT {COLUMNS} FROM transactions WHERE terminal_id = ?1 AND batch = ?2 AND stan = ?3"
-    ))
-    .map_err(db("reading a transaction"))?
-    .query_row(params![t, b, n], |row| record(row, card))
-    .optional()
-    .map_err(db("reading a transaction"))
+    tx.prepare_cached(SELECT_BY_KEY)
+        .map_err(db("reading a transaction"))?
+        .query_row(params![t, b, n], |row| record(row, card))
+        .optional()
+        .map_err(db("reading a transaction"))
 }
 
 impl Ledger for SqliteLedger {
@@ -660,10 +720,7 @@ impl Ledger for SqliteLedger {
 
     fn transaction(&mut self, key: &TxKey) -> Result<Option<TxRecord>> {
         let (t, b, n) = key_params(key);
-        self.select_one(
-            "terminal_id = ?1 AND batch = ?2 AND stan = ?3",
-            params![t, b, n],
-        )
+        self.select_one(SELECT_BY_KEY, params![t, b, n])
     }
 
     fn by_rrn(&mut self, rrn: &str) -> Result<Option<TxRecord>> {
@@ -672,7 +729,7 @@ impl Ledger for SqliteLedger {
         let Ok(seq) = rrn.parse::<i64>() else {
             return Ok(None);
         };
-        self.select_one("seq = ?1 AND rrn = ?2", params![seq, rrn])
+        self.select_one(SELECT_BY_RRN, params![seq, rrn])
     }
 
     fn last_seq(&mut self) -> Result<u64> {
@@ -856,9 +913,7 @@ impl Ledger for SqliteLedger {
 
     fn begin_group(&mut self) -> Result<()> {
         if !self.in_group {
-            self.conn
-                .execute_batch("BEGIN IMMEDIATE")
-                .map_err(db("beginning a group commit"))?;
+            run(&self.conn, "BEGIN IMMEDIATE").map_err(db("beginning a group commit"))?;
             self.in_group = true;
         }
         Ok(())
@@ -869,7 +924,7 @@ impl Ledger for SqliteLedger {
             return Ok(());
         }
         self.in_group = false;
-        if let Err(e) = self.conn.execute_batch("COMMIT") {
+        if let Err(e) = run(&self.conn, "COMMIT") {
             let _ = self.conn.execute_batch("ROLLBACK");
             return Err(db("committing a group")(e));
         }

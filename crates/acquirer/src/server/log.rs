@@ -4,8 +4,10 @@
 
 use alloc::boxed::Box;
 use alloc::sync::Arc;
+use alloc::vec::Vec;
 use core::net::SocketAddr;
 use core::panic::AssertUnwindSafe;
+use core::sync::atomic::{AtomicUsize, Ordering};
 use std::io::Write;
 use std::panic::catch_unwind;
 use std::sync::mpsc;
@@ -53,10 +55,17 @@ pub fn dispatcher_with_queue<W: Write + Send + 'static>(
     (dispatch, guard)
 }
 
+/// One request's line for the callback: the peer and what the host did.
+pub(super) type Line = (SocketAddr, core::result::Result<Answer, Error>);
+
 /// The request callback of [`super::Server::spawn`], on its own thread behind a bounded
-/// queue: a callback that blocks or panics loses lines, never answers.
+/// queue: a callback that blocks or panics loses lines, never answers. The worker hands over
+/// a group's lines at once, so that the callback's thread is woken once per group, not once
+/// per request.
 pub(super) struct Callback {
-    queue: mpsc::SyncSender<(SocketAddr, core::result::Result<Answer, Error>)>,
+    queue: mpsc::Sender<Vec<Line>>,
+    /// Lines handed over and not yet taken by the callback's thread.
+    queued: Arc<AtomicUsize>,
     metrics: Arc<Metrics>,
 }
 
@@ -65,24 +74,43 @@ const CALLBACK_QUEUE: usize = 4096;
 
 impl Callback {
     pub(super) fn spawn(log: Arc<Log>, metrics: Arc<Metrics>) -> Result<Self> {
-        let (queue, lines) =
-            mpsc::sync_channel::<(SocketAddr, core::result::Result<Answer, Error>)>(CALLBACK_QUEUE);
+        let (queue, groups) = mpsc::channel::<Vec<Line>>();
+        let queued = Arc::new(AtomicUsize::new(0));
+        let taken = Arc::clone(&queued);
         let run: Box<dyn FnOnce() + Send> = Box::new(move || {
-            while let Ok((peer, outcome)) = lines.recv() {
-                // A panicking callback loses its line, not the thread.
-                let _ = catch_unwind(AssertUnwindSafe(|| log(peer, outcome.as_ref())));
+            while let Ok(lines) = groups.recv() {
+                taken.fetch_sub(lines.len(), Ordering::Relaxed);
+                for (peer, outcome) in lines {
+                    // A panicking callback loses its line, not the thread.
+                    let _ = catch_unwind(AssertUnwindSafe(|| log(peer, outcome.as_ref())));
+                }
             }
         });
         std::thread::Builder::new()
             .name("cardwire-callback".into())
             .spawn(run)
             .map_err(|e| Error::from(e).during("starting the request callback"))?;
-        Ok(Self { queue, metrics })
+        Ok(Self {
+            queue,
+            queued,
+            metrics,
+        })
     }
 
-    pub(super) fn send(&self, peer: SocketAddr, outcome: core::result::Result<Answer, Error>) {
-        if self.queue.try_send((peer, outcome)).is_err() {
-            self.metrics.dropped_log_line();
+    /// Hands a group's lines to the callback's thread; when the queue holds
+    /// [`CALLBACK_QUEUE`] lines already, or the thread is gone, they are dropped (counted).
+    pub(super) fn send(&self, lines: Vec<Line>) {
+        let n = lines.len();
+        if n == 0 {
+            return;
+        }
+        let before = self.queued.fetch_add(n, Ordering::Relaxed);
+        let dropped = before.saturating_add(n) > CALLBACK_QUEUE || self.queue.send(lines).is_err();
+        if dropped {
+            self.queued.fetch_sub(n, Ordering::Relaxed);
+            for _ in 0..n {
+                self.metrics.dropped_log_line();
+            }
         }
     }
 }

@@ -78,13 +78,14 @@ pub(super) fn run<L: Ledger>(
                 Err(Error::new(ErrorKind::Ledger).during("locking the host")),
             ),
         }
+        let mut lines = Vec::with_capacity(group.len());
         for (mut job, outcome) in group.drain(..).zip(answers) {
             let latency = job.received.elapsed();
             let card = masked_card(&job.frame);
             // The request may have held track 2 and a PIN block.
             job.frame.zeroize();
-            match &outcome {
-                Ok((_, a)) => {
+            let outcome = match outcome {
+                Ok((bytes, a)) => {
                     let response = a.response.map(|r| r.code());
                     metrics.request(a.mti, response, latency);
                     tracing::info!(
@@ -98,6 +99,10 @@ pub(super) fn run<L: Ledger>(
                         card = card.as_deref().unwrap_or(""),
                         "request answered"
                     );
+                    // Counted before it is answered: whoever got the reply finds it in the
+                    // metrics.
+                    let _ = job.reply.send(Some(bytes));
+                    Ok(a)
                 }
                 Err(e) => {
                     metrics.failed();
@@ -107,17 +112,14 @@ pub(super) fn run<L: Ledger>(
                         card = card.as_deref().unwrap_or(""),
                         "request not answered: connection closed"
                     );
+                    let _ = job.reply.send(None);
+                    Err(e)
                 }
-            }
-            log.send(
-                job.peer,
-                outcome
-                    .as_ref()
-                    .map(|(_, a)| a.clone())
-                    .map_err(Clone::clone),
-            );
-            let _ = job.reply.send(outcome.ok().map(|(bytes, _)| bytes));
+            };
+            lines.push((job.peer, outcome));
         }
+        // One hand-over per group: the callback's thread is woken once, not per request.
+        log.send(lines);
     }
 }
 
