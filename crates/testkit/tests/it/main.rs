@@ -17,6 +17,7 @@ mod fuzz_seeds;
 mod host;
 mod key_download;
 mod ledger;
+mod pg_registry;
 mod reconcile;
 mod security;
 mod seeds;
