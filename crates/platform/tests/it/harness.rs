@@ -74,11 +74,6 @@ pub fn import_fixtures_at(location: &Location) {
         .unwrap();
 }
 
-/// Imports the fixtures into `dir` as `cardwire-acquirer import` does.
-pub fn import_fixtures(dir: &std::path::Path) {
-    import_fixtures_at(&Location::File(dir.join("acquirer.db")));
-}
-
 /// A database of its own on the tests' PostgreSQL server, made and dropped off the
 /// runtime.
 pub struct PgHandle(Option<PgDb>);
