@@ -145,6 +145,31 @@ pub struct Limits {
 }
 
 impl Config {
+    /// The configuration's name in a data directory: commands given `--data-dir DIR` and no
+    /// `--config` read `DIR/acquirer.toml` when it exists, and so does the merchant platform.
+    pub const FILE_NAME: &'static str = "acquirer.toml";
+
+    /// The configuration in the data directory `dir` ([`Self::FILE_NAME`]); the defaults
+    /// when there is none.
+    ///
+    /// # Errors
+    /// As [`Config::read`].
+    pub fn in_data_dir(dir: &Path) -> Result<Self> {
+        let path = dir.join(Self::FILE_NAME);
+        if path.is_file() {
+            Self::read(&path)
+        } else {
+            Ok(Self::default())
+        }
+    }
+
+    /// Where the registry and the ledger of data directory `dir` are under this
+    /// configuration: the PostgreSQL URL of [`Self::ledger`] when set, else `dir`'s
+    /// `acquirer.db`.
+    pub fn location(&self, dir: &Path) -> crate::store::Location {
+        crate::store::Location::of(dir, self.ledger.as_deref())
+    }
+
     /// Reads the file at `path`.
     ///
     /// # Errors

@@ -30,6 +30,8 @@ pub mod records;
 pub mod registry;
 #[cfg(feature = "server")]
 pub mod server;
+#[cfg(feature = "sqlite")]
+mod sqldb;
 #[cfg(feature = "std")]
 pub mod statement;
 #[cfg(feature = "sqlite")]

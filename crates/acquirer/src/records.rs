@@ -1,13 +1,18 @@
-//! Read-only views of the acquirer's SQLite file for applications beside the host (the
+//! Read-only views of the acquirer's database — the data directory's SQLite file or the
+//! shared PostgreSQL database ([`Location`]) — for applications beside the host (the
 //! merchant platform): terminals and their bindings, merchants, and answered transactions
 //! filtered, paged and summed by day, without ever reading a card number in clear.
 //!
 //! A transaction's card shows as the ledger stored its display form (first 6 and last 4
 //! digits); the ciphertext and the keyed hash are never selected here. Nothing in this module
-//! writes a row: the only change it makes to the file is the index
-//! `transactions_terminal_time_v2` on `(terminal_id, time, type, response, reversed, amount,
-//! fee)`, which the per-terminal, per-period queries of the platform need to stay fast on a
-//! large ledger (it covers their filters and sums).
+//! writes a row: the only change it makes to a SQLite file is the index
+//! `transactions_terminal_time_v3` on `(terminal_id, time, seq, type, response, reversed,
+//! amount, fee)`, which the per-terminal, per-period queries of the platform need to stay
+//! fast on a large ledger (it covers their filters, sums and the page key); PostgreSQL has
+//! it from its migrations.
+//!
+//! Pages are read by key ([`PageKey`]: the time and sequence number of the row a page ends
+//! or starts at), never by an `OFFSET` that walks every row it skips.
 
 use alloc::string::String;
 use alloc::vec::Vec;
@@ -15,14 +20,10 @@ use std::path::Path;
 
 use cardwire_iso8583::cups::{ResponseCode, Transaction};
 use cardwire_iso8583::time::DateTime;
-use rusqlite::types::Value;
-use rusqlite::{Connection, OptionalExtension, Row, params_from_iter};
 
 use crate::error::{Error, ErrorKind, Result};
-
-fn db(operation: &'static str) -> impl Fn(rusqlite::Error) -> Error {
-    move |e| Error::new(ErrorKind::Ledger).during(operation).caused_by(e)
-}
+use crate::sqldb::{Db, Row, Val, vals};
+pub use crate::store::Location;
 
 /// A terminal of the registry, without its keys.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -93,9 +94,9 @@ impl Status {
 
     const fn condition(self) -> &'static str {
         match self {
-            Self::Approved => "response = '00' AND reversed = 0",
+            Self::Approved => "response = '00' AND reversed = FALSE",
             Self::Declined => "response <> '00'",
-            Self::Reversed => "response = '00' AND reversed = 1",
+            Self::Reversed => "response = '00' AND reversed = TRUE",
         }
     }
 }
@@ -191,99 +192,175 @@ const VIEW_COLUMNS: &str = "seq, terminal_id, batch, stan, type, response, amoun
 const SETTLED: &str = "('22', '20', '23', '21', '25')";
 const CREDITS: &str = "('23', '21', '25')";
 
-fn view(row: &Row<'_>) -> rusqlite::Result<TxView> {
-    let bad = |i: usize| {
-        rusqlite::Error::InvalidColumnType(i, String::new(), rusqlite::types::Type::Text)
-    };
-    let int = |i: usize| -> rusqlite::Result<u64> {
-        let v: i64 = row.get(i)?;
-        u64::try_from(v).map_err(|_| rusqlite::Error::IntegralValueOutOfRange(i, v))
-    };
-    let small = |i: usize| -> rusqlite::Result<u32> {
-        let v: i64 = row.get(i)?;
-        u32::try_from(v).map_err(|_| rusqlite::Error::IntegralValueOutOfRange(i, v))
-    };
-    let code: String = row.get(4)?;
-    let response: String = row.get(5)?;
-    let time: String = row.get(14)?;
+fn bad(what: &'static str) -> Error {
+    Error::new(ErrorKind::LedgerCorrupt).during(what)
+}
+
+fn view(row: &Row) -> Result<TxView> {
+    let code = row.text(4)?;
+    let response = row.text(5)?;
     Ok(TxView {
-        seq: int(0)?,
-        terminal_id: row.get(1)?,
-        batch: small(2)?,
-        stan: small(3)?,
-        transaction: Transaction::financial_from_type_code(&code).ok_or_else(|| bad(4))?,
-        response: ResponseCode::parse(&response).ok_or_else(|| bad(5))?,
-        amount: int(6)?,
-        fee: row.get(7)?,
-        card: row.get(8)?,
-        merchant_no: row.get(9)?,
-        merchant_name: row.get(10)?,
-        mcc: row.get(11)?,
-        rrn: row.get(12)?,
-        auth_code: row.get(13)?,
-        time: DateTime::parse(&time).ok_or_else(|| bad(14))?,
-        reversed: row.get::<_, i64>(15)? != 0,
-        voided: row.get::<_, i64>(16)? != 0,
-        refunded: int(17)?,
+        seq: row.int_as(0)?,
+        terminal_id: row.text(1)?,
+        batch: row.int_as(2)?,
+        stan: row.int_as(3)?,
+        transaction: Transaction::financial_from_type_code(&code)
+            .ok_or_else(|| bad("reading a transaction type"))?,
+        response: ResponseCode::parse(&response).ok_or_else(|| bad("reading a response code"))?,
+        amount: row.int_as(6)?,
+        fee: row.int(7)?,
+        card: row.text(8)?,
+        merchant_no: row.text(9)?,
+        merchant_name: row.text(10)?,
+        mcc: row.text(11)?,
+        rrn: row.text(12)?,
+        auth_code: row.text(13)?,
+        time: DateTime::parse(&row.text(14)?).ok_or_else(|| bad("reading a time"))?,
+        reversed: row.flag(15)?,
+        voided: row.flag(16)?,
+        refunded: row.int_as(17)?,
     })
 }
 
-/// A `WHERE` clause and its parameters.
-struct Filter {
-    sql: String,
-    values: Vec<Value>,
+/// Where a page of records begins: the row before it in the page's order (by time, then
+/// sequence number). A link to the next or the previous page carries it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PageKey {
+    /// The row's time.
+    pub time: DateTime,
+    /// Its sequence number.
+    pub seq: u64,
 }
 
-fn text(t: &DateTime) -> Value {
-    Value::Text(alloc::format!("{t}"))
+impl PageKey {
+    /// The key of a row.
+    pub fn of(v: &TxView) -> Self {
+        Self {
+            time: v.time,
+            seq: v.seq,
+        }
+    }
+
+    /// `YYYYMMDDhhmmss-SEQ`, the form a link carries.
+    pub fn to_text(&self) -> String {
+        let digits: String = alloc::format!("{}", self.time)
+            .chars()
+            .filter(char::is_ascii_digit)
+            .collect();
+        alloc::format!("{digits}-{}", self.seq)
+    }
+
+    /// Reads [`Self::to_text`]'s form; `None` for anything else.
+    pub fn parse(text: &str) -> Option<Self> {
+        let (t, seq) = text.split_once('-')?;
+        if t.len() != 14 || !t.bytes().all(|b| b.is_ascii_digit()) {
+            return None;
+        }
+        let time = DateTime::parse(&alloc::format!(
+            "{}-{}-{} {}:{}:{}",
+            t.get(0..4)?,
+            t.get(4..6)?,
+            t.get(6..8)?,
+            t.get(8..10)?,
+            t.get(10..12)?,
+            t.get(12..14)?
+        ))?;
+        Some(Self {
+            time,
+            seq: seq.parse().ok()?,
+        })
+    }
+}
+
+/// Which page of records, newest first.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PageAt {
+    /// The newest rows.
+    Newest,
+    /// The rows older than this key (the next page).
+    Older(PageKey),
+    /// The rows newer than this key (the previous page), still shown newest first.
+    Newer(PageKey),
+    /// The oldest rows.
+    Oldest,
+}
+
+/// A `WHERE` clause and its parameters (numbered placeholders, in order).
+struct Filter {
+    sql: String,
+    values: Vec<Val>,
+}
+
+fn text(t: &DateTime) -> Val {
+    Val::Text(alloc::format!("{t}"))
 }
 
 impl Filter {
+    /// Adds a placeholder for `v` to the clause.
+    fn bind(&mut self, v: Val) {
+        self.values.push(v);
+        self.sql.push_str(&alloc::format!("?{}", self.values.len()));
+    }
+
+    fn push(&mut self, sql: &str) {
+        self.sql.push_str(sql);
+    }
+
     fn of(q: &Query) -> Self {
-        let mut values = Vec::new();
         // Reversal marks (no response) are never shown: they are no transaction.
-        let mut sql = String::from("WHERE response IS NOT NULL AND (");
+        let mut f = Self {
+            sql: String::from("WHERE response IS NOT NULL AND ("),
+            values: Vec::new(),
+        };
         let scopes: Vec<&Scope> = q
             .scopes
             .iter()
             .filter(|s| q.terminal_id.as_ref().is_none_or(|t| *t == s.terminal_id))
             .collect();
         if scopes.is_empty() {
-            sql.push('0');
+            f.push("FALSE");
         }
         for (i, s) in scopes.iter().enumerate() {
             if i > 0 {
-                sql.push_str(" OR ");
+                f.push(" OR ");
             }
-            sql.push_str("(terminal_id = ? AND time >= ?)");
-            values.push(Value::Text(s.terminal_id.clone()));
-            values.push(text(&s.since));
+            f.push("(terminal_id = ");
+            f.bind(Val::Text(s.terminal_id.clone()));
+            f.push(" AND time >= ");
+            f.bind(text(&s.since));
+            f.push(")");
         }
-        sql.push(')');
+        f.push(")");
         if let Some(from) = &q.from {
-            sql.push_str(" AND time >= ?");
-            values.push(text(from));
+            f.push(" AND time >= ");
+            f.bind(text(from));
         }
         if let Some(to) = &q.to {
-            sql.push_str(" AND time <= ?");
-            values.push(text(to));
+            f.push(" AND time <= ");
+            f.bind(text(to));
         }
         if let Some(t) = q.transaction {
-            sql.push_str(" AND type = ?");
-            values.push(Value::Text(t.codes().type_code.into()));
+            f.push(" AND type = ");
+            f.bind(Val::Text(t.codes().type_code.into()));
         }
         if let Some(s) = q.status {
-            sql.push_str(" AND ");
-            sql.push_str(s.condition());
+            f.push(" AND ");
+            f.push(s.condition());
         }
-        Self { sql, values }
+        f
     }
 }
 
-/// The acquirer's file, opened for reading.
+fn seq_val(seq: u64, during: &'static str) -> Result<Val> {
+    i64::try_from(seq)
+        .map(Val::Int)
+        .map_err(|_| Error::new(ErrorKind::InvalidInput).during(during))
+}
+
+/// The acquirer's database, opened for reading.
 #[derive(Debug)]
 pub struct Records {
-    conn: Connection,
+    db: Db,
 }
 
 impl Records {
@@ -294,35 +371,51 @@ impl Records {
     /// [`ErrorKind::Ledger`], the cause SQLite's; [`ErrorKind::InvalidInput`] when the file
     /// holds no ledger.
     pub fn open(path: impl AsRef<Path>) -> Result<Self> {
-        let path = path.as_ref();
-        let conn = Connection::open(path).map_err(|e| {
-            db("opening the acquirer's records")(e).about(alloc::format!("{}", path.display()))
-        })?;
-        conn.busy_timeout(core::time::Duration::from_secs(5))
-            .map_err(db("opening the acquirer's records"))?;
-        let tables: i64 = conn
-            .query_row(
-                "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' \
-                 AND name IN ('transactions', 'terminals', 'merchants')",
-                [],
-                |r| r.get(0),
+        Self::open_at(&Location::File(path.as_ref().into()))
+    }
+
+    /// Opens the acquirer's database where `location` says (PostgreSQL: its migrations
+    /// applied, which make the tables and the index).
+    ///
+    /// # Errors
+    /// As [`Records::open`]; [`ErrorKind::LedgerUnavailable`] when PostgreSQL cannot be
+    /// reached.
+    pub fn open_at(location: &Location) -> Result<Self> {
+        let db = location.open("opening the acquirer's records")?;
+        if let (Some(conn), Location::File(path)) = (db.as_sqlite(), location) {
+            let tables: i64 = conn
+                .query_row(
+                    "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' \
+                     AND name IN ('transactions', 'terminals', 'merchants')",
+                    [],
+                    |r| r.get(0),
+                )
+                .map_err(|e| {
+                    Error::new(ErrorKind::Ledger)
+                        .during("opening the acquirer's records")
+                        .caused_by(e)
+                })?;
+            if tables != 3 {
+                return Err(Error::new(ErrorKind::InvalidInput)
+                    .during("opening the acquirer's records (no ledger and registry in the file)")
+                    .about(alloc::format!("{}", path.display())));
+            }
+            // Covering: the filters (time, type, answer, reversal), the page key (time, seq)
+            // and the daily sums (amount, fee) are read from the index alone, so counting a
+            // merchant's rows and summing its days never touch the table; a page reads the
+            // table for its 50 rows only.
+            conn.execute_batch(
+                "DROP INDEX IF EXISTS transactions_terminal_time_v2; \
+                 CREATE INDEX IF NOT EXISTS transactions_terminal_time_v3 \
+                 ON transactions (terminal_id, time, seq, type, response, reversed, amount, fee)",
             )
-            .map_err(db("opening the acquirer's records"))?;
-        if tables != 3 {
-            return Err(Error::new(ErrorKind::InvalidInput)
-                .during("opening the acquirer's records (no ledger and registry in the file)")
-                .about(alloc::format!("{}", path.display())));
+            .map_err(|e| {
+                Error::new(ErrorKind::Ledger)
+                    .during("indexing the transactions by terminal and time")
+                    .caused_by(e)
+            })?;
         }
-        // Covering: the filters (time, type, answer, reversal) and the daily sums (amount,
-        // fee) are read from the index alone, so counting a merchant's rows and summing its
-        // days never touch the table; a page reads the table for its 50 rows only.
-        conn.execute_batch(
-            "CREATE INDEX IF NOT EXISTS transactions_terminal_time_v2 \
-             ON transactions (terminal_id, time, type, response, reversed, amount, fee)",
-        )
-        .map_err(db("indexing the transactions by terminal and time"))?;
-        conn.set_prepared_statement_cache_capacity(64);
-        Ok(Self { conn })
+        Ok(Self { db })
     }
 
     /// Every terminal, by id.
@@ -330,7 +423,7 @@ impl Records {
     /// # Errors
     /// [`ErrorKind::Ledger`].
     pub fn terminals(&self) -> Result<Vec<TerminalInfo>> {
-        self.terminals_where("", "")
+        self.terminals_where("", None)
     }
 
     /// The terminal with this serial number.
@@ -339,7 +432,7 @@ impl Records {
     /// [`ErrorKind::Ledger`].
     pub fn terminal_by_serial(&self, serial: &str) -> Result<Option<TerminalInfo>> {
         Ok(self
-            .terminals_where("WHERE serial = ?1", serial)?
+            .terminals_where("WHERE serial = ?1", Some(serial))?
             .into_iter()
             .next())
     }
@@ -350,42 +443,38 @@ impl Records {
     /// [`ErrorKind::Ledger`].
     pub fn terminal(&self, terminal_id: &str) -> Result<Option<TerminalInfo>> {
         Ok(self
-            .terminals_where("WHERE terminal_id = ?1", terminal_id)?
+            .terminals_where("WHERE terminal_id = ?1", Some(terminal_id))?
             .into_iter()
             .next())
     }
 
-    fn terminals_where(&self, filter: &str, key: &str) -> Result<Vec<TerminalInfo>> {
+    fn terminals_where(&self, filter: &str, key: Option<&str>) -> Result<Vec<TerminalInfo>> {
         let sql = alloc::format!(
             "SELECT terminal_id, serial, activated, merchant_no, pool FROM terminals {filter} \
              ORDER BY terminal_id"
         );
-        let mut stmt = self
-            .conn
-            .prepare_cached(&sql)
-            .map_err(db("reading the terminals"))?;
-        let map = |r: &Row<'_>| {
-            let pool: String = r.get(4)?;
-            Ok(TerminalInfo {
-                terminal_id: r.get(0)?,
-                serial: r.get(1)?,
-                activated: r.get(2)?,
-                merchant_no: r.get(3)?,
-                pool: pool
-                    .split(',')
-                    .filter(|p| !p.is_empty())
-                    .map(String::from)
-                    .collect(),
+        self.db
+            .query(
+                &sql,
+                key.into_iter().map(Val::from).collect(),
+                "reading the terminals",
+            )?
+            .iter()
+            .map(|r| {
+                Ok(TerminalInfo {
+                    terminal_id: r.text(0)?,
+                    serial: r.text(1)?,
+                    activated: r.flag(2)?,
+                    merchant_no: r.opt_text(3)?,
+                    pool: r
+                        .text(4)?
+                        .split(',')
+                        .filter(|p| !p.is_empty())
+                        .map(String::from)
+                        .collect(),
+                })
             })
-        };
-        let rows = if filter.is_empty() {
-            stmt.query_map([], map)
-        } else {
-            stmt.query_map([key], map)
-        }
-        .map_err(db("reading the terminals"))?;
-        rows.collect::<rusqlite::Result<_>>()
-            .map_err(db("reading the terminals"))
+            .collect()
     }
 
     /// Every merchant, by number.
@@ -393,24 +482,22 @@ impl Records {
     /// # Errors
     /// [`ErrorKind::Ledger`].
     pub fn merchants(&self) -> Result<Vec<MerchantInfo>> {
-        let mut stmt = self
-            .conn
-            .prepare_cached(
+        self.db
+            .query(
                 "SELECT merchant_no, name, mcc, fee_millionths FROM merchants ORDER BY merchant_no",
-            )
-            .map_err(db("reading the merchants"))?;
-        let rows = stmt
-            .query_map([], |r| {
+                vals![],
+                "reading the merchants",
+            )?
+            .iter()
+            .map(|r| {
                 Ok(MerchantInfo {
-                    merchant_no: r.get(0)?,
-                    name: r.get(1)?,
-                    mcc: r.get(2)?,
-                    fee_millionths: r.get(3)?,
+                    merchant_no: r.text(0)?,
+                    name: r.text(1)?,
+                    mcc: r.text(2)?,
+                    fee_millionths: r.int_as(3)?,
                 })
             })
-            .map_err(db("reading the merchants"))?;
-        rows.collect::<rusqlite::Result<_>>()
-            .map_err(db("reading the merchants"))
+            .collect()
     }
 
     /// Whether a merchant with this number exists.
@@ -418,16 +505,14 @@ impl Records {
     /// # Errors
     /// [`ErrorKind::Ledger`].
     pub fn has_merchant(&self, merchant_no: &str) -> Result<bool> {
-        let row: Option<i64> = self
-            .conn
-            .query_row(
+        Ok(self
+            .db
+            .query_opt(
                 "SELECT 1 FROM merchants WHERE merchant_no = ?1",
-                [merchant_no],
-                |r| r.get(0),
-            )
-            .optional()
-            .map_err(db("reading a merchant"))?;
-        Ok(row.is_some())
+                vals![merchant_no],
+                "reading a merchant",
+            )?
+            .is_some())
     }
 
     /// How many transactions `query` finds.
@@ -437,73 +522,61 @@ impl Records {
     pub fn count(&self, query: &Query) -> Result<u64> {
         let f = Filter::of(query);
         let sql = alloc::format!("SELECT COUNT(*) FROM transactions {}", f.sql);
-        let n: i64 = self
-            .conn
-            .prepare_cached(&sql)
-            .and_then(|mut s| s.query_row(params_from_iter(f.values), |r| r.get(0)))
-            .map_err(db("counting transactions"))?;
-        u64::try_from(n).map_err(|_| Error::new(ErrorKind::Ledger).during("counting transactions"))
+        self.db
+            .query_opt(&sql, f.values, "counting transactions")?
+            .ok_or_else(|| bad("counting transactions"))?
+            .int_as(0)
     }
 
-    /// One page of what `query` finds, newest first.
+    /// One page of what `query` finds, newest first: `limit` rows at `at`.
     ///
     /// # Errors
     /// [`ErrorKind::Ledger`].
-    pub fn page(&self, query: &Query, offset: u64, limit: u32) -> Result<Vec<TxView>> {
-        self.page_in(query, offset, limit, "DESC")
-    }
-
-    /// [`Records::page`] when the query finds `total` rows: a page in the older half is read
-    /// from the oldest end (SQLite walks every row an `OFFSET` skips, so the last page of a
-    /// large ledger would otherwise cost a walk through all of it).
-    ///
-    /// # Errors
-    /// [`ErrorKind::Ledger`].
-    pub fn page_of(
-        &self,
-        query: &Query,
-        offset: u64,
-        limit: u32,
-        total: u64,
-    ) -> Result<Vec<TxView>> {
-        if offset <= total / 2 || offset >= total {
-            return self.page(query, offset, limit);
+    pub fn page(&self, query: &Query, at: PageAt, limit: u32) -> Result<Vec<TxView>> {
+        let mut f = Filter::of(query);
+        let (order, key) = match at {
+            PageAt::Newest => ("DESC", None),
+            PageAt::Older(k) => ("DESC", Some((k, "<"))),
+            PageAt::Newer(k) => ("ASC", Some((k, ">"))),
+            PageAt::Oldest => ("ASC", None),
+        };
+        if let Some((k, op)) = key {
+            // (time, seq) beyond the key. The plain bound on time first: both databases start
+            // the index walk at the key with it (neither derives it from the disjunction).
+            f.push(&alloc::format!(" AND time {op}= "));
+            f.bind(text(&k.time));
+            f.push(&alloc::format!(" AND (time {op} "));
+            f.bind(text(&k.time));
+            f.push(" OR (time = ");
+            f.bind(text(&k.time));
+            f.push(&alloc::format!(" AND seq {op} "));
+            f.bind(seq_val(k.seq, "reading transactions (page key)")?);
+            f.push("))");
         }
-        // Rows [offset, offset + limit) newest first are rows [from, total - offset) oldest first.
-        let end = total - offset;
-        let from = end.saturating_sub(u64::from(limit));
-        let take = u32::try_from(end - from).map_err(|_| {
-            Error::new(ErrorKind::InvalidInput).during("reading transactions (page size)")
-        })?;
-        let mut rows = self.page_in(query, from, take, "ASC")?;
-        rows.reverse();
+        f.push(&alloc::format!(
+            " ORDER BY time {order}, seq {order} LIMIT "
+        ));
+        f.bind(Val::Int(i64::from(limit)));
+        let sql = alloc::format!("SELECT {VIEW_COLUMNS} FROM transactions {}", f.sql);
+        let mut rows = self
+            .db
+            .query(&sql, f.values, "reading transactions")?
+            .iter()
+            .map(view)
+            .collect::<Result<Vec<_>>>()?;
+        if order == "ASC" {
+            rows.reverse();
+        }
         Ok(rows)
     }
 
-    fn page_in(&self, query: &Query, offset: u64, limit: u32, order: &str) -> Result<Vec<TxView>> {
-        let mut f = Filter::of(query);
-        // The rows an OFFSET skips are walked in the covering index only (the inner select
-        // needs no column of the table); the table is read for the page's rows.
-        let sql = alloc::format!(
-            "SELECT {VIEW_COLUMNS} FROM transactions WHERE seq IN (SELECT seq FROM transactions \
-             {} ORDER BY time {order}, seq {order} LIMIT ? OFFSET ?) \
-             ORDER BY time {order}, seq {order}",
-            f.sql
-        );
-        f.values.push(Value::Integer(i64::from(limit)));
-        f.values
-            .push(Value::Integer(i64::try_from(offset).map_err(|_| {
-                Error::new(ErrorKind::InvalidInput).during("reading transactions (offset)")
-            })?));
-        let mut stmt = self
-            .conn
-            .prepare_cached(&sql)
-            .map_err(db("reading transactions"))?;
-        let rows = stmt
-            .query_map(params_from_iter(f.values), view)
-            .map_err(db("reading transactions"))?;
-        rows.collect::<rusqlite::Result<_>>()
-            .map_err(db("reading transactions"))
+    /// Whether `query` finds a row beyond `key` in the direction of `at` (a page before or
+    /// after the one shown exists).
+    ///
+    /// # Errors
+    /// [`ErrorKind::Ledger`].
+    pub fn any(&self, query: &Query, at: PageAt) -> Result<bool> {
+        Ok(!self.page(query, at, 1)?.is_empty())
     }
 
     /// Calls `each` with every transaction `query` finds, oldest first (the order of the
@@ -517,15 +590,8 @@ impl Records {
             "SELECT {VIEW_COLUMNS} FROM transactions {} ORDER BY time, seq",
             f.sql
         );
-        let mut stmt = self
-            .conn
-            .prepare_cached(&sql)
-            .map_err(db("reading transactions"))?;
-        let rows = stmt
-            .query_map(params_from_iter(f.values), view)
-            .map_err(db("reading transactions"))?;
-        for r in rows {
-            each(&r.map_err(db("reading transactions"))?);
+        for r in &self.db.query(&sql, f.values, "reading transactions")? {
+            each(&view(r)?);
         }
         Ok(())
     }
@@ -536,18 +602,13 @@ impl Records {
     /// [`ErrorKind::Ledger`].
     pub fn transaction(&self, query: &Query, seq: u64) -> Result<Option<TxView>> {
         let mut f = Filter::of(query);
-        let sql = alloc::format!(
-            "SELECT {VIEW_COLUMNS} FROM transactions {} AND seq = ?",
-            f.sql
-        );
-        f.values
-            .push(Value::Integer(i64::try_from(seq).map_err(|_| {
-                Error::new(ErrorKind::InvalidInput).during("reading a transaction")
-            })?));
-        self.conn
-            .prepare_cached(&sql)
-            .and_then(|mut s| s.query_row(params_from_iter(f.values), view).optional())
-            .map_err(db("reading a transaction"))
+        f.push(" AND seq = ");
+        f.bind(seq_val(seq, "reading a transaction")?);
+        let sql = alloc::format!("SELECT {VIEW_COLUMNS} FROM transactions {}", f.sql);
+        self.db
+            .query_opt(&sql, f.values, "reading a transaction")?
+            .map(|r| view(&r))
+            .transpose()
     }
 
     /// The settled totals per day of what `query` finds (its status and type filters are
@@ -563,29 +624,25 @@ impl Records {
             ..query.clone()
         };
         let f = Filter::of(&q);
+        // PostgreSQL sums BIGINTs as NUMERIC: cast back (a day's sum fits).
         let sql = alloc::format!(
             "SELECT substr(time, 1, 10) AS day, \
-             SUM(CASE WHEN type IN {CREDITS} THEN -amount ELSE amount END), COUNT(*), SUM(fee) \
+             CAST(SUM(CASE WHEN type IN {CREDITS} THEN -amount ELSE amount END) AS BIGINT), \
+             COUNT(*), CAST(SUM(fee) AS BIGINT) \
              FROM transactions {} AND type IN {SETTLED} GROUP BY day ORDER BY day",
             f.sql
         );
-        let mut stmt = self
-            .conn
-            .prepare_cached(&sql)
-            .map_err(db("summing transactions"))?;
-        let rows = stmt
-            .query_map(params_from_iter(f.values), |r| {
-                let count: i64 = r.get(2)?;
+        self.db
+            .query(&sql, f.values, "summing transactions")?
+            .iter()
+            .map(|r| {
                 Ok(DayTotals {
-                    date: r.get(0)?,
-                    amount: r.get(1)?,
-                    count: u64::try_from(count)
-                        .map_err(|_| rusqlite::Error::IntegralValueOutOfRange(2, count))?,
-                    fee: r.get(3)?,
+                    date: r.text(0)?,
+                    amount: r.int(1)?,
+                    count: r.int_as(2)?,
+                    fee: r.int(3)?,
                 })
             })
-            .map_err(db("summing transactions"))?;
-        rows.collect::<rusqlite::Result<_>>()
-            .map_err(db("summing transactions"))
+            .collect()
     }
 }

@@ -1,6 +1,7 @@
 //! The registry at rest: merchants, terminals (activation, binding, rotation pool), cardholders
-//! and the issuer's keys in tables of the ledger's SQLite file, so that what an operator
-//! changes survives a restart.
+//! and the issuer's keys in tables beside the ledger — the data directory's SQLite file, or
+//! the PostgreSQL database the nodes share ([`Location`]) — so that what an operator changes
+//! survives a restart and reaches every node.
 //!
 //! Nothing secret is stored in clear: terminal master keys, the issuer's keys and the
 //! acquirer's SM2 key of remote key download are wrapped under the [`KeyStore`]'s KEK (each
@@ -11,7 +12,7 @@
 
 use alloc::string::String;
 use alloc::vec::Vec;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use alloc::collections::BTreeMap;
 
@@ -21,11 +22,12 @@ use cardwire_crypto::sm::Sm4Key;
 use cardwire_crypto::sm::sm2::{PrivateKey, PublicKey};
 use cardwire_merchant::FeeRate;
 use rand_core::TryCryptoRng;
-use rusqlite::{Connection, OptionalExtension, params};
+use rusqlite::Connection;
 
 use crate::error::{Error, ErrorKind, Result};
 use crate::keystore::{CardDataKey, KeyStore, display_pan};
 use crate::registry::{Cardholder, IssuerKeys, Merchant, Registry, TerminalEntry, TerminalProfile};
+use crate::sqldb::{Db, Val, vals};
 
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS keys (
@@ -78,7 +80,7 @@ CREATE TABLE IF NOT EXISTS issuer (
 );
 ";
 
-fn db(operation: &'static str) -> impl Fn(rusqlite::Error) -> Error {
+fn db_err(operation: &'static str) -> impl Fn(rusqlite::Error) -> Error {
     move |e| Error::new(ErrorKind::Ledger).during(operation).caused_by(e)
 }
 
@@ -98,28 +100,74 @@ fn migrate(conn: &Connection) -> Result<()> {
                 [column],
                 |r| r.get(0),
             )
-            .map_err(db("migrating the registry"))?;
+            .map_err(db_err("migrating the registry"))?;
         if !has {
             // Hex digits and digits only: safe inside the statement.
             conn.execute_batch(&alloc::format!(
                 "ALTER TABLE terminals ADD COLUMN {column} TEXT NOT NULL DEFAULT '{value}'"
             ))
-            .map_err(db("migrating the registry (terminal framing)"))?;
+            .map_err(db_err("migrating the registry (terminal framing)"))?;
         }
     }
     Ok(())
 }
 
-/// The registry's tables in a ledger file.
+/// Where the acquirer's registry and ledger are: the data directory's SQLite file, or the
+/// PostgreSQL database that several nodes share (`ledger = "postgres://…"` in the
+/// configuration).
+#[derive(Clone, PartialEq, Eq)]
+pub enum Location {
+    /// The SQLite file (`acquirer.db` in the data directory).
+    File(PathBuf),
+    /// The PostgreSQL URL.
+    Postgres(String),
+}
+
+impl core::fmt::Debug for Location {
+    // The URL may carry a password: it stays out.
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        match self {
+            Self::File(p) => f.debug_tuple("File").field(p).finish(),
+            Self::Postgres(_) => f.write_str("Postgres(…)"),
+        }
+    }
+}
+
+impl Location {
+    /// The database of a data directory: PostgreSQL when `ledger` names one, else the
+    /// directory's `acquirer.db`.
+    pub fn of(data_dir: &Path, ledger: Option<&str>) -> Self {
+        match ledger {
+            Some(url) => Self::Postgres(url.into()),
+            None => Self::File(data_dir.join("acquirer.db")),
+        }
+    }
+
+    /// Opens the tables' database (the PostgreSQL schema migrated, the SQLite file made).
+    pub(crate) fn open(&self, during: &'static str) -> Result<Db> {
+        match self {
+            Self::File(path) => Db::sqlite(path, during),
+            #[cfg(feature = "postgres")]
+            Self::Postgres(url) => Db::postgres(url),
+            #[cfg(not(feature = "postgres"))]
+            Self::Postgres(_) => Err(Error::new(ErrorKind::Config)
+                .during("opening PostgreSQL (built without the `postgres` feature)")),
+        }
+    }
+}
+
+/// The registry's tables in the ledger's database (SQLite file or PostgreSQL).
 pub struct RegistryStore<'k> {
-    conn: Connection,
+    db: Db,
     keys: &'k dyn KeyStore,
     card: CardDataKey,
 }
 
 impl core::fmt::Debug for RegistryStore<'_> {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        f.debug_struct("RegistryStore").finish_non_exhaustive()
+        f.debug_struct("RegistryStore")
+            .field("db", &self.db)
+            .finish_non_exhaustive()
     }
 }
 
@@ -137,19 +185,25 @@ impl<'k> RegistryStore<'k> {
     /// [`ErrorKind::Ledger`] for the database, [`ErrorKind::KeyStore`] when the file's
     /// card-data key does not unwrap under `keys`.
     pub fn open(path: impl AsRef<Path>, keys: &'k dyn KeyStore) -> Result<Self> {
-        let path = path.as_ref();
-        let conn = Connection::open(path).map_err(|e| {
-            db("opening the registry")(e).about(alloc::format!("{}", path.display()))
-        })?;
-        conn.busy_timeout(core::time::Duration::from_secs(5))
-            .map_err(db("opening the registry"))?;
-        conn.pragma_update(None, "journal_mode", "WAL")
-            .map_err(db("opening the registry"))?;
-        conn.execute_batch(SCHEMA)
-            .map_err(db("creating the registry"))?;
-        migrate(&conn)?;
-        let card = crate::ledger::card_data_key(&conn, keys)?;
-        Ok(Self { conn, keys, card })
+        Self::open_at(&Location::File(path.as_ref().into()), keys)
+    }
+
+    /// Opens the registry's tables where `location` says: in the SQLite file (created when
+    /// missing) or in PostgreSQL (the ledger's migrations applied first, this one's tables
+    /// among them).
+    ///
+    /// # Errors
+    /// As [`RegistryStore::open`]; [`ErrorKind::LedgerUnavailable`] when PostgreSQL cannot
+    /// be reached, [`ErrorKind::Config`] for a URL that does not parse.
+    pub fn open_at(location: &Location, keys: &'k dyn KeyStore) -> Result<Self> {
+        let db = location.open("opening the registry")?;
+        if let Some(conn) = db.as_sqlite() {
+            conn.execute_batch(SCHEMA)
+                .map_err(db_err("creating the registry"))?;
+            migrate(conn)?;
+        }
+        let card = db.card_data_key(keys)?;
+        Ok(Self { db, keys, card })
     }
 
     /// Stores the whole of `registry` (rows of the same keys are replaced), in one transaction.
@@ -157,47 +211,51 @@ impl<'k> RegistryStore<'k> {
     /// # Errors
     /// As [`RegistryStore::open`].
     pub fn save(&mut self, registry: &Registry) -> Result<()> {
-        let tx = self
-            .conn
-            .transaction()
-            .map_err(db("storing the registry"))?;
-        for m in &registry.merchants {
-            put_merchant(&tx, m)?;
-        }
-        for t in &registry.terminals {
-            put_terminal(&tx, self.keys, t)?;
-        }
-        for c in &registry.cardholders {
-            tx.execute(
-                "INSERT OR REPLACE INTO cardholders (card_token, card_display, card_cipher, psn, \
-                 expiry, service_code, pvv, balance) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-                params![
-                    self.card.token(&c.pan)?,
-                    display_pan(&c.pan),
-                    self.card.seal(&c.pan)?,
-                    c.psn,
-                    c.expiry,
-                    c.service_code,
-                    c.pvv,
-                    c.balance
+        let (keys, card) = (self.keys, &self.card);
+        self.db.transaction("storing the registry", |db| {
+            for m in &registry.merchants {
+                put_merchant(db, m)?;
+            }
+            for t in &registry.terminals {
+                put_terminal(db, keys, t)?;
+            }
+            for c in &registry.cardholders {
+                db.execute(
+                    "INSERT INTO cardholders (card_token, card_display, card_cipher, psn, \
+                     expiry, service_code, pvv, balance) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) \
+                     ON CONFLICT (card_token) DO UPDATE SET card_display = excluded.card_display, \
+                     card_cipher = excluded.card_cipher, psn = excluded.psn, \
+                     expiry = excluded.expiry, service_code = excluded.service_code, \
+                     pvv = excluded.pvv, balance = excluded.balance",
+                    vals![
+                        card.token(&c.pan)?,
+                        display_pan(&c.pan),
+                        card.seal(&c.pan)?,
+                        c.psn,
+                        &c.expiry,
+                        &c.service_code,
+                        &c.pvv,
+                        c.balance
+                    ],
+                    "storing a cardholder",
+                )?;
+            }
+            let i = &registry.issuer;
+            db.execute(
+                "INSERT INTO issuer (id, imk_ac_wrapped, pvk_wrapped, pvki, cdol1) \
+                 VALUES (1, ?1, ?2, ?3, ?4) ON CONFLICT (id) DO UPDATE SET \
+                 imk_ac_wrapped = excluded.imk_ac_wrapped, pvk_wrapped = excluded.pvk_wrapped, \
+                 pvki = excluded.pvki, cdol1 = excluded.cdol1",
+                vals![
+                    keys.wrap("issuer/imk-ac", i.imk_ac.expose())?,
+                    keys.wrap("issuer/pvk", i.pvk.expose())?,
+                    i.pvki,
+                    i.cdol1.clone()
                 ],
-            )
-            .map_err(db("storing a cardholder"))?;
-        }
-        let i = &registry.issuer;
-        tx.execute(
-            "INSERT OR REPLACE INTO issuer (id, imk_ac_wrapped, pvk_wrapped, pvki, cdol1) \
-             VALUES (1, ?1, ?2, ?3, ?4)",
-            params![
-                self.keys.wrap("issuer/imk-ac", i.imk_ac.expose())?,
-                self.keys.wrap("issuer/pvk", i.pvk.expose())?,
-                i.pvki,
-                i.cdol1
-            ],
-        )
-        .map_err(db("storing the issuer keys"))?;
-        bump(&tx)?;
-        tx.commit().map_err(db("storing the registry"))
+                "storing the issuer keys",
+            )?;
+            bump(db)
+        })
     }
 
     /// The registry's version: every change through this store raises it (in the same
@@ -206,26 +264,25 @@ impl<'k> RegistryStore<'k> {
     /// # Errors
     /// As [`RegistryStore::open`].
     pub fn version(&self) -> Result<u64> {
-        let v: i64 = self
-            .conn
-            .prepare_cached("SELECT version FROM registry_version WHERE id = 1")
-            .and_then(|mut s| s.query_row([], |r| r.get(0)))
-            .map_err(db("reading the registry version"))?;
-        u64::try_from(v).map_err(|_| {
-            Error::new(ErrorKind::Ledger).during("reading the registry version (negative)")
-        })
+        self.db
+            .query_opt(
+                "SELECT version FROM registry_version WHERE id = 1",
+                vals![],
+                "reading the registry version",
+            )?
+            .ok_or_else(|| {
+                Error::new(ErrorKind::LedgerCorrupt).during("reading the registry version (no row)")
+            })?
+            .int_as(0)
     }
 
     /// Runs `change` and raises the version, in one transaction.
-    fn changing<T>(&mut self, change: impl FnOnce(&Connection) -> Result<T>) -> Result<T> {
-        let tx = self
-            .conn
-            .transaction()
-            .map_err(db("changing the registry"))?;
-        let out = change(&tx)?;
-        bump(&tx)?;
-        tx.commit().map_err(db("changing the registry"))?;
-        Ok(out)
+    fn changing<T>(&mut self, change: impl FnOnce(&Db) -> Result<T>) -> Result<T> {
+        self.db.transaction("changing the registry", |db| {
+            let out = change(db)?;
+            bump(db)?;
+            Ok(out)
+        })
     }
 
     /// Adds (or replaces) a merchant.
@@ -233,17 +290,25 @@ impl<'k> RegistryStore<'k> {
     /// # Errors
     /// As [`RegistryStore::open`].
     pub fn add_merchant(&mut self, m: &Merchant) -> Result<()> {
-        self.changing(|c| put_merchant(c, m))
+        self.changing(|db| put_merchant(db, m))
     }
 
     /// Whether `sql` (one `?1` parameter, `key`) finds a row.
     fn has_row(&self, sql: &str, key: &str, during: &'static str) -> Result<bool> {
-        let row: Option<i64> = self
-            .conn
-            .query_row(sql, [key], |r| r.get(0))
-            .optional()
-            .map_err(db(during))?;
-        Ok(row.is_some())
+        Ok(self.db.query_opt(sql, vals![key], during)?.is_some())
+    }
+
+    fn refuse_existing(&self, terminal_id: &str) -> Result<()> {
+        if self.has_row(
+            "SELECT 1 FROM terminals WHERE terminal_id = ?1",
+            terminal_id,
+            "adding a terminal",
+        )? {
+            return Err(Error::new(ErrorKind::InvalidInput)
+                .during("adding a terminal (it exists)")
+                .about(terminal_id));
+        }
+        Ok(())
     }
 
     /// Adds a terminal with this profile, not activated and not bound; its master key is
@@ -258,19 +323,11 @@ impl<'k> RegistryStore<'k> {
         tmk: &TdesKey,
         profile: TerminalProfile,
     ) -> Result<()> {
-        if self.has_row(
-            "SELECT 1 FROM terminals WHERE terminal_id = ?1",
-            terminal_id,
-            "adding a terminal",
-        )? {
-            return Err(Error::new(ErrorKind::InvalidInput)
-                .during("adding a terminal (it exists)")
-                .about(terminal_id));
-        }
+        self.refuse_existing(terminal_id)?;
         let keys = self.keys;
-        self.changing(|c| {
+        self.changing(|db| {
             put_terminal(
-                c,
+                db,
                 keys,
                 &TerminalEntry {
                     terminal_id: terminal_id.into(),
@@ -300,20 +357,12 @@ impl<'k> RegistryStore<'k> {
         device_key: &PublicKey,
         rng: &mut R,
     ) -> Result<()> {
-        if self.has_row(
-            "SELECT 1 FROM terminals WHERE terminal_id = ?1",
-            terminal_id,
-            "adding a terminal",
-        )? {
-            return Err(Error::new(ErrorKind::InvalidInput)
-                .during("adding a terminal (it exists)")
-                .about(terminal_id));
-        }
+        self.refuse_existing(terminal_id)?;
         let tmk = Sm4Key::generate(rng)?;
         let keys = self.keys;
-        self.changing(|c| {
+        self.changing(|db| {
             put_terminal(
-                c,
+                db,
                 keys,
                 &TerminalEntry {
                     terminal_id: terminal_id.into(),
@@ -329,8 +378,9 @@ impl<'k> RegistryStore<'k> {
         })
     }
 
-    /// The acquirer's SM2 key that signs remote key downloads: unwrapped from the file, or
-    /// drawn from `rng` and stored wrapped under the KEK the first time.
+    /// The acquirer's SM2 key that signs remote key downloads: unwrapped from the database,
+    /// or drawn from `rng` and stored wrapped under the KEK the first time (of two nodes
+    /// drawing it at once, the second takes the first's).
     ///
     /// # Errors
     /// [`ErrorKind::KeyStore`] when it does not unwrap; [`ErrorKind::Crypto`]; as
@@ -339,30 +389,31 @@ impl<'k> RegistryStore<'k> {
         &mut self,
         rng: &mut R,
     ) -> Result<PrivateKey> {
-        let stored: Option<Vec<u8>> = self
-            .conn
-            .query_row(
+        let read = |db: &Db| -> Result<Option<Vec<u8>>> {
+            db.query_opt(
                 "SELECT wrapped FROM keys WHERE name = ?1",
-                [RKD_SIGNER_LABEL],
-                |row| row.get(0),
-            )
-            .optional()
-            .map_err(db("reading the acquirer's SM2 key"))?;
-        if let Some(wrapped) = stored {
-            let clear = self.keys.unwrap_key(RKD_SIGNER_LABEL, &wrapped)?;
-            return Ok(PrivateKey::from_bytes(&clear)?);
+                vals![RKD_SIGNER_LABEL],
+                "reading the acquirer's SM2 key",
+            )?
+            .map(|r| r.bytes(0))
+            .transpose()
+        };
+        if read(&self.db)?.is_none() {
+            let key = PrivateKey::generate(rng)?;
+            let wrapped = self
+                .keys
+                .wrap(RKD_SIGNER_LABEL, key.to_bytes().as_slice())?;
+            self.db.execute(
+                "INSERT INTO keys (name, wrapped) VALUES (?1, ?2) ON CONFLICT (name) DO NOTHING",
+                vals![RKD_SIGNER_LABEL, wrapped],
+                "storing the acquirer's SM2 key",
+            )?;
         }
-        let key = PrivateKey::generate(rng)?;
-        let wrapped = self
-            .keys
-            .wrap(RKD_SIGNER_LABEL, key.to_bytes().as_slice())?;
-        self.conn
-            .execute(
-                "INSERT INTO keys (name, wrapped) VALUES (?1, ?2)",
-                params![RKD_SIGNER_LABEL, wrapped],
-            )
-            .map_err(db("storing the acquirer's SM2 key"))?;
-        Ok(key)
+        let wrapped = read(&self.db)?.ok_or_else(|| {
+            Error::new(ErrorKind::Ledger).during("storing the acquirer's SM2 key")
+        })?;
+        let clear = self.keys.unwrap_key(RKD_SIGNER_LABEL, &wrapped)?;
+        Ok(PrivateKey::from_bytes(&clear)?)
     }
 
     /// Binds a terminal to a merchant of the registry (it then settles under that number).
@@ -382,7 +433,7 @@ impl<'k> RegistryStore<'k> {
         self.update(
             "UPDATE terminals SET merchant_no = ?2 WHERE terminal_id = ?1",
             terminal_id,
-            merchant_no,
+            Some(merchant_no),
         )
     }
 
@@ -392,9 +443,9 @@ impl<'k> RegistryStore<'k> {
     /// [`ErrorKind::InvalidInput`] for an unknown terminal.
     pub fn activate(&mut self, terminal_id: &str) -> Result<()> {
         self.update(
-            "UPDATE terminals SET activated = 1 WHERE terminal_id = ?1 AND ?2 = ?2",
+            "UPDATE terminals SET activated = TRUE WHERE terminal_id = ?1",
             terminal_id,
-            "",
+            None,
         )
     }
 
@@ -405,18 +456,18 @@ impl<'k> RegistryStore<'k> {
     /// [`ErrorKind::InvalidInput`] for an unknown terminal.
     pub fn unbind(&mut self, terminal_id: &str) -> Result<()> {
         self.update(
-            "UPDATE terminals SET merchant_no = NULL WHERE terminal_id = ?1 AND ?2 = ?2",
+            "UPDATE terminals SET merchant_no = NULL WHERE terminal_id = ?1",
             terminal_id,
-            "",
+            None,
         )
     }
 
-    fn update(&mut self, sql: &str, terminal_id: &str, value: &str) -> Result<()> {
-        self.changing(|c| {
-            let n = c
-                .execute(sql, params![terminal_id, value])
-                .map_err(db("changing a terminal"))?;
-            if n == 1 {
+    /// Runs `sql` on one terminal (`?1`; `?2` is `value` when given).
+    fn update(&mut self, sql: &str, terminal_id: &str, value: Option<&str>) -> Result<()> {
+        self.changing(|db| {
+            let mut params = vals![terminal_id];
+            params.extend(value.map(Val::from));
+            if db.execute(sql, params, "changing a terminal")? == 1 {
                 Ok(())
             } else {
                 Err(Error::new(ErrorKind::InvalidInput)
@@ -432,130 +483,109 @@ impl<'k> RegistryStore<'k> {
     /// [`ErrorKind::InvalidInput`] when no issuer was imported, [`ErrorKind::KeyStore`] when a
     /// key does not unwrap, else as [`RegistryStore::open`].
     pub fn load(&self) -> Result<Registry> {
-        let c = &self.conn;
-        let merchants = c
-            .prepare(
+        let db = &self.db;
+        let merchants = db
+            .query(
                 "SELECT merchant_no, name, mcc, fee_millionths FROM merchants ORDER BY merchant_no",
-            )
-            .and_then(|mut s| {
-                s.query_map([], |r| {
-                    let fee: u32 = r.get(3)?;
-                    Ok(Merchant {
-                        merchant_no: r.get(0)?,
-                        name: r.get(1)?,
-                        mcc: r.get(2)?,
-                        fee_rate: FeeRate::from_millionths(fee)
-                            .ok_or(rusqlite::Error::IntegralValueOutOfRange(3, i64::from(fee)))?,
-                    })
-                })?
-                .collect::<rusqlite::Result<Vec<_>>>()
+                vals![],
+                "reading the merchants",
+            )?
+            .iter()
+            .map(|r| {
+                Ok(Merchant {
+                    merchant_no: r.text(0)?,
+                    name: r.text(1)?,
+                    mcc: r.text(2)?,
+                    fee_rate: FeeRate::from_millionths(r.int_as(3)?).ok_or_else(|| {
+                        Error::new(ErrorKind::LedgerCorrupt).during("reading a merchant's fee rate")
+                    })?,
+                })
             })
-            .map_err(db("reading the merchants"))?;
-        let rows: Vec<TerminalRow> = c
-            .prepare(
-                "SELECT terminal_id, serial, tmk_wrapped, activated, merchant_no, pool, mac, tpdu, \
-                 header, security_control FROM terminals ORDER BY terminal_id",
-            )
-            .and_then(|mut s| {
-                s.query_map([], |r| {
-                    Ok((
-                        r.get(0)?,
-                        r.get(1)?,
-                        r.get(2)?,
-                        r.get(3)?,
-                        r.get(4)?,
-                        r.get(5)?,
-                        [r.get(6)?, r.get(7)?, r.get(8)?, r.get(9)?],
-                    ))
-                })?
-                .collect()
-            })
-            .map_err(db("reading the terminals"))?;
-        let device_keys: Vec<(String, Vec<u8>)> = c
-            .prepare("SELECT terminal_id, public_key FROM device_keys")
-            .and_then(|mut s| s.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?.collect())
-            .map_err(db("reading the device keys"))?;
-        let mut device_keys: BTreeMap<String, PublicKey> = device_keys
-            .into_iter()
-            .map(|(id, key)| Ok((id, PublicKey::from_bytes(&key)?)))
+            .collect::<Result<Vec<_>>>()?;
+        let mut device_keys: BTreeMap<String, PublicKey> = db
+            .query(
+                "SELECT terminal_id, public_key FROM device_keys",
+                vals![],
+                "reading the device keys",
+            )?
+            .iter()
+            .map(|r| Ok((r.text(0)?, PublicKey::from_bytes(&r.bytes(1)?)?)))
             .collect::<Result<_>>()?;
+        let rows = db.query(
+            "SELECT terminal_id, serial, tmk_wrapped, activated, merchant_no, pool, mac, tpdu, \
+             header, security_control FROM terminals ORDER BY terminal_id",
+            vals![],
+            "reading the terminals",
+        )?;
         let mut terminals = Vec::with_capacity(rows.len());
-        for (terminal_id, serial, wrapped, activated, merchant_no, pool, profile) in rows {
-            let [mac, tpdu, header, control] = &profile;
+        for r in &rows {
+            let terminal_id = r.text(0)?;
             let profile =
-                TerminalProfile::from_text(mac, tpdu, header, control).map_err(|part| {
-                    Error::new(ErrorKind::InvalidInput)
-                        .during("reading the terminals (a profile that does not read)")
-                        .about(alloc::format!("{terminal_id}: {part}"))
-                })?;
-            let tmk = TdesKey::new(&self.keys.unwrap_key(&tmk_label(&terminal_id), &wrapped)?)?;
+                TerminalProfile::from_text(&r.text(6)?, &r.text(7)?, &r.text(8)?, &r.text(9)?)
+                    .map_err(|part| {
+                        Error::new(ErrorKind::InvalidInput)
+                            .during("reading the terminals (a profile that does not read)")
+                            .about(alloc::format!("{terminal_id}: {part}"))
+                    })?;
+            let tmk = TdesKey::new(
+                &self
+                    .keys
+                    .unwrap_key(&tmk_label(&terminal_id), &r.bytes(2)?)?,
+            )?;
             terminals.push(TerminalEntry {
-                pool: pool
+                pool: r
+                    .text(5)?
                     .split(',')
                     .filter(|p| !p.is_empty())
                     .map(String::from)
                     .collect(),
                 device_key: device_keys.remove(&terminal_id),
-                terminal_id,
-                serial,
+                serial: r.text(1)?,
                 tmk,
-                activated,
-                merchant_no,
+                activated: r.flag(3)?,
+                merchant_no: r.opt_text(4)?,
                 profile,
+                terminal_id,
             });
         }
-        type CardRow = (Vec<u8>, u8, String, String, String, i64);
-        let rows: Vec<CardRow> = c
-            .prepare(
+        let cardholders = db
+            .query(
                 "SELECT card_cipher, psn, expiry, service_code, pvv, balance FROM cardholders \
                  ORDER BY card_display",
-            )
-            .and_then(|mut s| {
-                s.query_map([], |r| {
-                    Ok((
-                        r.get(0)?,
-                        r.get(1)?,
-                        r.get(2)?,
-                        r.get(3)?,
-                        r.get(4)?,
-                        r.get(5)?,
-                    ))
-                })?
-                .collect()
+                vals![],
+                "reading the cardholders",
+            )?
+            .iter()
+            .map(|r| {
+                Ok(Cardholder {
+                    pan: self.card.open(&r.bytes(0)?)?,
+                    psn: r.int_as(1)?,
+                    expiry: r.text(2)?,
+                    service_code: r.text(3)?,
+                    pvv: r.text(4)?,
+                    balance: r.int(5)?,
+                })
             })
-            .map_err(db("reading the cardholders"))?;
-        let mut cardholders = Vec::with_capacity(rows.len());
-        for (sealed, psn, expiry, service_code, pvv, balance) in rows {
-            cardholders.push(Cardholder {
-                pan: self.card.open(&sealed)?,
-                psn,
-                expiry,
-                service_code,
-                pvv,
-                balance,
-            });
-        }
-        type IssuerRow = (Vec<u8>, Vec<u8>, u8, Vec<u8>);
-        let issuer: Option<IssuerRow> = c
-            .query_row(
+            .collect::<Result<Vec<_>>>()?;
+        let issuer = db
+            .query_opt(
                 "SELECT imk_ac_wrapped, pvk_wrapped, pvki, cdol1 FROM issuer WHERE id = 1",
-                [],
-                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
-            )
-            .optional()
-            .map_err(db("reading the issuer keys"))?;
-        let (imk, pvk, pvki, cdol1) = issuer.ok_or(
-            Error::new(ErrorKind::InvalidInput).during("reading the registry: nothing imported"),
-        )?;
+                vals![],
+                "reading the issuer keys",
+            )?
+            .ok_or(
+                Error::new(ErrorKind::InvalidInput)
+                    .during("reading the registry: nothing imported"),
+            )?;
         Ok(Registry {
             merchants,
             terminals,
             cardholders,
             issuer: IssuerKeys {
-                imk_ac: TdesKey::new(&self.keys.unwrap_key("issuer/imk-ac", &imk)?)?,
-                pvk: TdesKey::new(&self.keys.unwrap_key("issuer/pvk", &pvk)?)?,
-                pvki,
-                cdol1,
+                imk_ac: TdesKey::new(&self.keys.unwrap_key("issuer/imk-ac", &issuer.bytes(0)?)?)?,
+                pvk: TdesKey::new(&self.keys.unwrap_key("issuer/pvk", &issuer.bytes(1)?)?)?,
+                pvki: issuer.int_as(2)?,
+                cdol1: issuer.bytes(3)?,
                 profile: CdolProfile::STANDARD,
             },
         })
@@ -563,66 +593,61 @@ impl<'k> RegistryStore<'k> {
 }
 
 /// Raises the registry's version (see [`RegistryStore::version`]).
-fn bump(c: &Connection) -> Result<()> {
-    c.execute(
+fn bump(db: &Db) -> Result<()> {
+    db.execute(
         "UPDATE registry_version SET version = version + 1 WHERE id = 1",
-        [],
-    )
-    .map_err(db("raising the registry version"))?;
+        vals![],
+        "raising the registry version",
+    )?;
     Ok(())
 }
 
-fn put_merchant(c: &Connection, m: &Merchant) -> Result<()> {
-    c.execute(
-        "INSERT OR REPLACE INTO merchants (merchant_no, name, mcc, fee_millionths) \
-         VALUES (?1, ?2, ?3, ?4)",
-        params![m.merchant_no, m.name, m.mcc, m.fee_rate.millionths()],
-    )
-    .map_err(db("storing a merchant"))?;
+fn put_merchant(db: &Db, m: &Merchant) -> Result<()> {
+    db.execute(
+        "INSERT INTO merchants (merchant_no, name, mcc, fee_millionths) \
+         VALUES (?1, ?2, ?3, ?4) ON CONFLICT (merchant_no) DO UPDATE SET \
+         name = excluded.name, mcc = excluded.mcc, fee_millionths = excluded.fee_millionths",
+        vals![&m.merchant_no, &m.name, &m.mcc, m.fee_rate.millionths()],
+        "storing a merchant",
+    )?;
     Ok(())
 }
 
-/// A terminal's row: id, serial, wrapped TMK, activated, merchant number, pool, profile (MAC
-/// name, TPDU, header, field 53).
-type TerminalRow = (
-    String,
-    String,
-    Vec<u8>,
-    bool,
-    Option<String>,
-    String,
-    [String; 4],
-);
-
-fn put_terminal(c: &Connection, keys: &dyn KeyStore, t: &TerminalEntry) -> Result<()> {
-    c.execute(
-        "INSERT OR REPLACE INTO terminals (terminal_id, serial, tmk_wrapped, activated, \
+fn put_terminal(db: &Db, keys: &dyn KeyStore, t: &TerminalEntry) -> Result<()> {
+    db.execute(
+        "INSERT INTO terminals (terminal_id, serial, tmk_wrapped, activated, \
          merchant_no, pool, mac, tpdu, header, security_control) \
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
-        params![
-            t.terminal_id,
-            t.serial,
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) ON CONFLICT (terminal_id) DO UPDATE \
+         SET serial = excluded.serial, tmk_wrapped = excluded.tmk_wrapped, \
+         activated = excluded.activated, merchant_no = excluded.merchant_no, \
+         pool = excluded.pool, mac = excluded.mac, tpdu = excluded.tpdu, \
+         header = excluded.header, security_control = excluded.security_control",
+        vals![
+            &t.terminal_id,
+            &t.serial,
             keys.wrap(&tmk_label(&t.terminal_id), t.tmk.expose())?,
             t.activated,
-            t.merchant_no,
+            t.merchant_no.as_deref(),
             t.pool.join(","),
             t.profile.mac.name(),
             t.profile.tpdu_text(),
             t.profile.header_text(),
             t.profile.security_control_text()
         ],
-    )
-    .map_err(db("storing a terminal"))?;
+        "storing a terminal",
+    )?;
     match &t.device_key {
-        Some(key) => c.execute(
-            "INSERT OR REPLACE INTO device_keys (terminal_id, public_key) VALUES (?1, ?2)",
-            params![t.terminal_id, key.as_bytes().as_slice()],
+        Some(key) => db.execute(
+            "INSERT INTO device_keys (terminal_id, public_key) VALUES (?1, ?2) \
+             ON CONFLICT (terminal_id) DO UPDATE SET public_key = excluded.public_key",
+            vals![&t.terminal_id, key.as_bytes().as_slice()],
+            "storing a device key",
         ),
-        None => c.execute(
+        None => db.execute(
             "DELETE FROM device_keys WHERE terminal_id = ?1",
-            params![t.terminal_id],
+            vals![&t.terminal_id],
+            "storing a device key",
         ),
-    }
-    .map_err(db("storing a device key"))?;
+    }?;
     Ok(())
 }

@@ -212,6 +212,28 @@ async fn log_in(app: &Router) -> String {
     cookie.unwrap()
 }
 
+/// The link of every records page, newest first, by following the "older" links.
+async fn walk(app: &Router, cookie: &str, pages: u64) -> Vec<String> {
+    let mut links = vec!["/records".to_string()];
+    while (links.len() as u64) < pages {
+        let req = Request::get(links.last().unwrap().as_str())
+            .header(header::COOKIE, cookie)
+            .body(Body::empty())
+            .unwrap();
+        let (status, _, body) = send(app, req).await;
+        assert_eq!(status, StatusCode::OK);
+        let at = body.find("id=\"next\"").unwrap();
+        let href = body[..at].rfind("href=\"").unwrap() + 6;
+        let end = body[href..].find('"').unwrap();
+        links.push(
+            body[href..href + end]
+                .replace("&amp;", "&")
+                .replace("&#x2f;", "/"),
+        );
+    }
+    links
+}
+
 fn percentile(sorted: &[Duration], p: f64) -> Duration {
     let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
     sorted[i]
@@ -232,13 +254,18 @@ async fn measure(label: &str, merchants: u64) {
     let week_ago = clock::at(clock::unix_now() - 7 * 86_400).unwrap();
     let month = clock::month(&today);
     let last_page = (TOTAL / merchants).div_ceil(50);
+    // Deep pages are reached as a merchant reaches them: by the links that carry the key of
+    // the last row seen (no page is read by offset).
+    let links = walk(&app, &cookie, last_page).await;
+    let link = |page: u64| links[usize::try_from(page - 1).unwrap()].clone();
     let pages = [
         "/dashboard".to_string(),
         "/records".to_string(),
-        "/records?page=20".to_string(),
-        format!("/records?page={}", last_page / 2),
-        format!("/records?page={}", last_page / 2 + 1),
-        format!("/records?page={last_page}"),
+        link(20),
+        link(last_page / 2),
+        link(last_page / 2 + 1),
+        link(last_page),
+        "/records?at=oldest&page=2000".to_string(),
         format!(
             "/records?from={}&to={}",
             clock::date(&week_ago),

@@ -22,4 +22,4 @@ pub mod store;
 pub mod web;
 
 pub use error::{Error, ErrorKind, Result};
-pub use web::{Platform, router};
+pub use web::{Platform, metrics_router, router};

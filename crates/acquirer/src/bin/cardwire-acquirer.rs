@@ -18,9 +18,13 @@
 //! Admin commands may run while `serve` runs on the same data directory: each raises the
 //! registry's version, which `serve` checks every second and then loads the registry again.
 //!
-//! With `--ledger URL` (or `ledger` in the config) the ledger, the terminal sessions and the
-//! sequence numbers live in PostgreSQL, shared by every node given the same URL; the
-//! registry stays in the data directory's file.
+//! With `--ledger URL` (or `ledger` in the config) the ledger, the terminal sessions, the
+//! sequence numbers and the registry (merchants, terminals, keys, cardholders) live in
+//! PostgreSQL, shared by every node given the same URL: an admin command at any node reaches
+//! every running `serve` through the registry's version there.
+//!
+//! Without `--config`, a command given `--data-dir DIR` reads `DIR/acquirer.toml` when it
+//! exists (the merchant platform reads the same file to find the database).
 //!
 //! The key-encryption key comes from `--kek-file FILE` (or `kek_file` in the config), else
 //! from the variable named by `--kek-env` (default `CARDWIRE_KEK`): 64 hex digits.
@@ -37,7 +41,7 @@ use cardwire_acquirer::keystore::SoftwareKeyStore;
 use cardwire_acquirer::ledger::{Ledger, PgLedger, PgOptions, SqliteLedger};
 use cardwire_acquirer::profiles::{FeeTable, Profiles};
 use cardwire_acquirer::server::{Metrics, Server, log};
-use cardwire_acquirer::store::RegistryStore;
+use cardwire_acquirer::store::{Location, RegistryStore};
 use cardwire_acquirer::{Error, Host, Merchant, OsRng, statement};
 use cardwire_crypto::TdesKey;
 use cardwire_crypto::sm::sm2::PublicKey;
@@ -238,6 +242,18 @@ struct Setup {
 }
 
 impl Setup {
+    /// Where the registry and the ledger are.
+    fn location(&self) -> Location {
+        match &self.ledger {
+            Some(url) => Location::Postgres(url.clone()),
+            None => Location::File(self.db.clone()),
+        }
+    }
+
+    /// The registry's tables: in PostgreSQL with a shared ledger, else in the file.
+    fn registry(&self) -> Result<RegistryStore<'_>, Error> {
+        RegistryStore::open_at(&self.location(), &self.keys)
+    }
     /// Runs `with` on the ledger the setup names: PostgreSQL when a URL is given, else the
     /// SQLite file.
     fn with_ledger<T>(&self, with: impl LedgerUser<T>) -> Res<T> {
@@ -266,7 +282,12 @@ trait LedgerUser<T> {
 }
 
 fn setup(common: &Common) -> Res<Setup> {
-    let config = match &common.config {
+    let in_dir = common
+        .data_dir
+        .as_ref()
+        .map(|d| d.join(Config::FILE_NAME))
+        .filter(|p| p.is_file());
+    let config = match common.config.as_ref().or(in_dir.as_ref()) {
         Some(p) => Config::read(p).map_err(err)?,
         None => Config::default(),
     };
@@ -330,12 +351,8 @@ fn import(file: &Path, common: &Common) -> Res<()> {
             Ok(())
         }
     }
-    if s.ledger.is_some() {
-        // The registry's file makes its own card-data key.
-        drop(SqliteLedger::open(&s.db, s.config.durability().map_err(err)?, &s.keys).map_err(err)?);
-    }
     s.with_ledger(Open(&registry))?;
-    RegistryStore::open(&s.db, &s.keys)
+    s.registry()
         .and_then(|mut store| store.save(&registry))
         .map_err(err)?;
     println!(
@@ -343,7 +360,10 @@ fn import(file: &Path, common: &Common) -> Res<()> {
         registry.merchants.len(),
         registry.terminals.len(),
         registry.cardholders.len(),
-        s.db.display()
+        match s.location() {
+            Location::File(p) => p.display().to_string(),
+            Location::Postgres(_) => "the PostgreSQL database".into(),
+        }
     );
     Ok(())
 }
@@ -362,7 +382,7 @@ fn merchant(action: MerchantAction) -> Res<()> {
         Some(bps) => return Err(format!("--fee-bps {bps}: at most 10000 (100 %)")),
         None => s.fees.rate_for(&mcc).map_err(err)?,
     };
-    RegistryStore::open(&s.db, &s.keys)
+    s.registry()
         .and_then(|mut store| {
             store.add_merchant(&Merchant {
                 merchant_no: merchant_no.clone(),
@@ -392,7 +412,7 @@ fn terminal(action: TerminalAction) -> Res<()> {
                     .map_err(|e| format!("--device-key: {e}"))?;
                 let device_key =
                     PublicKey::from_bytes(&bytes).map_err(|e| format!("--device-key: {e}"))?;
-                RegistryStore::open(&s.db, &s.keys)
+                s.registry()
                     .and_then(|mut store| {
                         store.add_key_download_terminal(
                             &terminal_id,
@@ -416,7 +436,7 @@ fn terminal(action: TerminalAction) -> Res<()> {
                 std::env::var(&tmk_env).map_err(|_| format!("{tmk_env} is not set"))?,
             );
             let tmk = TdesKey::from_hex(hex.trim()).map_err(|e| format!("{tmk_env}: {e}"))?;
-            RegistryStore::open(&s.db, &s.keys)
+            s.registry()
                 .and_then(|mut store| store.add_terminal(&terminal_id, &serial, &tmk, chosen))
                 .map_err(err)?;
             println!(
@@ -429,7 +449,7 @@ fn terminal(action: TerminalAction) -> Res<()> {
             merchant_no,
         } => {
             let s = setup(&common)?;
-            RegistryStore::open(&s.db, &s.keys)
+            s.registry()
                 .and_then(|mut store| {
                     store.bind(&terminal_id, &merchant_no)?;
                     store.activate(&terminal_id)
@@ -443,7 +463,7 @@ fn terminal(action: TerminalAction) -> Res<()> {
             merchant_no,
         } => {
             let s = setup(&common)?;
-            RegistryStore::open(&s.db, &s.keys)
+            s.registry()
                 .and_then(|mut store| store.bind(&terminal_id, &merchant_no))
                 .map_err(err)?;
             println!("terminal {terminal_id} bound to {merchant_no}");
@@ -453,7 +473,7 @@ fn terminal(action: TerminalAction) -> Res<()> {
             terminal_id,
         } => {
             let s = setup(&common)?;
-            RegistryStore::open(&s.db, &s.keys)
+            s.registry()
                 .and_then(|mut store| store.unbind(&terminal_id))
                 .map_err(err)?;
             println!("terminal {terminal_id} unbound");
@@ -469,13 +489,13 @@ const REGISTRY_CHECK: Duration = Duration::from_secs(1);
 /// database) raised its version, and puts it in the host's place between two request
 /// groups. Never stops serving: a failure is logged and tried again at the next check.
 fn watch_registry<L: Ledger>(
-    db: PathBuf,
+    location: Location,
     keys: SoftwareKeyStore,
     host: Arc<Mutex<Host<L>>>,
     mut seen: u64,
     stop: Arc<AtomicBool>,
 ) {
-    let store = match RegistryStore::open(&db, &keys) {
+    let store = match RegistryStore::open_at(&location, &keys) {
         Ok(s) => s,
         Err(e) => {
             tracing::error!(error = %err(e), "operator changes will not reach this host until a restart");
@@ -605,10 +625,12 @@ fn serve_on<L: Ledger + Send + 'static>(
     metrics_listen: &str,
     server_config: cardwire_acquirer::server::ServerConfig,
 ) -> Res<()> {
-    let (registry, version) = RegistryStore::open(&s.db, &s.keys)
+    let (registry, version) = s
+        .registry()
         .and_then(|store| Ok((store.load()?, store.version()?)))
         .map_err(err)?;
-    let signer = RegistryStore::open(&s.db, &s.keys)
+    let signer = s
+        .registry()
         .and_then(|mut store| store.acquirer_sm2_key(&mut OsRng))
         .map_err(err)?;
     let mut host = Host::new(registry, ledger)
@@ -638,15 +660,15 @@ fn serve_on<L: Ledger + Send + 'static>(
     runtime.spawn(metrics_endpoint(metrics_listener, server.metrics()));
     let stop_watch = Arc::new(AtomicBool::new(false));
     let watcher = {
-        let (db, keys, host, stop) = (
-            s.db.clone(),
+        let (location, keys, host, stop) = (
+            s.location(),
             s.keys.clone(),
             Arc::clone(&host),
             Arc::clone(&stop_watch),
         );
         std::thread::Builder::new()
             .name("registry-watch".into())
-            .spawn(move || watch_registry(db, keys, host, version, stop))
+            .spawn(move || watch_registry(location, keys, host, version, stop))
             .map_err(|e| format!("starting the registry watch: {e}"))?
     };
     println!("listening on {}", server.addr());
@@ -731,7 +753,8 @@ fn run(cli: Cli) -> Res<()> {
 
 fn key_download_key(common: &Common) -> Res<()> {
     let s = setup(common)?;
-    let key = RegistryStore::open(&s.db, &s.keys)
+    let key = s
+        .registry()
         .and_then(|mut store| store.acquirer_sm2_key(&mut OsRng))
         .map_err(err)?;
     let hex: String = key

@@ -32,7 +32,6 @@ pub use memory::MemoryLedger;
 #[cfg(feature = "postgres")]
 pub use postgres::{PgLedger, PgOptions};
 #[cfg(feature = "sqlite")]
-pub(crate) use sqlite::card_data_key;
 #[cfg(feature = "sqlite")]
 pub use sqlite::{Durability, SqliteLedger};
 

@@ -132,6 +132,64 @@ CREATE TABLE lockouts (
 ALTER TABLE sessions ADD COLUMN last_sign_in TEXT;
 ",
     ),
+    (
+        4,
+        "
+-- The registry (merchants, terminals, cardholders, issuer keys) beside the ledger, so that
+-- every node reads the operators' changes from here; the SQLite file's tables in this
+-- dialect (`crate::store`). Keys are wrapped under the KEK in the `keys` table and columns.
+CREATE TABLE merchants (
+    merchant_no TEXT PRIMARY KEY,
+    name TEXT NOT NULL,
+    mcc TEXT NOT NULL,
+    fee_millionths BIGINT NOT NULL
+);
+CREATE TABLE terminals (
+    terminal_id TEXT PRIMARY KEY,
+    serial TEXT NOT NULL,
+    tmk_wrapped BYTEA NOT NULL,
+    activated BOOLEAN NOT NULL,
+    merchant_no TEXT,
+    pool TEXT NOT NULL,
+    mac TEXT NOT NULL,
+    tpdu TEXT NOT NULL,
+    header TEXT NOT NULL,
+    security_control TEXT NOT NULL
+);
+CREATE TABLE device_keys (
+    terminal_id TEXT PRIMARY KEY,
+    public_key BYTEA NOT NULL
+);
+CREATE TABLE cardholders (
+    card_token BYTEA PRIMARY KEY,
+    card_display TEXT NOT NULL,
+    card_cipher BYTEA NOT NULL,
+    psn BIGINT NOT NULL,
+    expiry TEXT NOT NULL,
+    service_code TEXT NOT NULL,
+    pvv TEXT NOT NULL,
+    balance BIGINT NOT NULL
+);
+-- Raised in the same transaction as every registry change: a running node that sees it
+-- move loads the registry again.
+CREATE TABLE registry_version (
+    id BIGINT PRIMARY KEY CHECK (id = 1),
+    version BIGINT NOT NULL
+);
+INSERT INTO registry_version (id, version) VALUES (1, 0);
+CREATE TABLE issuer (
+    id BIGINT PRIMARY KEY CHECK (id = 1),
+    imk_ac_wrapped BYTEA NOT NULL,
+    pvk_wrapped BYTEA NOT NULL,
+    pvki BIGINT NOT NULL,
+    cdol1 BYTEA NOT NULL
+);
+-- The merchant platform's per-terminal, per-period reads (`crate::records`): the filters
+-- and the daily sums come from the index; the key pages by (time, seq).
+CREATE INDEX transactions_terminal_time ON transactions
+    (terminal_id, time, seq, type, response, reversed, amount, fee);
+",
+    ),
 ];
 
 /// How many sequence numbers a node takes from the database at a time.

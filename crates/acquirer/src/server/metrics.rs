@@ -15,16 +15,18 @@ const BUCKETS: [f64; 12] = [
     0.000_1, 0.000_25, 0.000_5, 0.001, 0.002_5, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1.0,
 ];
 
-/// A Prometheus histogram of durations.
+/// A Prometheus histogram of durations (the merchant platform keeps its page latencies in
+/// these too).
 #[derive(Debug, Default)]
-struct Histogram {
+pub struct Histogram {
     buckets: [AtomicU64; BUCKETS.len()],
     count: AtomicU64,
     sum_micros: AtomicU64,
 }
 
 impl Histogram {
-    fn record(&self, d: Duration) {
+    /// Counts one duration.
+    pub fn record(&self, d: Duration) {
         let secs = d.as_secs_f64();
         for (b, bound) in self.buckets.iter().zip(BUCKETS) {
             if secs <= bound {
@@ -36,21 +38,38 @@ impl Histogram {
         self.sum_micros.fetch_add(micros, Ordering::Relaxed);
     }
 
-    fn render(&self, out: &mut String, name: &str, help: &str) {
+    /// Writes the histogram `name` with its `# HELP` and `# TYPE` lines.
+    pub fn render(&self, out: &mut String, name: &str, help: &str) {
         let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} histogram");
+        self.render_series(out, name, "");
+    }
+
+    /// Writes the bucket, sum and count lines of `name` with `labels` (`route="/x"`, or
+    /// empty) before each `le`: one series of a histogram whose `# HELP` and `# TYPE` are
+    /// written once.
+    pub fn render_series(&self, out: &mut String, name: &str, labels: &str) {
+        let sep = if labels.is_empty() { "" } else { "," };
         for (b, bound) in self.buckets.iter().zip(BUCKETS) {
             let _ = writeln!(
                 out,
-                "{name}_bucket{{le=\"{bound}\"}} {}",
+                "{name}_bucket{{{labels}{sep}le=\"{bound}\"}} {}",
                 b.load(Ordering::Relaxed)
             );
         }
         let count = self.count.load(Ordering::Relaxed);
-        let _ = writeln!(out, "{name}_bucket{{le=\"+Inf\"}} {count}");
+        let _ = writeln!(out, "{name}_bucket{{{labels}{sep}le=\"+Inf\"}} {count}");
         // Micro-seconds to seconds for display only; precision loss is irrelevant here.
         #[allow(clippy::cast_precision_loss)]
         let sum = self.sum_micros.load(Ordering::Relaxed) as f64 / 1e6;
-        let _ = writeln!(out, "{name}_sum {sum}\n{name}_count {count}");
+        let braces = if labels.is_empty() {
+            String::new()
+        } else {
+            alloc::format!("{{{labels}}}")
+        };
+        let _ = writeln!(
+            out,
+            "{name}_sum{braces} {sum}\n{name}_count{braces} {count}"
+        );
     }
 }
 

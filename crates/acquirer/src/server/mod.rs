@@ -39,7 +39,7 @@ use crate::error::{Error, ErrorKind, Result};
 use crate::host::{Answer, Host};
 use crate::ledger::Ledger;
 
-pub use metrics::Metrics;
+pub use metrics::{Histogram, Metrics};
 
 /// How the server treats connections.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

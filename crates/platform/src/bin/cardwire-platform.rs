@@ -17,7 +17,7 @@ use std::sync::Arc;
 use cardwire_acquirer::keystore::{KeyStore, SoftwareKeyStore};
 use cardwire_platform::error::causes;
 use cardwire_platform::store::{Role, Store};
-use cardwire_platform::{Platform, auth, forms, router};
+use cardwire_platform::{Platform, auth, forms, metrics_router, router};
 use clap::{Args, Parser, Subcommand};
 
 #[derive(Parser)]
@@ -33,7 +33,9 @@ struct Cli {
 
 #[derive(Args, Clone)]
 struct Common {
-    /// The acquirer's data directory (its acquirer.db; the platform adds platform.db).
+    /// The acquirer's data directory: its configuration `acquirer.toml` says where the
+    /// acquirer's database is (`ledger = "postgres://…"`, else its acquirer.db); the platform
+    /// adds platform.db.
     #[arg(long)]
     data_dir: PathBuf,
     /// A file holding the key-encryption key (64 hex digits).
@@ -53,6 +55,9 @@ enum Command {
         /// The address (port 0 picks one; the bound address is printed).
         #[arg(long, default_value = "127.0.0.1:8080")]
         listen: String,
+        /// The address of GET /metrics (requests and latency by route) and GET /healthz.
+        #[arg(long, default_value = "127.0.0.1:9859")]
+        metrics_listen: String,
         /// Marks the session cookie `Secure` (behind HTTPS).
         #[arg(long)]
         secure_cookies: bool,
@@ -117,6 +122,7 @@ fn operator_add(common: &Common, email: &str) -> Result<(), String> {
 fn serve(
     common: &Common,
     listen: &str,
+    metrics_listen: &str,
     secure_cookies: bool,
     log_json: bool,
 ) -> Result<(), String> {
@@ -135,6 +141,16 @@ fn serve(
             .await
             .map_err(|e| format!("{listen}: {e}"))?;
         let addr = listener.local_addr().map_err(|e| e.to_string())?;
+        let metrics_listener = tokio::net::TcpListener::bind(metrics_listen)
+            .await
+            .map_err(|e| format!("{metrics_listen}: {e}"))?;
+        let metrics_addr = metrics_listener.local_addr().map_err(|e| e.to_string())?;
+        let metrics = metrics_router(Arc::clone(&platform));
+        tokio::spawn(async move {
+            if let Err(e) = axum::serve(metrics_listener, metrics).await {
+                tracing::error!(error = %e, "the metrics endpoint stopped");
+            }
+        });
         let sweeper = Arc::clone(&platform);
         tokio::spawn(async move {
             let mut tick = tokio::time::interval(std::time::Duration::from_secs(600));
@@ -146,6 +162,7 @@ fn serve(
             }
         });
         println!("platform on http://{addr}");
+        println!("metrics on http://{metrics_addr}/metrics");
         let _ = std::io::stdout().flush();
         tracing::info!(%addr, "platform listening");
         let app = router(platform).into_make_service_with_connect_info::<SocketAddr>();
@@ -195,9 +212,10 @@ fn main() -> ExitCode {
         Command::Serve {
             common,
             listen,
+            metrics_listen,
             secure_cookies,
             log_json,
-        } => serve(&common, &listen, secure_cookies, log_json),
+        } => serve(&common, &listen, &metrics_listen, secure_cookies, log_json),
         Command::Operator {
             action: OperatorAction::Add { common, email },
         } => operator_add(&common, &email),

@@ -8,9 +8,9 @@ use axum::http::header::{CONTENT_DISPOSITION, CONTENT_TYPE};
 use axum::response::IntoResponse;
 use axum::{Extension, Form};
 use cardwire_acquirer::DateTime;
-use cardwire_acquirer::ledger::{Durability, SqliteLedger};
-use cardwire_acquirer::records::{self, Scope, Status, TxView};
-use cardwire_acquirer::store::RegistryStore;
+use cardwire_acquirer::ledger::{Durability, Ledger, PgLedger, PgOptions, SqliteLedger};
+use cardwire_acquirer::records::{self, PageAt, PageKey, Scope, Status, TxView};
+use cardwire_acquirer::store::{Location, RegistryStore};
 use cardwire_iso8583::cups::Transaction;
 use cardwire_merchant::reconcile::{ReconcileConfig, reconcile as run_reconcile};
 use cardwire_merchant::{FeeRate, Fen, RateTable};
@@ -181,7 +181,7 @@ pub(super) async fn bind(
         );
     };
     // The acquirer's own path (as `cardwire-acquirer terminal activate`): bind, then activate.
-    let mut registry = RegistryStore::open(&app.acquirer_db, &*app.keys)?;
+    let mut registry = RegistryStore::open_at(&app.acquirer, &*app.keys)?;
     registry.bind(&terminal.terminal_id, &m.merchant_no)?;
     registry.activate(&terminal.terminal_id)?;
     drop(registry);
@@ -290,8 +290,18 @@ pub(super) struct RecordFilter {
     kind: String,
     #[serde(default)]
     status: String,
+    /// The page number shown (the rows come from the key).
     #[serde(default)]
     page: String,
+    /// The next page: rows older than this key ([`PageKey::to_text`]).
+    #[serde(default)]
+    after: String,
+    /// The previous page: rows newer than this key.
+    #[serde(default)]
+    before: String,
+    /// `oldest`: the last page.
+    #[serde(default)]
+    at: String,
 }
 
 /// The names the records page uses for transaction types.
@@ -416,7 +426,20 @@ impl RecordFilter {
         }
     }
 
-    fn link(&self, page: u64) -> String {
+    /// Where the page starts: by the key its link carries, never by an offset.
+    fn page_at(&self) -> Result<PageAt, &'static str> {
+        let key = |t: &str| PageKey::parse(t.trim()).ok_or("The page link is damaged.");
+        match (self.after.trim(), self.before.trim(), self.at.trim()) {
+            ("", "", "") => Ok(PageAt::Newest),
+            (a, "", "") => Ok(PageAt::Older(key(a)?)),
+            ("", b, "") => Ok(PageAt::Newer(key(b)?)),
+            ("", "", "oldest") => Ok(PageAt::Oldest),
+            _ => Err("The page link is damaged."),
+        }
+    }
+
+    /// The link to page `page` at `at`.
+    fn link(&self, page: u64, at: PageAt) -> String {
         let enc = |s: &str| -> String {
             s.bytes()
                 .map(|b| {
@@ -428,8 +451,14 @@ impl RecordFilter {
                 })
                 .collect()
         };
+        let key = match at {
+            PageAt::Newest => String::new(),
+            PageAt::Older(k) => format!("&after={}", k.to_text()),
+            PageAt::Newer(k) => format!("&before={}", k.to_text()),
+            PageAt::Oldest => "&at=oldest".into(),
+        };
         format!(
-            "/records?from={}&to={}&terminal={}&type={}&status={}&page={page}",
+            "/records?from={}&to={}&terminal={}&type={}&status={}&page={page}{key}",
             enc(&self.from),
             enc(&self.to),
             enc(&self.terminal),
@@ -450,8 +479,8 @@ pub(super) async fn records(
     let statuses: Vec<&str> = Status::ALL.iter().map(|s| s.name()).collect();
     let checked = f
         .query(m.scopes.clone())
-        .and_then(|q| Ok((q, f.page_no()?)));
-    let (query, page) = match checked {
+        .and_then(|q| Ok((q, f.page_no()?, f.page_at()?)));
+    let (query, page, at) = match checked {
         Ok(x) => x,
         Err(e) => {
             return app.page(
@@ -463,13 +492,35 @@ pub(super) async fn records(
             );
         }
     };
-    let (total, rows) = {
+    let (total, rows, older, newer) = {
         let r = app.records()?;
         let total = r.count(&query)?;
-        let rows = r.page_of(&query, (page - 1) * u64::from(PAGE_ROWS), PAGE_ROWS, total)?;
-        (total, rows)
+        let pages = total.div_ceil(u64::from(PAGE_ROWS)).max(1);
+        // The oldest page holds what the pages before it leave.
+        let limit = match at {
+            PageAt::Oldest => u32::try_from(total - (pages - 1) * u64::from(PAGE_ROWS))
+                .unwrap_or(PAGE_ROWS)
+                .max(1),
+            _ => PAGE_ROWS,
+        };
+        let rows = r.page(&query, at, limit)?;
+        let (older, newer) = match (rows.first(), rows.last()) {
+            (Some(first), Some(last)) => (
+                r.any(&query, PageAt::Older(PageKey::of(last)))?
+                    .then(|| PageAt::Older(PageKey::of(last))),
+                r.any(&query, PageAt::Newer(PageKey::of(first)))?
+                    .then(|| PageAt::Newer(PageKey::of(first))),
+            ),
+            _ => (None, None),
+        };
+        (total, rows, older, newer)
     };
     let pages = total.div_ceil(u64::from(PAGE_ROWS)).max(1);
+    let page = match at {
+        PageAt::Newest => 1,
+        PageAt::Oldest => pages,
+        _ => page.min(pages),
+    };
     let rows: Vec<RowView> = rows.iter().map(row_view).collect();
     app.page(
         &s,
@@ -478,8 +529,10 @@ pub(super) async fn records(
         context! {
             q => f, terminals => terminal_ids, types => kinds, statuses => statuses, rows => rows,
             total => total, page => page, pages => pages,
-            prev => (page > 1).then(|| f.link(page - 1)),
-            next => (page < pages).then(|| f.link(page + 1)),
+            first => newer.map(|_| f.link(1, PageAt::Newest)),
+            prev => newer.map(|k| f.link(page.saturating_sub(1).max(1), k)),
+            next => older.map(|k| f.link(page + 1, k)),
+            last => older.map(|_| f.link(pages, PageAt::Oldest)),
         },
     )
 }
@@ -516,7 +569,6 @@ pub(super) struct MonthQuery {
 /// The merchant's statement of `month` ("" for all of it) as the acquirer writes it: the
 /// acquirer's own writer, keeping the rows of the merchant's scopes.
 fn statement_csv(app: &AppState, scopes: &[Scope], month: &str) -> Result<Vec<u8>, Failure> {
-    let mut ledger = SqliteLedger::open(&app.acquirer_db, Durability::Normal, &*app.keys)?;
     let scopes: Vec<(String, String)> = scopes
         .iter()
         .map(|s| (s.terminal_id.clone(), s.since.to_string()))
@@ -526,9 +578,37 @@ fn statement_csv(app: &AppState, scopes: &[Scope], month: &str) -> Result<Vec<u8
             .iter()
             .any(|(t, since)| *t == r.terminal_id && r.time >= *since)
     };
-    let mut out = Vec::new();
-    cardwire_acquirer::statement::write_csv_where(&mut ledger, month, &keep, &mut out)?;
-    Ok(out)
+    let write = |ledger: &mut dyn Ledger| -> Result<Vec<u8>, Failure> {
+        let mut out = Vec::new();
+        cardwire_acquirer::statement::write_csv_where(ledger, month, &keep, &mut out)?;
+        Ok(out)
+    };
+    match &app.acquirer {
+        Location::File(path) => write(&mut SqliteLedger::open(
+            path,
+            Durability::Normal,
+            &*app.keys,
+        )?),
+        // The synchronous PostgreSQL client may not block a thread that drives the
+        // handlers' tasks: it runs on a thread of its own.
+        Location::Postgres(url) => std::thread::scope(|scope| {
+            scope
+                .spawn(|| {
+                    write(&mut PgLedger::connect(
+                        url,
+                        PgOptions::default(),
+                        &*app.keys,
+                    )?)
+                })
+                .join()
+                .unwrap_or_else(|_| {
+                    Err(Failure::Internal(Error::new(
+                        ErrorKind::Acquirer,
+                        "writing the statement (its thread failed)",
+                    )))
+                })
+        }),
+    }
 }
 
 pub(super) async fn statement(

@@ -1,7 +1,7 @@
 //! The HTTP side: the router, sessions, CSRF checks, page rendering and failures.
 
 use std::net::SocketAddr;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use axum::Router;
@@ -11,10 +11,11 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::middleware::{self, Next};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::{get, post};
+use cardwire_acquirer::config::Config;
 use cardwire_acquirer::keystore::KeyStore;
 use cardwire_acquirer::ledger::{Durability, SqliteLedger};
 use cardwire_acquirer::records::Records;
-use cardwire_acquirer::store::RegistryStore;
+use cardwire_acquirer::store::{Location, RegistryStore};
 use minijinja::{Environment, Value, context};
 
 use crate::auth::{self, COOKIE, CookieKey};
@@ -23,7 +24,10 @@ use crate::store::{Role, Store, User};
 
 mod account;
 mod merchant;
+mod metrics;
 mod operator;
+
+pub use metrics::PageMetrics;
 
 /// How long a signed-in session lasts.
 pub const SESSION_SECONDS: i64 = 8 * 3600;
@@ -34,18 +38,19 @@ pub const VISITOR_SECONDS: i64 = 3600;
 pub struct Platform {
     store: Mutex<Store>,
     records: Mutex<Records>,
-    acquirer_db: PathBuf,
+    acquirer: Location,
     keys: Arc<dyn KeyStore>,
     cookie: CookieKey,
     views: Environment<'static>,
     decoy: String,
     secure_cookies: bool,
+    metrics: PageMetrics,
 }
 
 impl std::fmt::Debug for Platform {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Platform")
-            .field("acquirer_db", &self.acquirer_db)
+            .field("acquirer", &self.acquirer)
             .finish_non_exhaustive()
     }
 }
@@ -103,24 +108,38 @@ fn templates() -> Result<Environment<'static>> {
 }
 
 impl Platform {
-    /// Opens the platform over the acquirer's data directory `dir`: the acquirer's file
-    /// `acquirer.db` (its ledger and registry tables are made when missing) and the
-    /// platform's `platform.db`; `keys` opens the acquirer's keys and the cookie key.
+    /// Opens the platform over the acquirer's data directory `dir`: the acquirer's database
+    /// as its configuration there says (`dir/acquirer.toml`: the PostgreSQL URL of `ledger`
+    /// when set, else `dir/acquirer.db`) and the platform's own `platform.db`; `keys` opens
+    /// the acquirer's keys and the cookie key.
     ///
     /// # Errors
-    /// The databases or the key store failing.
+    /// The configuration, the databases or the key store failing.
     pub fn open(dir: &Path, keys: Arc<dyn KeyStore>, secure_cookies: bool) -> Result<Self> {
+        let location = Config::in_data_dir(dir)?.location(dir);
+        Self::open_at(dir, &location, keys, secure_cookies)
+    }
+
+    /// [`Platform::open`] over the acquirer's database at `acquirer` (the platform's own
+    /// tables stay in `dir/platform.db`).
+    ///
+    /// # Errors
+    /// As [`Platform::open`].
+    pub fn open_at(
+        dir: &Path,
+        acquirer: &Location,
+        keys: Arc<dyn KeyStore>,
+        secure_cookies: bool,
+    ) -> Result<Self> {
         std::fs::create_dir_all(dir)
             .map_err(Error::with(ErrorKind::Io, "creating the data directory"))?;
-        let acquirer_db = dir.join("acquirer.db");
-        // The ledger and registry tables exist once both have been opened (a fresh directory).
-        drop(SqliteLedger::open(
-            &acquirer_db,
-            Durability::Normal,
-            &*keys,
-        )?);
-        drop(RegistryStore::open(&acquirer_db, &*keys)?);
-        let records = Records::open(&acquirer_db)?;
+        if let Location::File(path) = acquirer {
+            // The ledger's tables exist once it has been opened (a fresh directory);
+            // PostgreSQL has them from its migrations, which opening the registry applies.
+            drop(SqliteLedger::open(path, Durability::Normal, &*keys)?);
+        }
+        drop(RegistryStore::open_at(acquirer, &*keys)?);
+        let records = Records::open_at(acquirer)?;
         let store = Store::open(dir.join("platform.db"))?;
         let cookie = match store.secret("cookie")? {
             Some(wrapped) => {
@@ -139,13 +158,19 @@ impl Platform {
         Ok(Self {
             store: Mutex::new(store),
             records: Mutex::new(records),
-            acquirer_db,
+            acquirer: acquirer.clone(),
             keys,
             cookie,
             views: templates()?,
             decoy: auth::decoy_hash()?,
             secure_cookies,
+            metrics: PageMetrics::default(),
         })
+    }
+
+    /// The requests counted so far, by route.
+    pub fn metrics(&self) -> &PageMetrics {
+        &self.metrics
     }
 
     fn store(&self) -> std::result::Result<MutexGuard<'_, Store>, Failure> {
@@ -452,8 +477,30 @@ pub fn router(app: AppState) -> Router {
             post(operator::issue_code),
         )
         .route("/operator/findings", get(operator::findings))
+        .route_layer(middleware::from_fn(metrics::tag_route))
         .fallback(not_found)
         .layer(middleware::from_fn_with_state(Arc::clone(&app), sessions))
         .layer(DefaultBodyLimit::max(64 * 1024))
+        .layer(middleware::from_fn_with_state(
+            Arc::clone(&app),
+            metrics::count,
+        ))
+        .with_state(app)
+}
+
+/// `GET /metrics` (Prometheus text: requests and latency by route) and `GET /healthz`, for a
+/// listener of their own (not the merchants' address).
+pub fn metrics_router(app: AppState) -> Router {
+    Router::new()
+        .route(
+            "/metrics",
+            get(|State(app): State<AppState>| async move {
+                (
+                    [("content-type", "text/plain; version=0.0.4")],
+                    app.metrics.render(),
+                )
+            }),
+        )
+        .route("/healthz", get(|| async { "ok\n" }))
         .with_state(app)
 }

@@ -94,7 +94,7 @@ pub(super) async fn approve(
         return refuse("this merchant number belongs to another merchant already.");
     }
     // The acquirer's own path (as `cardwire-acquirer merchant add`).
-    RegistryStore::open(&app.acquirer_db, &*app.keys)?.add_merchant(&Merchant {
+    RegistryStore::open_at(&app.acquirer, &*app.keys)?.add_merchant(&Merchant {
         merchant_no: merchant_no.clone(),
         name: a.business_name.clone(),
         mcc: a.mcc.clone(),

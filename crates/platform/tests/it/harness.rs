@@ -9,14 +9,15 @@ use axum::http::{Request, StatusCode, header};
 use cardwire_acquirer::host::Host;
 use cardwire_acquirer::keystore::{KeyStore, SoftwareKeyStore};
 use cardwire_acquirer::ledger::{
-    Durability, Ledger, Posting, SqliteLedger, TxKey, TxRecord, TxState,
+    Durability, Ledger, PgLedger, PgOptions, Posting, SqliteLedger, TxKey, TxRecord, TxState,
 };
-use cardwire_acquirer::store::RegistryStore;
+use cardwire_acquirer::statement;
+use cardwire_acquirer::store::{Location, RegistryStore};
 use cardwire_acquirer::{DateTime, ResponseCode};
 use cardwire_iso8583::cups::Transaction;
 use cardwire_platform::store::{Role, Store};
 use cardwire_platform::{Platform, auth, clock, router};
-use cardwire_testkit::TempDir;
+use cardwire_testkit::{PgDb, TempDir};
 use http_body_util::BodyExt;
 use tower::ServiceExt;
 
@@ -31,31 +32,130 @@ pub fn keys() -> SoftwareKeyStore {
     SoftwareKeyStore::new(KEK)
 }
 
-/// Imports the fixtures into `dir` as `cardwire-acquirer import` does.
-pub fn import_fixtures(dir: &std::path::Path) {
+/// Runs `work` where the synchronous PostgreSQL client may block: on a thread of its own
+/// (these tests run inside an asynchronous runtime).
+pub fn off_runtime<T: Send>(work: impl FnOnce() -> T + Send) -> T {
+    std::thread::scope(|s| s.spawn(work).join().unwrap())
+}
+
+/// The acquirer's ledger at `location`, handed to `work`.
+fn with_ledger_at<T: Send>(
+    location: &Location,
+    work: impl FnOnce(&mut dyn Ledger) -> T + Send,
+) -> T {
+    off_runtime(|| match location {
+        Location::File(path) => {
+            work(&mut SqliteLedger::open(path, Durability::Normal, &keys()).unwrap())
+        }
+        Location::Postgres(url) => {
+            work(&mut PgLedger::connect(url, PgOptions::default(), &keys()).unwrap())
+        }
+    })
+}
+
+/// Imports the fixtures at `location` as `cardwire-acquirer import` does.
+pub fn import_fixtures_at(location: &Location) {
     let text = std::fs::read_to_string(cardwire_testkit::fixtures::fixtures_path()).unwrap();
     let registry = cardwire_acquirer::import::registry_from_json(&text).unwrap();
-    let keys = keys();
-    let db = dir.join("acquirer.db");
-    let ledger = SqliteLedger::open(&db, Durability::Normal, &keys).unwrap();
-    drop(Host::new(registry.clone(), ledger).unwrap());
-    RegistryStore::open(&db, &keys)
+    let opened = registry.clone();
+    off_runtime(|| match location {
+        Location::File(path) => {
+            let ledger = SqliteLedger::open(path, Durability::Normal, &keys()).unwrap();
+            drop(Host::new(opened, ledger).unwrap());
+        }
+        Location::Postgres(url) => {
+            let ledger = PgLedger::connect(url, PgOptions::default(), &keys()).unwrap();
+            drop(Host::new(opened, ledger).unwrap());
+        }
+    });
+    RegistryStore::open_at(location, &keys())
         .unwrap()
         .save(&registry)
         .unwrap();
 }
 
+/// A database of its own on the tests' PostgreSQL server, made and dropped off the
+/// runtime.
+pub struct PgHandle(Option<PgDb>);
+
+impl PgHandle {
+    /// `None` (the reason printed) without `CARDWIRE_PG_URL`.
+    pub fn new(name: &str) -> Option<Self> {
+        off_runtime(|| PgDb::new(name))
+            .map_err(|reason| eprintln!("SKIPPED {name} on PostgreSQL: {reason}"))
+            .ok()
+            .map(|db| Self(Some(db)))
+    }
+
+    pub fn url(&self) -> String {
+        self.0.as_ref().unwrap().url().to_string()
+    }
+}
+
+impl Drop for PgHandle {
+    fn drop(&mut self) {
+        let db = self.0.take();
+        off_runtime(move || drop(db));
+    }
+}
+
+/// A test over the SQLite data directory (`$sqlite`) and the same over PostgreSQL
+/// (`$postgres`, skipped with its reason printed without `CARDWIRE_PG_URL`): `$body` takes
+/// the world.
+macro_rules! both {
+    ($sqlite:ident, $postgres:ident, $body:ident, $label:literal) => {
+        #[tokio::test]
+        async fn $sqlite() {
+            $body($crate::harness::World::new($label)).await;
+        }
+
+        #[tokio::test]
+        async fn $postgres() {
+            if let Some(w) = $crate::harness::World::on_postgres($label) {
+                $body(w).await;
+            }
+        }
+    };
+}
+pub(crate) use both;
+
 pub struct World {
     pub dir: TempDir,
     pub app: Router,
+    pub platform: Arc<Platform>,
+    pub location: Location,
+    // Dropped last: the platform's connections close first.
+    _pg: Option<PgHandle>,
 }
 
 impl World {
+    /// The platform over a fresh SQLite data directory.
     pub fn new(name: &str) -> Self {
         let dir = TempDir::new(name);
-        import_fixtures(dir.path());
+        let location = Location::File(dir.join("acquirer.db"));
+        Self::over(dir, location, None)
+    }
+
+    /// The platform over a PostgreSQL acquirer, found as `cardwire-platform serve` finds it:
+    /// the data directory's `acquirer.toml` names the database. `None` (the reason printed)
+    /// without `CARDWIRE_PG_URL`.
+    pub fn on_postgres(name: &str) -> Option<Self> {
+        let pg = PgHandle::new(name)?;
+        let dir = TempDir::new(name);
+        std::fs::write(
+            dir.join("acquirer.toml"),
+            format!("ledger = \"{}\"\n", pg.url()),
+        )
+        .unwrap();
+        let location = Location::Postgres(pg.url());
+        Some(Self::over(dir, location, Some(pg)))
+    }
+
+    fn over(dir: TempDir, location: Location, pg: Option<PgHandle>) -> Self {
+        import_fixtures_at(&location);
         let keys: Arc<dyn KeyStore> = Arc::new(keys());
-        let platform = Platform::open(dir.path(), keys, false).unwrap();
+        // As the binary opens it: by the data directory's configuration.
+        let platform = Arc::new(Platform::open(dir.path(), keys, false).unwrap());
         let store = Store::open(dir.join("platform.db")).unwrap();
         store
             .add_user(
@@ -66,8 +166,11 @@ impl World {
             )
             .unwrap();
         Self {
-            app: router(Arc::new(platform)),
+            app: router(Arc::clone(&platform)),
+            platform,
             dir,
+            location,
+            _pg: pg,
         }
     }
 
@@ -79,12 +182,22 @@ impl World {
         }
     }
 
-    pub fn ledger(&self) -> SqliteLedger {
-        SqliteLedger::open(self.dir.join("acquirer.db"), Durability::Normal, &keys()).unwrap()
+    /// Runs `work` on the acquirer's ledger (SQLite or PostgreSQL).
+    pub fn with_ledger<T: Send>(&self, work: impl FnOnce(&mut dyn Ledger) -> T + Send) -> T {
+        with_ledger_at(&self.location, work)
+    }
+
+    /// The acquirer's statement export of `month` (`cardwire-acquirer statement`'s writer).
+    pub fn export(&self, month: &str) -> Vec<u8> {
+        self.with_ledger(|l| {
+            let mut out = Vec::new();
+            statement::write_csv_of(l, month, &mut out).unwrap();
+            out
+        })
     }
 
     pub fn registry(&self) -> cardwire_acquirer::Registry {
-        RegistryStore::open(self.dir.join("acquirer.db"), &keys())
+        RegistryStore::open_at(&self.location, &keys())
             .unwrap()
             .load()
             .unwrap()
@@ -105,20 +218,21 @@ impl World {
         amount: u64,
         seconds_from_now: i64,
     ) -> u64 {
-        let mut ledger = self.ledger();
-        let seq = ledger.last_seq().unwrap() + 1;
         let time = clock::at(clock::unix_now() + seconds_from_now).unwrap();
-        post_at(
-            &mut ledger,
-            seq,
-            terminal,
-            merchant_no,
-            mcc,
-            transaction,
-            amount,
-            time,
-        );
-        seq
+        self.with_ledger(|ledger| {
+            let seq = ledger.last_seq().unwrap() + 1;
+            post_at(
+                ledger,
+                seq,
+                terminal,
+                merchant_no,
+                mcc,
+                transaction,
+                amount,
+                time,
+            );
+            seq
+        })
     }
 }
 

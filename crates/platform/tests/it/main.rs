@@ -12,5 +12,6 @@
 mod browser;
 mod harness;
 mod merchant_pages;
+mod metrics;
 mod operator_pages;
 mod sign_in;

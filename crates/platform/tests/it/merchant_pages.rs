@@ -3,11 +3,10 @@
 //! reconciliation read the audit and the reconciler.
 
 use axum::http::StatusCode;
-use cardwire_acquirer::statement;
 use cardwire_iso8583::cups::Transaction;
 use cardwire_platform::clock;
 
-use crate::harness::{NOODLE_NO, World, bound_merchant};
+use crate::harness::{NOODLE_NO, World, both, bound_merchant};
 
 const HOTEL_NO: &str = "898440170119999";
 const SHOP_NO: &str = "898310056519999";
@@ -38,9 +37,14 @@ async fn two_merchants(w: &World) -> (crate::harness::Client, crate::harness::Cl
     (hotel, shop)
 }
 
-#[tokio::test]
-async fn a_merchant_sees_only_its_own_transactions() {
-    let w = World::new("crossing");
+both!(
+    a_merchant_sees_only_its_own_transactions,
+    a_merchant_sees_only_its_own_transactions_on_postgres,
+    a_merchant_sees_only_its_own_transactions_in,
+    "crossing"
+);
+
+async fn a_merchant_sees_only_its_own_transactions_in(w: World) {
     let (mut hotel, mut shop) = two_merchants(&w).await;
     let mine = w.post(
         "10589999",
@@ -123,9 +127,14 @@ async fn a_merchant_sees_only_its_own_transactions() {
     }
 }
 
-#[tokio::test]
-async fn a_terminal_s_earlier_transactions_stay_with_its_earlier_merchant() {
-    let w = World::new("rebind");
+both!(
+    a_terminal_s_earlier_transactions_stay_with_its_earlier_merchant,
+    a_terminal_s_earlier_transactions_stay_with_its_earlier_merchant_on_postgres,
+    a_terminal_s_earlier_transactions_stay_with_its_earlier_merchant_in,
+    "rebind"
+);
+
+async fn a_terminal_s_earlier_transactions_stay_with_its_earlier_merchant_in(w: World) {
     // The noodle shop's terminal took a payment before a platform merchant bound it.
     let before = w.post(
         "10580001",
@@ -153,9 +162,14 @@ async fn a_terminal_s_earlier_transactions_stay_with_its_earlier_merchant() {
     );
 }
 
-#[tokio::test]
-async fn the_statement_is_the_acquirer_s_export_byte_for_byte() {
-    let w = World::new("statement");
+both!(
+    the_statement_is_the_acquirer_s_export_byte_for_byte,
+    the_statement_is_the_acquirer_s_export_byte_for_byte_on_postgres,
+    the_statement_is_the_acquirer_s_export_byte_for_byte_in,
+    "statement"
+);
+
+async fn the_statement_is_the_acquirer_s_export_byte_for_byte_in(w: World) {
     let (mut hotel, _) = two_merchants(&w).await;
     let s1 = w.post(
         "10589999",
@@ -175,8 +189,7 @@ async fn the_statement_is_the_acquirer_s_export_byte_for_byte() {
         7,
     );
     let month = clock::month(&clock::at(clock::unix_now() + 5).unwrap());
-    let mut whole = Vec::new();
-    statement::write_csv_of(&mut w.ledger(), &month, &mut whole).unwrap();
+    let whole = w.export(&month);
     let r = hotel.get(&format!("/statement?month={month}")).await;
     assert_eq!(r.status, StatusCode::OK);
     assert_eq!(
@@ -196,9 +209,7 @@ async fn the_statement_is_the_acquirer_s_export_byte_for_byte() {
     // With another merchant's rows in the ledger, the hotel's statement is the export's lines
     // of its terminal, in the export's bytes.
     w.post("10580001", SHOP_NO, "5651", Transaction::Purchase, 700, 8);
-    let mut whole = Vec::new();
-    statement::write_csv_of(&mut w.ledger(), &month, &mut whole).unwrap();
-    let whole = String::from_utf8(whole).unwrap();
+    let whole = String::from_utf8(w.export(&month)).unwrap();
     let expected: String = whole
         .split_inclusive('\n')
         .enumerate()
@@ -219,9 +230,14 @@ async fn the_statement_is_the_acquirer_s_export_byte_for_byte() {
     assert_eq!(hotel.get("/statement").await.status, StatusCode::OK);
 }
 
-#[tokio::test]
-async fn the_dashboard_sums_today_and_the_month() {
-    let w = World::new("dashboard");
+both!(
+    the_dashboard_sums_today_and_the_month,
+    the_dashboard_sums_today_and_the_month_on_postgres,
+    the_dashboard_sums_today_and_the_month_in,
+    "dashboard"
+);
+
+async fn the_dashboard_sums_today_and_the_month_in(w: World) {
     let (mut hotel, _) = two_merchants(&w).await;
     w.post(
         "10589999",
@@ -267,9 +283,14 @@ async fn the_dashboard_sums_today_and_the_month() {
     assert!(!r.body.contains("999.00"));
 }
 
-#[tokio::test]
-async fn records_filter_and_page() {
-    let w = World::new("records");
+both!(
+    records_filter_and_page,
+    records_filter_and_page_on_postgres,
+    records_filter_and_page_in,
+    "records"
+);
+
+async fn records_filter_and_page_in(w: World) {
     let (mut hotel, _) = two_merchants(&w).await;
     for i in 0..55 {
         w.post(
@@ -289,9 +310,18 @@ async fn records_filter_and_page() {
         r.body
     );
     assert_eq!(r.body.matches("<tr><td><a href=\"/records/").count(), 50);
-    let r = hotel.get("/records?page=2").await;
+    assert!(
+        !r.body.contains("id=\"prev\""),
+        "the newest page has no newer one"
+    );
+    // The next page's link carries the last row's key (time and sequence number), no offset.
+    let next = link(&r.body, "next");
+    assert!(next.contains("after=") && next.contains("page=2"), "{next}");
+    let r = hotel.get(&next).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert!(r.body.contains("page 2 of 2"), "{}", r.body);
     assert_eq!(r.body.matches("<tr><td><a href=\"/records/").count(), 6);
-    // The older half is read from the oldest end, still newest first: 1.05 down to 1.00.
+    // Newest first: 1.05 down to 1.00.
     let at = |x: &str| {
         r.body
             .find(&format!(">{x}</td>"))
@@ -299,6 +329,24 @@ async fn records_filter_and_page() {
     };
     assert!(at("1.05") < at("1.04") && at("1.01") < at("1.00"));
     assert!(!r.body.contains(">1.06</td>"));
+    assert!(
+        !r.body.contains("id=\"next\""),
+        "the oldest page has no older one"
+    );
+    // Back by the key of the first row seen, and straight to the oldest page.
+    let page_2 = r.body.clone();
+    let back = hotel.get(&link(&page_2, "prev")).await;
+    assert!(back.body.contains("page 1 of 2"), "{}", back.body);
+    assert_eq!(back.body.matches("<tr><td><a href=\"/records/").count(), 50);
+    assert!(back.body.contains(">1.06</td>") && !back.body.contains(">1.05</td>"));
+    let oldest = hotel.get(&link(&back.body, "last")).await;
+    assert_eq!(
+        oldest.body.matches("<tr><td><a href=\"/records/").count(),
+        6,
+        "{}",
+        oldest.body
+    );
+    assert!(oldest.body.contains(">1.00</td>") && oldest.body.contains("page 2 of 2"));
     let r = hotel.get("/records?type=refund").await;
     assert!(
         r.body.contains("1 transactions") && r.body.contains("-0.77"),
@@ -321,6 +369,13 @@ async fn records_filter_and_page() {
         ("type=casino", "type from the list"),
         ("status=lost", "status from the list"),
         ("page=0", "page number"),
+        ("after=20261101-5", "page link is damaged"),
+        ("after=20261101000000-x", "page link is damaged"),
+        (
+            "after=20261101000000-1&before=20261101000000-1",
+            "page link is damaged",
+        ),
+        ("at=newest", "page link is damaged"),
     ] {
         let r = hotel.get(&format!("/records?{query}")).await;
         assert_eq!(r.status, StatusCode::BAD_REQUEST, "{query}");
@@ -328,9 +383,14 @@ async fn records_filter_and_page() {
     }
 }
 
-#[tokio::test]
-async fn alerts_explain_a_terminal_rotated_through_other_merchant_numbers() {
-    let w = World::new("alerts");
+both!(
+    alerts_explain_a_terminal_rotated_through_other_merchant_numbers,
+    alerts_explain_a_terminal_rotated_through_other_merchant_numbers_on_postgres,
+    alerts_explain_a_terminal_rotated_through_other_merchant_numbers_in,
+    "alerts"
+);
+
+async fn alerts_explain_a_terminal_rotated_through_other_merchant_numbers_in(w: World) {
     let (mut hotel, mut shop) = two_merchants(&w).await;
     w.post(
         "10589999",
@@ -386,9 +446,14 @@ async fn alerts_explain_a_terminal_rotated_through_other_merchant_numbers() {
     );
 }
 
-#[tokio::test]
-async fn reconciliation_reads_the_journal_against_the_statement() {
-    let w = World::new("reconcile");
+both!(
+    reconciliation_reads_the_journal_against_the_statement,
+    reconciliation_reads_the_journal_against_the_statement_on_postgres,
+    reconciliation_reads_the_journal_against_the_statement_in,
+    "reconcile"
+);
+
+async fn reconciliation_reads_the_journal_against_the_statement_in(w: World) {
     let (mut hotel, _) = two_merchants(&w).await;
     let seq = w.post(
         "10589999",
@@ -420,9 +485,14 @@ async fn reconciliation_reads_the_journal_against_the_statement() {
     assert_eq!(r.status, StatusCode::FORBIDDEN);
 }
 
-#[tokio::test]
-async fn merchant_pages_need_a_signed_in_approved_merchant() {
-    let w = World::new("merchantauth");
+both!(
+    merchant_pages_need_a_signed_in_approved_merchant,
+    merchant_pages_need_a_signed_in_approved_merchant_on_postgres,
+    merchant_pages_need_a_signed_in_approved_merchant_in,
+    "merchantauth"
+);
+
+async fn merchant_pages_need_a_signed_in_approved_merchant_in(w: World) {
     let mut anon = w.client();
     for path in [
         "/dashboard",
@@ -445,4 +515,16 @@ async fn merchant_pages_need_a_signed_in_approved_merchant() {
         op.get("/dashboard").await.location.as_deref(),
         Some("/operator/applications")
     );
+}
+
+/// The `href` of the link with this `id` in a page, unescaped.
+fn link(body: &str, id: &str) -> String {
+    let at = body
+        .find(&format!("id=\"{id}\""))
+        .unwrap_or_else(|| panic!("no link {id}: {body}"));
+    let href = body[..at].rfind("href=\"").unwrap() + 6;
+    let end = body[href..].find('"').unwrap();
+    body[href..href + end]
+        .replace("&amp;", "&")
+        .replace("&#x2f;", "/")
 }

@@ -3,11 +3,16 @@
 
 use axum::http::StatusCode;
 
-use crate::harness::{NOODLE_NO, PASSWORD, World, approve, issue_code, operator};
+use crate::harness::{NOODLE_NO, PASSWORD, World, approve, both, issue_code, operator};
 
-#[tokio::test]
-async fn operator_pages_need_the_operator_role() {
-    let w = World::new("oprole");
+both!(
+    operator_pages_need_the_operator_role,
+    operator_pages_need_the_operator_role_on_postgres,
+    operator_pages_need_the_operator_role_in,
+    "oprole"
+);
+
+async fn operator_pages_need_the_operator_role_in(w: World) {
     let mut anon = w.client();
     let mut merchant = w.client();
     merchant
@@ -68,9 +73,14 @@ async fn operator_pages_need_the_operator_role() {
     }
 }
 
-#[tokio::test]
-async fn approving_adds_the_merchant_to_the_registry() {
-    let w = World::new("approve");
+both!(
+    approving_adds_the_merchant_to_the_registry,
+    approving_adds_the_merchant_to_the_registry_on_postgres,
+    approving_adds_the_merchant_to_the_registry_in,
+    "approve"
+);
+
+async fn approving_adds_the_merchant_to_the_registry_in(w: World) {
     let mut m = w.client();
     m.merchant("m@example.com", "A Harbour Hotel", "hotel", "4401")
         .await;
@@ -149,9 +159,14 @@ async fn approving_adds_the_merchant_to_the_registry() {
     assert_eq!(r.status, StatusCode::NOT_FOUND);
 }
 
-#[tokio::test]
-async fn rejecting_needs_a_reason_the_merchant_reads() {
-    let w = World::new("reject");
+both!(
+    rejecting_needs_a_reason_the_merchant_reads,
+    rejecting_needs_a_reason_the_merchant_reads_on_postgres,
+    rejecting_needs_a_reason_the_merchant_reads_in,
+    "reject"
+);
+
+async fn rejecting_needs_a_reason_the_merchant_reads_in(w: World) {
     let mut m = w.client();
     m.merchant("m@example.com", "A Shop", "clothing", "3100")
         .await;
@@ -181,9 +196,14 @@ async fn rejecting_needs_a_reason_the_merchant_reads() {
     );
 }
 
-#[tokio::test]
-async fn binding_needs_the_terminal_s_activation_code() {
-    let w = World::new("bind");
+both!(
+    binding_needs_the_terminal_s_activation_code,
+    binding_needs_the_terminal_s_activation_code_on_postgres,
+    binding_needs_the_terminal_s_activation_code_in,
+    "bind"
+);
+
+async fn binding_needs_the_terminal_s_activation_code_in(w: World) {
     let mut m = w.client();
     m.merchant("m@example.com", "A Harbour Hotel", "hotel", "4401")
         .await;
@@ -244,9 +264,14 @@ async fn binding_needs_the_terminal_s_activation_code() {
     let _ = NOODLE_NO;
 }
 
-#[tokio::test]
-async fn wrong_activation_codes_are_rate_limited() {
-    let w = World::new("bindlimit");
+both!(
+    wrong_activation_codes_are_rate_limited,
+    wrong_activation_codes_are_rate_limited_on_postgres,
+    wrong_activation_codes_are_rate_limited_in,
+    "bindlimit"
+);
+
+async fn wrong_activation_codes_are_rate_limited_in(w: World) {
     let mut m = w.client();
     m.merchant("m@example.com", "A Harbour Hotel", "hotel", "4401")
         .await;

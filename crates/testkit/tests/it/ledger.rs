@@ -103,7 +103,7 @@ fn restart_between_request_and_reversal_still_reverses() {
 }
 
 /// A day of business on both terminals; returns the statement CSV.
-fn day<L: Ledger>(host: &mut Host<L>, fx: &Fixtures) -> Vec<u8> {
+pub(super) fn day<L: Ledger>(host: &mut Host<L>, fx: &Fixtures) -> Vec<u8> {
     let mut noodle = sign_in(host, fx, "noodle-1");
     let mut hotel = sign_in(host, fx, "hotel-1");
     let debit = fx.card("debit-chip").clone();

@@ -18,6 +18,7 @@ mod host;
 mod host_duplicate;
 mod key_download;
 mod ledger;
+mod pg_registry;
 mod reconcile;
 mod security;
 mod seeds;

@@ -366,7 +366,7 @@ fn after_kill_9_every_approval_received_is_in_the_ledger_once() {
 
 /// Waits (up to 10 s) until `attempt` gives `Some`: `serve` picks operator changes up at its
 /// next registry check.
-fn eventually<T>(what: &str, mut attempt: impl FnMut() -> Option<T>) -> T {
+pub(super) fn eventually<T>(what: &str, mut attempt: impl FnMut() -> Option<T>) -> T {
     let started = Instant::now();
     loop {
         if let Some(v) = attempt() {
@@ -381,14 +381,19 @@ fn eventually<T>(what: &str, mut attempt: impl FnMut() -> Option<T>) -> T {
 }
 
 /// The response code to a sign-in over `c`.
-fn sign_in_over(c: &mut Client, t: &mut TestTerminal) -> ResponseCode {
+pub(super) fn sign_in_over(c: &mut Client, t: &mut TestTerminal) -> ResponseCode {
     let mut buf = [0u8; 512];
     let n = t.sign_in(&mut buf);
     t.accept_sign_in(c.send(&buf[..n]).unwrap()).unwrap()
 }
 
 /// A chip purchase over `c` under the keys `t` holds.
-fn buy(c: &mut Client, t: &mut TestTerminal, fx: &Fixtures, amount: u64) -> Option<ResponseCode> {
+pub(super) fn buy(
+    c: &mut Client,
+    t: &mut TestTerminal,
+    fx: &Fixtures,
+    amount: u64,
+) -> Option<ResponseCode> {
     let card = fx.card("debit-chip").clone();
     let mut buf = [0u8; 512];
     let (n, _) = t.request(
