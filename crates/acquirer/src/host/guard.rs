@@ -13,7 +13,7 @@ use core::fmt;
 use cardwire_iso8583::time::DateTime;
 
 use crate::error::Result;
-use crate::ledger::Ledger;
+use crate::ledger::{Ledger, Strikes};
 
 /// When a terminal is locked out.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -95,7 +95,19 @@ impl Guard {
         terminal_id: &str,
         now: DateTime,
     ) -> Result<Check> {
-        let Some(s) = ledger.strikes(terminal_id)? else {
+        let strikes = ledger.strikes(terminal_id)?;
+        self.judge(ledger, terminal_id, strikes, now)
+    }
+
+    /// As [`Guard::check`], with the terminal's lockout count already read.
+    pub(super) fn judge<L: Ledger>(
+        &mut self,
+        ledger: &mut L,
+        terminal_id: &str,
+        strikes: Option<Strikes>,
+        now: DateTime,
+    ) -> Result<Check> {
+        let Some(s) = strikes else {
             return Ok(Check::Clean);
         };
         match s.locked_until {
