@@ -19,9 +19,14 @@
 //! versioned: [`MIGRATIONS`] are applied in order at [`PgLedger::connect`], under an advisory
 //! lock so that nodes starting together apply each once.
 //!
-//! A group ([`Ledger::begin_group`]) is one SQL transaction; each posting or reversal in it is
-//! a savepoint, rolled back alone when it fails. A lost connection fails the operation (no
-//! reply goes out: the terminal reverses); the next group connects again.
+//! A group ([`Ledger::begin_group`]) is one SQL transaction. A host's posting
+//! ([`Ledger::post_decided`]) is one call of the function `cardwire_post` (migration 4): key,
+//! original, balance and record in one round trip, undone alone by the function's own
+//! handler when it fails; a reversal is a savepoint, rolled back alone likewise. An
+//! authenticated request reads its session and lockout count in one query. A merchant-number
+//! pool position is taken and a batch closed by one `UPDATE` each, whose row lock makes a
+//! second node wait for the first's commit. A lost connection fails the operation (no reply
+//! goes out: the terminal reverses); the next group connects again.
 
 use alloc::string::String;
 use alloc::vec::Vec;
