@@ -11,7 +11,7 @@ use rand_core::TryCryptoRng;
 use super::reply::ReplyParts;
 use super::{Answer, Head, Host, Io, Mac, Session, card, digits, simple, text};
 use crate::error::{Error, ErrorKind, Result};
-use crate::ledger::{Ledger, OriginalChange, Posting, TxKey, TxRecord, TxState};
+use crate::ledger::{Ledger, OriginalChange, Posted, Posting, TxKey, TxRecord, TxState};
 use crate::registry::{Merchant, Registry};
 
 impl<L: Ledger> Host<L> {
@@ -33,7 +33,15 @@ impl<L: Ledger> Host<L> {
             batch: head.batch,
             stan: head.stan,
         };
-        if self.ledger.transaction(&key)?.is_some() {
+        // A shared ledger's posting finds a duplicate itself, in the same round trip; a
+        // rotating terminal's request is checked first all the same, so that a duplicate
+        // takes no position of its merchant-number pool.
+        let posting_finds_it = self.ledger.shared()
+            && self
+                .registry
+                .terminal(&head.terminal_id)
+                .is_none_or(|e| e.pool.is_empty());
+        if !posting_finds_it && self.ledger.transaction(&key)?.is_some() {
             return io.answer(
                 head,
                 ReplyParts {
@@ -75,38 +83,26 @@ impl<L: Ledger> Host<L> {
             state: TxState::default(),
         };
         let change = if approved { d.change } else { None };
-        let approved = match self.ledger.post(&Posting {
-            record: record.clone(),
-            change,
-        }) {
-            Ok(()) => approved,
-            Err(e) if e.kind() == ErrorKind::Conflict => {
-                // Another host node sharing the ledger was first: it answered this request
-                // (a duplicate), or changed what the decision rested on since.
-                if self.ledger.transaction(&record.key)?.is_some() {
-                    return io.answer(
-                        head,
-                        ReplyParts {
-                            mac: Some(mak),
-                            ..simple(ResponseCode::Duplicate, io.now)
-                        },
-                    );
-                }
+        // Another host node sharing the ledger may have been first: it answered this request
+        // (a duplicate), or changed what the decision rested on since (then declined).
+        let posted = self
+            .ledger
+            .post_decided(&Posting { record, change }, conflict_decline(t))?;
+        let approved = match posted {
+            Posted::AsDecided => approved,
+            Posted::Duplicate => {
+                return io.answer(
+                    head,
+                    ReplyParts {
+                        mac: Some(mak),
+                        ..simple(ResponseCode::Duplicate, io.now)
+                    },
+                );
+            }
+            Posted::Declined => {
                 d.code = conflict_decline(t);
-                let declined = TxRecord {
-                    fee: 0,
-                    balance_delta: 0,
-                    auth_code: String::new(),
-                    response: Some(d.code),
-                    ..record
-                };
-                self.ledger.post(&Posting {
-                    record: declined,
-                    change: None,
-                })?;
                 false
             }
-            Err(e) => return Err(e),
         };
         if approved && d.rotated {
             // The merchant number pool moved on; persist where it stands.
@@ -185,14 +181,24 @@ impl<L: Ledger> Host<L> {
             Ok(a) => d.arqc = a,
             Err(code) => return Ok(d.decline(code)),
         }
-        // Every cardholder's account is opened with the host: a missing one is a ledger fault.
-        let balance = self.ledger.balance(&card.pan)?.ok_or_else(|| {
-            Error::new(ErrorKind::Ledger)
-                .during("reading a cardholder's account")
-                .about(head.terminal_id.clone())
-        })?;
+        // A shared ledger checks a purchase's or pre-authorisation's debit against the
+        // balance when it posts it (it must: another node may spend it meanwhile), and
+        // declines it `51` there: no read first.
+        let read_balance =
+            !(self.ledger.shared() && matches!(t, Transaction::Purchase | Transaction::PreAuth));
+        let balance = if read_balance {
+            // Every cardholder's account is opened with the host: a missing one is a ledger
+            // fault.
+            Some(self.ledger.balance(&card.pan)?.ok_or_else(|| {
+                Error::new(ErrorKind::Ledger)
+                    .during("reading a cardholder's account")
+                    .about(head.terminal_id.clone())
+            })?)
+        } else {
+            None
+        };
         if t == Transaction::Balance {
-            d.balance = Some(balance);
+            d.balance = balance;
             return Ok(d);
         }
         let amount = match head.amount {
@@ -209,38 +215,49 @@ impl<L: Ledger> Host<L> {
             }
         };
         let debit = |d: &mut Decision, delta: i64| {
-            if balance.saturating_add(delta) < 0 {
+            if balance.is_some_and(|b| b.saturating_add(delta) < 0) {
                 d.code = ResponseCode::InsufficientFunds;
             }
             d.delta = delta;
         };
-        let rotate = |d: &mut Decision, session: &mut Session, registry: &Registry| {
+        let rotate = |d: &mut Decision,
+                      session: &mut Session,
+                      ledger: &mut L,
+                      registry: &Registry|
+         -> Result<()> {
             let Some(e) = entry.as_ref().filter(|e| !e.pool.is_empty()) else {
-                return;
+                return Ok(());
+            };
+            // A shared ledger takes the position itself (two nodes never take the same one)
+            // and keeps the count; else the host counts and stores the session.
+            let (next, taken) = match ledger.take_pool_position(&head.terminal_id)? {
+                Some(next) => (next, true),
+                None => (session.pool_next, false),
             };
             // The pool is not empty (checked above): the remainder is a position in it.
-            let at = session.pool_next as usize % e.pool.len();
+            let at = next as usize % e.pool.len();
             if let Some(m) = e.pool.get(at).and_then(|no| registry.merchant(no)) {
                 d.merchant = Merchant {
                     fee_rate: merchant.fee_rate,
                     ..m.clone()
                 };
-                session.pool_next = session.pool_next.wrapping_add(1);
-                d.rotated = true;
+                session.pool_next = next.wrapping_add(1);
+                d.rotated = !taken;
             }
+            Ok(())
         };
         match (t, original) {
             (Transaction::Purchase, _) => {
                 debit(&mut d, -signed);
                 d.fee = to_i64(merchant.fee_rate.fee(amount))?;
                 if d.code.is_approved() {
-                    rotate(&mut d, session, &self.registry);
+                    rotate(&mut d, session, &mut self.ledger, &self.registry)?;
                 }
             }
             (Transaction::PreAuth, _) => {
                 debit(&mut d, -signed);
                 if d.code.is_approved() {
-                    rotate(&mut d, session, &self.registry);
+                    rotate(&mut d, session, &mut self.ledger, &self.registry)?;
                 }
             }
             (Transaction::PreAuthCompletion, Some(o)) => {

@@ -109,7 +109,19 @@ impl Guard {
         registered: bool,
         now: DateTime,
     ) -> Result<Check> {
-        let Some(s) = self.strikes(ledger, terminal_id, registered)? else {
+        let strikes = self.strikes(ledger, terminal_id, registered)?;
+        self.judge(ledger, terminal_id, strikes, now)
+    }
+
+    /// As [`Guard::check`], with the terminal's lockout count already read.
+    pub(super) fn judge<L: Ledger>(
+        &mut self,
+        ledger: &mut L,
+        terminal_id: &str,
+        strikes: Option<Strikes>,
+        now: DateTime,
+    ) -> Result<Check> {
+        let Some(s) = strikes else {
             return Ok(Check::Clean);
         };
         match s.locked_until {

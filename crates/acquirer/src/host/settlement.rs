@@ -58,7 +58,14 @@ impl<L: Ledger> Host<L> {
         if head.batch == session.batch {
             // The batch is closed: the terminal's next transactions go into the next one.
             session.batch = head.batch % 999_999 + 1;
-            self.update_session(&head.terminal_id, session.clone())?;
+            // A shared ledger moves the batch alone, so that a sign-in at another node
+            // meanwhile keeps its new keys.
+            let moved = self
+                .ledger
+                .close_batch(&head.terminal_id, head.batch, session.batch)?;
+            if moved.is_none() {
+                self.update_session(&head.terminal_id, session.clone())?;
+            }
         }
         io.answer(
             head,

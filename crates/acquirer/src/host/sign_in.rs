@@ -31,11 +31,13 @@ pub(super) fn framed_as_profiled(entry: &TerminalEntry, io: &Io<'_, '_, '_, '_>)
 impl<L: Ledger> Host<L> {
     /// The terminal's session: from the cache, else from the ledger (keys decrypted under
     /// the TMK).
+    /// `read` is the session already read from the ledger, if it was.
     pub(super) fn session(
         &mut self,
         terminal_id: &str,
         tmk: &MasterKey,
         algorithm: MacAlgorithm,
+        read: Option<Option<TerminalSession>>,
     ) -> Result<Option<Session>> {
         // A shared ledger's session may have changed at another node (a sign-in there drew
         // new keys): read each time, never cached.
@@ -45,7 +47,11 @@ impl<L: Ledger> Host<L> {
             s.algorithm = algorithm;
             return Ok(Some(s.clone()));
         }
-        let Some(stored) = self.ledger.session(terminal_id)? else {
+        let stored = match read {
+            Some(stored) => stored,
+            None => self.ledger.session(terminal_id)?,
+        };
+        let Some(stored) = stored else {
             return Ok(None);
         };
         let Ok(keys) = tmk.open_field62(&stored.field62) else {
@@ -115,10 +121,21 @@ impl<L: Ledger> Host<L> {
         head: &Head,
         io: &mut Io<'_, '_, '_, '_>,
     ) -> Result<Result<Session, Answer>> {
-        let registered = self.registry.terminal(&head.terminal_id).is_some();
-        let check = self
-            .guard
-            .check(&mut self.ledger, &head.terminal_id, registered, io.now)?;
+        // A shared ledger is read for the session at every request: read with the lockout
+        // count, in one step.
+        let (check, read) = if self.ledger.shared() {
+            let (stored, strikes) = self.ledger.session_and_strikes(&head.terminal_id)?;
+            let check = self
+                .guard
+                .judge(&mut self.ledger, &head.terminal_id, strikes, io.now)?;
+            (check, Some(stored))
+        } else {
+            let registered = self.registry.terminal(&head.terminal_id).is_some();
+            let check = self
+                .guard
+                .check(&mut self.ledger, &head.terminal_id, registered, io.now)?;
+            (check, None)
+        };
         if check == Check::Locked {
             return self
                 .refuse(head, io, ResponseCode::MacFailed, true)
@@ -133,7 +150,7 @@ impl<L: Ledger> Host<L> {
                 .refuse(head, io, ResponseCode::MacFailed, false)
                 .map(Err);
         };
-        let session = self.session(&head.terminal_id, &tmk, algorithm)?;
+        let session = self.session(&head.terminal_id, &tmk, algorithm, read)?;
         let ok = match (&session, io.msg.mab(), io.msg.mac()) {
             (Some(s), Some(mab), Some(mac)) => {
                 s.keys.verify_field64(algorithm, mab, mac.value()).is_ok()

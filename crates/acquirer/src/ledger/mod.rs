@@ -189,6 +189,18 @@ pub enum Reversed {
     Refused,
 }
 
+/// What [`Ledger::post_decided`] did with a posting.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Posted {
+    /// Recorded as the host decided it.
+    AsDecided,
+    /// Its balance change or its change to its original was no longer possible (another
+    /// node spent the balance or changed the original meanwhile): recorded declined instead.
+    Declined,
+    /// Its key was taken (another node, or an earlier request, answered it): nothing written.
+    Duplicate,
+}
+
 /// A terminal's session with the host: its working keys (field 62 as sent, encrypted under
 /// its TMK, so the ledger never holds a clear key), its open batch and where its merchant
 /// number pool stands.
@@ -297,6 +309,40 @@ pub trait Ledger {
     /// As [`Ledger::session`].
     fn post(&mut self, posting: &Posting) -> Result<()>;
 
+    /// Records `posting` as [`Ledger::post`] does, and settles its refusal in the same step:
+    /// a key already taken writes nothing and gives [`Posted::Duplicate`]; a balance change or
+    /// a change to the original that is no longer possible records the transaction declined
+    /// with `decline` instead (no fee, no balance change, no authorisation code, no change to
+    /// the original) and gives [`Posted::Declined`]. A ledger on a database server does it in
+    /// one round trip; the default calls [`Ledger::post`], [`Ledger::transaction`] and
+    /// [`Ledger::post`] again.
+    ///
+    /// # Errors
+    /// As [`Ledger::session`].
+    fn post_decided(&mut self, posting: &Posting, decline: ResponseCode) -> Result<Posted> {
+        match self.post(posting) {
+            Ok(()) => Ok(Posted::AsDecided),
+            Err(e) if e.kind() == crate::ErrorKind::Conflict => {
+                if self.transaction(&posting.record.key)?.is_some() {
+                    return Ok(Posted::Duplicate);
+                }
+                let declined = TxRecord {
+                    fee: 0,
+                    balance_delta: 0,
+                    auth_code: String::new(),
+                    response: Some(decline),
+                    ..posting.record.clone()
+                };
+                self.post(&Posting {
+                    record: declined,
+                    change: None,
+                })?;
+                Ok(Posted::Declined)
+            }
+            Err(e) => Err(e),
+        }
+    }
+
     /// Reverses the transaction `key`, all or nothing: marks it reversed, gives back its
     /// balance change and undoes its change to its original. Idempotent: a second reversal,
     /// or one of a declined transaction, changes nothing; nor does the reversal of a
@@ -357,6 +403,45 @@ pub trait Ledger {
     /// # Errors
     /// As [`Ledger::session`].
     fn clear_strikes(&mut self, terminal_id: &str) -> Result<()>;
+
+    /// The session and the lockout count of `terminal_id` together: what every
+    /// authenticated request reads first (one round trip for a ledger on a server).
+    ///
+    /// # Errors
+    /// As [`Ledger::session`].
+    fn session_and_strikes(
+        &mut self,
+        terminal_id: &str,
+    ) -> Result<(Option<TerminalSession>, Option<Strikes>)> {
+        Ok((self.session(terminal_id)?, self.strikes(terminal_id)?))
+    }
+
+    /// Takes the next position of `terminal_id`'s merchant-number pool in one step (read
+    /// and advanced at once, so that two nodes rotating the same terminal never take the
+    /// same one) and returns it; `None` (the default) leaves the count to the host, which
+    /// stores it with [`Ledger::save_session`]. A ledger shared by several nodes must take
+    /// it itself.
+    ///
+    /// # Errors
+    /// As [`Ledger::session`].
+    fn take_pool_position(&mut self, terminal_id: &str) -> Result<Option<u32>> {
+        let _ = terminal_id;
+        Ok(None)
+    }
+
+    /// Moves `terminal_id`'s open batch from `batch` to `next` (a settlement closed it),
+    /// changing nothing else of its session (its working keys may be a newer sign-in's, at
+    /// another node), and nothing when the batch open is no longer `batch`. `Some(moved)`
+    /// when the ledger did it; `None` (the default) leaves it to the host, which stores
+    /// the whole session with [`Ledger::save_session`]. A ledger shared by several nodes
+    /// must do it itself.
+    ///
+    /// # Errors
+    /// As [`Ledger::session`].
+    fn close_batch(&mut self, terminal_id: &str, batch: u32, next: u32) -> Result<Option<bool>> {
+        let _ = (terminal_id, batch, next);
+        Ok(None)
+    }
 
     /// A sequence number for the next record when the ledger hands them out itself (a ledger
     /// that several host nodes share: each number drawn once, whichever node draws it);

@@ -19,9 +19,14 @@
 //! versioned: [`MIGRATIONS`] are applied in order at [`PgLedger::connect`], under an advisory
 //! lock so that nodes starting together apply each once.
 //!
-//! A group ([`Ledger::begin_group`]) is one SQL transaction; each posting or reversal in it is
-//! a savepoint, rolled back alone when it fails. A lost connection fails the operation (no
-//! reply goes out: the terminal reverses); the next group connects again.
+//! A group ([`Ledger::begin_group`]) is one SQL transaction. A host's posting
+//! ([`Ledger::post_decided`]) is one call of the function `cardwire_post` (migration 4): key,
+//! original, balance and record in one round trip, undone alone by the function's own
+//! handler when it fails; a reversal is a savepoint, rolled back alone likewise. An
+//! authenticated request reads its session and lockout count in one query. A merchant-number
+//! pool position is taken and a batch closed by one `UPDATE` each, whose row lock makes a
+//! second node wait for the first's commit. A lost connection fails the operation (no reply
+//! goes out: the terminal reverses); the next group connects again.
 
 use alloc::string::String;
 use alloc::vec::Vec;
@@ -39,8 +44,8 @@ use super::columns::{
 };
 use super::memory::{change_of, change_state};
 use super::{
-    Ledger, OriginalChange, Posting, Reversed, SettlementRecord, Strikes, TerminalSession, TxKey,
-    TxRecord, TxState,
+    Ledger, OriginalChange, Posted, Posting, Reversed, SettlementRecord, Strikes, TerminalSession,
+    TxKey, TxRecord, TxState,
 };
 use crate::error::{Error, ErrorKind, Result};
 use crate::keystore::{CardDataKey, KeyStore};
@@ -134,6 +139,101 @@ ALTER TABLE sessions ADD COLUMN last_sign_in TEXT;
     ),
     (
         4,
+        r#"
+-- A posting in one round trip (`Ledger::post_decided`): the key, the original, the balance
+-- and the record in one call. Its block with a handler is a subtransaction: a posting that
+-- fails is undone alone and the group it is in goes on (what a savepoint per posting did,
+-- at three round trips). Outcomes: 'posted', 'declined' (the original changed or the
+-- balance spent since the host decided: recorded with p_decline instead), 'duplicate' (the
+-- key taken, nothing written), 'failed' (error_state and error_message say why).
+CREATE FUNCTION cardwire_post(
+    p_seq BIGINT, p_terminal TEXT, p_batch BIGINT, p_stan BIGINT, p_type TEXT,
+    p_response TEXT, p_amount BIGINT, p_fee BIGINT, p_delta BIGINT, p_cipher BYTEA,
+    p_merchant_no TEXT, p_merchant_name TEXT, p_mcc TEXT, p_rrn TEXT, p_auth TEXT,
+    p_time TEXT, p_orig_terminal TEXT, p_orig_batch BIGINT, p_orig_stan BIGINT,
+    p_reversed BOOLEAN, p_voided BOOLEAN, p_completed BOOLEAN, p_refunded BIGINT,
+    p_token BYTEA, p_display TEXT, p_change TEXT, p_change_amount BIGINT, p_decline TEXT,
+    OUT outcome TEXT, OUT error_state TEXT, OUT error_message TEXT)
+LANGUAGE plpgsql AS $fn$
+DECLARE
+    o transactions%ROWTYPE;
+    allowed BOOLEAN := TRUE;
+BEGIN
+    BEGIN
+        -- The key first: a request another node is posting now is waited for here, and is
+        -- then a duplicate.
+        INSERT INTO transactions (seq, terminal_id, batch, stan, type, response, amount, fee,
+            balance_delta, card_cipher, merchant_no, merchant_name, mcc, rrn, auth_code, time,
+            orig_terminal, orig_batch, orig_stan, reversed, voided, completed, refunded,
+            card_token, card_display)
+        VALUES (p_seq, p_terminal, p_batch, p_stan, p_type, p_response, p_amount, p_fee,
+            p_delta, p_cipher, p_merchant_no, p_merchant_name, p_mcc, p_rrn, p_auth, p_time,
+            p_orig_terminal, p_orig_batch, p_orig_stan, p_reversed, p_voided, p_completed,
+            p_refunded, p_token, p_display)
+        ON CONFLICT (terminal_id, batch, stan) DO NOTHING;
+        IF NOT FOUND THEN
+            outcome := 'duplicate';
+            RETURN;
+        END IF;
+        -- The original locked, and the change judged on what is committed now: concurrent
+        -- refunds never exceed the sale, an original is voided or completed once.
+        IF p_change IS NOT NULL THEN
+            SELECT * INTO o FROM transactions
+             WHERE terminal_id = p_orig_terminal AND batch = p_orig_batch
+               AND stan = p_orig_stan
+             FOR UPDATE;
+            IF NOT FOUND THEN
+                RAISE EXCEPTION 'the original of a posting is missing';
+            END IF;
+            allowed := o.response = '00' AND NOT o.reversed AND NOT o.voided AND CASE p_change
+                WHEN 'void' THEN TRUE
+                WHEN 'complete' THEN NOT o.completed
+                WHEN 'refund' THEN o.refunded + p_change_amount <= o.amount
+            END;
+            IF allowed IS NULL THEN
+                RAISE EXCEPTION 'unknown change to an original: %', p_change;
+            END IF;
+        END IF;
+        -- A debit only while the balance covers it, judged on the newest committed row.
+        IF allowed AND p_delta <> 0 THEN
+            UPDATE accounts SET balance = balance + p_delta
+             WHERE card_token = p_token AND (p_delta > 0 OR balance + p_delta >= 0);
+            IF NOT FOUND THEN
+                PERFORM 1 FROM accounts WHERE card_token = p_token;
+                IF NOT FOUND OR p_delta > 0 THEN
+                    RAISE EXCEPTION 'no account for a posting';
+                END IF;
+                allowed := FALSE;
+            END IF;
+        END IF;
+        IF NOT allowed THEN
+            UPDATE transactions SET response = p_decline, fee = 0, balance_delta = 0,
+                   auth_code = ''
+             WHERE terminal_id = p_terminal AND batch = p_batch AND stan = p_stan;
+            outcome := 'declined';
+            RETURN;
+        END IF;
+        IF p_change IS NOT NULL THEN
+            UPDATE transactions SET
+                   voided = voided OR p_change = 'void',
+                   completed = completed OR p_change = 'complete',
+                   refunded = refunded
+                       + CASE WHEN p_change = 'refund' THEN p_change_amount ELSE 0 END
+             WHERE terminal_id = p_orig_terminal AND batch = p_orig_batch
+               AND stan = p_orig_stan;
+        END IF;
+        outcome := 'posted';
+    EXCEPTION WHEN OTHERS THEN
+        outcome := 'failed';
+        error_state := SQLSTATE;
+        error_message := SQLERRM;
+    END;
+END;
+$fn$;
+"#,
+    ),
+    (
+        5,
         "
 -- The registry (merchants, terminals, cardholders, issuer keys) beside the ledger, so that
 -- every node reads the operators' changes from here; the SQLite file's tables in this
@@ -228,11 +328,7 @@ impl Default for PgOptions {
 fn pg(operation: &'static str) -> impl Fn(postgres::Error) -> Error {
     move |e| {
         let kind = match e.code() {
-            Some(c) if *c == SqlState::UNIQUE_VIOLATION => ErrorKind::Conflict,
-            Some(c) if c.code().starts_with("08") || c.code().starts_with("57P") => {
-                ErrorKind::LedgerUnavailable
-            }
-            Some(_) => ErrorKind::Ledger,
+            Some(c) => failed_kind(c.code()),
             // No error from the server: the connection failed or closed (an I/O error).
             None => ErrorKind::LedgerUnavailable,
         };
@@ -260,6 +356,10 @@ struct Prepared {
     reversal: Statement,
     seq_block: Statement,
     strikes: Statement,
+    session_and_strikes: Statement,
+    post_decided: Statement,
+    take_pool_position: Statement,
+    close_batch: Statement,
 }
 
 impl Prepared {
@@ -306,6 +406,29 @@ impl Prepared {
             seq_block: c.prepare("SELECT nextval('tx_seq_block')")?,
             strikes: c
                 .prepare("SELECT failures, locked_until FROM lockouts WHERE terminal_id = $1")?,
+            // One row whether or not either exists.
+            session_and_strikes: c.prepare(
+                "SELECT s.field62, s.batch, s.pool_next, s.last_sign_in, \
+                        l.failures, l.locked_until \
+                 FROM (SELECT $1::text AS id) t \
+                 LEFT JOIN sessions s ON s.terminal_id = t.id \
+                 LEFT JOIN lockouts l ON l.terminal_id = t.id",
+            )?,
+            post_decided: c.prepare(
+                "SELECT outcome, error_state, error_message FROM cardwire_post(\
+                 $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, \
+                 $18, $19, $20, $21, $22, $23, $24, $25, $26, $27, $28)",
+            )?,
+            // Read and advanced in one statement; the row stays locked until the commit, so a
+            // node rotating the same terminal waits and takes the next position.
+            take_pool_position: c.prepare(
+                "UPDATE sessions SET pool_next = (pool_next + 1) % 4294967296 \
+                 WHERE terminal_id = $1 RETURNING pool_next",
+            )?,
+            // The batch alone: a sign-in's keys, committed meanwhile by another node, stay.
+            close_batch: c.prepare(
+                "UPDATE sessions SET batch = $3 WHERE terminal_id = $1 AND batch = $2",
+            )?,
         })
     }
 }
@@ -757,35 +880,141 @@ impl Ledger for PgLedger {
         else {
             return Ok(None);
         };
-        let get = pg("reading a terminal session");
-        let sealed: Vec<u8> = row.try_get(0).map_err(&get)?;
-        let number = |i: usize| -> Result<u32> {
-            u32::try_from(row.try_get::<_, i64>(i).map_err(&get)?).map_err(|_| {
-                Error::new(ErrorKind::LedgerCorrupt).during("reading a terminal session")
-            })
+        session_of(&row, &card, terminal_id)
+    }
+
+    fn session_and_strikes(
+        &mut self,
+        terminal_id: &str,
+    ) -> Result<(Option<TerminalSession>, Option<Strikes>)> {
+        let card = self.card.clone();
+        let (client, p) = self.conn()?;
+        let row = client
+            .query_one(&p.session_and_strikes, &[&terminal_id])
+            .map_err(pg("reading a terminal session"))?;
+        // The session's columns are NULL (its batch first) when it never signed in.
+        let signed_in = row
+            .try_get::<_, Option<i64>>(1)
+            .map_err(pg("reading a terminal session"))?
+            .is_some();
+        let session = if signed_in {
+            session_of(&row, &card, terminal_id)?
+        } else {
+            None
         };
-        let stamp: Option<String> = row.try_get(3).map_err(&get)?;
-        let last_sign_in = match stamp {
-            // A stamp that does not read would let any recorded sign-in through.
-            Some(text) => Some(super::columns::parse_stamp(&text).ok_or_else(|| {
-                Error::new(ErrorKind::LedgerCorrupt)
-                    .during("reading a terminal session's last sign-in")
-                    .about(terminal_id)
-            })?),
-            None => None,
+        Ok((session, strikes_of(&row, 4)?))
+    }
+
+    fn post_decided(&mut self, posting: &Posting, decline: ResponseCode) -> Result<Posted> {
+        let card = self.card.clone();
+        let r = &posting.record;
+        let (ot, ob, os) = match &r.original {
+            Some(k) => {
+                let (t, b, s) = key_params(k);
+                (Some(t), Some(b), Some(s))
+            }
+            None => (None, None, None),
         };
-        let mut session = TerminalSession {
-            field62: Vec::new(),
-            batch: number(1)?,
-            pool_next: number(2)?,
-            last_sign_in,
+        let (change, change_amount) = match posting.change {
+            None => (None, 0),
+            Some(OriginalChange::Void) => (Some("void"), 0),
+            Some(OriginalChange::Complete) => (Some("complete"), 0),
+            Some(OriginalChange::Refund(a)) => (Some("refund"), to_i64(a)?),
         };
-        if !sealed.is_empty() {
-            session.field62 = card
-                .open_bytes(&field62_label(terminal_id), &sealed)?
-                .to_vec();
+        let (token, display, sealed) = card_columns(&card, &r.account)?;
+        let token = token.map(|t| t.to_vec());
+        let response = response_text(r.response);
+        let decline = response_text(Some(decline));
+        let time = alloc::format!("{}", r.time);
+        let (seq, amount, refunded) =
+            (to_i64(r.seq)?, to_i64(r.amount)?, to_i64(r.state.refunded)?);
+        let (t, b, n) = key_params(&r.key);
+        let (client, p) = self.conn()?;
+        // One statement: inside a group it is isolated by the function's own handler, outside
+        // one it is its own transaction.
+        let row = client
+            .query_one(
+                &p.post_decided,
+                &[
+                    &seq,
+                    &t,
+                    &b,
+                    &n,
+                    &r.transaction.codes().type_code,
+                    &response,
+                    &amount,
+                    &r.fee,
+                    &r.balance_delta,
+                    &sealed,
+                    &r.merchant_no,
+                    &r.merchant_name,
+                    &r.mcc,
+                    &r.rrn,
+                    &r.auth_code,
+                    &time,
+                    &ot,
+                    &ob,
+                    &os,
+                    &r.state.reversed,
+                    &r.state.voided,
+                    &r.state.completed,
+                    &refunded,
+                    &token,
+                    &display,
+                    &change,
+                    &change_amount,
+                    &decline,
+                ],
+            )
+            .map_err(pg("posting"))?;
+        let get = pg("posting");
+        let outcome: String = row.try_get(0).map_err(&get)?;
+        match outcome.as_str() {
+            "posted" => Ok(Posted::AsDecided),
+            "declined" => Ok(Posted::Declined),
+            "duplicate" => Ok(Posted::Duplicate),
+            _ => {
+                let state: Option<String> = row.try_get(1).map_err(&get)?;
+                let message: Option<String> = row.try_get(2).map_err(&get)?;
+                let state = state.unwrap_or_default();
+                Err(Error::new(failed_kind(&state))
+                    .during("posting")
+                    .about(alloc::format!("{state}: {}", message.unwrap_or_default())))
+            }
         }
-        Ok(Some(session))
+    }
+
+    fn take_pool_position(&mut self, terminal_id: &str) -> Result<Option<u32>> {
+        let (client, p) = self.conn()?;
+        let get = pg("taking a merchant-number pool position");
+        let next: i64 = client
+            .query_opt(&p.take_pool_position, &[&terminal_id])
+            .map_err(&get)?
+            // A terminal rotates only once signed in: its session exists.
+            .ok_or(
+                Error::new(ErrorKind::Ledger)
+                    .during("taking a merchant-number pool position")
+                    .about(terminal_id),
+            )?
+            .try_get(0)
+            .map_err(&get)?;
+        let next = u32::try_from(next).map_err(|_| {
+            Error::new(ErrorKind::LedgerCorrupt).during("taking a merchant-number pool position")
+        })?;
+        // The row holds the position after the one taken (counted modulo 2^32, as the host
+        // counts).
+        Ok(Some(next.wrapping_sub(1)))
+    }
+
+    fn close_batch(&mut self, terminal_id: &str, batch: u32, next: u32) -> Result<Option<bool>> {
+        let (client, p) = self.conn()?;
+        let moved = client
+            .execute(
+                &p.close_batch,
+                &[&terminal_id, &i64::from(batch), &i64::from(next)],
+            )
+            .map_err(pg("closing a batch"))?;
+        Ok(Some(moved == 1))
     }
 
     fn save_session(&mut self, terminal_id: &str, session: &TerminalSession) -> Result<()> {
@@ -1028,19 +1257,10 @@ impl Ledger for PgLedger {
 
     fn strikes(&mut self, terminal_id: &str) -> Result<Option<Strikes>> {
         let (client, p) = self.conn()?;
-        let get = pg("reading a lockout");
-        let Some(row) = client
+        let row = client
             .query_opt(&p.strikes, &[&terminal_id])
-            .map_err(&get)?
-        else {
-            return Ok(None);
-        };
-        let failures: i32 = row.try_get(0).map_err(&get)?;
-        Ok(Some(Strikes {
-            failures: u32::try_from(failures)
-                .map_err(|_| Error::new(ErrorKind::LedgerCorrupt).during("reading a lockout"))?,
-            locked_until: row.try_get(1).map_err(&get)?,
-        }))
+            .map_err(pg("reading a lockout"))?;
+        row.map_or(Ok(None), |row| strikes_of(&row, 0))
     }
 
     fn add_strike(&mut self, terminal_id: &str) -> Result<u32> {
@@ -1103,11 +1323,70 @@ impl Ledger for PgLedger {
         // A statement of the group that failed outside a savepoint (a read) left the
         // transaction aborted, and PostgreSQL answers COMMIT to an aborted transaction by
         // rolling it back without an error: a probe first, which fails then.
-        let probe = client.batch_execute("SELECT 1");
-        if let Err(e) = probe.and_then(|()| client.batch_execute("COMMIT")) {
+        // Probe and commit in one round trip: a failing probe skips the COMMIT after it.
+        if let Err(e) = client.batch_execute("SELECT 1; COMMIT") {
             let _ = client.batch_execute("ROLLBACK");
             return Err(pg("committing a group")(e));
         }
         Ok(())
+    }
+}
+
+/// Reads a session from the first four columns of `row` (field 62, batch, pool position,
+/// last sign-in), opening field 62 under the card-data key.
+fn session_of(row: &Row, card: &CardDataKey, terminal_id: &str) -> Result<Option<TerminalSession>> {
+    let get = pg("reading a terminal session");
+    let sealed: Vec<u8> = row.try_get(0).map_err(&get)?;
+    let number = |i: usize| -> Result<u32> {
+        u32::try_from(row.try_get::<_, i64>(i).map_err(&get)?)
+            .map_err(|_| Error::new(ErrorKind::LedgerCorrupt).during("reading a terminal session"))
+    };
+    let stamp: Option<String> = row.try_get(3).map_err(&get)?;
+    let last_sign_in = match stamp {
+        // A stamp that does not read would let any recorded sign-in through.
+        Some(text) => Some(super::columns::parse_stamp(&text).ok_or_else(|| {
+            Error::new(ErrorKind::LedgerCorrupt)
+                .during("reading a terminal session's last sign-in")
+                .about(terminal_id)
+        })?),
+        None => None,
+    };
+    let mut session = TerminalSession {
+        field62: Vec::new(),
+        batch: number(1)?,
+        pool_next: number(2)?,
+        last_sign_in,
+    };
+    if !sealed.is_empty() {
+        session.field62 = card
+            .open_bytes(&field62_label(terminal_id), &sealed)?
+            .to_vec();
+    }
+    Ok(Some(session))
+}
+
+/// Reads a lockout count from columns `at` (failures) and `at + 1` (locked until) of `row`;
+/// `None` when there is none (NULL failures).
+fn strikes_of(row: &Row, at: usize) -> Result<Option<Strikes>> {
+    let get = pg("reading a lockout");
+    let Some(failures) = row.try_get::<_, Option<i32>>(at).map_err(&get)? else {
+        return Ok(None);
+    };
+    Ok(Some(Strikes {
+        failures: u32::try_from(failures)
+            .map_err(|_| Error::new(ErrorKind::LedgerCorrupt).during("reading a lockout"))?,
+        locked_until: row.try_get(at + 1).map_err(&get)?,
+    }))
+}
+
+/// The kind of a failure from its SQLSTATE: a key taken by another node, a server that
+/// cannot be reached (or is shutting down), any other failure.
+fn failed_kind(state: &str) -> ErrorKind {
+    if state == SqlState::UNIQUE_VIOLATION.code() {
+        ErrorKind::Conflict
+    } else if state.starts_with("08") || state.starts_with("57P") {
+        ErrorKind::LedgerUnavailable
+    } else {
+        ErrorKind::Ledger
     }
 }

@@ -463,6 +463,7 @@ mod races {
 
     use cardwire_acquirer::ledger::{Ledger, PgLedger, PgOptions, TxKey, TxRecord};
     use cardwire_acquirer::{ErrorKind, Host, OsRng, ResponseCode};
+    use cardwire_iso8583::cups::{SettlementTotals, Transaction};
     use cardwire_testkit::HOST_TIME as NOW;
     use cardwire_testkit::{Entry, Fixtures, PgDb, Req, TestTerminal};
 
@@ -619,6 +620,80 @@ mod races {
         let r = t.read_reply(&answer(&mut a, &original)).unwrap();
         assert_eq!(r.code, Some(ResponseCode::Duplicate), "the late original");
         assert_eq!(a.ledger().balance(&card.pan).unwrap(), Some(card.balance));
+    }
+
+    #[test]
+    fn two_hosts_rotating_one_terminal_take_different_pool_positions() {
+        let Some(db) = crate::pg_db("race_pool") else {
+            return;
+        };
+        let fx = Fixtures::load().unwrap();
+        let (mut a, b) = (host(&fx, &db), host(&fx, &db));
+        let mut t = fx.test_terminal("hotel-1");
+        let mut buf = [0u8; 512];
+        let n = t.sign_in(&mut buf);
+        let reply = answer(&mut a, &buf[..n]);
+        assert_eq!(t.accept_sign_in(&reply).unwrap(), ResponseCode::Approved);
+        let card = fx.card("credit-chip").clone();
+        let (n, _) = t.request(&Req::purchase(&card, Entry::Swipe, None, 1_000), &mut buf);
+        let first = buf[..n].to_vec();
+        let (n, _) = t.request(&Req::purchase(&card, Entry::Swipe, None, 2_000), &mut buf);
+        let second = buf[..n].to_vec();
+        // `a` takes a position in an open group; `b` rotates the same terminal meanwhile.
+        a.ledger().begin_group().unwrap();
+        let first = t.read_reply(&answer(&mut a, &first)).unwrap();
+        let second = t.read_reply(&while_held(&mut a, b, second)).unwrap();
+        assert_eq!(first.code, Some(ResponseCode::Approved));
+        assert_eq!(second.code, Some(ResponseCode::Approved));
+        assert_eq!(first.merchant_no.as_deref(), Some("898310054110001"));
+        assert_eq!(
+            second.merchant_no.as_deref(),
+            Some("898330054110002"),
+            "the second host took the next position, not the same one"
+        );
+        let session = a.ledger().session(&t.terminal_id).unwrap().unwrap();
+        assert_eq!(session.pool_next, 2);
+    }
+
+    #[test]
+    fn a_settlement_racing_a_sign_in_at_another_host_keeps_the_new_keys() {
+        let Some(db) = crate::pg_db("race_settle_sign_in") else {
+            return;
+        };
+        let fx = Fixtures::load().unwrap();
+        let (mut a, b) = (host(&fx, &db), host(&fx, &db));
+        let mut t = signed_in(&fx, &mut a);
+        let mut buf = [0u8; 512];
+        // An empty batch, settled under the keys of the first sign-in.
+        let settle = Req {
+            totals: Some(SettlementTotals::default()),
+            ..Req::new(Transaction::Settlement)
+        };
+        let (n, _) = t.request(&settle, &mut buf);
+        let settlement = buf[..n].to_vec();
+        let n = t.sign_in(&mut buf);
+        let sign_in = buf[..n].to_vec();
+        // `a` signs the terminal in again (new keys) in an open group; `b` settles meanwhile.
+        a.ledger().begin_group().unwrap();
+        let signed = answer(&mut a, &sign_in);
+        let settled = while_held(&mut a, b, settlement);
+        let settled = t.read_reply(&settled).unwrap();
+        assert_eq!(settled.code, Some(ResponseCode::Approved));
+        assert_eq!(t.accept_sign_in(&signed).unwrap(), ResponseCode::Approved);
+        let session = a.ledger().session(&t.terminal_id).unwrap().unwrap();
+        assert_eq!(session.batch, 2, "the settlement closed batch 1");
+        // The terminal holds the second sign-in's keys: the ledger must too.
+        let card = fx.card("debit-chip").clone();
+        let (n, _) = t.request(
+            &Req::purchase(&card, Entry::Chip, Some("123456"), 700),
+            &mut buf,
+        );
+        let r = t.read_reply(&answer(&mut a, &buf[..n])).unwrap();
+        assert_eq!(
+            r.code,
+            Some(ResponseCode::Approved),
+            "the settlement wrote back the old working keys"
+        );
     }
 
     #[test]
