@@ -266,6 +266,15 @@ impl AnyWorkingKeys {
         matches!(self, Self::Sm4(_))
     }
 
+    /// The track data key (TDK) that enciphers fields 35 and 36 ([`crate::track`]), when the
+    /// sign-in issued one.
+    pub fn track_key(&self) -> Option<crate::track::TrackKey<'_>> {
+        match self {
+            Self::Tdes(keys) => keys.track.as_ref().map(crate::track::TrackKey::Tdes),
+            Self::Sm4(keys) => keys.track.as_ref().map(crate::track::TrackKey::Sm4),
+        }
+    }
+
     /// Field 64 of `mab` under the MAK by `algorithm`.
     ///
     /// # Errors
