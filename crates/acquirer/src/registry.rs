@@ -46,8 +46,8 @@ pub struct TerminalProfile {
     pub tpdu: Tpdu,
     /// The 6-byte CUPS message header of its requests.
     pub header: [u8; 6],
-    /// Field 53 (security control) of its requests with a PIN: PIN format, algorithm, track
-    /// encryption, as 16 digits.
+    /// Field 53 (security control) of its requests with a PIN or enciphered track data: PIN
+    /// format, algorithm, track encryption (53.3, [`Self::encrypts_tracks`]), as 16 digits.
     pub security_control: [u8; 16],
 }
 
@@ -64,8 +64,9 @@ impl TerminalProfile {
 
     /// The SM4 (国密) profile: SM4 master and working keys, field 64 by the SM4 CBC-MAC
     /// ([`MacAlgorithm::Sm4CbcMac`]), the 16-byte ISO 9564 format 4 PIN block under SM4 in
-    /// field 52 ([`cardwire_iso8583::specs::CUPS_SM4`]), field 53
-    /// [`SECURITY_CONTROL_SM4`]; the framing of [`Self::STANDARD`].
+    /// field 52 and track data enciphered under the SM4 TDK
+    /// ([`cardwire_iso8583::specs::CUPS_SM4`]), field 53 [`SECURITY_CONTROL_SM4`] (53.3 `1`);
+    /// the framing of [`Self::STANDARD`].
     pub const SM4: Self = Self {
         mac: MacAlgorithm::Sm4CbcMac,
         security_control: security_control(SECURITY_CONTROL_SM4),
@@ -147,14 +148,20 @@ impl TerminalProfile {
         String::from_utf8_lossy(&self.security_control).into_owned()
     }
 
-    /// The spec its requests are read by: [`cardwire_iso8583::specs::CUPS_SM4`] under the SM4
-    /// profile (a 16-byte field 52), [`cardwire_iso8583::specs::CUPS`] otherwise.
+    /// Whether its track data (fields 35 and 36) travels enciphered under the TDK: field
+    /// 53.3 of [`Self::security_control`] is `1` (always so under [`Self::SM4`]; a TDES
+    /// profile asks for it with field 53 `2610000000000000`,
+    /// [`cardwire_iso8583::cups::SECURITY_CONTROL_TDES_TRACK`]).
+    pub fn encrypts_tracks(&self) -> bool {
+        cardwire_iso8583::cups::tracks_enciphered(&self.security_control)
+    }
+
+    /// The spec its requests are read by ([`cardwire_iso8583::cups::profile_spec`]):
+    /// [`cardwire_iso8583::specs::CUPS_SM4`] under the SM4 profile (a 16-byte field 52,
+    /// enciphered tracks), [`cardwire_iso8583::specs::CUPS_ENC_TRACK`] for a TDES profile
+    /// that enciphers its tracks, [`cardwire_iso8583::specs::CUPS`] otherwise.
     pub fn spec(&self) -> &'static MessageSpec {
-        if self.mac.is_sm4() {
-            &cardwire_iso8583::specs::CUPS_SM4
-        } else {
-            &cardwire_iso8583::specs::CUPS
-        }
+        cardwire_iso8583::cups::profile_spec(self.mac.is_sm4(), self.encrypts_tracks()).0
     }
 }
 

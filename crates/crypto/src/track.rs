@@ -188,8 +188,8 @@ fn hex_char(n: u8) -> u8 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use hex_literal::hex;
     use alloc::string::String;
+    use hex_literal::hex;
 
     fn tdk() -> TdesKey {
         TdesKey::new(&hex!("0123456789ABCDEFFEDCBA9876543210")).unwrap()
