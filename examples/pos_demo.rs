@@ -42,10 +42,10 @@ use cardwire::acquirer::ledger::{Durability, SqliteLedger};
 use cardwire::acquirer::server::{Server, ServerConfig};
 use cardwire::acquirer::statement;
 use cardwire::acquirer::{OsRng, TerminalEntry, TerminalProfile};
-use cardwire::crypto::TdesKey;
 use cardwire::crypto::cups::MacAlgorithm;
 use cardwire::crypto::pin::Pin;
 use cardwire::crypto::sm::Sm4Key;
+use cardwire::crypto::sm::cups::MasterKey;
 use cardwire::crypto::sm::sm2::{DEFAULT_ID, PrivateKey};
 use cardwire::merchant::reconcile::{ReconcileConfig, Reconciliation, reconcile};
 use cardwire::merchant::{AuditConfig, Expectation, FeeRate, Fen, RateTable, audit};
@@ -594,7 +594,7 @@ fn sm4_terminal<L: cardwire::acquirer::ledger::Ledger>(
         .push(TerminalEntry {
             terminal_id: tid.into(),
             serial: serial.into(),
-            tmk: TdesKey::new(tmk.expose())?,
+            tmk: MasterKey::Sm4(tmk.clone()),
             activated: true,
             merchant_no: Some(merchant_no.into()),
             pool: Vec::new(),

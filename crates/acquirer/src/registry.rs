@@ -11,7 +11,6 @@ use cardwire_crypto::card::pvv;
 use cardwire_crypto::cups::MacAlgorithm;
 use cardwire_crypto::emv::CdolProfile;
 use cardwire_crypto::pin::Pin;
-use cardwire_crypto::sm::Sm4Key;
 use cardwire_crypto::sm::cups::MasterKey;
 use cardwire_crypto::sm::sm2::PublicKey;
 use cardwire_iso8583::MessageSpec;
@@ -184,9 +183,10 @@ pub struct TerminalEntry {
     pub terminal_id: String,
     /// The device serial number.
     pub serial: String,
-    /// The terminal master key, loaded into the device at activation: its 16 bytes are a
-    /// TDES key or an SM4 key as [`Self::profile`] says ([`Self::master_key`]).
-    pub tmk: TdesKey,
+    /// The terminal master key, loaded into the device at activation (or by remote key
+    /// download), with its cipher: TDES or SM4. It must be of the cipher its
+    /// [`Self::profile`] uses ([`Self::master_key`]).
+    pub tmk: MasterKey,
     /// Whether the terminal was activated.
     pub activated: bool,
     /// The merchant number it is bound to; `None` when never bound.
@@ -217,16 +217,17 @@ impl fmt::Debug for TerminalEntry {
 }
 
 impl TerminalEntry {
-    /// The master key as the profile's cipher takes it: SM4 under the SM4 profile, TDES
-    /// otherwise.
+    /// The master key, when it is of the cipher its profile uses: SM4 under the SM4
+    /// profile, TDES otherwise.
     ///
     /// # Errors
-    /// [`ErrorKind::Crypto`] when the key's length does not suit the SM4 profile (16 bytes).
+    /// [`ErrorKind::Crypto`] (`KeyUsage`) when the key's cipher is not the profile's (a
+    /// registry whose profile was changed without a new key).
     pub fn master_key(&self) -> Result<MasterKey> {
-        if self.profile.mac.is_sm4() {
-            Ok(MasterKey::Sm4(Sm4Key::new(self.tmk.expose())?))
+        if self.tmk.suits(self.profile.mac) {
+            Ok(self.tmk.clone())
         } else {
-            Ok(MasterKey::Tdes(self.tmk.clone()))
+            Err(cardwire_crypto::Error::new(cardwire_crypto::ErrorKind::KeyUsage).into())
         }
     }
 

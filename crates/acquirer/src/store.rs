@@ -18,6 +18,7 @@ use alloc::collections::BTreeMap;
 use cardwire_crypto::TdesKey;
 use cardwire_crypto::emv::CdolProfile;
 use cardwire_crypto::sm::Sm4Key;
+use cardwire_crypto::sm::cups::MasterKey;
 use cardwire_crypto::sm::sm2::{PrivateKey, PublicKey};
 use cardwire_merchant::FeeRate;
 use rand_core::TryCryptoRng;
@@ -48,7 +49,8 @@ CREATE TABLE IF NOT EXISTS terminals (
     mac TEXT NOT NULL,
     tpdu TEXT NOT NULL,
     header TEXT NOT NULL,
-    security_control TEXT NOT NULL
+    security_control TEXT NOT NULL,
+    tmk_alg TEXT NOT NULL DEFAULT 'tdes'
 );
 CREATE TABLE IF NOT EXISTS device_keys (
     terminal_id TEXT PRIMARY KEY,
@@ -106,6 +108,22 @@ fn migrate(conn: &Connection) -> Result<()> {
             ))
             .map_err(db("migrating the registry (terminal framing)"))?;
         }
+    }
+    // The master key's cipher, stored beside it: older databases kept SM4 keys of the SM4
+    // profile in the same column as TDES ones, the profile telling them apart.
+    let has_alg: bool = conn
+        .query_row(
+            "SELECT COUNT(*) FROM pragma_table_info('terminals') WHERE name = 'tmk_alg'",
+            [],
+            |r| r.get(0),
+        )
+        .map_err(db("migrating the registry"))?;
+    if !has_alg {
+        conn.execute_batch(
+            "ALTER TABLE terminals ADD COLUMN tmk_alg TEXT NOT NULL DEFAULT 'tdes'; \
+             UPDATE terminals SET tmk_alg = 'sm4' WHERE mac = 'sm4-cbc-mac';",
+        )
+        .map_err(db("migrating the registry (master key cipher)"))?;
     }
     Ok(())
 }
@@ -275,7 +293,12 @@ impl<'k> RegistryStore<'k> {
                 &TerminalEntry {
                     terminal_id: terminal_id.into(),
                     serial: serial.into(),
-                    tmk: tmk.clone(),
+                    // The profile's cipher: `--profile sm4 --tmk HEX` is an SM4 key.
+                    tmk: if profile.mac.is_sm4() {
+                        MasterKey::from_parts("sm4", tmk.expose())?
+                    } else {
+                        MasterKey::Tdes(tmk.clone())
+                    },
                     activated: false,
                     merchant_no: None,
                     pool: Vec::new(),
@@ -318,7 +341,7 @@ impl<'k> RegistryStore<'k> {
                 &TerminalEntry {
                     terminal_id: terminal_id.into(),
                     serial: serial.into(),
-                    tmk: TdesKey::new(tmk.expose())?,
+                    tmk: MasterKey::Sm4(tmk),
                     activated: false,
                     merchant_no: None,
                     pool: Vec::new(),
@@ -454,7 +477,7 @@ impl<'k> RegistryStore<'k> {
         let rows: Vec<TerminalRow> = c
             .prepare(
                 "SELECT terminal_id, serial, tmk_wrapped, activated, merchant_no, pool, mac, tpdu, \
-                 header, security_control FROM terminals ORDER BY terminal_id",
+                 header, security_control, tmk_alg FROM terminals ORDER BY terminal_id",
             )
             .and_then(|mut s| {
                 s.query_map([], |r| {
@@ -465,7 +488,7 @@ impl<'k> RegistryStore<'k> {
                         r.get(3)?,
                         r.get(4)?,
                         r.get(5)?,
-                        [r.get(6)?, r.get(7)?, r.get(8)?, r.get(9)?],
+                        [r.get(6)?, r.get(7)?, r.get(8)?, r.get(9)?, r.get(10)?],
                     ))
                 })?
                 .collect()
@@ -481,14 +504,15 @@ impl<'k> RegistryStore<'k> {
             .collect::<Result<_>>()?;
         let mut terminals = Vec::with_capacity(rows.len());
         for (terminal_id, serial, wrapped, activated, merchant_no, pool, profile) in rows {
-            let [mac, tpdu, header, control] = &profile;
+            let [mac, tpdu, header, control, alg] = &profile;
             let profile =
                 TerminalProfile::from_text(mac, tpdu, header, control).map_err(|part| {
                     Error::new(ErrorKind::InvalidInput)
                         .during("reading the terminals (a profile that does not read)")
                         .about(alloc::format!("{terminal_id}: {part}"))
                 })?;
-            let tmk = TdesKey::new(&self.keys.unwrap_key(&tmk_label(&terminal_id), &wrapped)?)?;
+            let clear = self.keys.unwrap_key(&tmk_label(&terminal_id), &wrapped)?;
+            let tmk = MasterKey::from_parts(alg, &clear)?;
             terminals.push(TerminalEntry {
                 pool: pool
                     .split(',')
@@ -591,14 +615,14 @@ type TerminalRow = (
     bool,
     Option<String>,
     String,
-    [String; 4],
+    [String; 5],
 );
 
 fn put_terminal(c: &Connection, keys: &dyn KeyStore, t: &TerminalEntry) -> Result<()> {
     c.execute(
         "INSERT OR REPLACE INTO terminals (terminal_id, serial, tmk_wrapped, activated, \
-         merchant_no, pool, mac, tpdu, header, security_control) \
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+         merchant_no, pool, mac, tpdu, header, security_control, tmk_alg) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
         params![
             t.terminal_id,
             t.serial,
@@ -609,7 +633,8 @@ fn put_terminal(c: &Connection, keys: &dyn KeyStore, t: &TerminalEntry) -> Resul
             t.profile.mac.name(),
             t.profile.tpdu_text(),
             t.profile.header_text(),
-            t.profile.security_control_text()
+            t.profile.security_control_text(),
+            t.tmk.algorithm()
         ],
     )
     .map_err(db("storing a terminal"))?;

@@ -179,6 +179,7 @@ impl fmt::Display for Answer {
 /// };
 /// use cardwire_crypto::TdesKey;
 /// use cardwire_crypto::cups::sign_in_proof;
+/// use cardwire_crypto::sm::cups::MasterKey;
 /// use cardwire_crypto::emv::CdolProfile;
 /// use cardwire_iso8583::cups::{Request, Transaction};
 /// use cardwire_iso8583::frame::{FrameFormat, Tpdu};
@@ -195,7 +196,7 @@ impl fmt::Display for Answer {
 ///     terminals: vec![TerminalEntry {
 ///         terminal_id: "10000001".into(),
 ///         serial: "SN0001".into(),
-///         tmk: key("0123456789ABCDEFFEDCBA9876543210")?,
+///         tmk: MasterKey::Tdes(key("0123456789ABCDEFFEDCBA9876543210")?),
 ///         activated: true,
 ///         merchant_no: Some("105584070110001".into()),
 ///         pool: vec![],

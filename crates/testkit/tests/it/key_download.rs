@@ -5,9 +5,9 @@
 
 use cardwire_acquirer::ledger::MemoryLedger;
 use cardwire_acquirer::{Host, OsRng, ResponseCode, TerminalEntry, TerminalProfile};
-use cardwire_crypto::TdesKey;
 use cardwire_crypto::cups::MacAlgorithm;
 use cardwire_crypto::sm::Sm4Key;
+use cardwire_crypto::sm::cups::MasterKey;
 use cardwire_crypto::sm::rkd::{self, Recipient};
 use cardwire_crypto::sm::sm2::{DEFAULT_ID, PrivateKey, SIGNATURE_LEN};
 use cardwire_iso8583::cups::{Request, Transaction};
@@ -50,7 +50,7 @@ fn bench() -> Bench {
     registry.terminals.push(TerminalEntry {
         terminal_id: TID.into(),
         serial: SERIAL.into(),
-        tmk: TdesKey::new(&TMK).unwrap(),
+        tmk: MasterKey::Sm4(Sm4Key::new(&TMK).unwrap()),
         activated: true,
         merchant_no: Some(fx.merchant("noodle-shop").merchant_no.clone()),
         pool: Vec::new(),
@@ -135,7 +135,7 @@ fn the_device_installs_the_registered_master_key_and_signs_in_under_sm4() {
         panic!("declined")
     };
     assert_eq!(version, 1);
-    let cardwire_crypto::sm::cups::MasterKey::Sm4(key) = &tmk else {
+    let MasterKey::Sm4(key) = &tmk else {
         panic!("an SM4 master key")
     };
     assert!(key.ct_eq(&Sm4Key::new(&TMK).unwrap()));
@@ -355,6 +355,13 @@ fn registration_keeps_the_device_key_and_the_keys_at_rest_wrapped() {
     let entry = reloaded.terminal(TID).unwrap();
     assert_eq!(entry.device_key.as_ref(), Some(device.public_key()));
     assert_eq!(entry.profile, TerminalProfile::SM4);
+    // The master key comes back with its cipher, stored beside it: SM4 here, TDES for the
+    // fixtures' terminals.
+    assert!(matches!(entry.tmk, MasterKey::Sm4(_)));
+    assert!(matches!(
+        reloaded.terminal("10580001").unwrap().tmk,
+        MasterKey::Tdes(_)
+    ));
     let tmk = entry.tmk.expose().to_vec();
 
     // Neither the drawn master key nor the acquirer's private key is in the file in clear.
@@ -383,7 +390,7 @@ fn registration_keeps_the_device_key_and_the_keys_at_rest_wrapped() {
     else {
         panic!("declined")
     };
-    let cardwire_crypto::sm::cups::MasterKey::Sm4(installed) = installed else {
+    let MasterKey::Sm4(installed) = installed else {
         panic!("an SM4 master key")
     };
     assert_eq!(installed.expose().as_slice(), tmk.as_slice());

@@ -51,7 +51,7 @@ fn bench() -> Bench {
     registry.terminals.push(TerminalEntry {
         terminal_id: TID.into(),
         serial: SERIAL.into(),
-        tmk: TdesKey::new(&TMK).unwrap(),
+        tmk: MasterKey::Sm4(Sm4Key::new(&TMK).unwrap()),
         activated: true,
         merchant_no: Some(fx.merchant("noodle-shop").merchant_no.clone()),
         pool: Vec::new(),
@@ -394,4 +394,71 @@ fn a_track_changed_before_its_mac_is_declined_and_53_3_must_match_the_profile() 
     let clear_flag = remac(&frame, &keys, |m| m[at53 + 1] = 0x00);
     assert_eq!(code_of(&b.answer(&clear_flag)), "30");
     assert_eq!(b.balance("credit-chip"), opening);
+}
+
+#[test]
+fn a_tdes_profile_that_asks_for_it_gets_its_tracks_under_the_tdes_tdk() {
+    let fx = Fixtures::load().unwrap();
+    let mut registry = fx.registry.clone();
+    let noodle = fx.terminal("noodle-1");
+    let entry = registry
+        .terminals
+        .iter_mut()
+        .find(|e| e.terminal_id == noodle.terminal_id)
+        .unwrap();
+    entry.profile.security_control = *b"2610000000000000";
+    assert!(entry.profile.encrypts_tracks());
+    assert!(core::ptr::eq(entry.profile.spec(), &specs::CUPS_ENC_TRACK));
+    let swipe = fx.swipe("debit-chip");
+    let pin = fx.pin("debit-chip");
+    let clear = swipe.track2().unwrap().replace('=', "D");
+    for encrypts in [true, false] {
+        // A host of its own each time: the same sign-in twice would be a replay.
+        let mut host = Host::new(registry.clone(), MemoryLedger::new()).unwrap();
+        let config = fx.config("noodle-1").with_track_encryption(encrypts);
+        let mut t: Terminal<16> = Terminal::new(config, noodle.tmk.clone());
+        let mut exchange = |t: &mut Terminal<16>, purchase: bool| {
+            let mut out = [0u8; 1024];
+            let sent = if purchase {
+                t.purchase(&swipe, 800, Some(&pin), NOW, &mut out)
+            } else {
+                t.sign_in(NOW, &mut out)
+            }
+            .unwrap();
+            let mut reply = [0u8; 512];
+            let a = host
+                .handle(&out[..sent.len], NOW, &mut OsRng, &mut reply)
+                .unwrap();
+            (
+                t.on_reply(&reply[..a.len]).unwrap(),
+                out[..sent.len].to_vec(),
+            )
+        };
+        assert!(matches!(
+            exchange(&mut t, false).0,
+            Outcome::SignedIn { .. }
+        ));
+        let (outcome, request) = exchange(&mut t, true);
+        if encrypts {
+            approved(outcome);
+            let msg = message(&request, &specs::CUPS_ENC_TRACK);
+            assert!(msg.get(53).unwrap().eq_str("2610000000000000"));
+            let field35: String = msg.get(35).unwrap().chars().collect();
+            assert_eq!(field35.len(), clear.len());
+            assert_ne!(field35, clear);
+        } else {
+            // A terminal sending its track in clear (53.3 = 0) to a profile that enciphers:
+            // refused as a format error.
+            assert!(
+                matches!(
+                    outcome,
+                    Outcome::Declined {
+                        code: ResponseCode::FormatError,
+                        ..
+                    }
+                ),
+                "{outcome:?}"
+            );
+        }
+    }
 }
