@@ -11,7 +11,7 @@
 //!    ([`Transaction::KeyDownload`]): field 62 is the device's public key (65 bytes,
 //!    `04 ‖ x ‖ y`), its serial number (the device identifier the acquirer registered) and
 //!    the device's SM2 signature (64 bytes `r ‖ s`, identifier
-//!    [`DEFAULT_ID`](cardwire_crypto::sm::sm2::DEFAULT_ID)) over the message up to the
+//!    [`DEFAULT_ID`]) over the message up to the
 //!    signature — MTI, bitmap, STAN, terminal, merchant and field 62's key and serial. No MAC:
 //!    there are no working keys yet. The signature is what lets the acquirer issue a key only
 //!    to the device that holds the registered key: knowing the public key and serial (which
