@@ -101,7 +101,7 @@ fn main() {
         let mut t = TestTerminal::new(
             id,
             noodle.merchant_no.as_deref().unwrap(),
-            noodle.tmk.clone(),
+            fx.terminal("noodle-1").tmk.clone(),
             &fx,
         );
         t.serial = Some(noodle.serial.clone());

@@ -42,10 +42,10 @@ use cardwire::acquirer::ledger::{Durability, SqliteLedger};
 use cardwire::acquirer::server::{Server, ServerConfig};
 use cardwire::acquirer::statement;
 use cardwire::acquirer::{OsRng, TerminalEntry, TerminalProfile};
-use cardwire::crypto::TdesKey;
 use cardwire::crypto::cups::MacAlgorithm;
 use cardwire::crypto::pin::Pin;
 use cardwire::crypto::sm::Sm4Key;
+use cardwire::crypto::sm::cups::MasterKey;
 use cardwire::crypto::sm::sm2::{DEFAULT_ID, PrivateKey};
 use cardwire::merchant::reconcile::{ReconcileConfig, Reconciliation, reconcile};
 use cardwire::merchant::{AuditConfig, Expectation, FeeRate, Fen, RateTable, audit};
@@ -571,7 +571,8 @@ fn run() -> Res {
 }
 
 /// The SM4 (国密) terminal: remote key download at activation, then sign-in, chip purchase
-/// with PIN, a lost reply and its reversal, a void and settlement under SM4 keys.
+/// with PIN, a swipe purchase whose track travels under the SM4 TDK, a lost reply and its
+/// reversal, a void and settlement under SM4 keys.
 fn sm4_terminal<L: cardwire::acquirer::ledger::Ledger>(
     fx: &Fixtures,
     server: &Server,
@@ -593,7 +594,7 @@ fn sm4_terminal<L: cardwire::acquirer::ledger::Ledger>(
         .push(TerminalEntry {
             terminal_id: tid.into(),
             serial: serial.into(),
-            tmk: TdesKey::new(tmk.expose())?,
+            tmk: MasterKey::Sm4(tmk.clone()),
             activated: true,
             merchant_no: Some(merchant_no.into()),
             pool: Vec::new(),
@@ -617,7 +618,7 @@ fn sm4_terminal<L: cardwire::acquirer::ledger::Ledger>(
     let download = KeyDownload::new(&config, &device, trusted);
     let mut client = Client::connect(server.addr(), Duration::from_secs(5))?;
     let mut out = [0u8; 512];
-    let n = download.request(1, &mut out)?;
+    let n = download.request(&mut OsRng, 1, &mut out)?;
     let reply = client.send(&out[..n])?.to_vec();
     let (tmk, version) = match download.accept(1, &reply)? {
         Downloaded::Installed { tmk, version } => (tmk, version),
@@ -667,6 +668,15 @@ fn sm4_terminal<L: cardwire::acquirer::ledger::Ledger>(
     let (_, stripe, _) = fx.card("debit-chip", Interface::Contact)?;
     let swipe = CardData::swipe(&stripe)?;
     let debit_pin = fx.0.pin("debit-chip");
+    let swiped = approved(
+        pos.run(|t, out| Ok(t.purchase(&swipe, 1_200, Some(&debit_pin), now(), out)?))?,
+        "SM4 swipe purchase",
+    )?;
+    println!(
+        "  swipe purchase with PIN: field 35 track 2 enciphered in place under the SM4 TDK, field 53 {} (53.3 = 1); the host deciphers it before use",
+        cardwire::iso8583::cups::SECURITY_CONTROL_SM4
+    );
+    show_approval(&pos, &swiped, false);
     let pending = pos
         .run_reply_lost(|t, out| Ok(t.purchase(&swipe, 2_600, Some(&debit_pin), now(), out)?))?;
     expect(pending, "a lost reply leaves a reversal pending")?;
@@ -685,7 +695,7 @@ fn sm4_terminal<L: cardwire::acquirer::ledger::Ledger>(
         "the SM4 terminal's settlement balances",
     )?;
     println!(
-        "  settled: the host's totals agree — the SM4 terminal ran sign-in, chip purchase with PIN, reversal, void and settlement under SM4 keys"
+        "  settled: the host's totals agree — the SM4 terminal ran sign-in, chip and swipe purchases with PIN, reversal, void and settlement under SM4 keys"
     );
     Ok(())
 }

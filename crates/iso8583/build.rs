@@ -20,30 +20,23 @@ const SPECS: &[(&str, &str)] = &[
     ("iso93-binary", "ISO93_BINARY"),
     ("cups", "CUPS"),
     ("cups-sm4", "CUPS_SM4"),
+    ("cups-enc-track", "CUPS_ENC_TRACK"),
 ];
 
+/// The merge rule of `"base"`, shared with the run-time loader.
+#[path = "src/spec/base.rs"]
+mod base;
+
 /// A spec file; one with a `base` names only what differs from that spec: its own name, note
-/// and source, and the fields it replaces. Resolved here, so each fact has one home.
+/// and source, and the fields it replaces. Resolved here by the rule of `src/spec/base.rs`,
+/// so each fact has one home.
 fn load(dir: &Path, stem: &str) -> Value {
     let path = dir.join(format!("{stem}.json"));
     println!("cargo::rerun-if-changed={}", path.display());
-    let mut spec: Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap())
+    let spec: Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap())
         .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    let Some(base) = spec.as_object_mut().unwrap().remove("base") else {
-        return spec;
-    };
-    let mut merged = load(dir, base.as_str().expect("base is a spec name"));
-    for (key, value) in spec.as_object().unwrap() {
-        if key == "fields" {
-            let fields = merged["fields"].as_object_mut().unwrap();
-            for (n, f) in value.as_object().expect("fields") {
-                fields.insert(n.clone(), f.clone());
-            }
-        } else {
-            merged[key] = value.clone();
-        }
-    }
-    merged
+    base::resolve(spec, |name| Some(load(dir, name)))
+        .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
 
 fn variant(kind: &str, name: &str) -> String {
@@ -54,6 +47,7 @@ fn variant(kind: &str, name: &str) -> String {
         ("Class", "ans") => "Ans",
         ("Class", "ns") => "Ns",
         ("Class", "z") => "Z",
+        ("Class", "z-hex") => "ZHex",
         ("Class", "x+n") => "XN",
         ("Class", "b") => "B",
         ("Encoding", "ascii") | ("PrefixEncoding", "ascii") | ("MtiEncoding", "ascii") => "Ascii",
@@ -118,7 +112,7 @@ fn subfield_list(list: &Value) -> String {
 fn field(number: &str, f: &Value) -> String {
     let class = text(f, "class", "");
     let default_pad = match class {
-        "n" | "z" | "x+n" => "0",
+        "n" | "z" | "z-hex" | "x+n" => "0",
         "b" => "\0",
         _ => " ",
     };

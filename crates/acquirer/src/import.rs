@@ -12,6 +12,7 @@ use alloc::vec::Vec;
 
 use cardwire_crypto::TdesKey;
 use cardwire_crypto::emv::CdolProfile;
+use cardwire_crypto::sm::cups::MasterKey;
 use cardwire_crypto::sm::sm2::PublicKey;
 use cardwire_merchant::FeeRate;
 use serde::Deserialize;
@@ -195,7 +196,9 @@ pub fn registry_from_json_with(
         registry.terminals.push(TerminalEntry {
             terminal_id: t.terminal_id.clone(),
             serial: t.serial.clone(),
-            tmk: key(&t.tmk, &t.terminal_id)?,
+            // The profile (below) says the cipher: the key is read as TDES, then as SM4 for
+            // a terminal of the SM4 profile.
+            tmk: MasterKey::Tdes(key(&t.tmk, &t.terminal_id)?),
             activated: t.activated,
             merchant_no,
             pool,
@@ -229,6 +232,13 @@ pub fn registry_from_json_with(
                 None => None,
             },
         });
+        if let Some(entry) = registry
+            .terminals
+            .last_mut()
+            .filter(|e| e.profile.mac.is_sm4())
+        {
+            entry.tmk = MasterKey::from_parts("sm4", entry.tmk.expose())?;
+        }
     }
     Ok(registry)
 }

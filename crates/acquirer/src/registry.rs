@@ -11,7 +11,6 @@ use cardwire_crypto::card::pvv;
 use cardwire_crypto::cups::MacAlgorithm;
 use cardwire_crypto::emv::CdolProfile;
 use cardwire_crypto::pin::Pin;
-use cardwire_crypto::sm::Sm4Key;
 use cardwire_crypto::sm::cups::MasterKey;
 use cardwire_crypto::sm::sm2::PublicKey;
 use cardwire_iso8583::MessageSpec;
@@ -46,8 +45,8 @@ pub struct TerminalProfile {
     pub tpdu: Tpdu,
     /// The 6-byte CUPS message header of its requests.
     pub header: [u8; 6],
-    /// Field 53 (security control) of its requests with a PIN: PIN format, algorithm, track
-    /// encryption, as 16 digits.
+    /// Field 53 (security control) of its requests with a PIN or enciphered track data: PIN
+    /// format, algorithm, track encryption (53.3, [`Self::encrypts_tracks`]), as 16 digits.
     pub security_control: [u8; 16],
 }
 
@@ -64,8 +63,9 @@ impl TerminalProfile {
 
     /// The SM4 (国密) profile: SM4 master and working keys, field 64 by the SM4 CBC-MAC
     /// ([`MacAlgorithm::Sm4CbcMac`]), the 16-byte ISO 9564 format 4 PIN block under SM4 in
-    /// field 52 ([`cardwire_iso8583::specs::CUPS_SM4`]), field 53
-    /// [`SECURITY_CONTROL_SM4`]; the framing of [`Self::STANDARD`].
+    /// field 52 and track data enciphered under the SM4 TDK
+    /// ([`cardwire_iso8583::specs::CUPS_SM4`]), field 53 [`SECURITY_CONTROL_SM4`] (53.3 `1`);
+    /// the framing of [`Self::STANDARD`].
     pub const SM4: Self = Self {
         mac: MacAlgorithm::Sm4CbcMac,
         security_control: security_control(SECURITY_CONTROL_SM4),
@@ -147,14 +147,20 @@ impl TerminalProfile {
         String::from_utf8_lossy(&self.security_control).into_owned()
     }
 
-    /// The spec its requests are read by: [`cardwire_iso8583::specs::CUPS_SM4`] under the SM4
-    /// profile (a 16-byte field 52), [`cardwire_iso8583::specs::CUPS`] otherwise.
+    /// Whether its track data (fields 35 and 36) travels enciphered under the TDK: field
+    /// 53.3 of [`Self::security_control`] is `1` (always so under [`Self::SM4`]; a TDES
+    /// profile asks for it with field 53 `2610000000000000`,
+    /// [`cardwire_iso8583::cups::SECURITY_CONTROL_TDES_TRACK`]).
+    pub fn encrypts_tracks(&self) -> bool {
+        cardwire_iso8583::cups::tracks_enciphered(&self.security_control)
+    }
+
+    /// The spec its requests are read by ([`cardwire_iso8583::cups::profile_spec`]):
+    /// [`cardwire_iso8583::specs::CUPS_SM4`] under the SM4 profile (a 16-byte field 52,
+    /// enciphered tracks), [`cardwire_iso8583::specs::CUPS_ENC_TRACK`] for a TDES profile
+    /// that enciphers its tracks, [`cardwire_iso8583::specs::CUPS`] otherwise.
     pub fn spec(&self) -> &'static MessageSpec {
-        if self.mac.is_sm4() {
-            &cardwire_iso8583::specs::CUPS_SM4
-        } else {
-            &cardwire_iso8583::specs::CUPS
-        }
+        cardwire_iso8583::cups::profile_spec(self.mac.is_sm4(), self.encrypts_tracks()).0
     }
 }
 
@@ -177,9 +183,10 @@ pub struct TerminalEntry {
     pub terminal_id: String,
     /// The device serial number.
     pub serial: String,
-    /// The terminal master key, loaded into the device at activation: its 16 bytes are a
-    /// TDES key or an SM4 key as [`Self::profile`] says ([`Self::master_key`]).
-    pub tmk: TdesKey,
+    /// The terminal master key, loaded into the device at activation (or by remote key
+    /// download), with its cipher: TDES or SM4. It must be of the cipher its
+    /// [`Self::profile`] uses ([`Self::master_key`]).
+    pub tmk: MasterKey,
     /// Whether the terminal was activated.
     pub activated: bool,
     /// The merchant number it is bound to; `None` when never bound.
@@ -210,16 +217,17 @@ impl fmt::Debug for TerminalEntry {
 }
 
 impl TerminalEntry {
-    /// The master key as the profile's cipher takes it: SM4 under the SM4 profile, TDES
-    /// otherwise.
+    /// The master key, when it is of the cipher its profile uses: SM4 under the SM4
+    /// profile, TDES otherwise.
     ///
     /// # Errors
-    /// [`ErrorKind::Crypto`] when the key's length does not suit the SM4 profile (16 bytes).
+    /// [`ErrorKind::Crypto`] (`KeyUsage`) when the key's cipher is not the profile's (a
+    /// registry whose profile was changed without a new key).
     pub fn master_key(&self) -> Result<MasterKey> {
-        if self.profile.mac.is_sm4() {
-            Ok(MasterKey::Sm4(Sm4Key::new(self.tmk.expose())?))
+        if self.tmk.suits(self.profile.mac) {
+            Ok(self.tmk.clone())
         } else {
-            Ok(MasterKey::Tdes(self.tmk.clone()))
+            Err(cardwire_crypto::Error::new(cardwire_crypto::ErrorKind::KeyUsage).into())
         }
     }
 

@@ -19,6 +19,7 @@ use alloc::collections::BTreeMap;
 use cardwire_crypto::TdesKey;
 use cardwire_crypto::emv::CdolProfile;
 use cardwire_crypto::sm::Sm4Key;
+use cardwire_crypto::sm::cups::MasterKey;
 use cardwire_crypto::sm::sm2::{PrivateKey, PublicKey};
 use cardwire_merchant::FeeRate;
 use rand_core::TryCryptoRng;
@@ -50,7 +51,8 @@ CREATE TABLE IF NOT EXISTS terminals (
     mac TEXT NOT NULL,
     tpdu TEXT NOT NULL,
     header TEXT NOT NULL,
-    security_control TEXT NOT NULL
+    security_control TEXT NOT NULL,
+    tmk_alg TEXT NOT NULL DEFAULT 'tdes'
 );
 CREATE TABLE IF NOT EXISTS device_keys (
     terminal_id TEXT PRIMARY KEY,
@@ -108,6 +110,22 @@ fn migrate(conn: &Connection) -> Result<()> {
             ))
             .map_err(db_err("migrating the registry (terminal framing)"))?;
         }
+    }
+    // The master key's cipher, stored beside it: older databases kept SM4 keys of the SM4
+    // profile in the same column as TDES ones, the profile telling them apart.
+    let has_alg: bool = conn
+        .query_row(
+            "SELECT COUNT(*) FROM pragma_table_info('terminals') WHERE name = 'tmk_alg'",
+            [],
+            |r| r.get(0),
+        )
+        .map_err(db_err("migrating the registry"))?;
+    if !has_alg {
+        conn.execute_batch(
+            "ALTER TABLE terminals ADD COLUMN tmk_alg TEXT NOT NULL DEFAULT 'tdes'; \
+             UPDATE terminals SET tmk_alg = 'sm4' WHERE mac = 'sm4-cbc-mac';",
+        )
+        .map_err(db_err("migrating the registry (master key cipher)"))?;
     }
     Ok(())
 }
@@ -332,7 +350,12 @@ impl<'k> RegistryStore<'k> {
                 &TerminalEntry {
                     terminal_id: terminal_id.into(),
                     serial: serial.into(),
-                    tmk: tmk.clone(),
+                    // The profile's cipher: `--profile sm4 --tmk HEX` is an SM4 key.
+                    tmk: if profile.mac.is_sm4() {
+                        MasterKey::from_parts("sm4", tmk.expose())?
+                    } else {
+                        MasterKey::Tdes(tmk.clone())
+                    },
                     activated: false,
                     merchant_no: None,
                     pool: Vec::new(),
@@ -367,7 +390,7 @@ impl<'k> RegistryStore<'k> {
                 &TerminalEntry {
                     terminal_id: terminal_id.into(),
                     serial: serial.into(),
-                    tmk: TdesKey::new(tmk.expose())?,
+                    tmk: MasterKey::Sm4(tmk),
                     activated: false,
                     merchant_no: None,
                     pool: Vec::new(),
@@ -513,7 +536,7 @@ impl<'k> RegistryStore<'k> {
             .collect::<Result<_>>()?;
         let rows = db.query(
             "SELECT terminal_id, serial, tmk_wrapped, activated, merchant_no, pool, mac, tpdu, \
-             header, security_control FROM terminals ORDER BY terminal_id",
+             header, security_control, tmk_alg FROM terminals ORDER BY terminal_id",
             vals![],
             "reading the terminals",
         )?;
@@ -527,11 +550,10 @@ impl<'k> RegistryStore<'k> {
                             .during("reading the terminals (a profile that does not read)")
                             .about(alloc::format!("{terminal_id}: {part}"))
                     })?;
-            let tmk = TdesKey::new(
-                &self
-                    .keys
-                    .unwrap_key(&tmk_label(&terminal_id), &r.bytes(2)?)?,
-            )?;
+            let clear = self
+                .keys
+                .unwrap_key(&tmk_label(&terminal_id), &r.bytes(2)?)?;
+            let tmk = MasterKey::from_parts(&r.text(10)?, &clear)?;
             terminals.push(TerminalEntry {
                 pool: r
                     .text(5)?
@@ -616,12 +638,13 @@ fn put_merchant(db: &Db, m: &Merchant) -> Result<()> {
 fn put_terminal(db: &Db, keys: &dyn KeyStore, t: &TerminalEntry) -> Result<()> {
     db.execute(
         "INSERT INTO terminals (terminal_id, serial, tmk_wrapped, activated, \
-         merchant_no, pool, mac, tpdu, header, security_control) \
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) ON CONFLICT (terminal_id) DO UPDATE \
+         merchant_no, pool, mac, tpdu, header, security_control, tmk_alg) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11) ON CONFLICT (terminal_id) DO UPDATE \
          SET serial = excluded.serial, tmk_wrapped = excluded.tmk_wrapped, \
          activated = excluded.activated, merchant_no = excluded.merchant_no, \
          pool = excluded.pool, mac = excluded.mac, tpdu = excluded.tpdu, \
-         header = excluded.header, security_control = excluded.security_control",
+         header = excluded.header, security_control = excluded.security_control, \
+         tmk_alg = excluded.tmk_alg",
         vals![
             &t.terminal_id,
             &t.serial,
@@ -632,7 +655,8 @@ fn put_terminal(db: &Db, keys: &dyn KeyStore, t: &TerminalEntry) -> Result<()> {
             t.profile.mac.name(),
             t.profile.tpdu_text(),
             t.profile.header_text(),
-            t.profile.security_control_text()
+            t.profile.security_control_text(),
+            t.tmk.algorithm()
         ],
         "storing a terminal",
     )?;

@@ -76,18 +76,23 @@ impl Spec {
 fn load(args: &SpecArgs) -> Result<Spec, String> {
     if let Some(path) = &args.spec_file {
         let text = std::fs::read_to_string(path).map_err(|e| format!("{path}: {e}"))?;
-        let spec: MessageSpec = serde_json::from_str(&text).map_err(|e| format!("{path}: {e}"))?;
+        // A file with `"base"` names a built-in spec and only what differs from it.
+        let spec = MessageSpec::from_json(&text).map_err(|e| format!("{path}: {e}"))?;
         return Ok(Spec::Loaded(Box::new(spec)));
     }
     let name = args.spec.as_deref().unwrap_or_default();
     specs::by_name(name).map(Spec::Builtin).ok_or_else(|| {
-        format!("unknown spec {name:?} (cups, iso87-ascii, iso87-binary, iso93-binary)")
+        format!(
+            "unknown spec {name:?} (cups, cups-sm4, cups-enc-track, iso87-ascii, iso87-binary, \
+             iso93-binary)"
+        )
     })
 }
 
 /// The frame in front of messages of `spec`: CUPS adds its 6-byte header to length + TPDU.
 fn frame_format(spec: &MessageSpec) -> FrameFormat {
-    if spec.name() == "cups" {
+    // The CUPS variants (`cups-sm4`, `cups-enc-track`) frame as `cups` does.
+    if spec.name().starts_with("cups") {
         FrameFormat::CUPS
     } else {
         FrameFormat::NAC

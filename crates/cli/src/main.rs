@@ -26,6 +26,7 @@ mod sm;
 mod tlv;
 mod tlv_encode;
 mod tr31;
+mod track;
 mod verdict;
 
 use std::process::ExitCode;
@@ -107,6 +108,9 @@ enum Command {
     /// Remote key download: a terminal master key sealed to a device's SM2 key.
     #[command(subcommand)]
     Rkd(sm::RkdCommand),
+    /// CUPS track data (fields 35, 36) enciphered in place under a TDES or SM4 track key.
+    #[command(subcommand)]
+    Track(track::TrackCommand),
     /// A shell completion script for cardwire, on standard output.
     Completions(docs::CompletionsArgs),
     /// The man page of cardwire (roff), on standard output; with --dir, one page per command.
@@ -173,6 +177,7 @@ fn execute(command: Command) -> Result<Outcome, String> {
         Command::Sm3(args) => sm::run_sm3(&args),
         Command::Sm4(cmd) => sm::run_sm4(cmd),
         Command::Rkd(cmd) => sm::run_rkd(cmd),
+        Command::Track(cmd) => track::run(cmd),
         // A signature that does not verify prints its verdict and exits 1.
         Command::Sm2(cmd) => {
             return sm::run_sm2(cmd).map(|(text, verified)| Outcome {

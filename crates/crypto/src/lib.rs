@@ -46,6 +46,7 @@ pub mod dukpt;
 pub mod emv;
 pub mod sm;
 pub mod tr31;
+pub mod track;
 
 // PIN translation, on PIN blocks and DUKPT.
 pub mod translate;

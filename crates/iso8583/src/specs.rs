@@ -17,8 +17,10 @@ use crate::spec::{
 
 include!(concat!(env!("OUT_DIR"), "/specs.rs"));
 
-/// The built-in spec called `name`: `iso87-ascii`, `iso87-binary`, `iso93-binary`, `cups` or
-/// `cups-sm4` (`cups` with the 16-byte PIN block of the SM4 profile in field 52).
+/// The built-in spec called `name`: `iso87-ascii`, `iso87-binary`, `iso93-binary`, `cups`,
+/// `cups-sm4` (`cups` with the 16-byte PIN block of the SM4 profile in field 52 and track
+/// data enciphered under the SM4 TDK in 35 and 36) or `cups-enc-track` (`cups` with track
+/// data enciphered under the TDES TDK).
 pub fn by_name(name: &str) -> Option<&'static MessageSpec> {
     ALL.iter().copied().find(|s| s.name() == name)
 }

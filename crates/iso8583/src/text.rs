@@ -8,6 +8,8 @@ const ALPHA: u8 = 2;
 const SPACE: u8 = 4;
 const PRINT: u8 = 8;
 const TRACK: u8 = 16;
+/// Characters of a track that may be enciphered: digits, `=` and the hex letters `A`–`F`.
+const TRACK_HEX: u8 = 32;
 
 /// A table with one entry per byte value: a lookup cannot miss.
 #[derive(Debug)]
@@ -60,6 +62,9 @@ const fn class_bits() -> [u8; 256] {
         if c == b'=' || c == b'D' {
             bits |= TRACK;
         }
+        if c.is_ascii_digit() || c == b'=' || matches!(c, b'A'..=b'F') {
+            bits |= TRACK_HEX;
+        }
         t[b] = bits;
         b += 1;
     }
@@ -74,6 +79,7 @@ const fn class_mask(class: Class) -> u8 {
         Class::An => ALPHA | DIGIT | SPACE,
         Class::Ans | Class::Ns => PRINT,
         Class::Z => TRACK,
+        Class::ZHex => TRACK_HEX,
         // x+n is checked position by position in `char_ok`.
         Class::XN => DIGIT,
         Class::B => 0xFF,
@@ -177,6 +183,7 @@ pub(crate) fn ascii_ok(class: Class, bytes: &[u8]) -> bool {
         Class::An => all_an(bytes),
         Class::A => all_a(bytes),
         Class::Z => all_z(bytes),
+        Class::ZHex => first_bad_ascii(Class::ZHex, bytes).is_none(),
         Class::B => true,
         Class::XN => all_xn(bytes),
     }
@@ -267,6 +274,8 @@ pub(crate) fn first_bad_ascii(class: Class, bytes: &[u8]) -> Option<usize> {
         Class::An => all8(bytes, Class::An, an8),
         Class::A => all8(bytes, Class::A, a8),
         Class::Z => all8(bytes, Class::Z, z8),
+        // Rare (enciphered tracks): the position loop below is the check.
+        Class::ZHex => false,
     };
     if ok {
         return None;
@@ -313,6 +322,17 @@ pub(crate) fn to_ebcdic(c: u8) -> Option<u8> {
 #[inline]
 pub(crate) fn from_ebcdic_byte(b: u8) -> u8 {
     FROM_EBCDIC.get(b)
+}
+
+/// The nibble of a `z-hex` character (checked before): a hex digit's value, `=` the
+/// separator `D`.
+#[inline]
+pub(crate) const fn hex_nibble(c: u8) -> u8 {
+    match c {
+        b'0'..=b'9' => c - b'0',
+        b'A'..=b'F' => c - b'A' + 10,
+        _ => 0x0D,
+    }
 }
 
 /// Upper-case hex character of the low nibble.
@@ -520,7 +540,7 @@ mod tests {
         for class in Class::ALL
             .iter()
             .copied()
-            .filter(|c| *c != Class::B && *c != Class::XN)
+            .filter(|c| !matches!(c, Class::B | Class::XN | Class::ZHex))
         {
             for b in 0..=255u8 {
                 for pos in [0usize, 3, 7] {
@@ -541,6 +561,10 @@ mod tests {
         assert_eq!(first_bad_ascii(Class::XN, b"D00012345"), None);
         assert_eq!(first_bad_ascii(Class::XN, b"X00012345"), Some(0));
         assert_eq!(first_bad_ascii(Class::Z, b"4761739001010119=2212"), None);
+        // An enciphered track: hex digits and `=`, upper case only.
+        assert_eq!(first_bad_ascii(Class::ZHex, b"4761739001010119=2A9F"), None);
+        assert_eq!(first_bad_ascii(Class::ZHex, b"47617390010G"), Some(11));
+        assert_eq!(first_bad_ascii(Class::ZHex, b"4761a"), Some(4));
         assert_eq!(first_bad_ascii(Class::An, b"AB 12c$"), Some(6));
         // Every length and every position of one bad byte.
         for len in 1..40 {

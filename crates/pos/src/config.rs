@@ -23,6 +23,7 @@ pub struct Config {
     tpdu: Tpdu,
     header: [u8; 6],
     mac: MacAlgorithm,
+    track_encryption: bool,
 }
 
 impl Config {
@@ -55,6 +56,7 @@ impl Config {
             tpdu: Tpdu::new([0x00, 0x03], [0x00, 0x00]),
             header: [0x60, 0x31, 0x00, 0x31, 0x02, 0x08],
             mac: MacAlgorithm::RetailX919,
+            track_encryption: false,
         })
     }
 
@@ -120,6 +122,21 @@ impl Config {
     pub fn with_mac(mut self, mac: MacAlgorithm) -> Self {
         self.mac = mac;
         self
+    }
+
+    /// With track data (field 35) enciphered under the TDK, field 53.3 `1`, as the acquirer's
+    /// profile for this terminal asks (a TDES profile; the SM4 profile always enciphers).
+    #[must_use]
+    pub fn with_track_encryption(mut self, on: bool) -> Self {
+        self.track_encryption = on;
+        self
+    }
+
+    /// Whether track data travels enciphered under the TDK
+    /// (`cardwire_crypto::track`): always under the SM4 profile, else as
+    /// [`Self::with_track_encryption`] set.
+    pub fn encrypts_tracks(&self) -> bool {
+        self.track_encryption || self.mac.is_sm4()
     }
 
     /// How field 64 is computed, on requests and on the replies checked.

@@ -9,9 +9,13 @@
 //!
 //! 1. [`KeyDownload::request`] writes an 0800 with 60.3 `399`
 //!    ([`Transaction::KeyDownload`]): field 62 is the device's public key (65 bytes,
-//!    `04 ‖ x ‖ y`) followed by its serial number (the device identifier the acquirer
-//!    registered). No MAC: there are no working keys yet, and a request for a key only its
-//!    device can open gives nothing away.
+//!    `04 ‖ x ‖ y`), its serial number (the device identifier the acquirer registered) and
+//!    the device's SM2 signature (64 bytes `r ‖ s`, identifier
+//!    [`DEFAULT_ID`]) over the message up to the
+//!    signature — MTI, bitmap, STAN, terminal, merchant and field 62's key and serial. No MAC:
+//!    there are no working keys yet. The signature is what lets the acquirer issue a key only
+//!    to the device that holds the registered key: knowing the public key and serial (which
+//!    are no secrets) is not enough to ask.
 //! 2. The acquirer answers 0810 with field 39 and, when approved, field 62: the envelope of
 //!    [`cardwire_crypto::sm::rkd`] — the TMK encrypted under the device's public key (SM2,
 //!    `C1 ‖ C3 ‖ C2`), its check value, the device identifier and key version, signed by the
@@ -24,17 +28,18 @@
 
 use cardwire_crypto::sm::cups::MasterKey;
 use cardwire_crypto::sm::rkd::{Envelope, Host};
-use cardwire_crypto::sm::sm2::{PUBLIC_KEY_LEN, PrivateKey};
+use cardwire_crypto::sm::sm2::{DEFAULT_ID, PUBLIC_KEY_LEN, PrivateKey, SIGNATURE_LEN};
 use cardwire_iso8583::cups::{Reply, Request, ResponseCode, Transaction};
 use cardwire_iso8583::frame::{FrameFormat, Progress};
 use cardwire_iso8583::{Message, specs};
+use rand_core::TryCryptoRng;
 
 use crate::config::Config;
 use crate::error::{Error, ErrorKind, Result};
 
-/// Longest field 62 of the request: the public key and a serial number of up to 20
-/// characters ([`Config::with_serial`]).
-const REQUEST62_MAX: usize = PUBLIC_KEY_LEN + 20;
+/// Longest field 62 of the request: the public key, a serial number of up to 20 characters
+/// ([`Config::with_serial`]) and the device's signature.
+const REQUEST62_MAX: usize = PUBLIC_KEY_LEN + 20 + SIGNATURE_LEN;
 
 /// The acquirer as a terminal is loaded with it at manufacture: its SM2 public key and the
 /// identifier it signs under.
@@ -84,23 +89,30 @@ impl<'a> KeyDownload<'a> {
         self
     }
 
-    /// Writes the request frame (0800, 60.3 `399`) with trace number `stan` into `out`;
-    /// returns its length.
+    /// Writes the request frame (0800, 60.3 `399`) with trace number `stan` into `out`,
+    /// signed with the device key (`rng` draws the signature's nonce); returns its length.
     ///
     /// # Errors
     /// [`ErrorKind::InvalidInput`] when the configuration has no serial number; an encoding
-    /// error.
-    pub fn request(&self, stan: u32, out: &mut [u8]) -> Result<usize> {
+    /// error; [`ErrorKind::Crypto`] when `rng` fails.
+    pub fn request<R: TryCryptoRng + ?Sized>(
+        &self,
+        rng: &mut R,
+        stan: u32,
+        out: &mut [u8],
+    ) -> Result<usize> {
         let c = self.config;
         let serial = c.serial().as_bytes();
         if serial.is_empty() {
             return Err(ErrorKind::InvalidInput.into());
         }
+        // The key and serial, then room for the signature, written once the rest is encoded.
         let mut f62 = [0u8; REQUEST62_MAX];
-        let len = PUBLIC_KEY_LEN + serial.len();
+        let len = PUBLIC_KEY_LEN + serial.len() + SIGNATURE_LEN;
         let dst = f62.get_mut(..len).ok_or(ErrorKind::InvalidInput)?;
-        let (key, id) = dst.split_at_mut(PUBLIC_KEY_LEN);
+        let (key, rest) = dst.split_at_mut(PUBLIC_KEY_LEN);
         key.copy_from_slice(self.device_key.public_key().as_bytes());
+        let (id, _signature) = rest.split_at_mut(serial.len());
         id.copy_from_slice(serial);
         let format = FrameFormat::CUPS;
         let head = format.head_len();
@@ -109,6 +121,18 @@ impl<'a> KeyDownload<'a> {
             .stan(stan)
             .private62(f62.get(..len).unwrap_or_default())
             .encode(body)?;
+        // Field 62 is the message's last field: the signature is its last 64 bytes, and
+        // covers everything before them.
+        let signed_len = encoded
+            .len
+            .checked_sub(SIGNATURE_LEN)
+            .ok_or(ErrorKind::BufferTooSmall)?;
+        let (signed, tail) = body
+            .get_mut(..encoded.len)
+            .ok_or(ErrorKind::BufferTooSmall)?
+            .split_at_mut(signed_len);
+        let signature = self.device_key.sign(rng, DEFAULT_ID, signed)?;
+        tail.copy_from_slice(signature.as_bytes());
         format.write_head(Some(c.tpdu()), &c.header(), encoded.len, out)?;
         Ok(head + encoded.len)
     }

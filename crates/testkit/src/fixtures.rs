@@ -9,6 +9,7 @@ use cardwire_crypto::TdesKey;
 use cardwire_crypto::cups::MacAlgorithm;
 use cardwire_crypto::emv::CdolProfile;
 use cardwire_crypto::pin::Pin;
+use cardwire_crypto::sm::cups::MasterKey;
 use cardwire_merchant::FeeRate;
 use cardwire_pos::card::sim::{Account, Profile, SimCard, track2};
 use cardwire_pos::card::{CardData, Interface};
@@ -317,10 +318,11 @@ impl Fixtures {
                     .ok_or(format!("terminal {}: no MAC algorithm {}", t.id, t.mac))?,
                 ..TerminalProfile::STANDARD
             };
+            let tmk = key(&t.tmk)?;
             let entry = TerminalEntry {
                 terminal_id: t.terminal_id.clone(),
                 serial: t.serial.clone(),
-                tmk: key(&t.tmk)?,
+                tmk: MasterKey::Tdes(tmk.clone()),
                 activated: t.activated,
                 merchant_no: bound.clone(),
                 pool: if rotates {
@@ -336,7 +338,7 @@ impl Fixtures {
                 terminal_id: t.terminal_id.clone(),
                 serial: t.serial.clone(),
                 merchant_no: bound.unwrap_or_else(|| first.clone()),
-                tmk: entry.tmk.clone(),
+                tmk,
                 activated: t.activated,
                 profile,
             });

@@ -10,6 +10,7 @@ use cardwire_crypto::card::verify_pvv;
 use cardwire_crypto::emv::CdolProfile;
 use cardwire_crypto::pin::{PinBlock, PinFormat};
 use cardwire_crypto::sm::cups::AnyWorkingKeys;
+use cardwire_crypto::track::{self, MAX_TRACK_LEN, TrackKey};
 use cardwire_emv::dol::Dol;
 use cardwire_emv::tags;
 use cardwire_emv::tlv::{Reader, Tag};
@@ -18,6 +19,7 @@ use cardwire_iso8583::Message;
 use crate::registry::{Cardholder, IssuerKeys, Registry};
 use cardwire_iso8583::cups::ResponseCode;
 use cardwire_iso8583::time::DateTime;
+use zeroize::Zeroizing;
 
 /// The card data of a request: PAN and, from track 2, expiry and service code.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -27,12 +29,36 @@ pub(crate) struct CardData {
     pub service_code: Option<String>,
 }
 
-/// Reads the PAN (field 2, or the start of track 2 in field 35).
-pub(crate) fn card_data(msg: &Message<'_, '_>) -> Result<CardData, ResponseCode> {
+/// Reads the PAN (field 2, or the start of track 2 in field 35). `tdk` is the session's
+/// track data key when the terminal's profile enciphers its tracks (field 53.3 `1`,
+/// checked by `fields::check`): track 2 is deciphered before use, and a track 3 must
+/// decipher too; a track that does not (changed, or under another key) declines as an
+/// invalid card. The clear track is wiped after use.
+pub(crate) fn card_data(
+    msg: &Message<'_, '_>,
+    tdk: Option<TrackKey<'_>>,
+) -> Result<CardData, ResponseCode> {
     let field2: Option<String> = msg.get(2).map(|c| c.chars().collect());
     let mut data = CardData::default();
-    if let Some(track) = msg.get(35) {
-        let text: String = track.chars().collect();
+    let clear_track = |n: usize| -> Result<Option<Zeroizing<String>>, ResponseCode> {
+        let Some(value) = msg.get(n) else {
+            return Ok(None);
+        };
+        let text: Zeroizing<String> = Zeroizing::new(value.chars().collect());
+        let Some(key) = tdk else {
+            return Ok(Some(text));
+        };
+        let mut clear = Zeroizing::new([0u8; MAX_TRACK_LEN]);
+        let len = track::decrypt(key, text.as_bytes(), clear.as_mut_slice())
+            .map_err(|_| ResponseCode::InvalidCard)?;
+        let clear = clear.get(..len).ok_or(ResponseCode::InvalidCard)?;
+        let clear = core::str::from_utf8(clear).map_err(|_| ResponseCode::InvalidCard)?;
+        Ok(Some(Zeroizing::new(clear.into())))
+    };
+    // Track 3 is not read for money, but an enciphered one that does not decipher is a
+    // request changed before its MAC: declined like track 2.
+    drop(clear_track(36)?);
+    if let Some(text) = clear_track(35)? {
         let sep = text.find(['D', '=']).ok_or(ResponseCode::InvalidCard)?;
         data.pan = text.get(..sep).unwrap_or_default().into();
         let rest = text.get(sep + 1..).unwrap_or_default();

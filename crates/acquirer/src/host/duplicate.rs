@@ -2,7 +2,7 @@
 //! prepared state (a fuzzer, tests): the sign-in and the session's key opening are done once,
 //! each sequence starts from a copy.
 
-use super::{Guard, Host};
+use super::Host;
 use crate::ledger::MemoryLedger;
 
 impl Host<MemoryLedger> {
@@ -20,10 +20,7 @@ impl Host<MemoryLedger> {
             ledger: self.ledger.clone(),
             sessions: self.sessions.clone(),
             seq: self.seq,
-            guard: Guard {
-                policy: self.guard.policy,
-                counts: self.guard.counts,
-            },
+            guard: self.guard.clone(),
             chip_date_days: self.chip_date_days,
             sign_in_window_secs: self.sign_in_window_secs,
             rkd_signer: self.rkd_signer.clone(),

@@ -25,11 +25,15 @@ pub(super) fn check(msg: &Message<'_, '_>, profile: &TerminalProfile) -> Result<
         return Err(bad);
     }
     let pin = msg.field(52).is_some();
-    // Field 53 is the profile's, and comes with a PIN block only.
+    let tracks = msg.field(35).is_some() || msg.field(36).is_some();
+    // Field 53 is the profile's, and comes with a PIN block, or with track data the profile
+    // enciphers (53.3 `1`): a request whose 53.3 says otherwise than the profile is refused,
+    // never read the other way.
+    let with_53 = pin || (tracks && profile.encrypts_tracks());
     let security = core::str::from_utf8(&profile.security_control).map_err(|_| bad)?;
     match msg.get(53) {
-        Some(c) if pin && c.eq_str(security) => {}
-        None if !pin => {}
+        Some(c) if with_53 && c.eq_str(security) => {}
+        None if !with_53 => {}
         _ => return Err(bad),
     }
     // The PIN capture code comes with a PIN block only: 2 digits, 04 to 12.

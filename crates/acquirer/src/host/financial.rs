@@ -164,7 +164,15 @@ impl<L: Ledger> Host<L> {
             arqc: None,
             rotated: false,
         };
-        let data = match card::card_data(io.msg) {
+        // Tracks enciphered under the session's TDK when the profile says so (53.3 `1`,
+        // checked with the other fields before this); a session without a TDK cannot read them.
+        let encrypts_tracks = entry.as_ref().is_some_and(|e| e.profile.encrypts_tracks());
+        let data = match session.keys.track_key() {
+            _ if !encrypts_tracks => card::card_data(io.msg, None),
+            Some(tdk) => card::card_data(io.msg, Some(tdk)),
+            None => Err(ResponseCode::SystemError),
+        };
+        let data = match data {
             Ok(data) => data,
             Err(code) => return Ok(d.decline(code)),
         };

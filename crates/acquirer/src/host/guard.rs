@@ -89,7 +89,7 @@ pub(super) enum Check {
 
 /// The lockout rule and what it counted; the counts of each terminal live in the ledger, so
 /// that neither a restart nor another node sharing the ledger forgives them.
-#[derive(Default)]
+#[derive(Clone, Default)]
 pub(super) struct Guard {
     pub(super) policy: Lockout,
     pub(super) counts: SecurityCounts,

@@ -8,14 +8,17 @@
 //! which terminals and keys exist): no signing key configured; a terminal not registered,
 //! activated, bound to the merchant of field 42, or framed otherwise than its profile says;
 //! a profile other than SM4; no device key registered, or field 62 carrying another public
-//! key or serial number than the registered ones; a lockout. A registered terminal's
+//! key or serial number than the registered ones, or no signature by the registered device
+//! key over the request (field 62 ends with the device's SM2 signature `r ‖ s` over the
+//! message before it: the public key and serial are no secrets, the private key is); a
+//! lockout. A registered terminal's
 //! failures count towards its lockout, as sign-in's do.
 
 use alloc::vec::Vec;
 
 use cardwire_crypto::sm::cups::MasterKey;
 use cardwire_crypto::sm::rkd::{MAX_ENVELOPE_LEN, Recipient, seal};
-use cardwire_crypto::sm::sm2::{DEFAULT_ID, PUBLIC_KEY_LEN, PrivateKey};
+use cardwire_crypto::sm::sm2::{DEFAULT_ID, PUBLIC_KEY_LEN, PrivateKey, SIGNATURE_LEN, Signature};
 use cardwire_iso8583::cups::ResponseCode;
 use rand_core::TryCryptoRng;
 
@@ -89,15 +92,31 @@ impl<L: Ledger> Host<L> {
         let Some(registered) = &entry.device_key else {
             return Ok(None);
         };
-        let Some((key, serial)) = io
-            .msg
-            .field(62)
-            .and_then(|f| f.bytes())
+        let Some(field62) = io.msg.field(62) else {
+            return Ok(None);
+        };
+        let Some((key, serial, signature)) = field62
+            .bytes()
             .and_then(|b| b.split_at_checked(PUBLIC_KEY_LEN))
+            .and_then(|(key, rest)| {
+                let (serial, sig) =
+                    rest.split_at_checked(rest.len().checked_sub(SIGNATURE_LEN)?)?;
+                Some((key, serial, sig))
+            })
         else {
             return Ok(None);
         };
         if key != registered.as_bytes() || serial != entry.serial.as_bytes() {
+            return Ok(None);
+        }
+        // The device's signature over the message up to the signature (field 62 is last).
+        let signed_len = field62.value_offset() + field62.value().len() - SIGNATURE_LEN;
+        let signed = io.msg.as_bytes().get(..signed_len);
+        let verified = Signature::from_bytes(signature)
+            .ok()
+            .zip(signed)
+            .is_some_and(|(sig, signed)| registered.verify(DEFAULT_ID, signed, &sig).is_ok());
+        if !verified {
             return Ok(None);
         }
         let MasterKey::Sm4(tmk) = entry.master_key()? else {

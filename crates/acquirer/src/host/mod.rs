@@ -180,6 +180,7 @@ impl fmt::Display for Answer {
 /// };
 /// use cardwire_crypto::TdesKey;
 /// use cardwire_crypto::cups::sign_in_proof;
+/// use cardwire_crypto::sm::cups::MasterKey;
 /// use cardwire_crypto::emv::CdolProfile;
 /// use cardwire_iso8583::cups::{Request, Transaction};
 /// use cardwire_iso8583::frame::{FrameFormat, Tpdu};
@@ -196,7 +197,7 @@ impl fmt::Display for Answer {
 ///     terminals: vec![TerminalEntry {
 ///         terminal_id: "10000001".into(),
 ///         serial: "SN0001".into(),
-///         tmk: key("0123456789ABCDEFFEDCBA9876543210")?,
+///         tmk: MasterKey::Tdes(key("0123456789ABCDEFFEDCBA9876543210")?),
 ///         activated: true,
 ///         merchant_no: Some("105584070110001".into()),
 ///         pool: vec![],
@@ -439,16 +440,21 @@ impl<L: Ledger> Host<L> {
         if f.len != frame.len() {
             return Err(not_one_frame());
         }
-        let (mut msg, mut malformed) = decode(&specs::CUPS, f.message)?;
-        // The terminal's profile may read the message by a variant (the SM4 profile's 16-byte
-        // field 52): field 41 comes before any field the variants differ in, so the first
-        // reading names the terminal whichever spec it was.
+        // The first reading takes tracks enciphered or not (`cups-enc-track` is `cups` with
+        // fields 35 and 36 of any nibble): every other field up to 41 is read alike by all
+        // the variants, so it names the terminal whichever spec its profile reads by.
+        let first = &specs::CUPS_ENC_TRACK;
+        let (mut msg, mut malformed) = decode(first, f.message)?;
         let spec = msg
             .field(41)
             .and_then(|f| f.as_str())
             .and_then(|tid| self.registry.terminal(tid))
             .map_or(&specs::CUPS, |e| e.profile.spec());
-        if !core::ptr::eq(spec, &specs::CUPS) {
+        // Read again by the profile's spec where it differs: its field 52 (SM4), or tracks
+        // that must be in clear (`cups`). A `cups` message without tracks reads the same.
+        let tracks = msg.field(35).is_some() || msg.field(36).is_some();
+        let same = core::ptr::eq(spec, first) || (core::ptr::eq(spec, &specs::CUPS) && !tracks);
+        if !same {
             (msg, malformed) = decode(spec, f.message)?;
         }
         let mti = msg.mti().to_u16();

@@ -254,7 +254,9 @@ CREATE TABLE terminals (
     mac TEXT NOT NULL,
     tpdu TEXT NOT NULL,
     header TEXT NOT NULL,
-    security_control TEXT NOT NULL
+    security_control TEXT NOT NULL,
+    -- The master key's cipher ('tdes' or 'sm4'): how the unwrapped bytes are read.
+    tmk_alg TEXT NOT NULL DEFAULT 'tdes'
 );
 CREATE TABLE device_keys (
     terminal_id TEXT PRIMARY KEY,

@@ -191,6 +191,35 @@ pub enum AnyWorkingKeys {
 }
 
 impl MasterKey {
+    /// The master key of `algorithm` (`"tdes"` or `"sm4"`, [`Self::algorithm`]) from its
+    /// bytes: how a key store that keeps the algorithm beside the bytes reads one back.
+    ///
+    /// # Errors
+    /// [`ErrorKind::KeyUsage`] for another algorithm name; the key's own length errors.
+    pub fn from_parts(algorithm: &str, bytes: &[u8]) -> Result<Self> {
+        match algorithm {
+            "tdes" => TdesKey::new(bytes).map(Self::Tdes),
+            "sm4" => Sm4Key::new(bytes).map(Self::Sm4),
+            _ => Err(ErrorKind::KeyUsage.into()),
+        }
+    }
+
+    /// The cipher's name as stored beside the key: `"tdes"` or `"sm4"`.
+    pub fn algorithm(&self) -> &'static str {
+        match self {
+            Self::Tdes(_) => "tdes",
+            Self::Sm4(_) => "sm4",
+        }
+    }
+
+    /// The key's bytes, to wrap under a KEK. They are secret: do not log them.
+    pub fn expose(&self) -> &[u8] {
+        match self {
+            Self::Tdes(k) => k.expose(),
+            Self::Sm4(k) => k.expose(),
+        }
+    }
+
     /// Whether this is an SM4 master key.
     pub fn is_sm4(&self) -> bool {
         matches!(self, Self::Sm4(_))
@@ -264,6 +293,15 @@ impl AnyWorkingKeys {
     /// Whether these are SM4 working keys.
     pub fn is_sm4(&self) -> bool {
         matches!(self, Self::Sm4(_))
+    }
+
+    /// The track data key (TDK) that enciphers fields 35 and 36 ([`crate::track`]), when the
+    /// sign-in issued one.
+    pub fn track_key(&self) -> Option<crate::track::TrackKey<'_>> {
+        match self {
+            Self::Tdes(keys) => keys.track.as_ref().map(crate::track::TrackKey::Tdes),
+            Self::Sm4(keys) => keys.track.as_ref().map(crate::track::TrackKey::Sm4),
+        }
     }
 
     /// Field 64 of `mab` under the MAK by `algorithm`.

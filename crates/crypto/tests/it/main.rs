@@ -13,5 +13,6 @@ mod dukpt;
 mod emv;
 mod sm;
 mod tr31;
+mod track;
 mod translate;
 mod vectors;

@@ -36,6 +36,8 @@
 //! # Ok::<(), cardwire_iso8583::Error>(())
 //! ```
 
+use crate::MessageSpec;
+
 #[cfg(feature = "std")]
 pub mod io;
 mod reply;
@@ -66,9 +68,34 @@ pub struct Original {
 /// clear (shared/research/iso8583.md, the CUPS field table).
 pub const SECURITY_CONTROL_TDES: &str = "2600000000000000";
 
-/// Field 53 of a request with a PIN under the SM4 profile (the 16-byte format 4 PIN block of
-/// [`CUPS_SM4`](crate::specs::CUPS_SM4)): 53.1 `4` ISO 9564 format 4, 53.2 `4` SM4, 53.3 `0`
-/// track data in clear. **This project's value**: no public CUPS document available to the
-/// project gives the SM4 digits, so an acquirer with its own sets them in the terminal
-/// profile; terminal and host must agree, as the host refuses any other.
-pub const SECURITY_CONTROL_SM4: &str = "4400000000000000";
+/// Field 53 of a request with a PIN or track data under a TDES profile whose tracks are
+/// enciphered under the TDK ([`crate::specs::CUPS_ENC_TRACK`]): as
+/// [`SECURITY_CONTROL_TDES`] with 53.3 `1`, track data enciphered.
+pub const SECURITY_CONTROL_TDES_TRACK: &str = "2610000000000000";
+
+/// Field 53 of a request with a PIN or track data under the SM4 profile (the 16-byte format
+/// 4 PIN block of [`CUPS_SM4`](crate::specs::CUPS_SM4)): 53.1 `4` ISO 9564 format 4, 53.2
+/// `4` SM4, 53.3 `1` track data enciphered under the SM4 TDK (the SM4 profile always
+/// enciphers its tracks). **This project's value** for 53.1 and 53.2: no public CUPS
+/// document available to the project gives the SM4 digits, so an acquirer with its own sets
+/// them in the terminal profile; terminal and host must agree, as the host refuses any other.
+pub const SECURITY_CONTROL_SM4: &str = "4410000000000000";
+
+/// Whether field 53 (its 16 digits) says the tracks are enciphered: 53.3, the third digit,
+/// is `1`.
+pub fn tracks_enciphered(security_control: &[u8]) -> bool {
+    security_control.get(2) == Some(&b'1')
+}
+
+/// The spec and field 53 of a CUPS terminal's requests: the SM4 profile's
+/// ([`crate::specs::CUPS_SM4`], [`SECURITY_CONTROL_SM4`]); a TDES profile's with its tracks
+/// enciphered ([`crate::specs::CUPS_ENC_TRACK`], [`SECURITY_CONTROL_TDES_TRACK`]); or in clear
+/// ([`crate::specs::CUPS`], [`SECURITY_CONTROL_TDES`]). One home for the choice the terminal
+/// and the host both make.
+pub fn profile_spec(sm4: bool, tracks_enciphered: bool) -> (&'static MessageSpec, &'static str) {
+    match (sm4, tracks_enciphered) {
+        (true, _) => (&crate::specs::CUPS_SM4, SECURITY_CONTROL_SM4),
+        (false, true) => (&crate::specs::CUPS_ENC_TRACK, SECURITY_CONTROL_TDES_TRACK),
+        (false, false) => (&crate::specs::CUPS, SECURITY_CONTROL_TDES),
+    }
+}

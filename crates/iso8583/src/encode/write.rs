@@ -4,7 +4,7 @@ use super::fast::nib;
 use crate::error::{Error, ErrorKind, FieldPath};
 use crate::message::check_field_value;
 use crate::spec::{Class, Encoding, FieldSpec, Length, LengthUnit, Subfields};
-use crate::text::{char_nibble, first_bad_ascii, hex_char, to_ebcdic, write_prefix};
+use crate::text::{char_nibble, first_bad_ascii, hex_char, hex_nibble, to_ebcdic, write_prefix};
 
 /// Writes one field (prefix and value) at the start of `out`; `base` is its offset in the
 /// message (for errors). Returns the bytes written.
@@ -113,6 +113,10 @@ pub(super) fn write_field(
                 base,
                 path,
             ))?;
+            // `z-hex` digits are any hex digit (an enciphered track); the others go through
+            // the digit-and-separator mapping.
+            let hex = fmt.class == Class::ZHex;
+            let nib = |c: u8| if hex { hex_nibble(c) } else { nib(c) };
             let odd_lead = usize::from(count % 2 == 1 && fmt.data == Encoding::Bcd);
             if odd_lead == 0 && zeros == 0 && count % 2 == 0 && fmt.class == Class::N {
                 // The common case: whole bytes of two (checked) digits.

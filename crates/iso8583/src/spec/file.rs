@@ -234,6 +234,36 @@ impl From<&MessageSpec> for SpecFile {
     }
 }
 
+#[cfg(feature = "json")]
+impl MessageSpec {
+    /// Loads a spec file at run time, as the build resolves the built-in ones: a file with
+    /// `"base": NAME` names only what differs from the built-in spec `NAME`
+    /// ([`crate::specs::by_name`]), merged by the one rule the build uses
+    /// (`spec/base.rs`); a file without `base` is read whole. The result is checked
+    /// ([`MessageSpec::check`]).
+    ///
+    /// ```
+    /// use cardwire_iso8583::{MessageSpec, specs};
+    /// let text = r#"{"name": "cups-sm4", "base": "cups", "note": "…",
+    ///   "fields": {"52": {"name": "PIN data", "class": "b", "max": 16, "data": "binary"}}}"#;
+    /// let spec = MessageSpec::from_json(text).unwrap();
+    /// assert_eq!(spec.field(52).unwrap().format.max, 16);
+    /// assert_eq!(spec.field(35), specs::CUPS.field(35));
+    /// ```
+    ///
+    /// # Errors
+    /// Text that is no spec file, a `base` that names no built-in spec, or a merged spec
+    /// that does not read or check.
+    pub fn from_json(text: &str) -> Result<Self, String> {
+        let file: serde_json::Value =
+            serde_json::from_str(text).map_err(|e| alloc::format!("{e}"))?;
+        let builtin =
+            |name: &str| crate::specs::by_name(name).and_then(|s| serde_json::to_value(s).ok());
+        let merged = super::base::resolve(file, builtin)?;
+        serde_json::from_value(merged).map_err(|e| alloc::format!("{e}"))
+    }
+}
+
 impl Serialize for MessageSpec {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         SpecFile::from(self).serialize(s)

@@ -46,6 +46,10 @@ named_enum! {
         Ns = "ns",
         /// `z`: track data: digits and the separator `=` (written `D` in BCD).
         Z = "z",
+        /// `z-hex`: track data that may be enciphered in place (field 53.3 = 1): any packed
+        /// BCD nibble, read as the hex digits `0`–`9` and `A`–`F` (`=` is written `D`). A
+        /// track in clear reads as under `z`; an enciphered block reads as hex.
+        ZHex = "z-hex",
         /// `x+n`: a sign `C` (credit) or `D` (debit) followed by digits.
         XN = "x+n",
         /// `b`: binary bytes.
@@ -300,8 +304,8 @@ impl Format {
             return Err("class b goes with data binary or hex, and only it does");
         }
         let bcd = matches!(self.data, Encoding::Bcd | Encoding::BcdRight);
-        if bcd && !matches!(self.class, Class::N | Class::Z | Class::XN) {
-            return Err("BCD data needs class n, z or x+n");
+        if bcd && !matches!(self.class, Class::N | Class::Z | Class::ZHex | Class::XN) {
+            return Err("BCD data needs class n, z, z-hex or x+n");
         }
         if bcd && !matches!(self.pad, b'0' | b'F') {
             return Err("the BCD pad must be 0 or F");
@@ -332,7 +336,7 @@ impl Format {
 /// The default pad of a class: `0` for numerics, space for text, 0 for binary.
 pub const fn default_pad(class: Class) -> u8 {
     match class {
-        Class::N | Class::Z | Class::XN => b'0',
+        Class::N | Class::Z | Class::ZHex | Class::XN => b'0',
         Class::B => 0,
         _ => b' ',
     }

@@ -5,6 +5,8 @@
 //! host can add or edit a dialect without recompiling. A spec can also be written as Rust
 //! `const` data with [`MessageSpec::from_static`].
 
+#[cfg(feature = "json")]
+mod base;
 mod field;
 #[cfg(feature = "serde")]
 mod file;

@@ -386,3 +386,38 @@ fn codes_are_distinct_and_reversals_are_recognised() {
         .unwrap_err();
     assert_eq!(err.path().to_string(), "35");
 }
+
+#[test]
+fn enciphered_tracks_travel_as_hex_nibbles_in_their_variants_only() {
+    // A track enciphered in place: its nibbles are any of 0-F, its length still in digits.
+    let enc = "4392260009942820D13A9F0C2E7B18B4E9";
+    for spec in [&specs::CUPS_ENC_TRACK, &specs::CUPS_SM4] {
+        let mut buf = [0u8; 256];
+        let done = Request::new(Transaction::Purchase, TID, MID)
+            .spec(spec)
+            .stan(1)
+            .batch(1)
+            .track2(enc)
+            .track3("99ABCDEF0123456789D")
+            .encode(&mut buf)
+            .unwrap();
+        let msg = Message::decode(spec, &buf[..done.len]).unwrap();
+        let read = |n| msg.get(n).unwrap().chars().collect::<String>();
+        assert_eq!(read(35), enc);
+        assert_eq!(read(36), "99ABCDEF0123456789D");
+        // Packed as BCD nibbles behind a length in digits: 34 digits in 17 bytes.
+        let at = buf[..done.len]
+            .windows(2)
+            .position(|w| w == [0x34, 0x43])
+            .unwrap();
+        assert_eq!(&buf[at + 9..at + 12], &[0xD1, 0x3A, 0x9F]);
+    }
+    // The clear-track spec refuses hex letters other than the separator.
+    let mut buf = [0u8; 256];
+    let refused = Request::new(Transaction::Purchase, TID, MID)
+        .stan(1)
+        .batch(1)
+        .track2(enc)
+        .encode(&mut buf);
+    assert!(refused.is_err());
+}

@@ -8,38 +8,62 @@ fn file(name: &str) -> String {
     std::fs::read_to_string(format!("{}/specs/{name}.json", env!("CARGO_MANIFEST_DIR"))).unwrap()
 }
 
-/// The spec file `name` with its `base` resolved as build.rs resolves it: the base's fields
-/// with this file's replacing theirs, and this file's name, note and source.
-fn resolved(name: &str) -> String {
-    let mut spec: serde_json::Value = serde_json::from_str(&file(name)).unwrap();
-    let Some(base) = spec.as_object_mut().unwrap().remove("base") else {
-        return file(name);
-    };
-    let mut merged: serde_json::Value =
-        serde_json::from_str(&resolved(base.as_str().unwrap())).unwrap();
-    for (key, value) in spec.as_object().unwrap() {
-        if key == "fields" {
-            for (n, f) in value.as_object().unwrap() {
-                merged["fields"][n] = f.clone();
-            }
-        } else {
-            merged[key] = value.clone();
-        }
-    }
-    merged.to_string()
-}
-
 #[test]
 fn generated_specs_equal_the_json_files() {
     for spec in specs::ALL {
-        let loaded: MessageSpec = serde_json::from_str(&resolved(spec.name())).unwrap();
+        // The run-time loader resolves `base` by the build's own rule (`spec/base.rs`).
+        let loaded = MessageSpec::from_json(&file(spec.name())).unwrap();
         assert_eq!(&loaded, spec, "{}", spec.name());
         assert_eq!(spec.check(), Ok(()));
         // Written back out and read again, the spec is unchanged.
         let text = serde_json::to_string(spec).unwrap();
         let again: MessageSpec = serde_json::from_str(&text).unwrap();
         assert_eq!(&again, spec);
+        assert_eq!(MessageSpec::from_json(&text).unwrap(), *spec);
     }
+}
+
+#[test]
+fn the_run_time_loader_reads_base_or_says_why_not() {
+    let file = r#"{"name": "mine", "base": "cups", "note": "cups with a longer field 48",
+        "fields": {"48": {"name": "Additional data", "class": "ans", "len": "LLL", "max": 512,
+                          "data": "ascii", "prefix": "bcd"}}}"#;
+    let spec = MessageSpec::from_json(file).unwrap();
+    assert_eq!(
+        (spec.name(), spec.note()),
+        ("mine", "cups with a longer field 48")
+    );
+    assert_eq!(spec.field(48).unwrap().format.max, 512);
+    let others = |s: &MessageSpec| {
+        s.fields()
+            .iter()
+            .filter(|f| f.number != 48)
+            .cloned()
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(others(&spec), others(&specs::CUPS));
+    for (bad, why) in [
+        (
+            r#"{"name": "x", "base": "nope", "fields": {}}"#,
+            "base names no spec",
+        ),
+        (
+            r#"{"name": "x", "base": 7, "fields": {}}"#,
+            "base is the name",
+        ),
+        (
+            r#"{"name": "x", "base": "cups", "fields": []}"#,
+            "fields is an object",
+        ),
+        (r#"[1]"#, "JSON object"),
+    ] {
+        let err = MessageSpec::from_json(bad).unwrap_err();
+        assert!(err.contains(why), "{bad}: {err}");
+    }
+    // The merged spec is checked like any other.
+    let incoherent = r#"{"name": "x", "base": "cups",
+        "fields": {"35": {"name": "t", "class": "an", "len": "LL", "max": 37, "data": "bcd"}}}"#;
+    assert!(MessageSpec::from_json(incoherent).is_err());
 }
 
 #[test]
@@ -65,14 +89,35 @@ fn cups_matches_the_research_table() {
 }
 
 #[test]
-fn the_sm4_variant_differs_from_cups_in_field_52_only() {
-    let (cups, sm4) = (&specs::CUPS, &specs::CUPS_SM4);
+fn the_variants_differ_from_cups_in_their_fields_only() {
+    let cups = &specs::CUPS;
+    let (sm4, enc) = (&specs::CUPS_SM4, &specs::CUPS_ENC_TRACK);
     assert_eq!(specs::by_name("cups-sm4"), Some(sm4));
+    assert_eq!(specs::by_name("cups-enc-track"), Some(enc));
     assert_eq!(cups.field(52).unwrap().format.max, 8);
     assert_eq!(sm4.field(52).unwrap().format.max, 16);
     assert_eq!(sm4.field(52).unwrap().mask, Mask::Hidden);
-    let others = |s: &'static MessageSpec| s.fields().iter().filter(|f| f.number != 52);
-    assert!(others(cups).eq(others(sm4)));
+    for variant in [sm4, enc] {
+        for n in [35, 36] {
+            let (theirs, ours) = (cups.field(n).unwrap(), variant.field(n).unwrap());
+            assert_eq!(ours.format.class, Class::ZHex);
+            assert_eq!(ours.mask, Mask::Hidden);
+            // Only the class changes on the wire: the length still counts digits.
+            let same = cardwire_iso8583::spec::Format {
+                class: Class::Z,
+                ..ours.format
+            };
+            assert_eq!(same, theirs.format);
+        }
+    }
+    let changed = |s: &'static MessageSpec, n: &[u8]| {
+        s.fields()
+            .iter()
+            .filter(|f| !n.contains(&f.number))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(changed(cups, &[35, 36, 52]), changed(sm4, &[35, 36, 52]));
+    assert_eq!(changed(cups, &[35, 36]), changed(enc, &[35, 36]));
     assert_eq!(cups.bitmaps(), sm4.bitmaps());
 }
 

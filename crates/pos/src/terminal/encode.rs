@@ -1,11 +1,11 @@
 //! Writing a request: the pending reversal in its place when one waits, the CUPS message with
 //! its MAC, framed with the terminal's TPDU and header.
 
-use cardwire_iso8583::cups::{Request, SECURITY_CONTROL_SM4, Transaction};
+use cardwire_crypto::track::{self, MAX_TRACK_LEN};
+use cardwire_iso8583::cups::{Request, Transaction, profile_spec};
 use cardwire_iso8583::frame::FrameFormat;
-use cardwire_iso8583::specs;
 
-use super::{Pending, READ_CAPABILITY, SECURITY_CONTROL, Sent, Terminal};
+use super::{Pending, READ_CAPABILITY, Sent, Terminal};
 use crate::error::{ErrorKind, Result};
 use crate::text::{Bytes, digits};
 
@@ -56,12 +56,12 @@ impl<const J: usize> Terminal<J> {
         let head = format.head_len();
         let body = out.get_mut(head..).ok_or(ErrorKind::BufferTooSmall)?;
         let c = &self.config;
-        // The SM4 profile's PIN block is 16 bytes: its spec variant holds it in field 52.
-        let (spec, security) = if c.mac().is_sm4() {
-            (&specs::CUPS_SM4, SECURITY_CONTROL_SM4)
-        } else {
-            (&specs::CUPS, SECURITY_CONTROL)
-        };
+        // The SM4 profile's PIN block is 16 bytes and enciphered tracks are hex nibbles: the
+        // profile's spec variant holds them, and field 53 says so.
+        let encrypts_tracks = c.encrypts_tracks();
+        let (spec, security) = profile_spec(c.mac().is_sm4(), encrypts_tracks);
+        let mut enciphered = [0u8; MAX_TRACK_LEN];
+        let mut with_track = false;
         let mut r = Request::new(p.transaction, c.terminal_id(), c.merchant_no())
             .spec(spec)
             .stan(p.stan)
@@ -83,7 +83,17 @@ impl<const J: usize> Terminal<J> {
             // The track goes with the authorisation only, never with a reversal or advice.
             let advice = p.transaction.is_advice();
             if let Some(t2) = card.track2().filter(|_| !p.reversal && !advice) {
-                r = r.track2(t2);
+                with_track = true;
+                r = if encrypts_tracks {
+                    // Under the TDK of the sign-in; a session without one sends no track.
+                    let keys = self.keys.as_ref().ok_or(ErrorKind::NotSignedIn)?;
+                    let tdk = keys.track_key().ok_or(ErrorKind::NotSignedIn)?;
+                    let n = track::encrypt(tdk, t2.as_bytes(), &mut enciphered)?;
+                    let text = enciphered.get(..n).ok_or(ErrorKind::BufferTooSmall)?;
+                    r.track2(core::str::from_utf8(text).map_err(|_| ErrorKind::InvalidText)?)
+                } else {
+                    r.track2(t2)
+                };
             }
             // The caller's field 55 (an advice's own) in place of the card's.
             let data = icc.unwrap_or(card.icc());
@@ -105,6 +115,9 @@ impl<const J: usize> Terminal<J> {
             if let Some(ksn) = &p.ksn {
                 r = r.private62(ksn);
             }
+        } else if with_track && encrypts_tracks {
+            // Field 53.3 tells the host the track is enciphered, PIN or not.
+            r = r.security(security);
         }
         if let Some(o) = p.original {
             r = r.original(o);

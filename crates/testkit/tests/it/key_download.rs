@@ -5,11 +5,12 @@
 
 use cardwire_acquirer::ledger::MemoryLedger;
 use cardwire_acquirer::{Host, OsRng, ResponseCode, TerminalEntry, TerminalProfile};
-use cardwire_crypto::TdesKey;
 use cardwire_crypto::cups::MacAlgorithm;
 use cardwire_crypto::sm::Sm4Key;
+use cardwire_crypto::sm::cups::MasterKey;
 use cardwire_crypto::sm::rkd::{self, Recipient};
 use cardwire_crypto::sm::sm2::{DEFAULT_ID, PrivateKey, SIGNATURE_LEN};
+use cardwire_iso8583::cups::{Request, Transaction};
 use cardwire_iso8583::frame::{FrameFormat, Progress};
 use cardwire_iso8583::{Message, specs};
 use cardwire_pos::key_download::{AcquirerKey, Downloaded, KeyDownload};
@@ -49,7 +50,7 @@ fn bench() -> Bench {
     registry.terminals.push(TerminalEntry {
         terminal_id: TID.into(),
         serial: SERIAL.into(),
-        tmk: TdesKey::new(&TMK).unwrap(),
+        tmk: MasterKey::Sm4(Sm4Key::new(&TMK).unwrap()),
         activated: true,
         merchant_no: Some(fx.merchant("noodle-shop").merchant_no.clone()),
         pool: Vec::new(),
@@ -79,7 +80,7 @@ impl Bench {
     fn reply_to(&mut self, config: &Config, device: &PrivateKey) -> Vec<u8> {
         let download = KeyDownload::new(config, device, self.acquirer_key());
         let mut out = [0u8; 512];
-        let n = download.request(1, &mut out).unwrap();
+        let n = download.request(&mut OsRng, 1, &mut out).unwrap();
         let mut reply = [0u8; 512];
         let a = self
             .host
@@ -134,7 +135,7 @@ fn the_device_installs_the_registered_master_key_and_signs_in_under_sm4() {
         panic!("declined")
     };
     assert_eq!(version, 1);
-    let cardwire_crypto::sm::cups::MasterKey::Sm4(key) = &tmk else {
+    let MasterKey::Sm4(key) = &tmk else {
         panic!("an SM4 master key")
     };
     assert!(key.ct_eq(&Sm4Key::new(&TMK).unwrap()));
@@ -354,6 +355,13 @@ fn registration_keeps_the_device_key_and_the_keys_at_rest_wrapped() {
     let entry = reloaded.terminal(TID).unwrap();
     assert_eq!(entry.device_key.as_ref(), Some(device.public_key()));
     assert_eq!(entry.profile, TerminalProfile::SM4);
+    // The master key comes back with its cipher, stored beside it: SM4 here, TDES for the
+    // fixtures' terminals.
+    assert!(matches!(entry.tmk, MasterKey::Sm4(_)));
+    assert!(matches!(
+        reloaded.terminal("10580001").unwrap().tmk,
+        MasterKey::Tdes(_)
+    ));
     let tmk = entry.tmk.expose().to_vec();
 
     // Neither the drawn master key nor the acquirer's private key is in the file in clear.
@@ -375,15 +383,83 @@ fn registration_keeps_the_device_key_and_the_keys_at_rest_wrapped() {
     };
     let download = KeyDownload::new(&config, &device, trusted);
     let mut out = [0u8; 512];
-    let n = download.request(7, &mut out).unwrap();
+    let n = download.request(&mut OsRng, 7, &mut out).unwrap();
     let mut reply = [0u8; 512];
     let a = host.handle(&out[..n], NOW, &mut OsRng, &mut reply).unwrap();
     let Downloaded::Installed { tmk: installed, .. } = download.accept(7, &reply[..a.len]).unwrap()
     else {
         panic!("declined")
     };
-    let cardwire_crypto::sm::cups::MasterKey::Sm4(installed) = installed else {
+    let MasterKey::Sm4(installed) = installed else {
         panic!("an SM4 master key")
     };
     assert_eq!(installed.expose().as_slice(), tmk.as_slice());
+}
+
+#[test]
+fn a_download_request_not_signed_by_the_registered_device_key_is_refused() {
+    let mut b = bench();
+    let config = b.config.clone();
+    let device = b.device.clone();
+    let download = KeyDownload::new(&config, &device, b.acquirer_key());
+    let mut out = [0u8; 512];
+    let n = download.request(&mut OsRng, 1, &mut out).unwrap();
+    let genuine = out[..n].to_vec();
+    let head = FrameFormat::CUPS.head_len();
+    let reply = |b: &mut Bench, frame: &[u8]| {
+        let mut reply = [0u8; 512];
+        let a = b.host.handle(frame, NOW, &mut OsRng, &mut reply).unwrap();
+        reply[..a.len].to_vec()
+    };
+    let answer = |b: &mut Bench, frame: &[u8]| {
+        let reply = reply(b, frame);
+        KeyDownload::new(&config, &device, b.acquirer_key())
+            .accept(1, &reply)
+            .unwrap()
+    };
+    let declined = |d: Downloaded| matches!(d, Downloaded::Declined(ResponseCode::InvalidMerchant));
+
+    // Whoever knows the registered public key and serial (no secrets) but not the private
+    // key: the same request signed with another key is refused.
+    let forger = PrivateKey::generate(&mut CounterRng(99)).unwrap();
+    let mut forged = genuine.clone();
+    let end = forged.len() - SIGNATURE_LEN;
+    let sig = forger
+        .sign(&mut OsRng, DEFAULT_ID, &forged[head..end])
+        .unwrap();
+    forged[end..].copy_from_slice(sig.as_bytes());
+    assert!(declined(answer(&mut b, &forged)));
+
+    // The genuine signature over a changed message (another STAN): refused.
+    let msg = Message::decode(&specs::CUPS, &genuine[head..]).unwrap();
+    let at11 = head + msg.field(11).unwrap().value_offset();
+    let mut changed = genuine.clone();
+    changed[at11 + 2] ^= 0x01;
+    let refused = reply(&mut b, &changed);
+    let Progress::Complete(f) = FrameFormat::CUPS.read(&refused).unwrap() else {
+        unreachable!()
+    };
+    let msg = Message::decode(&specs::CUPS, f.message).unwrap();
+    assert!(msg.get(39).unwrap().eq_str("03") && msg.field(62).is_none());
+
+    // A request without the signature (the key and serial alone), or with a zero one.
+    let mut unsigned = Request::new(Transaction::KeyDownload, TID, config.merchant_no());
+    let mut f62 = device.public_key().as_bytes().to_vec();
+    f62.extend_from_slice(SERIAL.as_bytes());
+    unsigned = unsigned.stan(1).private62(&f62);
+    let mut frame = [0u8; 512];
+    let done = unsigned.encode(&mut frame[head..]).unwrap();
+    FrameFormat::CUPS
+        .write_head(Some(config.tpdu()), &config.header(), done.len, &mut frame)
+        .unwrap();
+    assert!(declined(answer(&mut b, &frame[..head + done.len])));
+    let mut zeroed = genuine.clone();
+    zeroed[end..].fill(0);
+    assert!(declined(answer(&mut b, &zeroed)));
+
+    // The genuine request: the key is issued.
+    assert!(matches!(
+        answer(&mut b, &genuine),
+        Downloaded::Installed { version: 1, .. }
+    ));
 }

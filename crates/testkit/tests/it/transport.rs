@@ -90,7 +90,7 @@ fn concurrent<L: Ledger + Send + 'static>(ledger: L) -> Arc<Mutex<Host<L>>> {
             let mut t = TestTerminal::new(
                 id,
                 noodle.merchant_no.as_deref().unwrap(),
-                noodle.tmk.clone(),
+                fx.terminal("noodle-1").tmk.clone(),
                 &fx,
             );
             t.serial = Some(noodle.serial.clone());

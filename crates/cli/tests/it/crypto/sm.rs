@@ -529,3 +529,46 @@ fn a_changed_ciphertext_is_refused_with_exit_2() {
         "--data",
     );
 }
+
+#[test]
+fn track_encrypt_and_decrypt_follow_spec_vectors_track_json() {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../spec-vectors/track.json");
+    let doc: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    let all = doc["vectors"].as_array().unwrap();
+    assert!(!all.is_empty());
+    for v in all {
+        let alg = v["kind"].as_str().unwrap().strip_prefix("track-").unwrap();
+        let (key, clear, enc) = (
+            v["key"].as_str().unwrap(),
+            v["clear"].as_str().unwrap(),
+            v["enciphered"].as_str().unwrap(),
+        );
+        let args = ["--alg", alg, "--key", key];
+        assert_eq!(
+            ok(&[&["track", "encrypt"][..], &args, &["--data", clear]].concat()),
+            enc
+        );
+        assert_eq!(
+            ok(&[&["track", "decrypt"][..], &args, &["--data", enc]].concat()),
+            clear.replace('=', "D")
+        );
+    }
+    bad(
+        &[
+            "track", "encrypt", "--alg", "sm4", "--key", K, "--data", "6225X",
+        ],
+        "--data",
+    );
+    bad(
+        &[
+            "track", "encrypt", "--alg", "aes", "--key", K, "--data", "6225",
+        ],
+        "--alg",
+    );
+    bad(
+        &[
+            "track", "decrypt", "--alg", "sm4", "--key", "0011", "--data", "6225",
+        ],
+        "--key",
+    );
+}
