@@ -131,9 +131,9 @@ impl<L: Ledger> Host<L> {
             (check, Some(stored))
         } else {
             let registered = self.registry.terminal(&head.terminal_id).is_some();
-            let check = self
-                .guard
-                .check(&mut self.ledger, &head.terminal_id, registered, io.now)?;
+            let check =
+                self.guard
+                    .check(&mut self.ledger, &head.terminal_id, registered, io.now)?;
             (check, None)
         };
         if check == Check::Locked {
