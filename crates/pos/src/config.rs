@@ -2,7 +2,7 @@
 //! Card reading (the merchant QR code), the terminal and receipts all read it.
 
 use cardwire_crypto::cups::MacAlgorithm;
-use cardwire_iso8583::frame::Tpdu;
+use cardwire_iso8583::frame::{FrameFormat, Progress, Tpdu};
 use cardwire_merchant::FeeRate;
 
 use crate::error::{ErrorKind, Result};
@@ -197,5 +197,23 @@ impl Config {
     /// The message header of requests.
     pub fn header(&self) -> [u8; 6] {
         self.header
+    }
+
+    /// The message of a reply `frame` to this terminal: one whole CUPS frame, its TPDU the
+    /// reply to ours and its header ours.
+    ///
+    /// # Errors
+    /// [`ErrorKind::UnexpectedReply`] for anything else.
+    pub(crate) fn reply_message<'f>(&self, frame: &'f [u8]) -> Result<&'f [u8]> {
+        match FrameFormat::CUPS.read(frame)? {
+            Progress::Complete(f)
+                if f.len == frame.len()
+                    && f.tpdu == Some(self.tpdu.reply())
+                    && f.header == self.header =>
+            {
+                Ok(f.message)
+            }
+            _ => Err(ErrorKind::UnexpectedReply.into()),
+        }
     }
 }

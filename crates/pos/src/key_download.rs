@@ -30,7 +30,7 @@ use cardwire_crypto::sm::cups::MasterKey;
 use cardwire_crypto::sm::rkd::{Envelope, Host};
 use cardwire_crypto::sm::sm2::{DEFAULT_ID, PUBLIC_KEY_LEN, PrivateKey, SIGNATURE_LEN};
 use cardwire_iso8583::cups::{Reply, Request, ResponseCode, Transaction};
-use cardwire_iso8583::frame::{FrameFormat, Progress};
+use cardwire_iso8583::frame::FrameFormat;
 use cardwire_iso8583::{Message, specs};
 use rand_core::TryCryptoRng;
 
@@ -147,16 +147,7 @@ impl<'a> KeyDownload<'a> {
     /// key whose check value differs — and no key is returned.
     pub fn accept(&self, stan: u32, frame: &[u8]) -> Result<Downloaded> {
         let c = self.config;
-        let message = match FrameFormat::CUPS.read(frame)? {
-            Progress::Complete(f)
-                if f.len == frame.len()
-                    && f.tpdu == Some(c.tpdu().reply())
-                    && f.header == c.header() =>
-            {
-                f.message
-            }
-            _ => return Err(ErrorKind::UnexpectedReply.into()),
-        };
+        let message = c.reply_message(frame)?;
         let msg = Message::decode(&specs::CUPS, message)?;
         let reply = Reply(&msg);
         let answers = msg.mti().to_u16() == Transaction::KeyDownload.response_mti()

@@ -50,10 +50,7 @@ impl<L: Ledger> Host<L> {
         io: &mut Io<'_, '_, '_, '_>,
         rng: &mut R,
     ) -> Result<Answer> {
-        let registered = self.registry.terminal(&head.terminal_id).is_some();
-        let check = self
-            .guard
-            .check(&mut self.ledger, &head.terminal_id, registered, io.now)?;
+        let check = self.lockout(head, io.now)?;
         if check == Check::Locked {
             return self.refuse(head, io, ResponseCode::InvalidMerchant, true);
         }

@@ -115,6 +115,14 @@ impl<L: Ledger> Host<L> {
         Ok(answer)
     }
 
+    /// What the lockout rule finds of the requesting terminal (the copy of its count is kept
+    /// only for a terminal the registry knows).
+    pub(super) fn lockout(&mut self, head: &Head, now: DateTime) -> Result<Check> {
+        let registered = self.registry.terminal(&head.terminal_id).is_some();
+        self.guard
+            .check(&mut self.ledger, &head.terminal_id, registered, now)
+    }
+
     /// Checks lockout, binding, framing, session and MAC; `Err` is the refusal, answered.
     pub(super) fn verified(
         &mut self,
@@ -130,11 +138,7 @@ impl<L: Ledger> Host<L> {
                 .judge(&mut self.ledger, &head.terminal_id, strikes, io.now)?;
             (check, Some(stored))
         } else {
-            let registered = self.registry.terminal(&head.terminal_id).is_some();
-            let check =
-                self.guard
-                    .check(&mut self.ledger, &head.terminal_id, registered, io.now)?;
-            (check, None)
+            (self.lockout(head, io.now)?, None)
         };
         if check == Check::Locked {
             return self
@@ -217,10 +221,7 @@ impl<L: Ledger> Host<L> {
         io: &mut Io<'_, '_, '_, '_>,
         rng: &mut R,
     ) -> Result<Answer> {
-        let registered = self.registry.terminal(&head.terminal_id).is_some();
-        let check = self
-            .guard
-            .check(&mut self.ledger, &head.terminal_id, registered, io.now)?;
+        let check = self.lockout(head, io.now)?;
         if check == Check::Locked {
             return self.refuse(head, io, ResponseCode::InvalidMerchant, true);
         }

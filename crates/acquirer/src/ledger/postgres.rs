@@ -771,53 +771,88 @@ fn find(
         .transpose()
 }
 
+/// A record's columns as the statements `insert` and `post_decided` take them, in the
+/// order of both: the card number as token, display form and ciphertext, never in clear.
+struct RecordColumns<'r> {
+    key: (&'r str, i64, i64),
+    type_code: &'r str,
+    response: Option<String>,
+    amount: i64,
+    sealed: Option<Vec<u8>>,
+    time: String,
+    original: (Option<&'r str>, Option<i64>, Option<i64>),
+    seq: i64,
+    refunded: i64,
+    token: Option<Vec<u8>>,
+    display: String,
+    r: &'r TxRecord,
+}
+
+impl<'r> RecordColumns<'r> {
+    fn of(card: &CardDataKey, r: &'r TxRecord) -> Result<Self> {
+        let original = match &r.original {
+            Some(k) => {
+                let (t, b, s) = key_params(k);
+                (Some(t), Some(b), Some(s))
+            }
+            None => (None, None, None),
+        };
+        let (token, display, sealed) = card_columns(card, &r.account)?;
+        Ok(Self {
+            key: key_params(&r.key),
+            type_code: r.transaction.codes().type_code,
+            response: response_text(r.response),
+            amount: to_i64(r.amount)?,
+            sealed,
+            time: alloc::format!("{}", r.time),
+            original,
+            seq: to_i64(r.seq)?,
+            refunded: to_i64(r.state.refunded)?,
+            token: token.map(|t| t.to_vec()),
+            display,
+            r,
+        })
+    }
+
+    /// The 25 parameters `$1`–`$25`.
+    fn params(&self) -> [&(dyn postgres::types::ToSql + Sync); 25] {
+        let r = self.r;
+        [
+            &self.seq,
+            &self.key.0,
+            &self.key.1,
+            &self.key.2,
+            &self.type_code,
+            &self.response,
+            &self.amount,
+            &r.fee,
+            &r.balance_delta,
+            &self.sealed,
+            &r.merchant_no,
+            &r.merchant_name,
+            &r.mcc,
+            &r.rrn,
+            &r.auth_code,
+            &self.time,
+            &self.original.0,
+            &self.original.1,
+            &self.original.2,
+            &r.state.reversed,
+            &r.state.voided,
+            &r.state.completed,
+            &self.refunded,
+            &self.token,
+            &self.display,
+        ]
+    }
+}
+
 /// Inserts `r`; `false` when its key is taken (by a commit of another node, or by one this
 /// insert waited for).
 fn insert(c: &mut Client, p: &Prepared, card: &CardDataKey, r: &TxRecord) -> Result<bool> {
-    let (ot, ob, os) = match &r.original {
-        Some(k) => {
-            let (t, b, s) = key_params(k);
-            (Some(t), Some(b), Some(s))
-        }
-        None => (None, None, None),
-    };
-    let (token, display, sealed) = card_columns(card, &r.account)?;
-    let token = token.map(|t| t.to_vec());
-    let response = response_text(r.response);
-    let time = alloc::format!("{}", r.time);
-    let (seq, amount, refunded) = (to_i64(r.seq)?, to_i64(r.amount)?, to_i64(r.state.refunded)?);
-    let (t, b, n) = key_params(&r.key);
+    let columns = RecordColumns::of(card, r)?;
     let n = c
-        .execute(
-            &p.insert,
-            &[
-                &seq,
-                &t,
-                &b,
-                &n,
-                &r.transaction.codes().type_code,
-                &response,
-                &amount,
-                &r.fee,
-                &r.balance_delta,
-                &sealed,
-                &r.merchant_no,
-                &r.merchant_name,
-                &r.mcc,
-                &r.rrn,
-                &r.auth_code,
-                &time,
-                &ot,
-                &ob,
-                &os,
-                &r.state.reversed,
-                &r.state.voided,
-                &r.state.completed,
-                &refunded,
-                &token,
-                &display,
-            ],
-        )
+        .execute(&p.insert, &columns.params())
         .map_err(pg("recording a transaction"))?;
     Ok(n == 1)
 }
@@ -909,65 +944,26 @@ impl Ledger for PgLedger {
 
     fn post_decided(&mut self, posting: &Posting, decline: ResponseCode) -> Result<Posted> {
         let card = self.card.clone();
-        let r = &posting.record;
-        let (ot, ob, os) = match &r.original {
-            Some(k) => {
-                let (t, b, s) = key_params(k);
-                (Some(t), Some(b), Some(s))
-            }
-            None => (None, None, None),
-        };
         let (change, change_amount) = match posting.change {
             None => (None, 0),
             Some(OriginalChange::Void) => (Some("void"), 0),
             Some(OriginalChange::Complete) => (Some("complete"), 0),
             Some(OriginalChange::Refund(a)) => (Some("refund"), to_i64(a)?),
         };
-        let (token, display, sealed) = card_columns(&card, &r.account)?;
-        let token = token.map(|t| t.to_vec());
-        let response = response_text(r.response);
+        let columns = RecordColumns::of(&card, &posting.record)?;
         let decline = response_text(Some(decline));
-        let time = alloc::format!("{}", r.time);
-        let (seq, amount, refunded) =
-            (to_i64(r.seq)?, to_i64(r.amount)?, to_i64(r.state.refunded)?);
-        let (t, b, n) = key_params(&r.key);
+        let mut params = Vec::with_capacity(28);
+        params.extend_from_slice(&columns.params());
+        params.extend_from_slice(&[
+            &change as &(dyn postgres::types::ToSql + Sync),
+            &change_amount,
+            &decline,
+        ]);
         let (client, p) = self.conn()?;
         // One statement: inside a group it is isolated by the function's own handler, outside
         // one it is its own transaction.
         let row = client
-            .query_one(
-                &p.post_decided,
-                &[
-                    &seq,
-                    &t,
-                    &b,
-                    &n,
-                    &r.transaction.codes().type_code,
-                    &response,
-                    &amount,
-                    &r.fee,
-                    &r.balance_delta,
-                    &sealed,
-                    &r.merchant_no,
-                    &r.merchant_name,
-                    &r.mcc,
-                    &r.rrn,
-                    &r.auth_code,
-                    &time,
-                    &ot,
-                    &ob,
-                    &os,
-                    &r.state.reversed,
-                    &r.state.voided,
-                    &r.state.completed,
-                    &refunded,
-                    &token,
-                    &display,
-                    &change,
-                    &change_amount,
-                    &decline,
-                ],
-            )
+            .query_one(&p.post_decided, &params)
             .map_err(pg("posting"))?;
         let get = pg("posting");
         let outcome: String = row.try_get(0).map_err(&get)?;

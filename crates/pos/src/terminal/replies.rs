@@ -3,7 +3,6 @@
 //! approval.
 
 use cardwire_iso8583::cups::{Reply, ResponseCode, Transaction};
-use cardwire_iso8583::frame::{FrameFormat, Progress};
 use cardwire_iso8583::{Message, specs};
 
 use super::{Approval, Outcome, Pending, Record, Sent, Terminal};
@@ -128,16 +127,7 @@ impl<const J: usize> Terminal<J> {
     pub fn on_reply(&mut self, frame: &[u8]) -> Result<Outcome> {
         let p = self.in_flight.as_ref().ok_or(ErrorKind::NothingPending)?;
         let c = &self.config;
-        let message = match FrameFormat::CUPS.read(frame)? {
-            Progress::Complete(f)
-                if f.len == frame.len()
-                    && f.tpdu == Some(c.tpdu().reply())
-                    && f.header == c.header() =>
-            {
-                f.message
-            }
-            _ => return Err(ErrorKind::UnexpectedReply.into()),
-        };
+        let message = c.reply_message(frame)?;
         let msg = Message::decode(&specs::CUPS, message)?;
         let reply = Reply(&msg);
         let reply_mti = if p.reversal {

@@ -500,23 +500,41 @@ mod races {
         thread.join().unwrap()
     }
 
-    fn signed_in(fx: &Fixtures, host: &mut Host<PgLedger>) -> TestTerminal {
-        let mut t = fx.test_terminal("noodle-1");
+    /// A race's cast: two hosts on a fresh database, terminal `a`'s terminal signed in at
+    /// host `a`.
+    struct Race {
+        fx: Fixtures,
+        a: Host<PgLedger>,
+        b: Host<PgLedger>,
+        t: TestTerminal,
+        db: PgDb,
+    }
+
+    /// `None` (the reason printed) without a PostgreSQL server.
+    fn race(name: &str, terminal: &str) -> Option<Race> {
+        let db = crate::pg_db(name)?;
+        let fx = Fixtures::load().unwrap();
+        let (mut a, b) = (host(&fx, &db), host(&fx, &db));
+        let mut t = fx.test_terminal(terminal);
         let mut buf = [0u8; 512];
         let n = t.sign_in(&mut buf);
-        let reply = answer(host, &buf[..n]);
+        let reply = answer(&mut a, &buf[..n]);
         assert_eq!(t.accept_sign_in(&reply).unwrap(), ResponseCode::Approved);
-        t
+        Some(Race { fx, a, b, t, db })
     }
 
     #[test]
     fn a_purchase_another_host_is_committing_is_a_duplicate() {
-        let Some(db) = crate::pg_db("race_duplicate") else {
+        let Some(Race {
+            fx,
+            mut a,
+            b,
+            mut t,
+            db: _db,
+        }) = race("race_duplicate", "noodle-1")
+        else {
             return;
         };
-        let fx = Fixtures::load().unwrap();
-        let (mut a, b) = (host(&fx, &db), host(&fx, &db));
-        let mut t = signed_in(&fx, &mut a);
         let card = fx.card("debit-chip").clone();
         let mut buf = [0u8; 512];
         let (n, stan) = t.request(
@@ -547,12 +565,16 @@ mod races {
 
     #[test]
     fn a_refund_racing_another_at_another_host_never_exceeds_the_sale() {
-        let Some(db) = crate::pg_db("race_refund") else {
+        let Some(Race {
+            fx,
+            mut a,
+            b,
+            mut t,
+            db: _db,
+        }) = race("race_refund", "noodle-1")
+        else {
             return;
         };
-        let fx = Fixtures::load().unwrap();
-        let (mut a, b) = (host(&fx, &db), host(&fx, &db));
-        let mut t = signed_in(&fx, &mut a);
         let card = fx.card("debit-chip").clone();
         let mut buf = [0u8; 512];
         let (n, stan) = t.request(
@@ -603,12 +625,16 @@ mod races {
 
     #[test]
     fn a_reversal_at_one_host_refuses_the_late_original_at_another() {
-        let Some(db) = crate::pg_db("race_reversal") else {
+        let Some(Race {
+            fx,
+            mut a,
+            mut b,
+            mut t,
+            db: _db,
+        }) = race("race_reversal", "noodle-1")
+        else {
             return;
         };
-        let fx = Fixtures::load().unwrap();
-        let (mut a, mut b) = (host(&fx, &db), host(&fx, &db));
-        let mut t = signed_in(&fx, &mut a);
         let card = fx.card("debit-chip").clone();
         let mut buf = [0u8; 512];
         let sale = Req::purchase(&card, Entry::Chip, Some("123456"), 3_300);
@@ -624,16 +650,17 @@ mod races {
 
     #[test]
     fn two_hosts_rotating_one_terminal_take_different_pool_positions() {
-        let Some(db) = crate::pg_db("race_pool") else {
+        let Some(Race {
+            fx,
+            mut a,
+            b,
+            mut t,
+            db: _db,
+        }) = race("race_pool", "hotel-1")
+        else {
             return;
         };
-        let fx = Fixtures::load().unwrap();
-        let (mut a, b) = (host(&fx, &db), host(&fx, &db));
-        let mut t = fx.test_terminal("hotel-1");
         let mut buf = [0u8; 512];
-        let n = t.sign_in(&mut buf);
-        let reply = answer(&mut a, &buf[..n]);
-        assert_eq!(t.accept_sign_in(&reply).unwrap(), ResponseCode::Approved);
         let card = fx.card("credit-chip").clone();
         let (n, _) = t.request(&Req::purchase(&card, Entry::Swipe, None, 1_000), &mut buf);
         let first = buf[..n].to_vec();
@@ -657,12 +684,16 @@ mod races {
 
     #[test]
     fn a_settlement_racing_a_sign_in_at_another_host_keeps_the_new_keys() {
-        let Some(db) = crate::pg_db("race_settle_sign_in") else {
+        let Some(Race {
+            fx,
+            mut a,
+            b,
+            mut t,
+            db: _db,
+        }) = race("race_settle_sign_in", "noodle-1")
+        else {
             return;
         };
-        let fx = Fixtures::load().unwrap();
-        let (mut a, b) = (host(&fx, &db), host(&fx, &db));
-        let mut t = signed_in(&fx, &mut a);
         let mut buf = [0u8; 512];
         // An empty batch, settled under the keys of the first sign-in.
         let settle = Req {
@@ -698,12 +729,16 @@ mod races {
 
     #[test]
     fn a_lost_connection_answers_nothing_and_the_next_group_reconnects() {
-        let Some(db) = crate::pg_db("outage") else {
+        let Some(Race {
+            fx,
+            mut a,
+            mut t,
+            db,
+            ..
+        }) = race("outage", "noodle-1")
+        else {
             return;
         };
-        let fx = Fixtures::load().unwrap();
-        let mut a = host(&fx, &db);
-        let mut t = signed_in(&fx, &mut a);
         let card = fx.card("debit-chip").clone();
         let mut buf = [0u8; 512];
         // A group is open when the database drops every connection of this ledger (a

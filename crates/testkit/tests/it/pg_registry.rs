@@ -6,17 +6,14 @@
 use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
-use std::time::Duration;
 
 use cardwire_acquirer::keystore::SoftwareKeyStore;
 use cardwire_acquirer::ledger::{Durability, PgLedger, PgOptions, SqliteLedger};
 use cardwire_acquirer::store::{Location, RegistryStore};
 use cardwire_acquirer::{Host, Registry};
-use cardwire_pos::ResponseCode;
-use cardwire_pos::transport::Client;
-use cardwire_testkit::{Fixtures, TempDir, TestTerminal};
+use cardwire_testkit::{Fixtures, TempDir};
 
-use super::service::{binary, buy, eventually, sign_in_over};
+use super::service::{binary, operator_changes_reach};
 
 /// Runs `cardwire-acquirer` on the data directory `dir` (with the KEK of `temp`, and the
 /// PostgreSQL URL when given); its standard output.
@@ -111,84 +108,10 @@ fn an_operator_change_at_one_node_reaches_a_serving_node_on_another_machine() {
     // Node B's machine has a data directory of its own, empty: everything it knows comes
     // from the database.
     let b = serve(&temp, "b", db.url());
-
     // The operator works at node A while B serves.
-    at(
-        &temp,
-        "a",
-        url,
-        &[
-            "merchant",
-            "add",
-            "--merchant-no",
-            "898310058129998",
-            "--name",
-            "A Dumpling House",
-            "--mcc",
-            "5812",
-        ],
-        &[],
-    );
-    let tmk = "0123456789ABCDEF1032547698BADCFE";
-    at(
-        &temp,
-        "a",
-        url,
-        &[
-            "terminal",
-            "add",
-            "--terminal-id",
-            "10580078",
-            "--serial",
-            "CWPOS-0078",
-            "--tmk-env",
-            "TEST_TMK",
-        ],
-        &[("TEST_TMK", tmk)],
-    );
-    let mut c = Client::connect(&b.addr, Duration::from_secs(5)).unwrap();
-    let mut t = TestTerminal::new(
-        "10580078",
-        "898310058129998",
-        cardwire_crypto::TdesKey::from_hex(tmk).unwrap(),
-        &fx,
-    );
-    t.serial = Some("CWPOS-0078".into());
-    t.dated_today();
-    // Added, not yet activated and bound: refused at B.
-    eventually("the new terminal", || {
-        (sign_in_over(&mut c, &mut t) == ResponseCode::InvalidMerchant).then_some(())
+    operator_changes_reach(&fx, &b.addr, &mut |args, env| {
+        at(&temp, "a", url, args, env);
     });
-    at(
-        &temp,
-        "a",
-        url,
-        &[
-            "terminal",
-            "activate",
-            "--terminal-id",
-            "10580078",
-            "--merchant-no",
-            "898310058129998",
-        ],
-        &[],
-    );
-    eventually("the activation at node A, at node B", || {
-        (sign_in_over(&mut c, &mut t) == ResponseCode::Approved).then_some(())
-    });
-    assert_eq!(buy(&mut c, &mut t, &fx, 777), Some(ResponseCode::Approved));
-
-    at(
-        &temp,
-        "a",
-        url,
-        &["terminal", "unbind", "--terminal-id", "10580078"],
-        &[],
-    );
-    eventually("the unbinding at node A, at node B", || {
-        (buy(&mut c, &mut t, &fx, 100) == Some(ResponseCode::MacFailed)).then_some(())
-    });
-    assert_eq!(sign_in_over(&mut c, &mut t), ResponseCode::InvalidMerchant);
     // Neither machine keeps a registry file: the database is the one place.
     for dir in ["a", "b"] {
         assert!(

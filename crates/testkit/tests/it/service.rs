@@ -366,7 +366,7 @@ fn after_kill_9_every_approval_received_is_in_the_ledger_once() {
 
 /// Waits (up to 10 s) until `attempt` gives `Some`: `serve` picks operator changes up at its
 /// next registry check.
-pub(super) fn eventually<T>(what: &str, mut attempt: impl FnMut() -> Option<T>) -> T {
+fn eventually<T>(what: &str, mut attempt: impl FnMut() -> Option<T>) -> T {
     let started = Instant::now();
     loop {
         if let Some(v) = attempt() {
@@ -381,19 +381,14 @@ pub(super) fn eventually<T>(what: &str, mut attempt: impl FnMut() -> Option<T>) 
 }
 
 /// The response code to a sign-in over `c`.
-pub(super) fn sign_in_over(c: &mut Client, t: &mut TestTerminal) -> ResponseCode {
+fn sign_in_over(c: &mut Client, t: &mut TestTerminal) -> ResponseCode {
     let mut buf = [0u8; 512];
     let n = t.sign_in(&mut buf);
     t.accept_sign_in(c.send(&buf[..n]).unwrap()).unwrap()
 }
 
 /// A chip purchase over `c` under the keys `t` holds.
-pub(super) fn buy(
-    c: &mut Client,
-    t: &mut TestTerminal,
-    fx: &Fixtures,
-    amount: u64,
-) -> Option<ResponseCode> {
+fn buy(c: &mut Client, t: &mut TestTerminal, fx: &Fixtures, amount: u64) -> Option<ResponseCode> {
     let card = fx.card("debit-chip").clone();
     let mut buf = [0u8; 512];
     let (n, _) = t.request(
@@ -419,10 +414,23 @@ fn operator_changes_reach_a_running_serve_without_a_restart() {
     let fixtures = cardwire_testkit::fixtures::fixtures_path();
     run(dir, &["import", fixtures.to_str().unwrap()], &[]);
     let s = serve(dir, "serve.log");
+    operator_changes_reach(&fx, &s.addr, &mut |args, env| {
+        run(dir, args, env);
+    });
+    let (status, _) = s.terminate();
+    assert!(status.success());
+    let log = std::fs::read_to_string(dir.join("serve.log")).unwrap();
+    assert!(log.contains("registry reloaded"), "{log}");
+}
 
-    // While serve runs: a merchant, a terminal added, bound, activated.
-    run(
-        dir,
+/// An admin command line run somewhere: its arguments and environment.
+pub(super) type AdminCommand<'a> = dyn FnMut(&[&str], &[(&str, &str)]) + 'a;
+
+/// Operator changes made by `admin` (an admin command's arguments and environment) while the
+/// node at `addr` serves, each seen there without a restart: a merchant and a terminal added
+/// and bound (refused until activated), activated (signs in, buys), unbound (refused).
+pub(super) fn operator_changes_reach(fx: &Fixtures, addr: &str, admin: &mut AdminCommand<'_>) {
+    admin(
         &[
             "merchant",
             "add",
@@ -436,8 +444,7 @@ fn operator_changes_reach_a_running_serve_without_a_restart() {
         &[],
     );
     let tmk = "0123456789ABCDEF1032547698BADCFE";
-    run(
-        dir,
+    admin(
         &[
             "terminal",
             "add",
@@ -450,12 +457,12 @@ fn operator_changes_reach_a_running_serve_without_a_restart() {
         ],
         &[("TEST_TMK", tmk)],
     );
-    let mut c = Client::connect(&s.addr, Duration::from_secs(5)).unwrap();
+    let mut c = Client::connect(addr, Duration::from_secs(5)).unwrap();
     let mut t = TestTerminal::new(
         "10580078",
         "898310058129998",
         cardwire_crypto::TdesKey::from_hex(tmk).unwrap(),
-        &fx,
+        fx,
     );
     t.serial = Some("CWPOS-0078".into());
     t.dated_today();
@@ -465,30 +472,21 @@ fn operator_changes_reach_a_running_serve_without_a_restart() {
         "--merchant-no",
         "898310058129998",
     ];
-    run(dir, &[&["terminal", "bind"][..], &ids].concat(), &[]);
-    // Bound but not activated: refused.
+    admin(&[&["terminal", "bind"][..], &ids].concat(), &[]);
+    // Bound but not activated: refused (whether or not the node has seen the binding yet).
     std::thread::sleep(Duration::from_millis(1_500));
     assert_eq!(sign_in_over(&mut c, &mut t), ResponseCode::InvalidMerchant);
-    run(dir, &[&["terminal", "activate"][..], &ids].concat(), &[]);
+    admin(&[&["terminal", "activate"][..], &ids].concat(), &[]);
     eventually("the activation", || {
         (sign_in_over(&mut c, &mut t) == ResponseCode::Approved).then_some(())
     });
-    assert_eq!(buy(&mut c, &mut t, &fx, 777), Some(ResponseCode::Approved));
-
-    // Unbound while serve runs: its requests are refused, and so is its sign-in.
-    run(
-        dir,
-        &["terminal", "unbind", "--terminal-id", "10580078"],
-        &[],
-    );
+    assert_eq!(buy(&mut c, &mut t, fx, 777), Some(ResponseCode::Approved));
+    // Unbound while the node serves: its requests are refused, and so is its sign-in.
+    admin(&["terminal", "unbind", "--terminal-id", "10580078"], &[]);
     eventually("the unbinding", || {
-        (buy(&mut c, &mut t, &fx, 100) == Some(ResponseCode::MacFailed)).then_some(())
+        (buy(&mut c, &mut t, fx, 100) == Some(ResponseCode::MacFailed)).then_some(())
     });
     assert_eq!(sign_in_over(&mut c, &mut t), ResponseCode::InvalidMerchant);
-    let (status, _) = s.terminate();
-    assert!(status.success());
-    let log = std::fs::read_to_string(dir.join("serve.log")).unwrap();
-    assert!(log.contains("registry reloaded"), "{log}");
 }
 
 /// A command that must fail (exit 2): its standard error.
