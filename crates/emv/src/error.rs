@@ -30,6 +30,12 @@ pub enum ErrorKind {
     },
     /// Templates nested deeper than [`MAX_DEPTH`](crate::tlv::MAX_DEPTH).
     TooDeep,
+    /// A well-formed tree holds more data objects than the [`Indexed`](crate::tlv::Indexed)
+    /// built for it; the error's offset is the first object that did not fit.
+    TooManyObjects {
+        /// The index's capacity.
+        capacity: usize,
+    },
     /// The caller's output buffer is too small.
     BufferTooSmall,
     /// A constructed data object was asked for with a primitive tag.
@@ -118,6 +124,9 @@ impl fmt::Display for ErrorKind {
                 )
             }
             Self::TooDeep => f.write_str("templates nested too deeply"),
+            Self::TooManyObjects { capacity } => {
+                write!(f, "more data objects than the index holds ({capacity})")
+            }
             Self::BufferTooSmall => f.write_str("output buffer too small"),
             Self::NotConstructed => f.write_str("tag is not a constructed tag"),
             Self::InvalidTag => f.write_str("invalid tag"),

@@ -18,6 +18,7 @@
 
 mod builder;
 mod header;
+mod index;
 #[cfg(feature = "alloc")]
 mod node;
 mod path;
@@ -26,6 +27,7 @@ mod tag;
 mod walk;
 
 pub use builder::{Builder, encoded_len, length_len};
+pub use index::{Indexed, IndexedIter};
 #[cfg(feature = "alloc")]
 pub use node::{Node, to_vec};
 pub use path::Path;

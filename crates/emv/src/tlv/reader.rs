@@ -3,7 +3,7 @@
 //! input.
 
 use super::header::{self, skip_padding};
-use super::{MAX_DEPTH, Tag, Walk};
+use super::{Indexed, MAX_DEPTH, Tag, Walk};
 use crate::{Error, ErrorKind};
 
 /// How strictly to read.
@@ -48,6 +48,32 @@ impl<'a> Tlv<'a> {
             depth,
             mode,
         }
+    }
+
+    /// A data object recorded by an index, as the walk yielded it.
+    #[inline(always)]
+    pub(super) fn from_parts(
+        raw: &'a [u8],
+        value: &'a [u8],
+        origin: usize,
+        tag: Tag,
+        depth: u8,
+        mode: Mode,
+    ) -> Self {
+        Self {
+            raw,
+            value,
+            origin,
+            tag,
+            depth,
+            mode,
+        }
+    }
+
+    /// Nesting depth as stored (below [`MAX_DEPTH`]).
+    #[inline(always)]
+    pub(super) fn depth_u8(&self) -> u8 {
+        self.depth
     }
 
     /// The tag.
@@ -198,6 +224,18 @@ impl<'a> Reader<'a> {
     #[inline]
     pub fn walk(&self) -> Walk<'a> {
         Walk::new(self.rest, self.origin, self.depth, self.mode)
+    }
+
+    /// Validates the whole tree below this reader, as [`Reader::validate`] does, and records
+    /// every object in an index of capacity `N`: later walks and lookups read no header.
+    ///
+    /// # Errors
+    /// The first malformation found, with its offset (the error [`Reader::walk`] yields);
+    /// for a well-formed tree of more than `N` objects, [`ErrorKind::TooManyObjects`] at the
+    /// first object that did not fit.
+    #[inline]
+    pub fn index<const N: usize>(&self) -> Result<Indexed<'a, N>, Error> {
+        Indexed::build(self.walk(), self.origin, self.mode)
     }
 
     /// Checks the whole tree below this reader, children included.

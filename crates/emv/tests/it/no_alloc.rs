@@ -1,6 +1,7 @@
-//! Reading allocates nothing: counted with a counting global allocator around a full walk.
+//! Reading allocates nothing: counted with a counting global allocator around a full walk,
+//! validation, and an index built, walked and searched.
 
-use cardwire_emv::tlv::Reader;
+use cardwire_emv::tlv::{Indexed, Reader};
 
 #[test]
 fn walking_field_55_allocates_nothing() {
@@ -15,6 +16,11 @@ fn walking_field_55_allocates_nothing() {
                 nodes += tlv.len();
             }
             let _ = Reader::new(data).validate();
+            if let Ok(index) = Reader::lenient(data).index::<64>() {
+                let index: Indexed<'_, 64> = index;
+                nodes += index.iter().map(|t| t.len()).sum::<usize>();
+                nodes += index.find(cardwire_emv::tags::PAN).map_or(0, |t| t.len());
+            }
         }
     });
     assert!(nodes > 0);

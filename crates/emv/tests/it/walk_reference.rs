@@ -1,8 +1,10 @@
 //! The walk and the reader against the plain reference reader: the same objects (offset, tag,
 //! depth, value) in the same order and the same first fault, on random bytes, on random trees
-//! up to past the depth limit with a byte damaged, and on every vector.
+//! up to past the depth limit with a byte damaged, and on every vector. The index built by
+//! `Reader::index` against the walk: the same objects and lookups, or the same error.
 
-use cardwire_emv::tlv::{Builder, Mode, Reader, Tag};
+use cardwire_emv::tlv::{Builder, Indexed, Mode, Reader, Tag};
+use cardwire_emv::{Error, ErrorKind};
 
 use crate::reference::{self, Fault, Object};
 use crate::{XorShift, random_tlv};
@@ -58,6 +60,69 @@ pub fn agrees(data: &[u8]) {
         }
         if expected.1.is_none() {
             assert_eq!(reader.len(), top.len(), "{mode:?} reader of {data:02X?}");
+        }
+        index_agrees::<4>(data, mode);
+        index_agrees::<256>(data, mode);
+    }
+}
+
+/// How often [`index_agrees`] met each case: the walk's error, a sound tree too large for the
+/// index, a sound tree indexed. (Only ever incremented, so tests running beside each other
+/// cannot make a count smaller.)
+static INDEX_OUTCOMES: [std::sync::atomic::AtomicUsize; 3] =
+    [const { std::sync::atomic::AtomicUsize::new(0) }; 3];
+
+/// The index of capacity `N` against the walk: on a sound tree of at most `N` objects, the
+/// same objects in the same order and the same first object for every tag; on a malformed
+/// tree, the walk's error; on a sound tree of more, `TooManyObjects` at object `N`.
+pub fn index_agrees<const N: usize>(data: &[u8], mode: Mode) {
+    use std::sync::atomic::Ordering::Relaxed;
+    let reader = Reader::with_mode(data, mode);
+    let mut walked = Vec::new();
+    let mut fault: Option<Error> = None;
+    for item in reader.walk() {
+        match item {
+            Ok(tlv) => walked.push(tlv),
+            Err(e) => {
+                fault = Some(e);
+                break;
+            }
+        }
+    }
+    let built: Result<Indexed<'_, N>, Error> = reader.index();
+    match (fault, built) {
+        (Some(e), built) => {
+            INDEX_OUTCOMES[0].fetch_add(1, Relaxed);
+            assert_eq!(built.err(), Some(e), "{mode:?} index error of {data:02X?}");
+        }
+        (None, Err(e)) => {
+            INDEX_OUTCOMES[1].fetch_add(1, Relaxed);
+            assert!(walked.len() > N, "{mode:?} index of {data:02X?}: {e:?}");
+            assert_eq!(e.kind(), ErrorKind::TooManyObjects { capacity: N });
+            assert_eq!(e.offset(), walked[N].offset(), "{mode:?} of {data:02X?}");
+        }
+        (None, Ok(index)) => {
+            INDEX_OUTCOMES[2].fetch_add(1, Relaxed);
+            assert_eq!(index.len(), walked.len(), "{mode:?} index of {data:02X?}");
+            let listed: Vec<_> = index.iter().collect();
+            assert_eq!(listed, walked, "{mode:?} index of {data:02X?}");
+            let backwards: Vec<_> = index.iter().rev().collect();
+            assert!(backwards.iter().eq(walked.iter().rev()));
+            for (i, tlv) in walked.iter().enumerate() {
+                assert_eq!(index.get(i).as_ref(), Some(tlv));
+                assert_eq!(
+                    index.find(tlv.tag()),
+                    reader.find(tlv.tag()).unwrap(),
+                    "{mode:?} find {:?} in {data:02X?}",
+                    tlv.tag()
+                );
+                let all: Vec<_> = index.find_all(tlv.tag()).collect();
+                let want: Vec<_> = reader.find_all(tlv.tag()).map(Result::unwrap).collect();
+                assert_eq!(all, want);
+            }
+            assert_eq!(index.get(walked.len()), None);
+            let absent = Tag::from_u32(0xDF7F).unwrap();
+            assert_eq!(index.find(absent), reader.find(absent).unwrap());
         }
     }
 }
@@ -124,6 +189,13 @@ fn random_trees_damaged_and_padded() {
         agrees(&data);
     }
     assert!(deep > 100, "the trees must reach the depth limit ({deep})");
+    let outcomes = INDEX_OUTCOMES
+        .each_ref()
+        .map(|n| n.load(std::sync::atomic::Ordering::Relaxed));
+    assert!(
+        outcomes.iter().all(|&n| n > 1000),
+        "the index must meet faults, overflows and sound trees ({outcomes:?})"
+    );
 }
 
 #[test]
