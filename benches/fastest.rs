@@ -5,7 +5,7 @@
 //! load. A batch of 100 operations lasts a few microseconds and often runs undisturbed: the
 //! fastest of many batches is the operation's cost on an idle core. Benches print it, for
 //! cardwire and its peer measured the same way, when `BENCH_FASTEST=N` (the number of
-//! batches) is set; see BENCHMARKS.md.
+//! batches) is set, with the median batch beside it; see BENCHMARKS.md.
 
 use std::hint::black_box;
 use std::time::Instant;
@@ -18,30 +18,51 @@ pub fn batches() -> Option<usize> {
     std::env::var("BENCH_FASTEST").ok()?.parse().ok()
 }
 
-/// The fastest of `batches` batches of [`BATCH`] runs of `f`, in nanoseconds per run.
-pub fn fastest(batches: usize, mut f: impl FnMut() -> usize) -> f64 {
-    let mut best = f64::MAX;
-    for _ in 0..batches {
-        let start = Instant::now();
-        let mut acc = 0usize;
-        for _ in 0..BATCH {
-            acc ^= f();
-        }
-        let ns = start.elapsed().as_secs_f64() * 1e9 / f64::from(BATCH);
-        black_box(acc);
-        best = best.min(ns);
-    }
-    best
+/// The batches of one operation, in nanoseconds per run.
+#[derive(Clone, Copy, Debug)]
+pub struct Timing {
+    /// The fastest batch: the cost on an idle core with warm caches.
+    pub fastest: f64,
+    /// The median batch: what a typical moment of the same process gives, to compare with
+    /// criterion's median of its (much longer) samples.
+    pub median: f64,
 }
 
-/// Prints each operation's fastest batch and, for pairs, the ratio cardwire ÷ peer.
-pub fn report(rows: &[(&str, f64)], pairs: &[(usize, usize)]) {
-    for (name, ns) in rows {
-        println!("{name}: {ns:.1} ns");
+/// `batches` batches of [`BATCH`] runs of `f`. Each output goes through `black_box`, as in
+/// criterion's `Bencher::iter`, so that a batch and a criterion sample run the same loop.
+pub fn fastest<O>(batches: usize, mut f: impl FnMut() -> O) -> Timing {
+    let mut times = Vec::with_capacity(batches.max(1));
+    for _ in 0..batches.max(1) {
+        let start = Instant::now();
+        for _ in 0..BATCH {
+            black_box(f());
+        }
+        let ns = start.elapsed().as_secs_f64() * 1e9 / f64::from(BATCH);
+        times.push(ns);
+    }
+    times.sort_by(f64::total_cmp);
+    Timing {
+        fastest: times[0],
+        median: times[times.len() / 2],
+    }
+}
+
+/// Prints each operation's fastest and median batch and, for pairs, the ratios cardwire ÷
+/// peer of both.
+pub fn report(rows: &[(&str, Timing)], pairs: &[(usize, usize)]) {
+    for (name, t) in rows {
+        println!(
+            "{name}: {:.1} ns (median batch {:.1} ns)",
+            t.fastest, t.median
+        );
     }
     for &(ours, peer) in pairs {
         let (a, x) = rows[ours];
         let (b, y) = rows[peer];
-        println!("{a} ÷ {b}: {:.3}", x / y);
+        println!(
+            "{a} ÷ {b}: {:.3} (median batches {:.3})",
+            x.fastest / y.fastest,
+            x.median / y.median
+        );
     }
 }

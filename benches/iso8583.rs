@@ -172,21 +172,22 @@ fn bench(c: &mut Criterion) {
         std::process::exit(0);
     }
 
+    // The routines timed, one each, shared by the fastest batches and criterion so that both
+    // run the same loop; each returns a small value (no view of the message leaves it).
+    let decode_ours = || Message::decode(&specs::ISO87_ASCII, black_box(&ascii)).map(|m| m.len());
+    let decode_peer =
+        || iso_8583_rs::Message::parse(&peer, black_box(&ascii)).map(|m| m.bitmap as usize);
+    let decode_cups = || Message::decode(&specs::CUPS, black_box(&cups)).map(|m| m.len());
+
     if let Some(n) = fastest::batches() {
-        let decoded = |r: Result<Message<'_, '_>, _>| r.map_or(0, |m| m.len());
         let rows = [
             (
                 "cardwire/decode-0200-iso87-ascii",
-                fastest::fastest(n, || {
-                    decoded(Message::decode(&specs::ISO87_ASCII, black_box(&ascii)))
-                }),
+                fastest::fastest(n, decode_ours),
             ),
             (
                 "iso_8583_rs/decode-0200-iso87-ascii",
-                fastest::fastest(n, || {
-                    iso_8583_rs::Message::parse(&peer, black_box(&ascii))
-                        .map_or(0, |m| m.bitmap as usize)
-                }),
+                fastest::fastest(n, decode_peer),
             ),
             (
                 "cardwire/encode-0200-iso87-ascii",
@@ -198,25 +199,31 @@ fn bench(c: &mut Criterion) {
             ),
             (
                 "cardwire/decode-cups-purchase",
-                fastest::fastest(n, || {
-                    decoded(Message::decode(&specs::CUPS, black_box(&cups)))
-                }),
+                fastest::fastest(n, decode_cups),
             ),
             (
                 "cardwire/encode-cups-purchase",
                 fastest::fastest(n, || encode_cups(black_box(&mut a))),
             ),
+            // The routine criterion ran before issue 18's third session: the bitmap out of the
+            // view.
+            (
+                "cardwire/decode-0200-iso87-ascii-bitmap",
+                fastest::fastest(n, || {
+                    Message::decode(&specs::ISO87_ASCII, black_box(&ascii)).map(|m| m.bitmap())
+                }),
+            ),
         ];
-        fastest::report(&rows, &[(0, 1), (2, 3)]);
+        fastest::report(&rows, &[(0, 1), (2, 3), (6, 1)]);
         std::process::exit(0);
     }
 
     let mut g = c.benchmark_group("iso8583");
     g.bench_function("cardwire/decode-0200-iso87-ascii", |bench| {
-        bench.iter(|| Message::decode(&specs::ISO87_ASCII, black_box(&ascii)).map(|m| m.bitmap()))
+        bench.iter(decode_ours)
     });
     g.bench_function("iso_8583_rs/decode-0200-iso87-ascii", |bench| {
-        bench.iter(|| iso_8583_rs::Message::parse(&peer, black_box(&ascii)).map(|m| m.bitmap))
+        bench.iter(decode_peer)
     });
     g.bench_function("cardwire/encode-0200-iso87-ascii", |bench| {
         bench.iter(|| encode_ours(black_box(&mut a)))
@@ -225,7 +232,7 @@ fn bench(c: &mut Criterion) {
         bench.iter(|| encode_peer(black_box(&mut b)))
     });
     g.bench_function("cardwire/decode-cups-purchase", |bench| {
-        bench.iter(|| Message::decode(&specs::CUPS, black_box(&cups)).map(|m| m.bitmap()))
+        bench.iter(decode_cups)
     });
     g.bench_function("cardwire/encode-cups-purchase", |bench| {
         bench.iter(|| encode_cups(black_box(&mut a)))

@@ -27,7 +27,7 @@ mod tag;
 mod walk;
 
 pub use builder::{Builder, encoded_len, length_len};
-pub use index::{Indexed, IndexedIter};
+pub use index::{Indexed, IndexedIter, Slot};
 #[cfg(feature = "alloc")]
 pub use node::{Node, to_vec};
 pub use path::Path;

@@ -3,7 +3,7 @@
 //! input.
 
 use super::header::{self, skip_padding};
-use super::{Indexed, MAX_DEPTH, Tag, Walk};
+use super::{Indexed, MAX_DEPTH, Slot, Tag, Walk};
 use crate::{Error, ErrorKind};
 
 /// How strictly to read.
@@ -227,15 +227,16 @@ impl<'a> Reader<'a> {
     }
 
     /// Validates the whole tree below this reader, as [`Reader::validate`] does, and records
-    /// every object in an index of capacity `N`: later walks and lookups read no header.
+    /// every object in `slots` (the caller's, reused from message to message): later walks
+    /// and lookups through the returned [`Indexed`] read no header.
     ///
     /// # Errors
     /// The first malformation found, with its offset (the error [`Reader::walk`] yields);
-    /// for a well-formed tree of more than `N` objects, [`ErrorKind::TooManyObjects`] at the
-    /// first object that did not fit.
+    /// for a well-formed tree of more objects than `slots`, [`ErrorKind::TooManyObjects`] at
+    /// the first object that did not fit.
     #[inline]
-    pub fn index<const N: usize>(&self) -> Result<Indexed<'a, N>, Error> {
-        Indexed::build(self.walk(), self.origin, self.mode)
+    pub fn index<'s>(&self, slots: &'s mut [Slot]) -> Result<Indexed<'a, 's>, Error> {
+        Indexed::build(self.rest, self.origin, self.depth, self.mode, slots)
     }
 
     /// Checks the whole tree below this reader, children included.

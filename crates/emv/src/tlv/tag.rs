@@ -124,6 +124,18 @@ impl Tag {
         }
     }
 
+    /// The stored form (value and meta), for an index that keeps tags in fewer bytes.
+    #[inline(always)]
+    pub(crate) const fn parts(self) -> (u32, u8) {
+        (self.value, self.meta)
+    }
+
+    /// A tag from the stored form [`Tag::parts`] of a tag read before.
+    #[inline(always)]
+    pub(crate) const fn from_parts(value: u32, meta: u8) -> Self {
+        Self { value, meta }
+    }
+
     /// Encoded length in bytes, as stored.
     #[inline(always)]
     const fn len_u8(&self) -> u8 {

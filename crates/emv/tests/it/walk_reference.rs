@@ -3,7 +3,7 @@
 //! up to past the depth limit with a byte damaged, and on every vector. The index built by
 //! `Reader::index` against the walk: the same objects and lookups, or the same error.
 
-use cardwire_emv::tlv::{Builder, Indexed, Mode, Reader, Tag};
+use cardwire_emv::tlv::{Builder, Mode, Reader, Slot, Tag};
 use cardwire_emv::{Error, ErrorKind};
 
 use crate::reference::{self, Fault, Object};
@@ -61,8 +61,14 @@ pub fn agrees(data: &[u8]) {
         if expected.1.is_none() {
             assert_eq!(reader.len(), top.len(), "{mode:?} reader of {data:02X?}");
         }
-        index_agrees::<4>(data, mode);
-        index_agrees::<256>(data, mode);
+        index_agrees(reader_at(data, mode), 4);
+        index_agrees(reader_at(data, mode), 256);
+        // A template's children indexed on their own: offsets stay those of the whole input.
+        if let Some(Ok(first)) = Reader::with_mode(data, mode).next()
+            && let Some(children) = first.children()
+        {
+            index_agrees(children, 256);
+        }
     }
 }
 
@@ -72,12 +78,17 @@ pub fn agrees(data: &[u8]) {
 static INDEX_OUTCOMES: [std::sync::atomic::AtomicUsize; 3] =
     [const { std::sync::atomic::AtomicUsize::new(0) }; 3];
 
-/// The index of capacity `N` against the walk: on a sound tree of at most `N` objects, the
-/// same objects in the same order and the same first object for every tag; on a malformed
-/// tree, the walk's error; on a sound tree of more, `TooManyObjects` at object `N`.
-pub fn index_agrees<const N: usize>(data: &[u8], mode: Mode) {
+fn reader_at(data: &[u8], mode: Mode) -> Reader<'_> {
+    Reader::with_mode(data, mode)
+}
+
+/// The index of `n` slots against the walk: on a sound tree of at most `n` objects, the same
+/// objects in the same order and the same first object for every tag; on a malformed tree,
+/// the walk's error; on a sound tree of more, `TooManyObjects` at object `n`.
+pub fn index_agrees(reader: Reader<'_>, n: usize) {
     use std::sync::atomic::Ordering::Relaxed;
-    let reader = Reader::with_mode(data, mode);
+    let mode = reader.mode();
+    let data = format!("{reader:02X?}");
     let mut walked = Vec::new();
     let mut fault: Option<Error> = None;
     for item in reader.walk() {
@@ -89,23 +100,24 @@ pub fn index_agrees<const N: usize>(data: &[u8], mode: Mode) {
             }
         }
     }
-    let built: Result<Indexed<'_, N>, Error> = reader.index();
+    let mut slots = vec![Slot::EMPTY; n];
+    let built = reader.index(&mut slots);
     match (fault, built) {
         (Some(e), built) => {
             INDEX_OUTCOMES[0].fetch_add(1, Relaxed);
-            assert_eq!(built.err(), Some(e), "{mode:?} index error of {data:02X?}");
+            assert_eq!(built.err(), Some(e), "{mode:?} index error of {data}");
         }
         (None, Err(e)) => {
             INDEX_OUTCOMES[1].fetch_add(1, Relaxed);
-            assert!(walked.len() > N, "{mode:?} index of {data:02X?}: {e:?}");
-            assert_eq!(e.kind(), ErrorKind::TooManyObjects { capacity: N });
-            assert_eq!(e.offset(), walked[N].offset(), "{mode:?} of {data:02X?}");
+            assert!(walked.len() > n, "{mode:?} index of {data}: {e:?}");
+            assert_eq!(e.kind(), ErrorKind::TooManyObjects { capacity: n });
+            assert_eq!(e.offset(), walked[n].offset(), "{mode:?} of {data}");
         }
         (None, Ok(index)) => {
             INDEX_OUTCOMES[2].fetch_add(1, Relaxed);
-            assert_eq!(index.len(), walked.len(), "{mode:?} index of {data:02X?}");
+            assert_eq!(index.len(), walked.len(), "{mode:?} index of {data}");
             let listed: Vec<_> = index.iter().collect();
-            assert_eq!(listed, walked, "{mode:?} index of {data:02X?}");
+            assert_eq!(listed, walked, "{mode:?} index of {data}");
             let backwards: Vec<_> = index.iter().rev().collect();
             assert!(backwards.iter().eq(walked.iter().rev()));
             for (i, tlv) in walked.iter().enumerate() {
@@ -113,7 +125,7 @@ pub fn index_agrees<const N: usize>(data: &[u8], mode: Mode) {
                 assert_eq!(
                     index.find(tlv.tag()),
                     reader.find(tlv.tag()).unwrap(),
-                    "{mode:?} find {:?} in {data:02X?}",
+                    "{mode:?} find {:?} in {data}",
                     tlv.tag()
                 );
                 let all: Vec<_> = index.find_all(tlv.tag()).collect();
