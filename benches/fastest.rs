@@ -66,3 +66,40 @@ pub fn report(rows: &[(&str, Timing)], pairs: &[(usize, usize)]) {
         );
     }
 }
+
+/// The number of batches per stack shift asked for with `BENCH_STACK_SHIFTS`, if any.
+pub fn shift_batches() -> Option<usize> {
+    std::env::var("BENCH_STACK_SHIFTS").ok()?.parse().ok()
+}
+
+/// The fastest of `batches` batches of `f` with the stack shifted as criterion 0.8 shifts it
+/// for sample `i` of 100 (`alloca` of `i` bytes before the routine runs), for each `i`:
+/// criterion's median is the median over these placements.
+pub fn by_stack_shift<O>(batches: usize, mut f: impl FnMut() -> O) -> Vec<f64> {
+    (0..100)
+        .map(|i| alloca::with_alloca(i, |_| fastest(batches, &mut f).fastest))
+        .collect()
+}
+
+/// Prints, per operation, the fastest batch over criterion's 100 stack shifts: the least,
+/// the median and the most, and which shifts were slow (over 1.25 × the least).
+pub fn report_shifts(rows: &[(&str, Vec<f64>)]) {
+    for (name, times) in rows {
+        let mut sorted = times.clone();
+        sorted.sort_by(f64::total_cmp);
+        let least = sorted[0];
+        let slow: Vec<usize> = (0..times.len())
+            .filter(|&i| times[i] > 1.25 * least)
+            .collect();
+        println!(
+            "{name}: least {least:.1} ns, median {:.1} ns, most {:.1} ns over 100 shifts; slow at {} shifts: {slow:?}",
+            sorted[sorted.len() / 2],
+            sorted[sorted.len() - 1],
+            slow.len(),
+        );
+        if std::env::var_os("BENCH_STACK_LIST").is_some() {
+            let list: Vec<String> = times.iter().map(|t| format!("{t:.0}")).collect();
+            println!("  per shift: {}", list.join(" "));
+        }
+    }
+}

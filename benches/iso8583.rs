@@ -179,6 +179,28 @@ fn bench(c: &mut Criterion) {
         || iso_8583_rs::Message::parse(&peer, black_box(&ascii)).map(|m| m.bitmap as usize);
     let decode_cups = || Message::decode(&specs::CUPS, black_box(&cups)).map(|m| m.len());
 
+    if let Some(n) = fastest::shift_batches() {
+        fastest::report_shifts(&[
+            (
+                "cardwire/decode-0200-iso87-ascii",
+                fastest::by_stack_shift(n, decode_ours),
+            ),
+            (
+                "iso_8583_rs/decode-0200-iso87-ascii",
+                fastest::by_stack_shift(n, decode_peer),
+            ),
+            (
+                "cardwire/encode-0200-iso87-ascii",
+                fastest::by_stack_shift(n, || encode_ours(black_box(&mut a))),
+            ),
+            (
+                "iso_8583_rs/encode-0200-iso87-ascii",
+                fastest::by_stack_shift(n, || encode_peer(black_box(&mut b))),
+            ),
+        ]);
+        std::process::exit(0);
+    }
+
     if let Some(n) = fastest::batches() {
         let rows = [
             (

@@ -234,6 +234,20 @@ fn bench(c: &mut Criterion) {
         std::process::exit(0);
     }
 
+    if let Some(n) = fastest::shift_batches() {
+        fastest::report_shifts(&[
+            (
+                "cardwire/field55-arqc-17",
+                fastest::by_stack_shift(n, || walk(black_box(&arqc), false)),
+            ),
+            (
+                "iso7816-tlv/field55-arqc-17",
+                fastest::by_stack_shift(n, || peer_walk(black_box(&arqc))),
+            ),
+        ]);
+        std::process::exit(0);
+    }
+
     if let Some(n) = fastest::batches() {
         let rows = [
             (
