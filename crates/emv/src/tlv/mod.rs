@@ -2,6 +2,10 @@
 //! into caller buffers. Masked display of what is read lives in [`crate::mask`] and
 //! [`crate::describe`].
 //!
+//! [`Reader`] and [`Walk`] check every header as they read it. To look up many tags in one
+//! input (a host reading field 55), [`Reader::index`] validates it once into the caller's
+//! [`Slot`]s; the [`Indexed`] view then walks and searches without reading a header again.
+//!
 //! ```
 //! use cardwire_emv::tags;
 //! use cardwire_emv::tlv::Reader;
