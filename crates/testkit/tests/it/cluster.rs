@@ -521,7 +521,9 @@ mod races {
     use std::sync::mpsc;
     use std::time::Duration;
 
-    use cardwire_acquirer::ledger::{Ledger, PgLedger, PgOptions, TxKey, TxRecord};
+    use cardwire_acquirer::ledger::{
+        Ledger, PgLedger, PgOptions, Posted, Posting, TxKey, TxRecord,
+    };
     use cardwire_acquirer::{ErrorKind, Host, OsRng, ResponseCode};
     use cardwire_iso8583::cups::{SettlementTotals, Transaction};
     use cardwire_testkit::HOST_TIME as NOW;
@@ -835,6 +837,58 @@ mod races {
             stan,
         };
         assert!(b.ledger().transaction(&key).unwrap().unwrap().is_live());
+    }
+
+    /// A posting `cardwire_post` refuses (no account) leaves no row, and the group it is in
+    /// commits the others.
+    #[test]
+    fn a_refused_posting_leaves_nothing_and_its_group_commits_the_rest() {
+        let Some(db) = crate::pg_db("post_refused") else {
+            return;
+        };
+        let keys = cardwire_testkit::test_key_store();
+        let mut l = PgLedger::connect(db.url(), PgOptions::default(), &keys).unwrap();
+        l.open_account("6200000000000001", 1_000).unwrap();
+        let mut record = |stan: u32, account: &str| {
+            let key = TxKey {
+                terminal_id: "10580001".into(),
+                batch: 1,
+                stan,
+            };
+            let seq = l.next_seq().unwrap().unwrap();
+            TxRecord {
+                response: Some(ResponseCode::Approved),
+                amount: 100,
+                balance_delta: -100,
+                account: account.into(),
+                rrn: format!("{seq:012}"),
+                state: Default::default(),
+                ..TxRecord::mark(key, Transaction::Purchase, seq, NOW)
+            }
+        };
+        let (none, one) = (record(1, "6200000000000099"), record(2, "6200000000000001"));
+        let decline = ResponseCode::InsufficientFunds;
+        l.begin_group().unwrap();
+        let refused = l.post_decided(
+            &Posting {
+                record: none.clone(),
+                change: None,
+            },
+            decline,
+        );
+        assert_eq!(refused.unwrap_err().kind(), ErrorKind::Ledger);
+        let posted = l.post_decided(
+            &Posting {
+                record: one.clone(),
+                change: None,
+            },
+            decline,
+        );
+        assert_eq!(posted.unwrap(), Posted::AsDecided);
+        l.commit_group().unwrap();
+        assert!(l.transaction(&none.key).unwrap().is_none(), "no row left");
+        assert!(l.transaction(&one.key).unwrap().unwrap().is_live());
+        assert_eq!(l.balance("6200000000000001").unwrap(), Some(900));
     }
 
     #[test]
