@@ -12,7 +12,7 @@
 //! cardwire-acquirer terminal unbind --data-dir DIR --terminal-id T
 //! cardwire-acquirer statement --data-dir DIR --month 2026-11 --out statement.csv
 //! cardwire-acquirer migrate --ledger postgres://cardwire@db/cardwire
-//! cardwire-acquirer serve --data-dir DIR --ledger postgres://cardwire@db/cardwire   # one of several nodes
+//! cardwire-acquirer serve --data-dir DIR --ledger postgres://cardwire@db/cardwire --pool-size 4   # one of several nodes
 //! ```
 //!
 //! Admin commands may run while `serve` runs on the same data directory: each raises the
@@ -21,7 +21,9 @@
 //! With `--ledger URL` (or `ledger` in the config) the ledger, the terminal sessions, the
 //! sequence numbers and the registry (merchants, terminals, keys, cardholders) live in
 //! PostgreSQL, shared by every node given the same URL: an admin command at any node reaches
-//! every running `serve` through the registry's version there.
+//! every running `serve` through the registry's version there. Such a `serve` answers with
+//! `--pool-size` host workers (or `pool_size` in the config; default 4, 1–64), each with its
+//! own connection; a SQLite ledger is answered by one.
 //!
 //! Without `--config`, a command given `--data-dir DIR` reads `DIR/acquirer.toml` when it
 //! exists (the merchant platform reads the same file to find the database).

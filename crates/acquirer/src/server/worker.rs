@@ -75,8 +75,13 @@ pub(super) fn run<L: Ledger>(
         match host.lock() {
             Ok(mut h) => {
                 let begun = h.ledger().begin_group().and_then(|()| {
-                    // The sessions the group's requests need, in one read: the requests are
-                    // here, so whatever a terminal was answered before them is committed.
+                    // A shared ledger is read for the sessions the group's requests need, in
+                    // one read: the requests are here, so whatever a terminal was answered
+                    // before them is committed. (Another ledger is read from its cache: no
+                    // decoding for it.)
+                    if !h.ledger().shared() {
+                        return Ok(());
+                    }
                     let ids = terminals(&group, &h);
                     h.ledger().read_ahead(&ids)
                 });
