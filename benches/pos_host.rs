@@ -7,7 +7,11 @@
 //! `POS_BENCH_PURCHASES` per terminal (default 2500), `POS_BENCH_SYNC` (`normal` or `full`),
 //! `POS_BENCH_LEDGER` (`sqlite`, `memory` or `postgres`: a fresh database on the server of
 //! `CARDWIRE_PG_URL`), `POS_BENCH_NODES` (PostgreSQL only: host nodes, each a server with its
-//! own ledger connection, the terminals spread over them; default 1).
+//! own ledger connection, the terminals spread over them; default 1), `POS_BENCH_POOL`
+//! (PostgreSQL only: host workers per node, each with its own connection; default 4, as
+//! `serve`), `POS_BENCH_CARDS` (how many cards the terminals buy with, terminal i with card
+//! i mod N: copies of the fixtures' credit chip card under other card numbers; default 1, so
+//! every posting updates the one account row).
 //!
 //! The requests are built before the clock starts (each terminal's frames carry their own
 //! STAN, PIN block, ARQC and MAC), so the figures are the host's: read, verify, decide, commit,
@@ -48,6 +52,7 @@ fn main() {
     };
     let kind = std::env::var("POS_BENCH_LEDGER").unwrap_or_else(|_| "sqlite".into());
     let nodes = env("POS_BENCH_NODES", 1).max(1);
+    let pool = env("POS_BENCH_POOL", 4).max(1);
     let fx = Fixtures::load().unwrap();
     let mut registry = fx.registry.clone();
     let noodle = registry.terminal("10580001").unwrap().clone();
@@ -58,6 +63,23 @@ fn main() {
             ..noodle.clone()
         });
     }
+    let card = fx.card("credit-chip").clone();
+    let cards: Vec<_> = (0..env("POS_BENCH_CARDS", 1).max(1))
+        .map(|i| {
+            let mut c = card.clone();
+            if i > 0 {
+                // Another card number of the same issuer: the fixture's with its account
+                // digits replaced, the Luhn digit made again.
+                let body = &card.pan[..card.pan.len() - 1];
+                let body = format!("{}{:06}", &body[..body.len() - 6], i);
+                c.pan = format!("{body}{}", luhn(&body));
+                registry
+                    .add_cardholder(&c.pan, c.psn, &c.expiry, &c.service_code, &c.pin, 0)
+                    .unwrap();
+            }
+            c
+        })
+        .collect();
     // Enough credit for every purchase.
     for c in &mut registry.cardholders {
         c.balance = i64::MAX / 4;
@@ -67,7 +89,7 @@ fn main() {
     let pg = (kind == "postgres").then(|| PgDb::new("pos_bench").unwrap_or_else(|e| panic!("{e}")));
     let label = match kind.as_str() {
         "memory" => "memory".to_string(),
-        "postgres" => format!("PostgreSQL, {nodes} node(s)"),
+        "postgres" => format!("PostgreSQL, {nodes} node(s) x {pool} connection(s)"),
         _ => format!("SQLite WAL, durability {sync:?}"),
     };
     println!(
@@ -79,9 +101,15 @@ fn main() {
             let url = pg.as_ref().unwrap().url();
             (0..nodes)
                 .map(|_| {
-                    let keys = cardwire_testkit::test_key_store();
-                    let ledger = PgLedger::connect(url, PgOptions::default(), &keys).unwrap();
-                    serve(Host::new(registry.clone(), ledger).unwrap())
+                    let hosts = (0..pool)
+                        .map(|_| {
+                            let keys = cardwire_testkit::test_key_store();
+                            let ledger =
+                                PgLedger::connect(url, PgOptions::default(), &keys).unwrap();
+                            Arc::new(Mutex::new(Host::new(registry.clone(), ledger).unwrap()))
+                        })
+                        .collect();
+                    serve_pool(hosts)
                 })
                 .collect()
         }
@@ -93,7 +121,6 @@ fn main() {
             .unwrap(),
         )],
     };
-    let card = fx.card("credit-chip").clone();
     // Sign in and build every frame before the clock starts.
     let mut prepared = Vec::new();
     for (i, id) in ids.iter().enumerate() {
@@ -116,11 +143,12 @@ fn main() {
             t.accept_sign_in(c.send(&buf[..n]).unwrap()).unwrap(),
             ResponseCode::Approved
         );
+        let card = &cards[i % cards.len()];
         let frames: Vec<Vec<u8>> = (0..purchases)
             .map(|i| {
                 let req = Req {
                     atc: (i % 0xFFFF) as u16 + 1,
-                    ..Req::purchase(&card, Entry::Chip, Some("246810"), 100 + (i as u64 % 900))
+                    ..Req::purchase(card, Entry::Chip, Some("246810"), 100 + (i as u64 % 900))
                 };
                 let (n, _) = t.request(&req, &mut buf);
                 buf[..n].to_vec()
@@ -205,11 +233,40 @@ fn main() {
     drop(dir);
 }
 
+/// The Luhn check digit of `body`.
+fn luhn(body: &str) -> char {
+    let sum: u32 = body
+        .bytes()
+        .rev()
+        .enumerate()
+        .map(|(i, b)| {
+            let d = u32::from(b - b'0');
+            if i % 2 == 0 {
+                let d2 = d * 2;
+                if d2 > 9 { d2 - 9 } else { d2 }
+            } else {
+                d
+            }
+        })
+        .sum();
+    char::from(b'0' + ((10 - sum % 10) % 10) as u8)
+}
+
 fn serve<L: Ledger + Send + 'static>(host: Host<L>) -> (Server, std::net::SocketAddr) {
-    let host = Arc::new(Mutex::new(host));
+    serve_pool(vec![Arc::new(Mutex::new(host))])
+}
+
+fn serve_pool<L: Ledger + Send + 'static>(
+    hosts: Vec<Arc<Mutex<Host<L>>>>,
+) -> (Server, std::net::SocketAddr) {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let server =
-        Server::spawn(listener, host, ServerConfig::default(), Arc::new(|_, _| {})).unwrap();
+    let server = Server::spawn_pool(
+        listener,
+        hosts,
+        ServerConfig::default(),
+        Arc::new(|_, _| {}),
+    )
+    .unwrap();
     let addr = server.addr();
     (server, addr)
 }

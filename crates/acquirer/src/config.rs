@@ -8,6 +8,7 @@
 //! log_json = true
 //! durability = "normal"                # or "full"
 //! ledger = "postgres://cardwire@db/cardwire"  # a ledger shared by several nodes (else SQLite in data_dir)
+//! pool_size = 4                        # PostgreSQL: host workers, each with its own connection (1–64)
 //! default_fee_bps = 60                 # for merchants added without a rate
 //!
 //! [limits]
@@ -80,6 +81,9 @@ pub struct Config {
     /// A PostgreSQL URL: the ledger lives there, shared by every node configured with it
     /// (without it, in the SQLite file of `data_dir`).
     pub ledger: Option<String>,
+    /// With a PostgreSQL ledger, how many host workers the node runs, each with its own
+    /// connection (see [`Config::pool_size`]); a SQLite ledger has one.
+    pub pool_size: Option<usize>,
     /// The fee rate, in basis points, of a merchant added without one.
     pub default_fee_bps: Option<u16>,
     /// Connection and frame limits.
@@ -219,6 +223,30 @@ impl Config {
                 .during("checking the limits (connections, frame size, threads above zero)"));
         }
         Ok(c)
+    }
+
+    /// The default of [`Config::pool_size`]: enough connections that one's round trip to
+    /// the database is not the node's pace, few enough for a database serving many nodes.
+    pub const DEFAULT_POOL_SIZE: usize = 4;
+
+    /// How many host workers, each with its own ledger connection, a node on a PostgreSQL
+    /// ledger runs: `over` (the command line's) or the file's, else
+    /// [`Config::DEFAULT_POOL_SIZE`]; from 1 to [`ServerConfig`]'s bound,
+    /// [`crate::server::Server::MAX_POOL`].
+    ///
+    /// # Errors
+    /// [`ErrorKind::Config`] outside those bounds.
+    pub fn pool_size(&self, over: Option<usize>) -> Result<usize> {
+        let n = over.or(self.pool_size).unwrap_or(Self::DEFAULT_POOL_SIZE);
+        if n == 0 || n > crate::server::Server::MAX_POOL {
+            return Err(Error::new(ErrorKind::Config)
+                .during("checking the pool size")
+                .about(alloc::format!(
+                    "pool_size {n}: from 1 to {}",
+                    crate::server::Server::MAX_POOL
+                )));
+        }
+        Ok(n)
     }
 
     /// The lockout rule: the host's default, with what the file sets.
@@ -390,5 +418,26 @@ mod tests {
             let c = Config::parse(&alloc::format!("[security]\n{zero}\n")).unwrap();
             assert!(c.lockout().is_err(), "{zero}");
         }
+    }
+
+    #[test]
+    fn the_pool_size_is_bounded_and_the_command_line_wins() {
+        assert_eq!(
+            Config::default().pool_size(None).unwrap(),
+            Config::DEFAULT_POOL_SIZE
+        );
+        let c = Config::parse("pool_size = 8").unwrap();
+        assert_eq!(c.pool_size(None).unwrap(), 8);
+        assert_eq!(c.pool_size(Some(2)).unwrap(), 2);
+        assert!(c.pool_size(Some(0)).is_err());
+        let max = crate::server::Server::MAX_POOL;
+        assert_eq!(c.pool_size(Some(max)).unwrap(), max);
+        assert!(c.pool_size(Some(max + 1)).is_err());
+        assert!(
+            Config::parse("pool_size = 0")
+                .unwrap()
+                .pool_size(None)
+                .is_err()
+        );
     }
 }

@@ -12,7 +12,7 @@
 //! cardwire-acquirer terminal unbind --data-dir DIR --terminal-id T
 //! cardwire-acquirer statement --data-dir DIR --month 2026-11 --out statement.csv
 //! cardwire-acquirer migrate --ledger postgres://cardwire@db/cardwire
-//! cardwire-acquirer serve --data-dir DIR --ledger postgres://cardwire@db/cardwire   # one of several nodes
+//! cardwire-acquirer serve --data-dir DIR --ledger postgres://cardwire@db/cardwire --pool-size 4   # one of several nodes
 //! ```
 //!
 //! Admin commands may run while `serve` runs on the same data directory: each raises the
@@ -21,7 +21,9 @@
 //! With `--ledger URL` (or `ledger` in the config) the ledger, the terminal sessions, the
 //! sequence numbers and the registry (merchants, terminals, keys, cardholders) live in
 //! PostgreSQL, shared by every node given the same URL: an admin command at any node reaches
-//! every running `serve` through the registry's version there.
+//! every running `serve` through the registry's version there. Such a `serve` answers with
+//! `--pool-size` host workers (or `pool_size` in the config; default 4, 1–64), each with its
+//! own connection; a SQLite ledger is answered by one.
 //!
 //! Without `--config`, a command given `--data-dir DIR` reads `DIR/acquirer.toml` when it
 //! exists (the merchant platform reads the same file to find the database).
@@ -104,6 +106,10 @@ enum Command {
         /// Logs as JSON lines.
         #[arg(long)]
         log_json: bool,
+        /// With a PostgreSQL ledger: host workers, each with its own connection (1–64,
+        /// default 4, or pool_size in the config). A SQLite ledger has one.
+        #[arg(long)]
+        pool_size: Option<usize>,
     },
     /// Merchants.
     Merchant {
@@ -274,6 +280,36 @@ impl Setup {
             }
         }
     }
+}
+
+impl Setup {
+    /// Runs `with` on `pool` connections to the PostgreSQL ledger when a URL is given, else
+    /// on the one SQLite ledger (a file one process writes through one connection).
+    fn with_ledgers<T>(&self, pool: usize, with: impl PoolUser<T>) -> Res<T> {
+        match &self.ledger {
+            Some(url) => {
+                let ledgers = (0..pool)
+                    .map(|_| PgLedger::connect(url, PgOptions::default(), &self.keys))
+                    .collect::<Result<Vec<_>, _>>()
+                    .map_err(err)?;
+                with.run(ledgers)
+            }
+            None => {
+                let ledger = SqliteLedger::open(
+                    &self.db,
+                    self.config.durability().map_err(err)?,
+                    &self.keys,
+                )
+                .map_err(err)?;
+                with.run(vec![ledger])
+            }
+        }
+    }
+}
+
+/// What runs on a pool of connections to whichever ledger a command was given.
+trait PoolUser<T> {
+    fn run<L: Ledger + Send + 'static>(self, ledgers: Vec<L>) -> Res<T>;
 }
 
 /// What runs on whichever ledger a command was given.
@@ -486,12 +522,13 @@ fn terminal(action: TerminalAction) -> Res<()> {
 const REGISTRY_CHECK: Duration = Duration::from_secs(1);
 
 /// Loads the registry again whenever an admin command (of this node or another on the same
-/// database) raised its version, and puts it in the host's place between two request
-/// groups. Never stops serving: a failure is logged and tried again at the next check.
+/// database) raised its version, and puts it in every host's place (each between two of its
+/// request groups). Never stops serving: a failure is logged and tried again at the next
+/// check (a host that took it already takes it again, which changes nothing).
 fn watch_registry<L: Ledger>(
     location: Location,
     keys: SoftwareKeyStore,
-    host: Arc<Mutex<Host<L>>>,
+    hosts: &[Arc<Mutex<Host<L>>>],
     mut seen: u64,
     stop: Arc<AtomicBool>,
 ) {
@@ -519,12 +556,14 @@ fn watch_registry<L: Ledger>(
                 continue;
             }
         };
-        let replaced = store.load().and_then(|registry| match host.lock() {
-            Ok(mut h) => h.replace_registry(registry),
-            Err(_) => {
-                Err(Error::new(cardwire_acquirer::ErrorKind::Internal).during("locking the host"))
-            }
-        });
+        let replaced =
+            store.load().and_then(|registry| {
+                hosts.iter().try_for_each(|host| match host.lock() {
+                    Ok(mut h) => h.replace_registry(registry.clone()),
+                    Err(_) => Err(Error::new(cardwire_acquirer::ErrorKind::Internal)
+                        .during("locking the host")),
+                })
+            });
         match replaced {
             Ok(()) => {
                 seen = version;
@@ -576,8 +615,10 @@ fn serve(
     listen: Option<String>,
     metrics_listen: Option<String>,
     log_json: bool,
+    pool_size: Option<usize>,
 ) -> Res<()> {
     let s = setup(common)?;
+    let pool = s.config.pool_size(pool_size).map_err(err)?;
     let json = log_json || s.config.log_json;
     // Logs to standard error through a lossy non-blocking queue: a slow or closed output
     // never holds up an answer.
@@ -590,12 +631,15 @@ fn serve(
         .or_else(|| s.config.metrics_listen.clone())
         .unwrap_or_else(|| "127.0.0.1:9858".into());
     let server_config = s.config.server().map_err(err)?;
-    s.with_ledger(Serve {
-        s: &s,
-        listen,
-        metrics_listen,
-        server_config,
-    })
+    s.with_ledgers(
+        pool,
+        Serve {
+            s: &s,
+            listen,
+            metrics_listen,
+            server_config,
+        },
+    )
 }
 
 /// `serve` once its ledger is open.
@@ -606,21 +650,21 @@ struct Serve<'a> {
     server_config: cardwire_acquirer::server::ServerConfig,
 }
 
-impl LedgerUser<()> for Serve<'_> {
-    fn run<L: Ledger + Send + 'static>(self, ledger: L) -> Res<()> {
+impl PoolUser<()> for Serve<'_> {
+    fn run<L: Ledger + Send + 'static>(self, ledgers: Vec<L>) -> Res<()> {
         let Serve {
             s,
             listen,
             metrics_listen,
             server_config,
         } = self;
-        serve_on(s, ledger, &listen, &metrics_listen, server_config)
+        serve_on(s, ledgers, &listen, &metrics_listen, server_config)
     }
 }
 
 fn serve_on<L: Ledger + Send + 'static>(
     s: &Setup,
-    ledger: L,
+    ledgers: Vec<L>,
     listen: &str,
     metrics_listen: &str,
     server_config: cardwire_acquirer::server::ServerConfig,
@@ -633,25 +677,25 @@ fn serve_on<L: Ledger + Send + 'static>(
         .registry()
         .and_then(|mut store| store.acquirer_sm2_key(&mut OsRng))
         .map_err(err)?;
-    let mut host = Host::new(registry, ledger)
-        .map_err(err)?
-        .with_lockout(s.config.lockout().map_err(err)?)
-        .with_key_download_signer(signer);
-    if let Some(days) = s.config.security.chip_date_days {
-        host = host.with_chip_date_tolerance(days);
+    let lockout = s.config.lockout().map_err(err)?;
+    // One host per connection, alike: a pool's workers answer any terminal.
+    let mut hosts = Vec::with_capacity(ledgers.len());
+    for ledger in ledgers {
+        let mut host = Host::new(registry.clone(), ledger)
+            .map_err(err)?
+            .with_lockout(lockout)
+            .with_key_download_signer(signer.clone());
+        if let Some(days) = s.config.security.chip_date_days {
+            host = host.with_chip_date_tolerance(days);
+        }
+        if let Some(secs) = s.config.security.sign_in_window_secs {
+            host = host.with_sign_in_window(secs);
+        }
+        hosts.push(Arc::new(Mutex::new(host)));
     }
-    if let Some(secs) = s.config.security.sign_in_window_secs {
-        host = host.with_sign_in_window(secs);
-    }
-    let host = Arc::new(Mutex::new(host));
     let listener = std::net::TcpListener::bind(listen).map_err(|e| format!("{listen}: {e}"))?;
-    let server = Server::spawn(
-        listener,
-        Arc::clone(&host),
-        server_config,
-        Arc::new(|_, _| {}),
-    )
-    .map_err(err)?;
+    let server = Server::spawn_pool(listener, hosts.clone(), server_config, Arc::new(|_, _| {}))
+        .map_err(err)?;
     let runtime = server.runtime().map_err(err)?;
     let metrics_listener = runtime
         .block_on(tokio::net::TcpListener::bind(metrics_listen))
@@ -660,15 +704,15 @@ fn serve_on<L: Ledger + Send + 'static>(
     runtime.spawn(metrics_endpoint(metrics_listener, server.metrics()));
     let stop_watch = Arc::new(AtomicBool::new(false));
     let watcher = {
-        let (location, keys, host, stop) = (
+        let (location, keys, hosts, stop) = (
             s.location(),
             s.keys.clone(),
-            Arc::clone(&host),
+            hosts.clone(),
             Arc::clone(&stop_watch),
         );
         std::thread::Builder::new()
             .name("registry-watch".into())
-            .spawn(move || watch_registry(location, keys, host, version, stop))
+            .spawn(move || watch_registry(location, keys, &hosts, version, stop))
             .map_err(|e| format!("starting the registry watch: {e}"))?
     };
     println!("listening on {}", server.addr());
@@ -685,11 +729,13 @@ fn serve_on<L: Ledger + Send + 'static>(
     let _ = watcher.join();
     server.stop();
     // The ledger's last group is committed; closing it checkpoints the write-ahead log.
-    let host = Arc::try_unwrap(host)
-        .map_err(|_| "the host is still shared".to_string())?
-        .into_inner()
-        .map_err(|_| "the host worker panicked holding the host".to_string())?;
-    drop(host.into_ledger());
+    for host in hosts {
+        let host = Arc::try_unwrap(host)
+            .map_err(|_| "the host is still shared".to_string())?
+            .into_inner()
+            .map_err(|_| "the host worker panicked holding the host".to_string())?;
+        drop(host.into_ledger());
+    }
     println!(
         "stopped on {signal} in {} ms",
         started.elapsed().as_millis()
@@ -742,7 +788,8 @@ fn run(cli: Cli) -> Res<()> {
             listen,
             metrics_listen,
             log_json,
-        } => serve(&common, listen, metrics_listen, log_json),
+            pool_size,
+        } => serve(&common, listen, metrics_listen, log_json, pool_size),
         Command::Merchant { action } => merchant(action),
         Command::Terminal { action } => terminal(action),
         Command::KeyDownloadKey { common } => key_download_key(&common),

@@ -265,13 +265,26 @@ impl<L: Ledger> Host<L> {
             Some(s) => (s.batch.max(1), s.pool_next),
             None => (1, 0),
         };
-        let session = Session {
-            keys,
-            batch,
-            pool_next,
-            algorithm,
-        };
-        self.save_session(&head.terminal_id, field62, Some(stamp), session)?;
+        // The batch as stored: a shared ledger keeps the one a settlement at another node
+        // may have moved on since `stored` was read.
+        let batch = self.ledger.save_sign_in(
+            &head.terminal_id,
+            &TerminalSession {
+                field62: field62.into(),
+                batch,
+                pool_next,
+                last_sign_in: Some(stamp),
+            },
+        )?;
+        if !self.ledger.shared() {
+            let session = Session {
+                keys,
+                batch,
+                pool_next,
+                algorithm,
+            };
+            self.sessions.insert(head.terminal_id.clone(), session);
+        }
         let mut f60 = [0u8; 11];
         let (code, rest) = f60.split_at_mut(2);
         code.copy_from_slice(b"00");

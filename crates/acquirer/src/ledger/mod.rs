@@ -268,6 +268,20 @@ pub trait Ledger {
     /// As [`Ledger::session`].
     fn save_session(&mut self, terminal_id: &str, session: &TerminalSession) -> Result<()>;
 
+    /// Stores the session a sign-in made for `terminal_id` and returns the batch open as
+    /// stored, which the sign-in's reply names. A ledger shared by several nodes changes only
+    /// the working keys and the sign-in's stamp of a session that exists, keeping its batch
+    /// and pool position: a settlement at another node may have closed the batch the sign-in
+    /// read. The default stores the whole session ([`Ledger::save_session`]) and returns its
+    /// batch.
+    ///
+    /// # Errors
+    /// As [`Ledger::session`].
+    fn save_sign_in(&mut self, terminal_id: &str, session: &TerminalSession) -> Result<u32> {
+        self.save_session(terminal_id, session)?;
+        Ok(session.batch)
+    }
+
     /// The balance in fen of a card account, if it exists.
     ///
     /// # Errors
@@ -414,6 +428,19 @@ pub trait Ledger {
         terminal_id: &str,
     ) -> Result<(Option<TerminalSession>, Option<Strikes>)> {
         Ok((self.session(terminal_id)?, self.strikes(terminal_id)?))
+    }
+
+    /// Reads ahead, in one step, the sessions and lockout counts of `terminal_ids` (the
+    /// terminals of a group's requests, read once those requests arrived), for
+    /// [`Ledger::session_and_strikes`] to answer from: each read ahead is used once, and
+    /// forgotten when the terminal's session or count changes, or the group ends. A ledger
+    /// on a server saves a round trip per request; the default reads nothing ahead.
+    ///
+    /// # Errors
+    /// As [`Ledger::session`].
+    fn read_ahead(&mut self, terminal_ids: &[&str]) -> Result<()> {
+        let _ = terminal_ids;
+        Ok(())
     }
 
     /// Takes the next position of `terminal_id`'s merchant-number pool in one step (read

@@ -28,6 +28,7 @@
 //! second node wait for the first's commit. A lost connection fails the operation (no reply
 //! goes out: the terminal reverses); the next group connects again.
 
+use alloc::collections::BTreeMap;
 use alloc::string::String;
 use alloc::vec::Vec;
 use core::str::FromStr;
@@ -347,6 +348,7 @@ fn conflict(operation: &'static str) -> Error {
 struct Prepared {
     session: Statement,
     save_session: Statement,
+    save_sign_in: Statement,
     balance: Statement,
     find: Statement,
     find_locked: Statement,
@@ -359,6 +361,7 @@ struct Prepared {
     seq_block: Statement,
     strikes: Statement,
     session_and_strikes: Statement,
+    sessions_ahead: Statement,
     post_decided: Statement,
     take_pool_position: Statement,
     close_batch: Statement,
@@ -374,6 +377,14 @@ impl Prepared {
                 "INSERT INTO sessions (terminal_id, field62, batch, pool_next, last_sign_in) \
                  VALUES ($1, $2, $3, $4, $5) ON CONFLICT (terminal_id) DO UPDATE \
                  SET field62 = $2, batch = $3, pool_next = $4, last_sign_in = $5",
+            )?,
+            // The keys and the stamp alone of a session that exists: its batch may have been
+            // closed by another node since the sign-in read it, and its pool moved on.
+            save_sign_in: c.prepare(
+                "INSERT INTO sessions (terminal_id, field62, batch, pool_next, last_sign_in) \
+                 VALUES ($1, $2, $3, $4, $5) ON CONFLICT (terminal_id) DO UPDATE \
+                 SET field62 = EXCLUDED.field62, last_sign_in = EXCLUDED.last_sign_in \
+                 RETURNING batch",
             )?,
             balance: c.prepare("SELECT balance FROM accounts WHERE card_token = $1")?,
             find: c.prepare(&alloc::format!(
@@ -413,6 +424,14 @@ impl Prepared {
                 "SELECT s.field62, s.batch, s.pool_next, s.last_sign_in, \
                         l.failures, l.locked_until \
                  FROM (SELECT $1::text AS id) t \
+                 LEFT JOIN sessions s ON s.terminal_id = t.id \
+                 LEFT JOIN lockouts l ON l.terminal_id = t.id",
+            )?,
+            // The same columns for several terminals (ids last), one row each.
+            sessions_ahead: c.prepare(
+                "SELECT s.field62, s.batch, s.pool_next, s.last_sign_in, \
+                        l.failures, l.locked_until, t.id \
+                 FROM unnest($1::text[]) AS t(id) \
                  LEFT JOIN sessions s ON s.terminal_id = t.id \
                  LEFT JOIN lockouts l ON l.terminal_id = t.id",
             )?,
@@ -456,7 +475,12 @@ pub struct PgLedger {
     in_group: bool,
     /// The sequence numbers drawn and not used yet: `next..end`.
     seq: (u64, u64),
+    /// Sessions and lockout counts read ahead for the group ([`Ledger::read_ahead`]).
+    ahead: BTreeMap<String, SessionAndStrikes>,
 }
+
+/// A terminal's session and lockout count as one read found them.
+type SessionAndStrikes = (Option<TerminalSession>, Option<Strikes>);
 
 impl core::fmt::Debug for PgLedger {
     // The URL may carry a password: it stays out.
@@ -666,6 +690,7 @@ impl PgLedger {
             card,
             in_group: false,
             seq: (0, 0),
+            ahead: BTreeMap::new(),
         })
     }
 
@@ -683,6 +708,31 @@ impl PgLedger {
         migrate_on(&mut connect_raw(&config, options)?)
     }
 
+    /// A session's columns: field 62 sealed under the card-data key (as in the SQLite
+    /// ledger), batch, pool position, the sign-in's stamp.
+    fn session_params(
+        &self,
+        terminal_id: &str,
+        session: &TerminalSession,
+    ) -> Result<(Vec<u8>, i64, i64, Option<String>)> {
+        let sealed = if session.field62.is_empty() {
+            Vec::new()
+        } else {
+            self.card
+                .seal_bytes(&field62_label(terminal_id), &session.field62)?
+        };
+        let stamp = session
+            .last_sign_in
+            .as_ref()
+            .map(super::columns::stamp_text);
+        Ok((
+            sealed,
+            i64::from(session.batch),
+            i64::from(session.pool_next),
+            stamp,
+        ))
+    }
+
     /// The key that protects the card numbers of this database.
     pub fn card_key(&self) -> &CardDataKey {
         &self.card
@@ -694,6 +744,7 @@ impl PgLedger {
         let lost = self.conn.as_ref().is_none_or(|(c, _)| c.is_closed());
         if lost {
             self.conn = None;
+            self.ahead.clear();
             if self.in_group {
                 return Err(Error::new(ErrorKind::LedgerUnavailable)
                     .during("reaching the ledger in a group"));
@@ -920,26 +971,36 @@ impl Ledger for PgLedger {
         session_of(&row, &card, terminal_id)
     }
 
-    fn session_and_strikes(
-        &mut self,
-        terminal_id: &str,
-    ) -> Result<(Option<TerminalSession>, Option<Strikes>)> {
+    fn session_and_strikes(&mut self, terminal_id: &str) -> Result<SessionAndStrikes> {
+        if let Some(read) = self.ahead.remove(terminal_id) {
+            return Ok(read);
+        }
         let card = self.card.clone();
         let (client, p) = self.conn()?;
         let row = client
             .query_one(&p.session_and_strikes, &[&terminal_id])
             .map_err(pg("reading a terminal session"))?;
-        // The session's columns are NULL (its batch first) when it never signed in.
-        let signed_in = row
-            .try_get::<_, Option<i64>>(1)
-            .map_err(pg("reading a terminal session"))?
-            .is_some();
-        let session = if signed_in {
-            session_of(&row, &card, terminal_id)?
-        } else {
-            None
-        };
-        Ok((session, strikes_of(&row, 4)?))
+        session_and_strikes_of(&row, &card, terminal_id)
+    }
+
+    fn read_ahead(&mut self, terminal_ids: &[&str]) -> Result<()> {
+        self.ahead.clear();
+        if terminal_ids.is_empty() {
+            return Ok(());
+        }
+        let card = self.card.clone();
+        let (client, p) = self.conn()?;
+        let rows = client
+            .query(&p.sessions_ahead, &[&terminal_ids])
+            .map_err(pg("reading terminal sessions ahead"))?;
+        for row in &rows {
+            let id: String = row
+                .try_get(6)
+                .map_err(pg("reading terminal sessions ahead"))?;
+            let read = session_and_strikes_of(row, &card, &id)?;
+            self.ahead.insert(id, read);
+        }
+        Ok(())
     }
 
     fn post_decided(&mut self, posting: &Posting, decline: ResponseCode) -> Result<Posted> {
@@ -983,6 +1044,7 @@ impl Ledger for PgLedger {
     }
 
     fn take_pool_position(&mut self, terminal_id: &str) -> Result<Option<u32>> {
+        self.ahead.remove(terminal_id);
         let (client, p) = self.conn()?;
         let get = pg("taking a merchant-number pool position");
         let next: i64 = client
@@ -1005,6 +1067,7 @@ impl Ledger for PgLedger {
     }
 
     fn close_batch(&mut self, terminal_id: &str, batch: u32, next: u32) -> Result<Option<bool>> {
+        self.ahead.remove(terminal_id);
         let (client, p) = self.conn()?;
         let moved = client
             .execute(
@@ -1016,18 +1079,8 @@ impl Ledger for PgLedger {
     }
 
     fn save_session(&mut self, terminal_id: &str, session: &TerminalSession) -> Result<()> {
-        // Sealed under the card-data key as in the SQLite ledger.
-        let sealed = if session.field62.is_empty() {
-            Vec::new()
-        } else {
-            self.card
-                .seal_bytes(&field62_label(terminal_id), &session.field62)?
-        };
-        let (batch, pool_next) = (i64::from(session.batch), i64::from(session.pool_next));
-        let stamp = session
-            .last_sign_in
-            .as_ref()
-            .map(super::columns::stamp_text);
+        self.ahead.remove(terminal_id);
+        let (sealed, batch, pool_next, stamp) = self.session_params(terminal_id, session)?;
         let (client, p) = self.conn()?;
         client
             .execute(
@@ -1036,6 +1089,22 @@ impl Ledger for PgLedger {
             )
             .map_err(pg("saving a terminal session"))?;
         Ok(())
+    }
+
+    fn save_sign_in(&mut self, terminal_id: &str, session: &TerminalSession) -> Result<u32> {
+        self.ahead.remove(terminal_id);
+        let (sealed, batch, pool_next, stamp) = self.session_params(terminal_id, session)?;
+        let (client, p) = self.conn()?;
+        let get = pg("saving a sign-in");
+        let batch: i64 = client
+            .query_one(
+                &p.save_sign_in,
+                &[&terminal_id, &sealed, &batch, &pool_next, &stamp],
+            )
+            .and_then(|row| row.try_get(0))
+            .map_err(&get)?;
+        u32::try_from(batch)
+            .map_err(|_| Error::new(ErrorKind::LedgerCorrupt).during("saving a sign-in"))
     }
 
     fn balance(&mut self, account: &str) -> Result<Option<i64>> {
@@ -1262,6 +1331,7 @@ impl Ledger for PgLedger {
     }
 
     fn add_strike(&mut self, terminal_id: &str) -> Result<u32> {
+        self.ahead.remove(terminal_id);
         let (client, _) = self.conn()?;
         let get = pg("counting a failure");
         let failures: i32 = client
@@ -1278,6 +1348,7 @@ impl Ledger for PgLedger {
     }
 
     fn lock_out(&mut self, terminal_id: &str, until: i64) -> Result<()> {
+        self.ahead.remove(terminal_id);
         let (client, _) = self.conn()?;
         client
             .execute(
@@ -1289,6 +1360,7 @@ impl Ledger for PgLedger {
     }
 
     fn clear_strikes(&mut self, terminal_id: &str) -> Result<()> {
+        self.ahead.remove(terminal_id);
         let (client, _) = self.conn()?;
         client
             .execute(
@@ -1300,6 +1372,7 @@ impl Ledger for PgLedger {
     }
 
     fn begin_group(&mut self) -> Result<()> {
+        self.ahead.clear();
         if !self.in_group {
             let (client, _) = self.conn()?;
             client
@@ -1311,6 +1384,7 @@ impl Ledger for PgLedger {
     }
 
     fn commit_group(&mut self) -> Result<()> {
+        self.ahead.clear();
         if !self.in_group {
             return Ok(());
         }
@@ -1361,6 +1435,25 @@ fn session_of(row: &Row, card: &CardDataKey, terminal_id: &str) -> Result<Option
             .to_vec();
     }
     Ok(Some(session))
+}
+
+/// Reads a session and a lockout count from the columns `session_and_strikes` selects: the
+/// session's first (NULL when the terminal never signed in), the count's at 4 and 5.
+fn session_and_strikes_of(
+    row: &Row,
+    card: &CardDataKey,
+    terminal_id: &str,
+) -> Result<SessionAndStrikes> {
+    let signed_in = row
+        .try_get::<_, Option<i64>>(1)
+        .map_err(pg("reading a terminal session"))?
+        .is_some();
+    let session = if signed_in {
+        session_of(row, card, terminal_id)?
+    } else {
+        None
+    };
+    Ok((session, strikes_of(row, 4)?))
 }
 
 /// Reads a lockout count from columns `at` (failures) and `at + 1` (locked until) of `row`;

@@ -86,6 +86,8 @@ pub struct Metrics {
     panics: AtomicU64,
     failed_requests: AtomicU64,
     dropped_log_lines: AtomicU64,
+    pool_size: AtomicU64,
+    connections_in_use: AtomicU64,
 }
 
 impl Metrics {
@@ -141,6 +143,32 @@ impl Metrics {
         self.dropped_log_lines.fetch_add(1, Ordering::Relaxed);
     }
 
+    /// The ledger connections the server has: one per host worker.
+    pub fn set_pool_size(&self, size: usize) {
+        self.pool_size
+            .store(u64::try_from(size).unwrap_or(u64::MAX), Ordering::Relaxed);
+    }
+
+    /// A host worker took a group to answer on its ledger connection (`true`), or is done
+    /// with it.
+    pub fn connection_in_use(&self, taken: bool) {
+        if taken {
+            self.connections_in_use.fetch_add(1, Ordering::Relaxed);
+        } else {
+            self.connections_in_use.fetch_sub(1, Ordering::Relaxed);
+        }
+    }
+
+    /// Ledger connections answering a group now.
+    pub fn connections_in_use(&self) -> u64 {
+        self.connections_in_use.load(Ordering::Relaxed)
+    }
+
+    /// Ledger connections (host workers) of the server.
+    pub fn pool_size(&self) -> u64 {
+        self.pool_size.load(Ordering::Relaxed)
+    }
+
     /// Connections open now.
     pub fn open_connections(&self) -> u64 {
         self.open_connections.load(Ordering::Relaxed)
@@ -192,7 +220,19 @@ impl Metrics {
             "cardwire_ledger_commit_seconds",
             "Time of one ledger group commit.",
         );
-        let gauges: [(&str, &str, &str, &AtomicU64); 7] = [
+        let gauges: [(&str, &str, &str, &AtomicU64); 9] = [
+            (
+                "cardwire_ledger_pool_size",
+                "gauge",
+                "Ledger connections of the server, one per host worker.",
+                &self.pool_size,
+            ),
+            (
+                "cardwire_ledger_connections_in_use",
+                "gauge",
+                "Ledger connections answering a group of requests now.",
+                &self.connections_in_use,
+            ),
             (
                 "cardwire_open_connections",
                 "gauge",

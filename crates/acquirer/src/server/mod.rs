@@ -10,8 +10,10 @@
 //!   [`ServerConfig::idle_timeout`];
 //! - a frame's buffer grows as its bytes arrive, never to the length a client announces
 //!   before sending it, and frames above [`ServerConfig::max_frame`] are refused;
-//! - the host runs on one worker thread; a request whose handling panics is answered with
-//!   nothing (its connection closes) and the worker goes on;
+//! - the host runs on one worker thread, or on a bounded pool of them
+//!   ([`Server::spawn_pool`]: each with its own host over its own connection to a ledger
+//!   that several hosts share, taking groups from the one queue in turn); a request whose
+//!   handling panics is answered with nothing (its connection closes) and the worker goes on;
 //! - every request is logged with `tracing` (timestamp, terminal, MTI, response, latency,
 //!   masked card) from the worker: with a non-blocking writer (see [`log`]) a slow, full or
 //!   closed log never stops it. The optional request callback runs on a thread of its own
@@ -27,6 +29,7 @@ pub mod metrics;
 mod worker;
 
 use alloc::sync::Arc;
+use alloc::vec::Vec;
 use core::net::SocketAddr;
 use core::time::Duration;
 use std::net::TcpListener;
@@ -88,7 +91,7 @@ pub struct Server {
     runtime: Option<tokio::runtime::Runtime>,
     shutdown: watch::Sender<bool>,
     accept: Option<tokio::task::JoinHandle<()>>,
-    worker: Option<JoinHandle<()>>,
+    workers: Vec<JoinHandle<()>>,
     connections: Arc<Semaphore>,
     metrics: Arc<Metrics>,
     config: ServerConfig,
@@ -119,6 +122,46 @@ impl Server {
         config: ServerConfig,
         log: Arc<Log>,
     ) -> Result<Self> {
+        Self::spawn_pool(listener, alloc::vec![host], config, log)
+    }
+
+    /// The most host workers (ledger connections) one server runs.
+    pub const MAX_POOL: usize = 64;
+
+    /// Serves as [`Server::spawn`] does, with one worker thread per host of `hosts` (the pool:
+    /// at least one, at most [`Server::MAX_POOL`]), each taking the next group from the one
+    /// queue when it is free. Each host must have its own ledger connection, and the ledger
+    /// must be one that several hosts share safely ([`Ledger::shared`]: everything a request
+    /// reads or changes is in the database, nothing cached in a host); a ledger that is not
+    /// shared is refused with more than one host.
+    ///
+    /// # Errors
+    /// [`ErrorKind::Config`] for a pool of none, more than [`Server::MAX_POOL`], or several
+    /// hosts over a ledger that is not shared; [`ErrorKind::Io`] when the listener or the
+    /// runtime cannot be set up.
+    pub fn spawn_pool<L: Ledger + Send + 'static>(
+        listener: TcpListener,
+        hosts: Vec<Arc<Mutex<Host<L>>>>,
+        config: ServerConfig,
+        log: Arc<Log>,
+    ) -> Result<Self> {
+        if hosts.is_empty() || hosts.len() > Self::MAX_POOL {
+            return Err(Error::new(ErrorKind::Config)
+                .during("starting the host workers")
+                .about(alloc::format!(
+                    "a pool of {} hosts: 1 to {} are served",
+                    hosts.len(),
+                    Self::MAX_POOL
+                )));
+        }
+        let unshared = hosts
+            .iter()
+            .any(|h| h.lock().map_or(true, |mut h| !h.ledger().shared()));
+        if hosts.len() > 1 && unshared {
+            return Err(Error::new(ErrorKind::Config)
+                .during("starting the host workers")
+                .about("several hosts need a ledger they share (each caches what it reads)"));
+        }
         let addr = listener
             .local_addr()
             .map_err(|e| Error::from(e).during("reading the listener's address"))?;
@@ -138,22 +181,27 @@ impl Server {
             .build()
             .map_err(|e| Error::from(e).during("starting the server's runtime"))?;
         let metrics = Arc::new(Metrics::default());
+        metrics.set_pool_size(hosts.len());
         // Room for every connection's one request in flight: a connection waits for its reply
         // before it reads the next frame.
         let (jobs, queue) = mpsc::channel::<worker::Job>(config.max_connections.max(1));
-        let callback = log::Callback::spawn(log, Arc::clone(&metrics))?;
-        let worker = {
+        let queue = Arc::new(Mutex::new(queue));
+        let callback = Arc::new(log::Callback::spawn(log, Arc::clone(&metrics))?);
+        let mut workers = Vec::with_capacity(hosts.len());
+        for (i, host) in hosts.into_iter().enumerate() {
             let metrics = Arc::clone(&metrics);
             let dispatch = dispatch.clone();
-            std::thread::Builder::new()
-                .name("cardwire-host".into())
+            let (queue, callback) = (Arc::clone(&queue), Arc::clone(&callback));
+            let worker = std::thread::Builder::new()
+                .name(alloc::format!("cardwire-host-{i}"))
                 .spawn(move || {
                     tracing::dispatcher::with_default(&dispatch, || {
-                        worker::run(queue, &host, &metrics, &callback);
+                        worker::run(&queue, &host, &metrics, &callback);
                     });
                 })
-                .map_err(|e| Error::from(e).during("starting the host worker"))?
-        };
+                .map_err(|e| Error::from(e).during("starting a host worker"))?;
+            workers.push(worker);
+        }
         let listener = {
             let _guard = runtime.enter();
             tokio::net::TcpListener::from_std(listener)
@@ -176,7 +224,7 @@ impl Server {
             runtime: Some(runtime),
             shutdown,
             accept: Some(accept),
-            worker: Some(worker),
+            workers,
             connections,
             metrics,
             config,
@@ -227,9 +275,9 @@ impl Server {
             let _ = tokio::time::timeout(grace, connections.acquire_many(all)).await;
         });
         // Connections still open after the grace period are dropped with the runtime; the
-        // job queue's senders go with them and the worker ends after its last group.
+        // job queue's senders go with them and each worker ends after its last group.
         runtime.shutdown_timeout(Duration::from_secs(1));
-        if let Some(w) = self.worker.take() {
+        for w in self.workers.drain(..) {
             let _ = w.join();
         }
     }

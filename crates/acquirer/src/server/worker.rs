@@ -1,5 +1,7 @@
-//! The host worker: answers requests in groups that share one ledger commit, each request
-//! isolated (a panic answers nothing and the worker goes on), each logged.
+//! The host workers: each answers requests in groups that share one ledger commit, each
+//! request isolated (a panic answers nothing and the worker goes on), each logged. Several
+//! workers (a pool, each with its own host and ledger connection) take their groups from
+//! the one queue in turn.
 
 use alloc::string::String;
 use alloc::vec::Vec;
@@ -34,27 +36,55 @@ pub(super) struct Job {
 /// The most requests answered in one group (one ledger commit).
 const MAX_GROUP: usize = 64;
 
+/// The next group: the first request to come and every one waiting behind it (at most
+/// [`MAX_GROUP`]), taken while holding the queue so that workers take whole groups in turn.
+/// Empty once every connection and the accept loop are gone.
+fn next_group(queue: &Mutex<mpsc::Receiver<Job>>, group: &mut Vec<Job>) {
+    // A worker that panicked holding the queue left it whole: its jobs are still in it.
+    let mut queue = queue
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    let Some(first) = queue.blocking_recv() else {
+        return;
+    };
+    group.push(first);
+    while group.len() < MAX_GROUP {
+        match queue.try_recv() {
+            Ok(job) => group.push(job),
+            Err(_) => break,
+        }
+    }
+}
+
 /// Answers requests until every connection and the accept loop are gone.
 pub(super) fn run<L: Ledger>(
-    mut queue: mpsc::Receiver<Job>,
+    queue: &Mutex<mpsc::Receiver<Job>>,
     host: &Mutex<Host<L>>,
     metrics: &Metrics,
     log: &Callback,
 ) {
     let mut group = Vec::with_capacity(MAX_GROUP);
     let mut reply = [0u8; 1024];
-    while let Some(first) = queue.blocking_recv() {
-        group.push(first);
-        while group.len() < MAX_GROUP {
-            match queue.try_recv() {
-                Ok(job) => group.push(job),
-                Err(_) => break,
-            }
+    loop {
+        next_group(queue, &mut group);
+        if group.is_empty() {
+            return;
         }
+        metrics.connection_in_use(true);
         let mut answers: Vec<Result<(Vec<u8>, Answer)>> = Vec::with_capacity(group.len());
         match host.lock() {
             Ok(mut h) => {
-                let begun = h.ledger().begin_group();
+                let begun = h.ledger().begin_group().and_then(|()| {
+                    // A shared ledger is read for the sessions the group's requests need, in
+                    // one read: the requests are here, so whatever a terminal was answered
+                    // before them is committed. (Another ledger is read from its cache: no
+                    // decoding for it.)
+                    if !h.ledger().shared() {
+                        return Ok(());
+                    }
+                    let ids = terminals(&group, &h);
+                    h.ledger().read_ahead(&ids)
+                });
                 for job in &group {
                     let answer = begun
                         .clone()
@@ -118,6 +148,7 @@ pub(super) fn run<L: Ledger>(
             };
             lines.push((job.peer, outcome));
         }
+        metrics.connection_in_use(false);
         // One hand-over per group: the callback's thread is woken once, not per request.
         log.send(lines);
     }
@@ -148,6 +179,28 @@ fn answer<L: Ledger>(
         .get(..a.len)
         .ok_or(Error::new(ErrorKind::BufferTooSmall))?;
     Ok((bytes.to_vec(), a))
+}
+
+/// The registered terminals (field 41) of the group's requests, each once.
+fn terminals<'g, L: Ledger>(group: &'g [Job], h: &Host<L>) -> Vec<&'g str> {
+    let mut ids: Vec<&str> = group
+        .iter()
+        .filter_map(|job| terminal_of(&job.frame))
+        .filter(|id| h.registry().terminal(id).is_some())
+        .collect();
+    ids.sort_unstable();
+    ids.dedup();
+    ids
+}
+
+/// Field 41 of a request frame, read as far as the message reads: every spec variant reads
+/// the fields up to 41 alike (see `Host::handle`).
+fn terminal_of(frame: &[u8]) -> Option<&str> {
+    let Ok(Progress::Complete(f)) = FrameFormat::CUPS.read(frame) else {
+        return None;
+    };
+    let msg = Message::decode_partial(&specs::CUPS_ENC_TRACK, f.message).message;
+    msg.field(41)?.as_str()
 }
 
 /// The request's card number (field 2, else track 2's), masked to first 6 / last 4.

@@ -64,6 +64,11 @@ impl Cluster {
 
     /// A node: `serve` on a port of its own.
     fn node(&self, name: &str) -> Node {
+        self.node_with(name, &[])
+    }
+
+    /// A node started with `extra` arguments.
+    fn node_with(&self, name: &str, extra: &[&str]) -> Node {
         let mut cmd = Command::new(binary());
         cmd.args([
             "serve",
@@ -71,7 +76,8 @@ impl Cluster {
             "127.0.0.1:0",
             "--metrics-listen",
             "127.0.0.1:0",
-        ]);
+        ])
+        .args(extra);
         self.common(&mut cmd);
         let mut child = cmd
             .stdout(Stdio::piped())
@@ -79,14 +85,20 @@ impl Cluster {
             .spawn()
             .unwrap();
         let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-        let addr = loop {
-            let line = lines.next().expect("serve printed its address").unwrap();
-            if let Some(a) = line.strip_prefix("listening on ") {
+        let mut next = |prefix: &str| loop {
+            let line = lines.next().expect("serve printed its addresses").unwrap();
+            if let Some(a) = line.strip_prefix(prefix) {
                 break a.to_string();
             }
         };
+        let addr = next("listening on ");
+        let metrics = next("metrics on ");
         std::thread::spawn(move || lines.for_each(drop));
-        Node { child, addr }
+        Node {
+            child,
+            addr,
+            metrics,
+        }
     }
 
     /// The ledger, read directly.
@@ -99,6 +111,27 @@ impl Cluster {
 struct Node {
     child: Child,
     addr: String,
+    metrics: String,
+}
+
+impl Node {
+    /// The value of the metric `name` on the node's `GET /metrics`.
+    fn metric(&self, name: &str) -> String {
+        use std::io::{Read, Write};
+        let mut c = std::net::TcpStream::connect(&self.metrics).unwrap();
+        write!(
+            c,
+            "GET /metrics HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+        )
+        .unwrap();
+        let mut page = String::new();
+        c.read_to_string(&mut page).unwrap();
+        let line = page
+            .lines()
+            .find(|l| l.split(' ').next() == Some(name))
+            .unwrap_or_else(|| panic!("{name} on /metrics"));
+        line.split(' ').nth(1).unwrap().to_string()
+    }
 }
 
 impl Drop for Node {
@@ -165,9 +198,37 @@ fn two_nodes_on_one_database_count_each_request_once() {
     let Some(db) = crate::pg_db("two_nodes") else {
         return;
     };
-    let fx = Fixtures::load().unwrap();
     let cluster = Cluster::new(&db);
     let (a, b) = (cluster.node("a"), cluster.node("b"));
+    count_each_request_once(&cluster, &a, &b);
+}
+
+/// One node whose pool of 4 workers (each its own host and connection) answers requests sent
+/// at once: as safe as two nodes. Which worker takes which request is the queue's; the two
+/// hosts on two connections of `races` make each interleaving certain.
+#[test]
+fn one_node_with_a_pool_counts_each_request_once() {
+    let Some(db) = crate::pg_db("pool_node") else {
+        return;
+    };
+    let cluster = Cluster::new(&db);
+    let a = cluster.node_with("a", &["--pool-size", "4"]);
+    assert_eq!(a.metric("cardwire_ledger_pool_size"), "4");
+    count_each_request_once(&cluster, &a, &a);
+    let refused = Command::new(binary())
+        .args(["serve", "--listen", "127.0.0.1:0", "--pool-size", "0"])
+        .args(["--data-dir", cluster.temp.join("data").to_str().unwrap()])
+        .args(["--kek-file", cluster.temp.join("kek.hex").to_str().unwrap()])
+        .args(["--ledger", &cluster.url])
+        .output()
+        .unwrap();
+    assert!(!refused.status.success(), "a pool of none is refused");
+}
+
+/// The same purchase at both nodes at once, a reversal at the node that did not approve, two
+/// refunds of one sale at once: each counted once (`a` and `b` may be one node).
+fn count_each_request_once(cluster: &Cluster, a: &Node, b: &Node) {
+    let fx = Fixtures::load().unwrap();
     // Signed in at A, the terminal is known at B too: its session is in the database.
     let mut t = signed_in(&fx, "noodle-1", &a.addr);
     let card = fx.card("debit-chip").clone();
@@ -236,7 +297,6 @@ fn two_nodes_on_one_database_count_each_request_once() {
         "{codes:?}"
     );
     assert!(codes.contains(&ResponseCode::InvalidAmount), "{codes:?}");
-    drop((a, b));
 
     let mut ledger = cluster.ledger();
     let key = |stan| TxKey {
@@ -461,7 +521,9 @@ mod races {
     use std::sync::mpsc;
     use std::time::Duration;
 
-    use cardwire_acquirer::ledger::{Ledger, PgLedger, PgOptions, TxKey, TxRecord};
+    use cardwire_acquirer::ledger::{
+        Ledger, PgLedger, PgOptions, Posted, Posting, TxKey, TxRecord,
+    };
     use cardwire_acquirer::{ErrorKind, Host, OsRng, ResponseCode};
     use cardwire_iso8583::cups::{SettlementTotals, Transaction};
     use cardwire_testkit::HOST_TIME as NOW;
@@ -725,6 +787,108 @@ mod races {
             Some(ResponseCode::Approved),
             "the settlement wrote back the old working keys"
         );
+    }
+
+    /// The reverse of the race above: a sign-in that read the session (batch 1) before a
+    /// settlement at another host committed 1 → 2 must not write batch 1 back, and its reply
+    /// must give the terminal the batch open now.
+    #[test]
+    fn a_sign_in_racing_a_settlement_at_another_host_keeps_the_new_batch() {
+        let Some(Race {
+            fx,
+            a,
+            mut b,
+            mut t,
+            db: _db,
+        }) = race("race_sign_in_settle", "noodle-1")
+        else {
+            return;
+        };
+        let mut buf = [0u8; 512];
+        let settle = Req {
+            totals: Some(SettlementTotals::default()),
+            ..Req::new(Transaction::Settlement)
+        };
+        let (n, _) = t.request(&settle, &mut buf);
+        let settlement = buf[..n].to_vec();
+        let n = t.sign_in(&mut buf);
+        let sign_in = buf[..n].to_vec();
+        // `b` settles batch 1 in an open group; `a` signs in meanwhile: it reads the
+        // committed session (batch 1), then waits on `b`'s row until `b` commits.
+        b.ledger().begin_group().unwrap();
+        let settled = t.read_reply(&answer(&mut b, &settlement)).unwrap();
+        assert_eq!(settled.code, Some(ResponseCode::Approved));
+        let signed = while_held(&mut b, a, sign_in);
+        assert_eq!(t.accept_sign_in(&signed).unwrap(), ResponseCode::Approved);
+        let session = b.ledger().session(&t.terminal_id).unwrap().unwrap();
+        assert_eq!(session.batch, 2, "the sign-in wrote the closed batch back");
+        assert_eq!(t.batch, 2, "the sign-in's reply named the closed batch");
+        // The terminal's next purchase, in batch 2 under the new keys, is approved.
+        let card = fx.card("debit-chip").clone();
+        let (n, stan) = t.request(
+            &Req::purchase(&card, Entry::Chip, Some("123456"), 700),
+            &mut buf,
+        );
+        let r = t.read_reply(&answer(&mut b, &buf[..n])).unwrap();
+        assert_eq!(r.code, Some(ResponseCode::Approved));
+        let key = TxKey {
+            terminal_id: t.terminal_id.clone(),
+            batch: 2,
+            stan,
+        };
+        assert!(b.ledger().transaction(&key).unwrap().unwrap().is_live());
+    }
+
+    /// A posting `cardwire_post` refuses (no account) leaves no row, and the group it is in
+    /// commits the others.
+    #[test]
+    fn a_refused_posting_leaves_nothing_and_its_group_commits_the_rest() {
+        let Some(db) = crate::pg_db("post_refused") else {
+            return;
+        };
+        let keys = cardwire_testkit::test_key_store();
+        let mut l = PgLedger::connect(db.url(), PgOptions::default(), &keys).unwrap();
+        l.open_account("6200000000000001", 1_000).unwrap();
+        let mut record = |stan: u32, account: &str| {
+            let key = TxKey {
+                terminal_id: "10580001".into(),
+                batch: 1,
+                stan,
+            };
+            let seq = l.next_seq().unwrap().unwrap();
+            TxRecord {
+                response: Some(ResponseCode::Approved),
+                amount: 100,
+                balance_delta: -100,
+                account: account.into(),
+                rrn: format!("{seq:012}"),
+                state: Default::default(),
+                ..TxRecord::mark(key, Transaction::Purchase, seq, NOW)
+            }
+        };
+        let (none, one) = (record(1, "6200000000000099"), record(2, "6200000000000001"));
+        let decline = ResponseCode::InsufficientFunds;
+        l.begin_group().unwrap();
+        let refused = l.post_decided(
+            &Posting {
+                record: none.clone(),
+                change: None,
+            },
+            decline,
+        );
+        assert_eq!(refused.unwrap_err().kind(), ErrorKind::Ledger);
+        let posted = l.post_decided(
+            &Posting {
+                record: one.clone(),
+                change: None,
+            },
+            decline,
+        );
+        assert_eq!(posted.unwrap(), Posted::AsDecided);
+        l.commit_group().unwrap();
+        assert!(l.transaction(&none.key).unwrap().is_none(), "no row left");
+        assert!(l.transaction(&one.key).unwrap().unwrap().is_live());
+        assert_eq!(l.balance("6200000000000001").unwrap(), Some(900));
     }
 
     #[test]

@@ -25,6 +25,34 @@ fn many_terminals_concurrently() {
     assert_eq!(balance, card.balance - SPENT);
 }
 
+/// A pool of hosts is bounded, and refused over a ledger each host would cache (each would
+/// answer from its own copy of sessions and counts).
+#[test]
+fn a_pool_needs_a_shared_ledger_and_a_size_within_its_bound() {
+    let fx = Fixtures::load().unwrap();
+    let host = || {
+        Arc::new(Mutex::new(
+            Host::new(fx.registry.clone(), MemoryLedger::new()).unwrap(),
+        ))
+    };
+    let listener = || TcpListener::bind("127.0.0.1:0").unwrap();
+    let spawn = |hosts| {
+        Server::spawn_pool(
+            listener(),
+            hosts,
+            ServerConfig::default(),
+            Arc::new(|_, _| {}),
+        )
+    };
+    let err = spawn(vec![host(), host()]).unwrap_err();
+    assert_eq!(err.kind(), cardwire_acquirer::ErrorKind::Config, "{err}");
+    let err = spawn(Vec::new()).unwrap_err();
+    assert_eq!(err.kind(), cardwire_acquirer::ErrorKind::Config, "{err}");
+    let one = spawn(vec![host()]).unwrap();
+    assert_eq!(one.metrics().pool_size(), 1);
+    one.stop();
+}
+
 #[test]
 fn many_terminals_concurrently_on_sqlite_group_commits_survive_a_restart() {
     let dir = TempDir::new("server");
