@@ -24,6 +24,7 @@ impl Host<MemoryLedger> {
             chip_date_days: self.chip_date_days,
             sign_in_window_secs: self.sign_in_window_secs,
             rkd_signer: self.rkd_signer.clone(),
+            issuer: self.issuer.clone(),
         }
     }
 }
