@@ -261,7 +261,8 @@ impl fmt::Display for Answer {
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 pub struct Host<L: Ledger> {
-    registry: Registry,
+    /// Shared with the host's copies ([`Host::duplicate`]) until one of them changes it.
+    registry: Arc<Registry>,
     ledger: L,
     sessions: BTreeMap<String, Session>,
     seq: u64,
@@ -360,7 +361,7 @@ impl<L: Ledger> Host<L> {
         }
         let seq = ledger.last_seq()?;
         Ok(Self {
-            registry,
+            registry: Arc::new(registry),
             ledger,
             sessions: BTreeMap::new(),
             seq,
@@ -414,7 +415,7 @@ impl<L: Ledger> Host<L> {
     pub fn registry_mut(&mut self) -> &mut Registry {
         // The issuer keys may change through it.
         self.issuer = None;
-        &mut self.registry
+        Arc::make_mut(&mut self.registry)
     }
 
     /// Puts `registry` in place of the host's (an operator changed the stored registry while
@@ -436,7 +437,7 @@ impl<L: Ledger> Host<L> {
                 self.ledger.open_account(&c.pan, c.balance)?;
             }
         }
-        self.registry = registry;
+        self.registry = Arc::new(registry);
         self.issuer = None;
         // Terminals may have come or gone: their lockout counts are read again.
         self.guard.forget();
