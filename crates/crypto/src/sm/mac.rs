@@ -47,7 +47,7 @@ pub fn cbc_mac(key: &Sm4Key, data: &[u8], padding: Padding) -> [u8; BLOCK_LEN] {
     mac.finalize().into_bytes().into()
 }
 
-/// An SM4 key with its key schedule expanded once, for many CBC-MACs ([`cbc_mac`]'s
+/// An SM4 key with its key schedule expanded once, for many CBC-MACs ([`cbc_mac()`]'s
 /// values): what a session's SM4 MAK keeps. Wiped on drop (`sm4`'s `zeroize`); Debug shows
 /// nothing of the key.
 #[derive(Clone)]
@@ -59,7 +59,7 @@ impl Sm4CbcMacKey {
         Self(<CbcMac<::sm4::Sm4> as KeyInit>::new(key.expose().into()))
     }
 
-    /// The CBC-MAC of `data` padded per `padding`: [`cbc_mac`]'s value.
+    /// The CBC-MAC of `data` padded per `padding`: [`cbc_mac()`]'s value.
     pub fn mac(&self, data: &[u8], padding: Padding) -> [u8; BLOCK_LEN] {
         // A copy of the prepared state: the schedule is copied, not expanded again.
         let mut mac = self.0.clone();
