@@ -16,7 +16,8 @@ use std::borrow::Cow;
 use std::sync::OnceLock;
 
 use cardwire_crypto::TdesKey;
-use cardwire_crypto::cups::{MacAlgorithm, encrypt_field62};
+use cardwire_crypto::cups::encrypt_field62;
+use cardwire_crypto::mac::{Padding, RetailMacKey};
 use cardwire_crypto::pin::Pin;
 use cardwire_iso8583::frame::{FrameFormat, Progress, Tpdu};
 use cardwire_iso8583::{Encoder, Message, Mti, specs};
@@ -142,10 +143,10 @@ fn card_and_pin() -> &'static (CardData, Pin) {
     })
 }
 
-/// The session MAK, as the host holds it.
-fn mak() -> &'static TdesKey {
-    static MAK_KEY: OnceLock<TdesKey> = OnceLock::new();
-    MAK_KEY.get_or_init(|| TdesKey::new(&MAK).expect("mak"))
+/// The session MAK, as the host holds it: its key schedules expanded once per process.
+fn mak() -> &'static RetailMacKey {
+    static MAK_KEY: OnceLock<RetailMacKey> = OnceLock::new();
+    MAK_KEY.get_or_init(|| RetailMacKey::new(&TdesKey::new(&MAK).expect("mak")).expect("double"))
 }
 
 /// Writes the MAC the host would compute into the reply's field 64, when it decodes.
@@ -160,10 +161,8 @@ fn remac(frame: &mut [u8]) {
     let (Some(mac), Some(mab)) = (msg.mac(), msg.mab()) else {
         return;
     };
-    // The terminal's default profile MACs with the X9.19 retail MAC.
-    let Ok(value) = MacAlgorithm::RetailX919.field64(mak(), mab) else {
-        return;
-    };
+    // The terminal's default profile MACs with the X9.19 retail MAC (padding method 1).
+    let value = mak().mac(mab, Padding::Method1);
     let at = offset + mac.value_offset();
     if let Some(dst) = frame.get_mut(at..at + 8) {
         dst.copy_from_slice(&value);

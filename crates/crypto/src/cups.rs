@@ -198,7 +198,12 @@ pub fn encrypt_field62(
 
 /// Field 64 for `mab`: the first 4 bytes of the "ECB" MAC as 8 ASCII hex characters.
 pub fn field64(mak: &TdesKey, mab: &[u8]) -> [u8; 8] {
-    let [a, b, c, d, e, f, g, h, ..] = hex_upper(&ecb_mac(mak, mab));
+    field64_of_ecb(&ecb_mac(mak, mab))
+}
+
+/// Field 64 from the full "ECB" MAC: its first 4 bytes as 8 ASCII hex characters.
+pub(crate) fn field64_of_ecb(mac: &[u8; 8]) -> [u8; 8] {
+    let [a, b, c, d, e, f, g, h, ..] = hex_upper(mac);
     [a, b, c, d, e, f, g, h]
 }
 

@@ -6,10 +6,11 @@
 use alloc::string::String;
 
 use cardwire_crypto::TdesKey;
-use cardwire_crypto::card::verify_pvv;
+use cardwire_crypto::block::TdesCipher;
+use cardwire_crypto::card::verify_pvv_with;
 use cardwire_crypto::emv::CdolProfile;
 use cardwire_crypto::pin::{PinBlock, PinFormat};
-use cardwire_crypto::sm::cups::AnyWorkingKeys;
+use cardwire_crypto::sm::{PinCipher, SessionCiphers};
 use cardwire_crypto::track::{self, MAX_TRACK_LEN, TrackKey};
 use cardwire_emv::dol::Dol;
 use cardwire_emv::tags;
@@ -104,7 +105,8 @@ pub(crate) fn check_card<'r>(
 /// PIK, format 4 (16 bytes) under an SM4 PIK.
 pub(crate) fn check_pin(
     issuer: &IssuerKeys,
-    keys: &AnyWorkingKeys,
+    pvk: &TdesCipher,
+    keys: &SessionCiphers,
     card: &Cardholder,
     msg: &Message<'_, '_>,
 ) -> Result<(), ResponseCode> {
@@ -112,19 +114,19 @@ pub(crate) fn check_pin(
         return Ok(());
     };
     let bytes = field.bytes().ok_or(ResponseCode::FormatError)?;
-    let pin = match keys {
-        AnyWorkingKeys::Tdes(keys) => {
+    let pin = match keys.pin() {
+        PinCipher::Tdes(pik) => {
             let block: [u8; 8] = bytes.try_into().map_err(|_| ResponseCode::FormatError)?;
-            PinBlock::decipher(&block, &keys.pin).decode_as(PinFormat::Iso0, Some(&card.pan))
+            PinBlock::decipher_with(&block, pik).decode_as(PinFormat::Iso0, Some(&card.pan))
         }
-        AnyWorkingKeys::Sm4(keys) => {
+        PinCipher::Sm4(pik) => {
             let block: [u8; 16] = bytes.try_into().map_err(|_| ResponseCode::FormatError)?;
-            cardwire_crypto::sm::pin::decipher(&block, &keys.pin, &card.pan)
+            cardwire_crypto::sm::pin::decipher_with(&block, pik, &card.pan)
                 .and_then(|field| field.decode())
         }
     }
     .map_err(|_| ResponseCode::IncorrectPin)?;
-    verify_pvv(&issuer.pvk, &card.pan, issuer.pvki, &pin, &card.pvv)
+    verify_pvv_with(pvk, &card.pan, issuer.pvki, &pin, &card.pvv)
         .map_err(|_| ResponseCode::IncorrectPin)
 }
 
@@ -248,6 +250,7 @@ fn check_bound_to_message(
 /// the message's fields.
 pub(crate) fn check_arqc(
     issuer: &IssuerKeys,
+    imk_ac: &TdesCipher,
     card: &Cardholder,
     msg: &Message<'_, '_>,
     today: (DateTime, u32),
@@ -280,7 +283,7 @@ pub(crate) fn check_arqc(
     let dol_data = data.get(..n).ok_or(ResponseCode::SystemError)?;
     let profile = issuer.profile;
     let mk = profile
-        .icc_master_key(&issuer.imk_ac, card.pan.as_bytes(), Some(card.psn))
+        .icc_master_key_with(imk_ac, card.pan.as_bytes(), Some(card.psn))
         .map_err(|_| ResponseCode::SecurityFailure)?;
     let session_key = profile.session_key(&mk, atc);
     profile

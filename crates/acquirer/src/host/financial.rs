@@ -3,6 +3,7 @@
 //! before the reply is written.
 
 use alloc::string::String;
+use alloc::sync::Arc;
 
 use cardwire_iso8583::cups::{ResponseCode, Transaction};
 use cardwire_merchant::FeeRate;
@@ -23,7 +24,7 @@ impl<L: Ledger> Host<L> {
         io: &mut Io<'_, '_, '_, '_>,
         rng: &mut R,
     ) -> Result<Answer> {
-        let keys = session.keys.clone();
+        let keys = Arc::clone(&session.keys);
         let mak = Mac {
             keys: &keys,
             algorithm: session.algorithm,
@@ -167,7 +168,7 @@ impl<L: Ledger> Host<L> {
         // Tracks enciphered under the session's TDK when the profile says so (53.3 `1`,
         // checked with the other fields before this); a session without a TDK cannot read them.
         let encrypts_tracks = entry.as_ref().is_some_and(|e| e.profile.encrypts_tracks());
-        let data = match session.keys.track_key() {
+        let data = match session.keys.keys().track_key() {
             _ if !encrypts_tracks => card::card_data(io.msg, None),
             Some(tdk) => card::card_data(io.msg, Some(tdk)),
             None => Err(ResponseCode::SystemError),
@@ -181,11 +182,13 @@ impl<L: Ledger> Host<L> {
             Ok(c) => c.clone(),
             Err(code) => return Ok(d.decline(code)),
         };
+        let ciphers = self.issuer_ciphers();
         let issuer = &self.registry.issuer;
-        if let Err(code) = card::check_pin(issuer, &session.keys, &card, io.msg) {
+        if let Err(code) = card::check_pin(issuer, &ciphers.pvk, &session.keys, &card, io.msg) {
             return Ok(d.decline(code));
         }
-        match card::check_arqc(issuer, &card, io.msg, (io.now, self.chip_date_days)) {
+        let today = (io.now, self.chip_date_days);
+        match card::check_arqc(issuer, &ciphers.imk_ac, &card, io.msg, today) {
             Ok(a) => d.arqc = a,
             Err(code) => return Ok(d.decline(code)),
         }

@@ -54,10 +54,12 @@
 
 use alloc::collections::BTreeMap;
 use alloc::string::String;
+use alloc::sync::Arc;
 use core::fmt;
 
+use cardwire_crypto::block::TdesCipher;
 use cardwire_crypto::cups::MacAlgorithm;
-use cardwire_crypto::sm::cups::AnyWorkingKeys;
+use cardwire_crypto::sm::SessionCiphers;
 use cardwire_iso8583::cups::{ResponseCode, Transaction};
 use cardwire_iso8583::frame::{FrameFormat, Progress, Tpdu};
 use cardwire_iso8583::time::DateTime;
@@ -90,8 +92,9 @@ use reply::{ReplyParts, write_reply};
 /// A terminal's working keys and batch, as the host holds them between requests.
 #[derive(Clone)]
 struct Session {
-    /// TDES or SM4, as the terminal's profile says.
-    keys: AnyWorkingKeys,
+    /// TDES or SM4, as the terminal's profile says, their MAK and PIK schedules expanded
+    /// when the keys were opened (shared: a request's copy of the session copies no key).
+    keys: Arc<SessionCiphers>,
     batch: u32,
     pool_next: u32,
     /// The terminal profile's MAC algorithm, for the replies.
@@ -111,11 +114,12 @@ impl Session {
 /// The working keys whose MAK MACs, and the algorithm it MACs with.
 #[derive(Clone, Copy)]
 struct Mac<'a> {
-    keys: &'a AnyWorkingKeys,
+    keys: &'a SessionCiphers,
     algorithm: MacAlgorithm,
 }
 
-/// What the host did with one request: for logs (no card data in it).
+/// What the host did with one request: for logs (no card data in it but the masked card
+/// number).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Answer {
     /// Bytes of the reply frame written.
@@ -138,6 +142,9 @@ pub struct Answer {
     pub merchant_no: String,
     /// What authentication did, when the request was refused as unauthenticated.
     pub security: Option<SecurityEvent>,
+    /// The request's card number (field 2, else a track 2 in clear), masked: first 6 and
+    /// last 4 digits shown. For the log line, which then needs no second decode.
+    pub card: Option<String>,
 }
 
 impl fmt::Display for Answer {
@@ -254,7 +261,8 @@ impl fmt::Display for Answer {
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 pub struct Host<L: Ledger> {
-    registry: Registry,
+    /// Shared with the host's copies ([`Host::duplicate`]) until one of them changes it.
+    registry: Arc<Registry>,
     ledger: L,
     sessions: BTreeMap<String, Session>,
     seq: u64,
@@ -263,6 +271,26 @@ pub struct Host<L: Ledger> {
     sign_in_window_secs: u32,
     /// The acquirer's SM2 key that signs remote key downloads; `None`: no download served.
     rkd_signer: Option<cardwire_crypto::sm::sm2::PrivateKey>,
+    /// The issuer keys' schedules, expanded once; `None` after the registry may have changed
+    /// (expanded again at the next card checked).
+    issuer: Option<IssuerCiphers>,
+}
+
+/// The issuer's fixed keys with their schedules expanded: the PVK (every PIN) and the
+/// IMK-AC (every ARQC's ICC master key). Wiped on drop (`des`'s `zeroize`).
+#[derive(Clone)]
+struct IssuerCiphers {
+    pvk: TdesCipher,
+    imk_ac: TdesCipher,
+}
+
+impl IssuerCiphers {
+    fn new(issuer: &crate::registry::IssuerKeys) -> Self {
+        Self {
+            pvk: issuer.pvk.cipher(),
+            imk_ac: issuer.imk_ac.cipher(),
+        }
+    }
 }
 
 impl<L: Ledger> fmt::Debug for Host<L> {
@@ -283,6 +311,25 @@ struct Head {
     stan: u32,
     batch: u32,
     amount: Option<u64>,
+    card: Option<String>,
+}
+
+/// The request's card number (field 2, else the digits of a track 2 in clear), first 6 and
+/// last 4 shown: read from the decoded request, for the log line. An enciphered track names
+/// no card here.
+fn masked_card(msg: &Message<'_, '_>) -> Option<String> {
+    use cardwire_emv::mask::{Masking, write_masked};
+    let mut out = String::new();
+    if let Some(pan) = msg.get(2) {
+        write_masked(&mut out, pan.chars(), Masking::Pan).ok()?;
+    } else if core::ptr::eq(msg.spec(), &specs::CUPS) {
+        let track2 = msg.get(35)?;
+        let digits = track2.chars().take_while(char::is_ascii_digit);
+        write_masked(&mut out, digits, Masking::Pan).ok()?;
+    } else {
+        return None;
+    }
+    Some(out)
 }
 
 fn text(msg: &Message<'_, '_>, n: usize) -> String {
@@ -314,7 +361,7 @@ impl<L: Ledger> Host<L> {
         }
         let seq = ledger.last_seq()?;
         Ok(Self {
-            registry,
+            registry: Arc::new(registry),
             ledger,
             sessions: BTreeMap::new(),
             seq,
@@ -322,6 +369,7 @@ impl<L: Ledger> Host<L> {
             chip_date_days: 1,
             sign_in_window_secs: Self::SIGN_IN_WINDOW_SECS,
             rkd_signer: None,
+            issuer: None,
         })
     }
 
@@ -365,7 +413,9 @@ impl<L: Ledger> Host<L> {
 
     /// The registry, to activate and bind terminals or add cardholders while serving.
     pub fn registry_mut(&mut self) -> &mut Registry {
-        &mut self.registry
+        // The issuer keys may change through it.
+        self.issuer = None;
+        Arc::make_mut(&mut self.registry)
     }
 
     /// Puts `registry` in place of the host's (an operator changed the stored registry while
@@ -387,7 +437,8 @@ impl<L: Ledger> Host<L> {
                 self.ledger.open_account(&c.pan, c.balance)?;
             }
         }
-        self.registry = registry;
+        self.registry = Arc::new(registry);
+        self.issuer = None;
         // Terminals may have come or gone: their lockout counts are read again.
         self.guard.forget();
         Ok(())
@@ -440,23 +491,17 @@ impl<L: Ledger> Host<L> {
         if f.len != frame.len() {
             return Err(not_one_frame());
         }
-        // The first reading takes tracks enciphered or not (`cups-enc-track` is `cups` with
-        // fields 35 and 36 of any nibble): every other field up to 41 is read alike by all
-        // the variants, so it names the terminal whichever spec its profile reads by.
-        let first = &specs::CUPS_ENC_TRACK;
-        let (mut msg, mut malformed) = decode(first, f.message)?;
-        let spec = msg
-            .field(41)
+        // Field 41 names the terminal, whose profile's spec reads the request. Every variant
+        // lays out the fields up to 41 alike (`cups-enc-track` is `cups` with fields 35 and
+        // 36 of any nibble; SM4 differs from field 52 on): their structure is walked, field
+        // 41 alone validated, and the request decoded once, by its terminal's spec.
+        let spec = Message::peek(&specs::CUPS_ENC_TRACK, f.message, 41)
+            .ok()
+            .flatten()
             .and_then(|f| f.as_str())
             .and_then(|tid| self.registry.terminal(tid))
             .map_or(&specs::CUPS, |e| e.profile.spec());
-        // Read again by the profile's spec where it differs: its field 52 (SM4), or tracks
-        // that must be in clear (`cups`). A `cups` message without tracks reads the same.
-        let tracks = msg.field(35).is_some() || msg.field(36).is_some();
-        let same = core::ptr::eq(spec, first) || (core::ptr::eq(spec, &specs::CUPS) && !tracks);
-        if !same {
-            (msg, malformed) = decode(spec, f.message)?;
-        }
+        let (msg, malformed) = decode(spec, f.message)?;
         let mti = msg.mti().to_u16();
         if !Transaction::is_request_mti(mti) {
             return Err(Error::new(ErrorKind::NotARequest).about(alloc::format!("MTI {mti:04}")));
@@ -478,6 +523,7 @@ impl<L: Ledger> Host<L> {
                 .and_then(|v| u32::try_from(v).ok())
                 .unwrap_or(0),
             amount: msg.get(4).and_then(|c| c.to_u64()),
+            card: masked_card(&msg),
         };
         let mut io = Io {
             msg: &msg,
@@ -538,6 +584,13 @@ impl<L: Ledger> Host<L> {
                 }
             }
         }
+    }
+
+    /// The issuer keys' expanded schedules, expanded now if the registry may have changed.
+    fn issuer_ciphers(&mut self) -> IssuerCiphers {
+        self.issuer
+            .get_or_insert_with(|| IssuerCiphers::new(&self.registry.issuer))
+            .clone()
     }
 
     /// The terminal's registry entry, if it is bound to the merchant of field 42.
@@ -612,6 +665,65 @@ impl Io<'_, '_, '_, '_> {
                 .merchant_no
                 .map_or_else(|| head.merchant_no.clone(), Into::into),
             security: None,
+            card: head.card.clone(),
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+    use super::*;
+    use crate::ledger::MemoryLedger;
+    use crate::registry::IssuerKeys;
+    use cardwire_crypto::TdesKey;
+    use cardwire_crypto::emv::CdolProfile;
+
+    fn issuer(pvk: u8, imk: u8) -> IssuerKeys {
+        IssuerKeys {
+            imk_ac: TdesKey::new(&[imk; 16]).unwrap(),
+            pvk: TdesKey::new(&[pvk; 16]).unwrap(),
+            pvki: 1,
+            cdol1: alloc::vec![],
+            profile: CdolProfile::STANDARD,
+        }
+    }
+
+    /// What the host's expanded PVK and IMK-AC make of a block, beside what the keys make.
+    fn expanded_and_keys(host: &mut Host<MemoryLedger>) -> ([[u8; 8]; 2], [[u8; 8]; 2]) {
+        let ciphers = host.issuer_ciphers();
+        let (mut a, mut b) = ([7u8; 8], [7u8; 8]);
+        ciphers.pvk.encrypt_block(&mut a);
+        ciphers.imk_ac.encrypt_block(&mut b);
+        let keys = &host.registry().issuer;
+        let (mut c, mut d) = ([7u8; 8], [7u8; 8]);
+        keys.pvk.cipher().encrypt_block(&mut c);
+        keys.imk_ac.cipher().encrypt_block(&mut d);
+        ([a, b], [c, d])
+    }
+
+    #[test]
+    fn issuer_keys_changed_while_serving_are_the_ones_used() {
+        let registry = |issuer| Registry {
+            merchants: alloc::vec![],
+            terminals: alloc::vec![],
+            cardholders: alloc::vec![],
+            issuer,
+        };
+        let mut host = Host::new(registry(issuer(0x13, 0x25)), MemoryLedger::default()).unwrap();
+        let (expanded, keys) = expanded_and_keys(&mut host);
+        assert_eq!(expanded, keys);
+        // Through the registry handle: a stale expanded PVK would verify PINs against the
+        // old key.
+        host.registry_mut().issuer = issuer(0x31, 0x52);
+        let (after, keys_after) = expanded_and_keys(&mut host);
+        assert_eq!(after, keys_after);
+        assert_ne!(after, expanded);
+        // Through a replaced registry, and in a copy of the host.
+        host.replace_registry(registry(issuer(0x45, 0x67))).unwrap();
+        let mut copy = host.duplicate();
+        let (expanded, keys) = expanded_and_keys(&mut copy);
+        assert_eq!(expanded, keys);
+        assert_ne!(expanded, after);
     }
 }

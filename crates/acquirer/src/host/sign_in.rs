@@ -6,8 +6,10 @@
 //! request is checked against the lockout, the binding, the profile's framing, the session and
 //! its MAC by the profile's algorithm. Every refusal is answered alike.
 
+use alloc::sync::Arc;
 use cardwire_crypto::TdesKey;
 use cardwire_crypto::cups::{MacAlgorithm, WorkingKeys, encrypt_field62};
+use cardwire_crypto::sm::SessionCiphers;
 use cardwire_crypto::sm::cups::{AnyWorkingKeys, MasterKey};
 use cardwire_iso8583::cups::ResponseCode;
 use rand_core::TryCryptoRng;
@@ -58,7 +60,7 @@ impl<L: Ledger> Host<L> {
             return Ok(None);
         };
         let s = Session {
-            keys,
+            keys: Arc::new(SessionCiphers::new(keys)),
             batch: stored.batch,
             pool_next: stored.pool_next,
             algorithm,
@@ -278,7 +280,7 @@ impl<L: Ledger> Host<L> {
         )?;
         if !self.ledger.shared() {
             let session = Session {
-                keys,
+                keys: Arc::new(SessionCiphers::new(keys)),
                 batch,
                 pool_next,
                 algorithm,

@@ -111,7 +111,12 @@ pub(super) fn run<L: Ledger>(
         let mut lines = Vec::with_capacity(group.len());
         for (mut job, outcome) in group.drain(..).zip(answers) {
             let latency = job.received.elapsed();
-            let card = masked_card(&job.frame);
+            // The host masked the card of a request it answered; only a request it could not
+            // answer is read again for it.
+            let card = match &outcome {
+                Ok((_, a)) => a.card.clone(),
+                Err(_) => masked_card(&job.frame),
+            };
             // The request may have held track 2 and a PIN block.
             job.frame.zeroize();
             let outcome = match outcome {

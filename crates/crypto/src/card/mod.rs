@@ -25,7 +25,7 @@ pub use ibm3624::{
     DecimalizationTable, ibm3624_natural_pin, ibm3624_offset, ibm3624_pin, validation_data,
     verify_ibm3624,
 };
-pub use pvv::{pvv, verify_pvv};
+pub use pvv::{pvv, pvv_with, verify_pvv, verify_pvv_with};
 
 use core::fmt;
 

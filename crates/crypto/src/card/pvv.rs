@@ -1,6 +1,7 @@
 //! The Visa PIN verification value (PVV).
 
 use super::{Digits, decimalize, digit_values, pack_nibbles, verified};
+use crate::block::TdesCipher;
 use crate::error::{ErrorKind, Result};
 use crate::key::TdesKey;
 use crate::pin::Pin;
@@ -9,6 +10,11 @@ use crate::pin::Pin;
 /// (11 rightmost PAN digits excluding the check digit, the PVK index, the 4 leftmost PIN
 /// digits), decimalized to 4 digits.
 pub fn pvv(pvk: &TdesKey, pan: &str, pvki: u8, pin: &Pin) -> Result<Digits> {
+    pvv_with(&pvk.cipher(), pan, pvki, pin)
+}
+
+/// [`pvv`] with the PVK's schedule already expanded (an issuer's key, fixed while it serves).
+pub fn pvv_with(pvk: &TdesCipher, pan: &str, pvki: u8, pin: &Pin) -> Result<Digits> {
     if pvki > 9 {
         return Err(ErrorKind::InvalidDigit.into());
     }
@@ -17,13 +23,24 @@ pub fn pvv(pvk: &TdesKey, pan: &str, pvki: u8, pin: &Pin) -> Result<Digits> {
     let body = values.iter().take(len - 1).skip(len - 12).copied();
     let tsp = body.chain([pvki]).chain(pin.values().take(4));
     let mut block = pack_nibbles(tsp);
-    pvk.cipher().encrypt_block(&mut block);
+    pvk.encrypt_block(&mut block);
     Ok(decimalize(&block, 4))
 }
 
 /// Verifies a PVV in constant time.
 pub fn verify_pvv(pvk: &TdesKey, pan: &str, pvki: u8, pin: &Pin, received: &str) -> Result<()> {
     verified(pvv(pvk, pan, pvki, pin)?.ct_eq(received))
+}
+
+/// [`verify_pvv`] with the PVK's schedule already expanded.
+pub fn verify_pvv_with(
+    pvk: &TdesCipher,
+    pan: &str,
+    pvki: u8,
+    pin: &Pin,
+    received: &str,
+) -> Result<()> {
+    verified(pvv_with(pvk, pan, pvki, pin)?.ct_eq(received))
 }
 
 #[cfg(test)]

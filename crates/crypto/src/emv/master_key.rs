@@ -3,6 +3,7 @@
 use sha1::{Digest, Sha1};
 use zeroize::Zeroizing;
 
+use crate::block::TdesCipher;
 use crate::buf::Len;
 use crate::error::{Error, ErrorKind, Result};
 use crate::key::TdesKey;
@@ -45,8 +46,7 @@ fn pan_psn_digits(pan: &[u8], psn: Option<u8>) -> Result<([u8; MAX_DIGITS], Len<
 
 /// The ICC master key from `Y` (8 bytes, 16 BCD digits): 3DES(IMK)[Y] ‖ 3DES(IMK)[Y ⊕ FF…],
 /// with odd parity.
-fn master_key_from_y(imk: &TdesKey, y: [u8; 8]) -> TdesKey {
-    let cipher = imk.cipher();
+fn master_key_from_y(cipher: &TdesCipher, y: [u8; 8]) -> TdesKey {
     let mut left = Zeroizing::new(y);
     let mut right = Zeroizing::new(y.map(|b| !b));
     cipher.encrypt_block(&mut left);
@@ -94,6 +94,17 @@ fn option_b_y(digits: &[u8]) -> [u8; 8] {
 /// The result has odd parity. Errors: a PAN that is not 1 to 19 digits, a PSN above 99.
 pub fn icc_master_key(
     imk: &TdesKey,
+    pan: &[u8],
+    psn: Option<u8>,
+    option: MasterKeyOption,
+) -> Result<TdesKey> {
+    icc_master_key_with(&imk.cipher(), pan, psn, option)
+}
+
+/// [`icc_master_key`] with the issuer master key's schedule already expanded (an issuer's
+/// key, fixed while it serves).
+pub fn icc_master_key_with(
+    imk: &TdesCipher,
     pan: &[u8],
     psn: Option<u8>,
     option: MasterKeyOption,

@@ -38,7 +38,7 @@ pub use cvn::{
     AcData, Arpc, ArpcMethod, ArpcResponse, Cvn, IadPart, ScriptKey, ScriptMacData,
     SessionKeyMethod,
 };
-pub use master_key::{MasterKeyOption, icc_master_key};
+pub use master_key::{MasterKeyOption, icc_master_key, icc_master_key_with};
 pub use pin_change::{
     IccKeys, MAX_COMMAND_DATA, ScriptCommand, SmEncryption, encrypt_command_data, encrypted_len,
     vis_pin_block,

@@ -6,12 +6,13 @@
 //! verifies it and answers with it. The simulated UnionPay cards of cardwire and the acquirer
 //! host that checks them both use this one definition.
 
+use crate::block::TdesCipher;
 use crate::error::Result;
 use crate::key::TdesKey;
 
 use super::{
-    AcPadding, MasterKeyOption, arpc_method1, common_session_key_atc, icc_master_key, mac_parts,
-    verify_arpc_method1, verify_exact,
+    AcPadding, MasterKeyOption, arpc_method1, common_session_key_atc, icc_master_key,
+    icc_master_key_with, mac_parts, verify_arpc_method1, verify_exact,
 };
 
 /// How a card computes its application cryptograms over its CDOL data, and how its issuer
@@ -51,6 +52,18 @@ impl CdolProfile {
     /// Errors: a PAN that is not 1 to 19 digits, a PSN above 99.
     pub fn icc_master_key(&self, imk: &TdesKey, pan: &[u8], psn: Option<u8>) -> Result<TdesKey> {
         icc_master_key(imk, pan, psn, self.master_key)
+    }
+
+    /// [`Self::icc_master_key`] with the issuer master key's schedule already expanded.
+    ///
+    /// Errors: as [`Self::icc_master_key`].
+    pub fn icc_master_key_with(
+        &self,
+        imk: &TdesCipher,
+        pan: &[u8],
+        psn: Option<u8>,
+    ) -> Result<TdesKey> {
+        icc_master_key_with(imk, pan, psn, self.master_key)
     }
 
     /// The session key of the transaction with counter `atc`.

@@ -11,6 +11,7 @@
 //! what the CUPS terminal specification prescribes, not a strong MAC; hosts rely on the
 //! other checks of the message as well.
 
+use crate::block::TdesCipher;
 use crate::key::TdesKey;
 
 /// The intermediate values of the CUPS "ECB" MAC, for comparing with a host or a terminal
@@ -29,6 +30,11 @@ pub struct EcbMacSteps {
 
 /// Every step of the CUPS "ECB" MAC of `mab` under `mak`.
 pub fn ecb_mac_steps(mak: &TdesKey, mab: &[u8]) -> EcbMacSteps {
+    ecb_mac_steps_with(&mak.cipher(), mab)
+}
+
+/// [`ecb_mac_steps`] with the MAK's key schedule already expanded.
+pub fn ecb_mac_steps_with(cipher: &TdesCipher, mab: &[u8]) -> EcbMacSteps {
     let mut acc = [0u8; 8];
     for chunk in mab.chunks(8) {
         crate::buf::xor_into(&mut acc, chunk);
@@ -51,7 +57,6 @@ pub fn ecb_mac_steps(mak: &TdesKey, mab: &[u8]) -> EcbMacSteps {
         r6,
         r7,
     ] = hex_upper(&acc);
-    let cipher = mak.cipher();
     let mut first = [l0, l1, l2, l3, l4, l5, l6, l7];
     cipher.encrypt_block(&mut first);
     let mut xored = first;
@@ -69,6 +74,11 @@ pub fn ecb_mac_steps(mak: &TdesKey, mab: &[u8]) -> EcbMacSteps {
 /// The full CUPS "ECB" MAC (8 bytes) of `mab`.
 pub fn ecb_mac(mak: &TdesKey, mab: &[u8]) -> [u8; 8] {
     ecb_mac_steps(mak, mab).final_encryption
+}
+
+/// [`ecb_mac`] with the MAK's key schedule already expanded.
+pub fn ecb_mac_with(cipher: &TdesCipher, mab: &[u8]) -> [u8; 8] {
+    ecb_mac_steps_with(cipher, mab).final_encryption
 }
 
 /// 8 bytes as 16 upper-case hex characters.

@@ -21,9 +21,11 @@
 
 pub mod cups;
 mod hmac;
+mod retail_key;
 mod stream;
 
 pub use hmac::hmac_sha256;
+pub use retail_key::RetailMacKey;
 pub(crate) use stream::Stream;
 
 use crate::buf::Len;

@@ -175,8 +175,13 @@ impl PinBlock {
 
     /// Deciphers an enciphered block under `key`.
     pub fn decipher(block: &[u8; 8], key: &TdesKey) -> Self {
+        Self::decipher_with(block, &key.cipher())
+    }
+
+    /// [`Self::decipher`] with the PIN key's schedule already expanded (a session's PIK).
+    pub fn decipher_with(block: &[u8; 8], cipher: &crate::block::TdesCipher) -> Self {
         let mut clear = *block;
-        key.cipher().decrypt_block(&mut clear);
+        cipher.decrypt_block(&mut clear);
         Self(clear)
     }
 }

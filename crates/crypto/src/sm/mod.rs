@@ -22,8 +22,10 @@ pub mod cups;
 pub mod mac;
 pub mod pin;
 pub mod rkd;
+mod session_ciphers;
 pub mod sm2;
 pub mod sm3;
 pub mod sm4;
 
+pub use self::session_ciphers::{PinCipher, SessionCiphers};
 pub use self::sm4::{Sm4Cipher, Sm4Key};

@@ -7,7 +7,7 @@
 //! place. The fields are [`crate::pin::PinField`] and [`crate::pin::pan_field`], shared with
 //! the AES path, so the same PIN and PAN give the same plain fields under either cipher.
 
-use super::sm4::Sm4Key;
+use super::sm4::{Sm4Cipher, Sm4Key};
 use crate::error::Result;
 use crate::pin::{PinField, pan_field};
 
@@ -25,8 +25,12 @@ pub fn encipher(field: &PinField, key: &Sm4Key, pan: &str) -> Result<[u8; 16]> {
 /// Deciphers a format 4 PIN block enciphered under SM4: `D(K, D(K, block) ⊕ PAN field)`.
 /// Decode the PIN with [`PinField::decode`], which checks the control nibble and the fill.
 pub fn decipher(block: &[u8; 16], key: &Sm4Key, pan: &str) -> Result<PinField> {
+    decipher_with(block, &key.cipher(), pan)
+}
+
+/// [`decipher`] with the PIN key's schedule already expanded (a session's PIK).
+pub fn decipher_with(block: &[u8; 16], cipher: &Sm4Cipher, pan: &str) -> Result<PinField> {
     let pan = pan_field(pan)?;
-    let cipher = key.cipher();
     let mut clear = *block;
     cipher.decrypt_block(&mut clear);
     xor(&mut clear, &pan);

@@ -20,7 +20,11 @@ fn check_kcv(v: &Value, field: &str, key: &TdesKey) {
 fn master_key(v: &Value, imk: &str, option: MasterKeyOption) -> TdesKey {
     let imk = TdesKey::new(&bytes(v, imk)).unwrap();
     let psn = v["psn"].as_str().map(|p| p.parse().unwrap());
-    emv::icc_master_key(&imk, text(v, "pan").as_bytes(), psn, option).unwrap()
+    let mk = emv::icc_master_key(&imk, text(v, "pan").as_bytes(), psn, option).unwrap();
+    // The IMK's schedule expanded once (the host keeps it) derives the same key.
+    let with = emv::icc_master_key_with(&imk.cipher(), text(v, "pan").as_bytes(), psn, option);
+    assert_eq!(with.unwrap().expose(), mk.expose());
+    mk
 }
 
 fn option(v: &Value) -> MasterKeyOption {
