@@ -82,6 +82,17 @@ mod reversal;
 mod settlement;
 mod sign_in;
 
+/// Field 41 of a request message (the message of one CUPS frame), read before the request is
+/// decoded: every spec variant lays out the fields up to 41 alike (`cups-enc-track` is `cups`
+/// with fields 35 and 36 of any nibble; SM4 differs from field 52 on), so their structure is
+/// walked and field 41 alone validated.
+pub(crate) fn terminal_id(message: &[u8]) -> Option<&str> {
+    Message::peek(&specs::CUPS_ENC_TRACK, message, 41)
+        .ok()
+        .flatten()
+        .and_then(|f| f.as_str())
+}
+
 pub use guard::{Lockout, SecurityCounts, SecurityEvent};
 pub use settlement::batch_totals;
 
@@ -491,14 +502,8 @@ impl<L: Ledger> Host<L> {
         if f.len != frame.len() {
             return Err(not_one_frame());
         }
-        // Field 41 names the terminal, whose profile's spec reads the request. Every variant
-        // lays out the fields up to 41 alike (`cups-enc-track` is `cups` with fields 35 and
-        // 36 of any nibble; SM4 differs from field 52 on): their structure is walked, field
-        // 41 alone validated, and the request decoded once, by its terminal's spec.
-        let spec = Message::peek(&specs::CUPS_ENC_TRACK, f.message, 41)
-            .ok()
-            .flatten()
-            .and_then(|f| f.as_str())
+        // Field 41 names the terminal, whose profile's spec reads the request, decoded once.
+        let spec = terminal_id(f.message)
             .and_then(|tid| self.registry.terminal(tid))
             .map_or(&specs::CUPS, |e| e.profile.spec());
         let (msg, malformed) = decode(spec, f.message)?;

@@ -198,14 +198,12 @@ fn terminals<'g, L: Ledger>(group: &'g [Job], h: &Host<L>) -> Vec<&'g str> {
     ids
 }
 
-/// Field 41 of a request frame, read as far as the message reads: every spec variant reads
-/// the fields up to 41 alike (see `Host::handle`).
+/// Field 41 of a request frame, read as the host reads it.
 fn terminal_of(frame: &[u8]) -> Option<&str> {
     let Ok(Progress::Complete(f)) = FrameFormat::CUPS.read(frame) else {
         return None;
     };
-    let msg = Message::decode_partial(&specs::CUPS_ENC_TRACK, f.message).message;
-    msg.field(41)?.as_str()
+    crate::host::terminal_id(f.message)
 }
 
 /// The request's card number (field 2, else track 2's), masked to first 6 / last 4.
