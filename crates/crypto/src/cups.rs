@@ -209,11 +209,7 @@ pub(crate) fn field64_of_ecb(mac: &[u8; 8]) -> [u8; 8] {
 
 /// Verifies a received field 64 against `mab` in constant time.
 pub fn verify_field64(mak: &TdesKey, mab: &[u8], received: &[u8]) -> Result<()> {
-    if bool::from(field64(mak, mab).ct_eq(received)) {
-        Ok(())
-    } else {
-        Err(ErrorKind::Verification.into())
-    }
+    crate::mac::verify_whole(&field64(mak, mab), received)
 }
 
 /// How field 64 is computed and checked: part of a terminal's profile, the same on both ends.
@@ -277,11 +273,7 @@ impl MacAlgorithm {
     /// # Errors
     /// [`ErrorKind::Verification`]; [`ErrorKind::KeyLength`] as [`Self::field64`].
     pub fn verify_field64(self, mak: &TdesKey, mab: &[u8], received: &[u8]) -> Result<()> {
-        if bool::from(self.field64(mak, mab)?.ct_eq(received)) {
-            Ok(())
-        } else {
-            Err(ErrorKind::Verification.into())
-        }
+        crate::mac::verify_whole(&self.field64(mak, mab)?, received)
     }
 }
 

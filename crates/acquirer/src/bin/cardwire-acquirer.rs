@@ -264,46 +264,34 @@ impl Setup {
     /// SQLite file.
     fn with_ledger<T>(&self, with: impl LedgerUser<T>) -> Res<T> {
         match &self.ledger {
-            Some(url) => {
-                let ledger =
-                    PgLedger::connect(url, PgOptions::default(), &self.keys).map_err(err)?;
-                with.run(ledger)
-            }
-            None => {
-                let ledger = SqliteLedger::open(
-                    &self.db,
-                    self.config.durability().map_err(err)?,
-                    &self.keys,
-                )
-                .map_err(err)?;
-                with.run(ledger)
-            }
+            Some(url) => with.run(self.postgres(url)?),
+            None => with.run(self.sqlite()?),
         }
     }
-}
 
-impl Setup {
     /// Runs `with` on `pool` connections to the PostgreSQL ledger when a URL is given, else
     /// on the one SQLite ledger (a file one process writes through one connection).
     fn with_ledgers<T>(&self, pool: usize, with: impl PoolUser<T>) -> Res<T> {
         match &self.ledger {
             Some(url) => {
                 let ledgers = (0..pool)
-                    .map(|_| PgLedger::connect(url, PgOptions::default(), &self.keys))
-                    .collect::<Result<Vec<_>, _>>()
-                    .map_err(err)?;
+                    .map(|_| self.postgres(url))
+                    .collect::<Res<Vec<_>>>()?;
                 with.run(ledgers)
             }
-            None => {
-                let ledger = SqliteLedger::open(
-                    &self.db,
-                    self.config.durability().map_err(err)?,
-                    &self.keys,
-                )
-                .map_err(err)?;
-                with.run(vec![ledger])
-            }
+            None => with.run(vec![self.sqlite()?]),
         }
+    }
+
+    /// A connection to the PostgreSQL ledger at `url`.
+    fn postgres(&self, url: &str) -> Res<PgLedger> {
+        PgLedger::connect(url, PgOptions::default(), &self.keys).map_err(err)
+    }
+
+    /// The SQLite ledger file, with the configured durability.
+    fn sqlite(&self) -> Res<SqliteLedger> {
+        SqliteLedger::open(&self.db, self.config.durability().map_err(err)?, &self.keys)
+            .map_err(err)
     }
 }
 

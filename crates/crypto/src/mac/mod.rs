@@ -307,6 +307,16 @@ impl Algorithm {
     }
 }
 
+/// Checks a received MAC against the one computed, whole and in constant time: the one check
+/// behind every `verify_*` of a field 64 or a sign-in proof.
+pub(crate) fn verify_whole(computed: &[u8], received: &[u8]) -> Result<()> {
+    if bool::from(ct_eq(computed, received)) {
+        Ok(())
+    } else {
+        Err(ErrorKind::Verification.into())
+    }
+}
+
 /// Checks that `received` is the leading part (4 bytes or more) of `computed`, in constant
 /// time.
 pub fn verify_prefix(computed: &[u8], received: &[u8]) -> Result<()> {

@@ -247,11 +247,7 @@ impl MasterKey {
     /// # Errors
     /// [`ErrorKind::Verification`]; as [`Self::sign_in_proof`].
     pub fn verify_sign_in_proof(&self, mab: &[u8], received: &[u8]) -> Result<()> {
-        if bool::from(self.sign_in_proof(mab)?.ct_eq(received)) {
-            Ok(())
-        } else {
-            Err(ErrorKind::Verification.into())
-        }
+        crate::mac::verify_whole(&self.sign_in_proof(mab)?, received)
     }
 
     /// Draws fresh SM4 working keys (PIK, MAK, TDK) and writes them as field 62 under this
@@ -327,11 +323,7 @@ impl AnyWorkingKeys {
         mab: &[u8],
         received: &[u8],
     ) -> Result<()> {
-        if bool::from(self.field64(algorithm, mab)?.ct_eq(received)) {
-            Ok(())
-        } else {
-            Err(ErrorKind::Verification.into())
-        }
+        crate::mac::verify_whole(&self.field64(algorithm, mab)?, received)
     }
 }
 

@@ -6,8 +6,6 @@
 //! (sign-in, or a session read back from the ledger), and gives the same values: the one-shot
 //! functions stay the reference, and the tests check both agree.
 
-use subtle::ConstantTimeEq;
-
 use super::cups::AnyWorkingKeys;
 use super::mac::Sm4CbcMacKey;
 use super::sm4::Sm4Cipher;
@@ -122,11 +120,7 @@ impl SessionCiphers {
         mab: &[u8],
         received: &[u8],
     ) -> Result<()> {
-        if bool::from(self.field64(algorithm, mab)?.ct_eq(received)) {
-            Ok(())
-        } else {
-            Err(ErrorKind::Verification.into())
-        }
+        crate::mac::verify_whole(&self.field64(algorithm, mab)?, received)
     }
 }
 

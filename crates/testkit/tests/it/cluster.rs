@@ -527,7 +527,7 @@ mod races {
     use cardwire_acquirer::{ErrorKind, Host, OsRng, ResponseCode};
     use cardwire_iso8583::cups::{SettlementTotals, Transaction};
     use cardwire_testkit::HOST_TIME as NOW;
-    use cardwire_testkit::{Entry, Fixtures, PgDb, Req, TestTerminal};
+    use cardwire_testkit::{Entry, Fixtures, PgDb, ReplyView, Req, TestTerminal};
 
     fn host(fx: &Fixtures, db: &PgDb) -> Host<PgLedger> {
         let keys = cardwire_testkit::test_key_store();
@@ -570,6 +570,36 @@ mod races {
         b: Host<PgLedger>,
         t: TestTerminal,
         db: PgDb,
+    }
+
+    /// An empty batch's settlement under the keys of the terminal's first sign-in, then a
+    /// second sign-in: the two frames the settlement/sign-in races send to two hosts.
+    fn settlement_then_sign_in(t: &mut TestTerminal) -> (Vec<u8>, Vec<u8>) {
+        let mut buf = [0u8; 512];
+        let settle = Req {
+            totals: Some(SettlementTotals::default()),
+            ..Req::new(Transaction::Settlement)
+        };
+        let (n, _) = t.request(&settle, &mut buf);
+        let settlement = buf[..n].to_vec();
+        let n = t.sign_in(&mut buf);
+        (settlement, buf[..n].to_vec())
+    }
+
+    /// A chip purchase of 7.00 by the fixtures' debit card, answered by `host`: the reply as
+    /// the terminal read it, and its STAN.
+    fn purchase_at(
+        fx: &Fixtures,
+        host: &mut Host<PgLedger>,
+        t: &mut TestTerminal,
+    ) -> (ReplyView, u32) {
+        let mut buf = [0u8; 512];
+        let card = fx.card("debit-chip").clone();
+        let (n, stan) = t.request(
+            &Req::purchase(&card, Entry::Chip, Some("123456"), 700),
+            &mut buf,
+        );
+        (t.read_reply(&answer(host, &buf[..n])).unwrap(), stan)
     }
 
     /// `None` (the reason printed) without a PostgreSQL server.
@@ -756,16 +786,7 @@ mod races {
         else {
             return;
         };
-        let mut buf = [0u8; 512];
-        // An empty batch, settled under the keys of the first sign-in.
-        let settle = Req {
-            totals: Some(SettlementTotals::default()),
-            ..Req::new(Transaction::Settlement)
-        };
-        let (n, _) = t.request(&settle, &mut buf);
-        let settlement = buf[..n].to_vec();
-        let n = t.sign_in(&mut buf);
-        let sign_in = buf[..n].to_vec();
+        let (settlement, sign_in) = settlement_then_sign_in(&mut t);
         // `a` signs the terminal in again (new keys) in an open group; `b` settles meanwhile.
         a.ledger().begin_group().unwrap();
         let signed = answer(&mut a, &sign_in);
@@ -776,12 +797,7 @@ mod races {
         let session = a.ledger().session(&t.terminal_id).unwrap().unwrap();
         assert_eq!(session.batch, 2, "the settlement closed batch 1");
         // The terminal holds the second sign-in's keys: the ledger must too.
-        let card = fx.card("debit-chip").clone();
-        let (n, _) = t.request(
-            &Req::purchase(&card, Entry::Chip, Some("123456"), 700),
-            &mut buf,
-        );
-        let r = t.read_reply(&answer(&mut a, &buf[..n])).unwrap();
+        let (r, _) = purchase_at(&fx, &mut a, &mut t);
         assert_eq!(
             r.code,
             Some(ResponseCode::Approved),
@@ -804,15 +820,7 @@ mod races {
         else {
             return;
         };
-        let mut buf = [0u8; 512];
-        let settle = Req {
-            totals: Some(SettlementTotals::default()),
-            ..Req::new(Transaction::Settlement)
-        };
-        let (n, _) = t.request(&settle, &mut buf);
-        let settlement = buf[..n].to_vec();
-        let n = t.sign_in(&mut buf);
-        let sign_in = buf[..n].to_vec();
+        let (settlement, sign_in) = settlement_then_sign_in(&mut t);
         // `b` settles batch 1 in an open group; `a` signs in meanwhile: it reads the
         // committed session (batch 1), then waits on `b`'s row until `b` commits.
         b.ledger().begin_group().unwrap();
@@ -824,12 +832,7 @@ mod races {
         assert_eq!(session.batch, 2, "the sign-in wrote the closed batch back");
         assert_eq!(t.batch, 2, "the sign-in's reply named the closed batch");
         // The terminal's next purchase, in batch 2 under the new keys, is approved.
-        let card = fx.card("debit-chip").clone();
-        let (n, stan) = t.request(
-            &Req::purchase(&card, Entry::Chip, Some("123456"), 700),
-            &mut buf,
-        );
-        let r = t.read_reply(&answer(&mut b, &buf[..n])).unwrap();
+        let (r, stan) = purchase_at(&fx, &mut b, &mut t);
         assert_eq!(r.code, Some(ResponseCode::Approved));
         let key = TxKey {
             terminal_id: t.terminal_id.clone(),
